@@ -1,0 +1,45 @@
+/** Loads the N-API addon built by node-gyp (src/native), with a clear error when it is missing. */
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import type { LifecycleResult, LoopKind, LoopResult, NativeLoops } from './types.js';
+
+export interface Addon extends NativeLoops {
+  open(path: string): number;
+  close(fd: number): number;
+  ioctl(fd: number, request: number, arg: number): number;
+  ioctlBuffer(fd: number, request: number, buffer: Uint8Array): number;
+  mmapFile(fd: number, length: number): bigint | number;
+  mmapAnonymous(length: number): bigint | number;
+  munmap(address: bigint, length: number): number;
+  view(address: bigint, length: number): ArrayBuffer;
+  detach(buffer: ArrayBuffer): void;
+  runner(fd: number): () => number;
+  cLoop(
+    kind: LoopKind,
+    fd: number,
+    runAddress: bigint,
+    iterations: number,
+    target: number,
+    sequence: number,
+  ): LoopResult;
+  cLifecycle(...args: Parameters<NativeLoops['cLifecycle']>): LifecycleResult;
+}
+
+// dist/src/bindings/addon.js -> <root>/src/native/build/Release/kvmbench.node
+export const ADDON_PATH = fileURLToPath(new URL('../../../src/native/build/Release/kvmbench.node', import.meta.url));
+
+let loaded: Addon | undefined;
+
+export function loadAddon(): Addon {
+  if (loaded) return loaded;
+  try {
+    loaded = createRequire(import.meta.url)(ADDON_PATH) as Addon;
+  } catch (error) {
+    throw new Error(
+      `the N-API addon is not built (${ADDON_PATH}): run \`npm run build:native\` (needs gcc, make, python3). ${
+        (error as Error).message
+      }`,
+    );
+  }
+  return loaded;
+}

@@ -1,0 +1,91 @@
+/**
+ * `koffi` and `koffi-variadic`: libc's open / ioctl / mmap / munmap / close through koffi.
+ * Fixed prototypes with integer parameters take koffi's fast path, so integer-argument and
+ * pointer-argument ioctls get separate prototypes. The variadic form resolves argument types on
+ * every call; it is kept as its own binding so users see what that costs.
+ */
+import { createRequire } from 'node:module';
+import type { Binding, Mapping, SysResult } from './types.js';
+
+type KoffiModule = typeof import('koffi');
+const koffi = createRequire(import.meta.url)('koffi') as KoffiModule;
+
+const PROT_READ_WRITE = 0x1 | 0x2;
+const MAP_SHARED = 0x01;
+const MAP_ANONYMOUS = 0x20;
+const MAP_NORESERVE = 0x4000;
+const O_RDWR_CLOEXEC = 0o2 | 0o2000000;
+const MAP_FAILED = 0xffff_ffff_ffff_ffffn;
+
+const libc = koffi.load('libc.so.6');
+const open = libc.func('int open(const char *path, int flags)') as (path: string, flags: number) => number;
+const close = libc.func('int close(int fd)') as (fd: number) => number;
+const mmap = libc.func('void *mmap(void *addr, size_t length, int prot, int flags, int fd, long offset)') as (
+  addr: null,
+  length: number,
+  prot: number,
+  flags: number,
+  fd: number,
+  offset: number,
+) => bigint | null;
+const munmap = libc.func('int munmap(void *addr, size_t length)') as (addr: bigint, length: number) => number;
+const ioctlInteger = libc.func('int ioctl(int fd, unsigned long request, unsigned long arg)') as (
+  fd: number,
+  request: number,
+  arg: number,
+) => number;
+const ioctlPointer = libc.func('int ioctl(int fd, unsigned long request, void *arg)') as (
+  fd: number,
+  request: number,
+  arg: Uint8Array,
+) => number;
+const ioctlVariadic = libc.func('int ioctl(int fd, unsigned long request, ...)') as (
+  fd: number,
+  request: number,
+  ...typeAndValue: unknown[]
+) => number;
+
+/** -errno when a libc call returned -1, else the result: errno must be read before any other call. */
+function result(ret: number): SysResult {
+  return ret === -1 ? -koffi.errno() : ret;
+}
+
+function toMapping(address: bigint | null, length: number): Mapping | SysResult {
+  if (address === null || address === MAP_FAILED) return -koffi.errno();
+  return { address, length, buffer: koffi.view(address, length) };
+}
+
+function createKoffiBinding(variadic: boolean): Binding {
+  const integerIoctl = variadic
+    ? (fd: number, request: number, arg: number) => ioctlVariadic(fd, request, 'unsigned long', arg)
+    : ioctlInteger;
+  const pointerIoctl = variadic
+    ? (fd: number, request: number, buffer: Uint8Array) => ioctlVariadic(fd, request, 'void *', buffer)
+    : ioctlPointer;
+  return {
+    name: variadic ? 'koffi-variadic' : 'koffi',
+    description: variadic
+      ? 'koffi FFI, variadic ioctl(int, unsigned long, ...) prototype: argument types resolved per call'
+      : 'koffi FFI, fixed prototypes: integer ioctls on the fast path, pointer ioctls apart',
+    version: `koffi ${koffi.version}`,
+    open: (path) => result(open(path, O_RDWR_CLOEXEC)),
+    close: (fd) => result(close(fd)),
+    ioctl: (fd, request, arg) => result(integerIoctl(fd, request, arg)),
+    ioctlBuffer: (fd, request, buffer) => result(pointerIoctl(fd, request, buffer)),
+    mapFile: (fd, length) => toMapping(mmap(null, length, PROT_READ_WRITE, MAP_SHARED, fd, 0), length),
+    mapAnonymous: (length) =>
+      toMapping(mmap(null, length, PROT_READ_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0), length),
+    // koffi's views cannot be detached; Vm and Vcpu never hand them out and refuse use after close.
+    unmap: (mapping) => result(munmap(mapping.address, mapping.length)),
+    runner(fd) {
+      const KVM_RUN = 0xae80;
+      return () => {
+        const ret = integerIoctl(fd, KVM_RUN, 0);
+        return ret === -1 ? -koffi.errno() : ret;
+      };
+    },
+  };
+}
+
+export const createKoffiFixedBinding = () => createKoffiBinding(false);
+export const createKoffiVariadicBinding = () => createKoffiBinding(true);

@@ -1,0 +1,33 @@
+/** `napi`: system calls through a plain-C N-API addon; KVM_RUN is a zero-argument function bound to its vCPU. */
+import { type Addon, loadAddon } from './addon.js';
+import type { Binding, BindingName, Mapping, NativeLoops, SysResult } from './types.js';
+
+function toMapping(addon: Addon, result: bigint | number, length: number): Mapping | SysResult {
+  if (typeof result === 'number') return result;
+  return { address: result, length, buffer: addon.view(result, length) };
+}
+
+export function createNapiBinding(
+  name: BindingName = 'napi',
+  description = 'N-API addon in C: one native call per ioctl, KVM_RUN bound to its vCPU',
+  native?: NativeLoops,
+): Binding {
+  const addon = loadAddon();
+  return {
+    name,
+    description,
+    version: `node-api ${process.versions.napi}`,
+    native,
+    open: (path) => addon.open(path),
+    close: (fd) => addon.close(fd),
+    ioctl: (fd, request, arg) => addon.ioctl(fd, request, arg),
+    ioctlBuffer: (fd, request, buffer) => addon.ioctlBuffer(fd, request, buffer),
+    mapFile: (fd, length) => toMapping(addon, addon.mmapFile(fd, length), length),
+    mapAnonymous: (length) => toMapping(addon, addon.mmapAnonymous(length), length),
+    unmap(mapping) {
+      addon.detach(mapping.buffer);
+      return addon.munmap(mapping.address, mapping.length);
+    },
+    runner: (fd) => addon.runner(fd),
+  };
+}

@@ -1,0 +1,32 @@
+/** Bindings by name, each created on first use and then shared. */
+
+import { UsageError } from '../errors.js';
+import { createCLoopBinding } from './c-loop.js';
+import { createKoffiFixedBinding, createKoffiVariadicBinding } from './koffi.js';
+import { createNapiBinding } from './napi.js';
+import { BINDING_NAMES, type Binding, type BindingName } from './types.js';
+
+const factories: Record<BindingName, () => Binding> = {
+  'c-loop': createCLoopBinding,
+  napi: () => createNapiBinding(),
+  koffi: createKoffiFixedBinding,
+  'koffi-variadic': createKoffiVariadicBinding,
+};
+
+const cache = new Map<BindingName, Binding>();
+
+export function isBindingName(name: string): name is BindingName {
+  return (BINDING_NAMES as readonly string[]).includes(name);
+}
+
+export function getBinding(name: string): Binding {
+  if (!isBindingName(name)) {
+    throw new UsageError(`unknown binding '${name}': choose one of ${BINDING_NAMES.join(', ')}`);
+  }
+  let binding = cache.get(name);
+  if (!binding) {
+    binding = factories[name]();
+    cache.set(name, binding);
+  }
+  return binding;
+}

@@ -1,0 +1,91 @@
+/**
+ * The seam kvmbench measures: every binding implements this same narrow interface, and everything
+ * above it (Kvm / Vm / Vcpu, the workloads) is shared. Calls return their result or -errno rather
+ * than throwing, so failure handling lives in one place (src/kvm/errors.ts) for every binding.
+ */
+
+export const BINDING_NAMES = ['c-loop', 'napi', 'koffi', 'koffi-variadic'] as const;
+export type BindingName = (typeof BINDING_NAMES)[number];
+
+/** A mapping made by the binding: its address (for KVM structs) and a zero-copy view of its bytes. */
+export interface Mapping {
+  readonly address: bigint;
+  readonly length: number;
+  readonly buffer: ArrayBuffer;
+}
+
+/** Result of a syscall-like call: a non-negative result, or -errno. */
+export type SysResult = number;
+
+export interface Binding {
+  readonly name: BindingName;
+  /** One line for `kvmbench list` and the report. */
+  readonly description: string;
+  /** Version of what the binding runs on (koffi's version, the addon's ABI). */
+  readonly version: string;
+
+  open(path: string): SysResult;
+  close(fd: number): SysResult;
+  /** ioctl with an integer argument (or none: pass 0). */
+  ioctl(fd: number, request: number, arg: number): SysResult;
+  /** ioctl with a pointer to a struct the kernel reads or fills. */
+  ioctlBuffer(fd: number, request: number, buffer: Uint8Array): SysResult;
+  /** Shared read/write mapping of fd at offset 0 (the vCPU's kvm_run page). */
+  mapFile(fd: number, length: number): Mapping | SysResult;
+  /** Anonymous shared memory (guest RAM). */
+  mapAnonymous(length: number): Mapping | SysResult;
+  /** Detaches the mapping's ArrayBuffer where the runtime allows it, then unmaps it. */
+  unmap(mapping: Mapping): SysResult;
+  /** KVM_RUN bound to one vCPU: the cheapest call this binding can make. Returns 0 or -errno. */
+  runner(vcpuFd: number): () => SysResult;
+  /** Present only on the c-loop binding: whole loops driven and checked in C. */
+  readonly native?: NativeLoops;
+}
+
+/** Keep in step with enum loop_kind in src/native/c_loop.c. */
+export enum LoopKind {
+  PioOut = 0,
+  PioIn = 1,
+  MmioWrite = 2,
+  MmioRead = 3,
+  Hlt = 4,
+  ImmediateExit = 5,
+  NullIoctl = 6,
+}
+
+export interface LoopResult {
+  elapsedNs: number;
+  completed: number;
+  /** The guest's counter after the loop, so the next batch continues the sequence. */
+  sequence: number;
+  error?: string;
+}
+
+export interface LifecycleResult {
+  completed: number;
+  error?: string;
+}
+
+export interface NativeLoops {
+  cLoop(
+    kind: LoopKind,
+    fd: number,
+    runAddress: bigint,
+    iterations: number,
+    target: number,
+    sequence: number,
+  ): LoopResult;
+  cLifecycle(
+    kvmFd: number,
+    image: Uint8Array,
+    memBase: number,
+    memSize: number,
+    loadAddress: number,
+    rax: number,
+    rbx: number,
+    serial: Uint8Array,
+    serialPort: number,
+    stepNs: Float64Array,
+  ): LifecycleResult;
+  readonly lifecycleSteps: number;
+}

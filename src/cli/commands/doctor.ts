@@ -1,0 +1,39 @@
+/** `kvmbench doctor`: prints what the host can do for kvmbench; exit 1 when KVM is unusable. */
+import type { Command } from 'commander';
+import { getBinding } from '../../bindings/registry.js';
+import type { Binding } from '../../bindings/types.js';
+import { type CheckStatus, runDoctor } from '../../host/doctor.js';
+import { EXIT } from '../exit-codes.js';
+import { printJson } from '../options.js';
+
+const MARK: Record<CheckStatus, string> = { ok: 'ok  ', warn: 'warn', fail: 'FAIL', info: 'info' };
+
+export function registerDoctor(program: Command): void {
+  program
+    .command('doctor')
+    .description('check /dev/kvm, capabilities, virtualisation, tracefs, perf and versions')
+    .option('--kvm <path>', 'the KVM device', '/dev/kvm')
+    .option('--json', 'print the report as JSON')
+    .action(async (options: { kvm: string; json?: boolean }) => {
+      let binding: Binding | undefined;
+      try {
+        binding = getBinding('napi');
+      } catch {
+        binding = undefined; // the report says the addon is not built
+      }
+      const report = await runDoctor({ ...(binding ? { binding } : {}), kvmPath: options.kvm });
+      if (options.json) printJson(report);
+      else {
+        for (const check of report.checks) {
+          process.stdout.write(`[${MARK[check.status]}] ${check.name}: ${check.detail}\n`);
+          if (check.fix) process.stdout.write(`       fix: ${check.fix}\n`);
+        }
+        process.stdout.write(
+          report.ok
+            ? '\nkvmbench can run here.\n'
+            : '\nkvmbench cannot run benchmarks here until the FAIL items are fixed.\n',
+        );
+      }
+      if (!report.ok) process.exitCode = EXIT.failure;
+    });
+}

@@ -1,0 +1,49 @@
+#!/usr/bin/env node
+/** kvmbench command line: parses arguments, runs one command, maps errors to exit codes. */
+import { createRequire } from 'node:module';
+import { Command, CommanderError } from 'commander';
+import { ClosedError, GuestError, SyscallError, UsageError } from '../errors.js';
+import { registerDoctor } from './commands/doctor.js';
+import { registerHello } from './commands/hello.js';
+import { registerList } from './commands/list.js';
+import { EXIT } from './exit-codes.js';
+
+const { version } = createRequire(import.meta.url)('../../../package.json') as { version: string };
+
+const program = new Command('kvmbench')
+  .description('Benchmark and trace Linux KVM from Node.js: VM lifecycle, exits and FFI strategies')
+  .version(version, '-V, --version')
+  .showHelpAfterError('(run kvmbench --help for usage)')
+  .exitOverride()
+  .addHelpText(
+    'after',
+    `
+Examples:
+  kvmbench doctor                      what this host can do, and how to fix what it cannot
+  kvmbench hello --binding koffi       run the seed's guest: prints 4 and Hello
+  kvmbench list                        workloads and bindings, one line each`,
+  );
+
+registerHello(program);
+registerDoctor(program);
+registerList(program);
+
+function exitCodeFor(error: unknown): number {
+  if (error instanceof UsageError) return EXIT.usage;
+  if (error instanceof GuestError) return EXIT.failure;
+  if (error instanceof SyscallError || error instanceof ClosedError) return EXIT.failure;
+  return EXIT.failure;
+}
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    // Commander already printed help, the version or the usage error.
+    process.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+  } else {
+    process.stderr.write(`kvmbench: ${(error as Error).message}\n`);
+    if (process.env.KVMBENCH_DEBUG) process.stderr.write(`${(error as Error).stack}\n`);
+    process.exitCode = exitCodeFor(error);
+  }
+}

@@ -1,0 +1,38 @@
+/** Parsers for option values: each rejects bad input with a UsageError naming the option and value. */
+
+import { isBindingName } from '../bindings/registry.js';
+import { BINDING_NAMES, type BindingName } from '../bindings/types.js';
+import { UsageError } from '../errors.js';
+
+export function parseBindingName(value: string): BindingName {
+  if (!isBindingName(value))
+    throw new UsageError(`unknown binding '${value}': choose one of ${BINDING_NAMES.join(', ')}`);
+  return value;
+}
+
+export function parseList<T extends string>(option: string, value: string, allowed: readonly T[]): T[] {
+  const items = value
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+  if (items.length === 0) throw new UsageError(`${option} needs at least one name: choose from ${allowed.join(', ')}`);
+  for (const item of items) {
+    if (!allowed.includes(item as T))
+      throw new UsageError(`${option}: unknown name '${item}': choose from ${allowed.join(', ')}`);
+  }
+  return [...new Set(items)] as T[];
+}
+
+export function parsePositiveInteger(option: string, value: string, max = Number.MAX_SAFE_INTEGER): number {
+  const parsed = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(parsed) || parsed <= 0 || parsed > max) {
+    throw new UsageError(`${option} must be a whole number from 1 to ${max} (got '${value}')`);
+  }
+  return parsed;
+}
+
+export function printJson(value: unknown): void {
+  process.stdout.write(
+    `${JSON.stringify(value, (_key, v) => (typeof v === 'bigint' ? `0x${v.toString(16)}` : v), 2)}\n`,
+  );
+}

@@ -1,0 +1,35 @@
+/** The error kinds kvmbench tells apart; the CLI maps each to a message and an exit code. */
+import { getSystemErrorMessage, getSystemErrorName } from './util/errno.js';
+
+/** Bad input from the user (names, numbers, paths, files): exit code 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** A system call failed. Carries the call, errno and, where one is known, how to fix it. */
+export class SyscallError extends Error {
+  override name = 'SyscallError';
+  readonly code: string;
+  constructor(
+    readonly operation: string,
+    readonly errno: number,
+    readonly hint?: string,
+  ) {
+    const code = getSystemErrorName(errno);
+    super(`${operation} failed: ${code} (${getSystemErrorMessage(errno)})${hint ? `. ${hint}` : ''}`);
+    this.code = code;
+  }
+}
+
+/** The guest did something the harness did not expect: a wrong exit, wrong data, a fault. */
+export class GuestError extends Error {
+  override name = 'GuestError';
+}
+
+/** A Kvm, Vm or Vcpu was used after close(). */
+export class ClosedError extends Error {
+  override name = 'ClosedError';
+  constructor(what: string) {
+    super(`${what} is closed: create a new one instead of reusing it after close()`);
+  }
+}

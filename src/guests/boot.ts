@@ -1,0 +1,62 @@
+/** Boots a guest: a VM with the guest's memory and image, one vCPU in the guest's mode at its entry point. */
+import type { Binding } from '../bindings/types.js';
+import { REGISTER_NAMES } from '../kvm/abi.js';
+import { zeroRegisters } from '../kvm/structs.js';
+import { Kvm } from '../kvm/system.js';
+import type { Vcpu } from '../kvm/vcpu.js';
+import type { GuestMemory, Vm } from '../kvm/vm.js';
+import type { Guest } from './manifest.js';
+import { enterMode } from './modes.js';
+
+export interface BootedGuest {
+  readonly guest: Guest;
+  readonly vm: Vm;
+  readonly vcpu: Vcpu;
+  readonly memory: GuestMemory;
+  /** Closes the VM (and its vCPU and memory), and the Kvm handle when boot opened it. */
+  close(): void;
+}
+
+const RFLAGS_RESERVED_BIT = 0x2n;
+
+export function bootGuestOnVm(vm: Vm, guest: Guest): { vcpu: Vcpu; memory: GuestMemory } {
+  const memory = vm.addMemory(guest.memory.base, guest.memory.size);
+  memory.bytes.set(guest.image, guest.load - guest.memory.base);
+  const vcpu = vm.createVcpu(0);
+  enterMode(vcpu, memory, guest.mode);
+  const regs = zeroRegisters();
+  regs.rip = BigInt(guest.load);
+  regs.rflags = RFLAGS_RESERVED_BIT;
+  if (guest.mode !== 'real') regs.rsp = BigInt(guest.load); // stack grows down from the code
+  for (const name of REGISTER_NAMES) {
+    const value = guest.registers[name];
+    if (value !== undefined) regs[name] = value;
+  }
+  vcpu.setRegisters(regs);
+  return { vcpu, memory };
+}
+
+/** Boots the guest on its own VM. Pass an open Kvm to share it; otherwise one is opened and owned. */
+export function bootGuest(binding: Binding, guest: Guest, kvm?: Kvm): BootedGuest {
+  const owner = kvm ?? Kvm.open(binding);
+  let vm: Vm | undefined;
+  try {
+    vm = owner.createVm();
+    const { vcpu, memory } = bootGuestOnVm(vm, guest);
+    const booted = vm;
+    return {
+      guest,
+      vm: booted,
+      vcpu,
+      memory,
+      close() {
+        booted.close();
+        if (!kvm) owner.close();
+      },
+    };
+  } catch (error) {
+    vm?.close();
+    if (!kvm) owner.close();
+    throw error;
+  }
+}

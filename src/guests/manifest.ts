@@ -1,0 +1,181 @@
+/** Reads and validates guests/manifest.json and the images built from it (guests/build/<name>.bin). */
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { UsageError } from '../errors.js';
+import { REGISTER_NAMES } from '../kvm/abi.js';
+import type { RegisterName } from '../kvm/structs.js';
+
+export type GuestMode = 'real' | 'protected' | 'long';
+
+/** What the guest does, which the harness checks exit by exit. */
+export type ExitProtocol =
+  | { kind: 'serial'; port: number; output: string }
+  | { kind: 'pio-out'; port: number; inKernelExitsRegister?: RegisterName }
+  | { kind: 'pio-in'; port: number }
+  | { kind: 'mmio-write'; address: number }
+  | { kind: 'mmio-read'; address: number }
+  | { kind: 'hlt' }
+  | { kind: 'shutdown' };
+
+export interface GuestSpec {
+  name: string;
+  description: string;
+  source: string;
+  mode: GuestMode;
+  memory: { base: number; size: number };
+  load: number;
+  registers: Partial<Record<RegisterName, bigint>>;
+  exits: ExitProtocol;
+}
+
+export interface Guest extends GuestSpec {
+  image: Uint8Array;
+}
+
+export const GUESTS_DIR = fileURLToPath(new URL('../../../guests/', import.meta.url));
+export const MANIFEST_PATH = `${GUESTS_DIR}manifest.json`;
+const PAGE = 0x1000;
+const MODES: readonly GuestMode[] = ['real', 'protected', 'long'];
+const EXIT_KINDS = ['serial', 'pio-out', 'pio-in', 'mmio-write', 'mmio-read', 'hlt', 'shutdown'] as const;
+
+class ManifestReader {
+  constructor(private readonly where: string) {}
+
+  fail(message: string): never {
+    throw new UsageError(`${this.where}: ${message}`);
+  }
+
+  object(value: unknown, field: string): Record<string, unknown> {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) this.fail(`'${field}' must be an object`);
+    return value as Record<string, unknown>;
+  }
+
+  string(value: unknown, field: string): string {
+    if (typeof value !== 'string' || value.length === 0) this.fail(`'${field}' must be a non-empty string`);
+    return value;
+  }
+
+  /** A non-negative integer given as a number or a "0x..." / decimal string. */
+  integer(value: unknown, field: string): number {
+    const parsed = typeof value === 'string' && /^(0x[0-9a-f]+|\d+)$/i.test(value) ? Number(value) : value;
+    if (typeof parsed !== 'number' || !Number.isSafeInteger(parsed) || parsed < 0) {
+      this.fail(`'${field}' must be a non-negative integer or a "0x..." string (got ${JSON.stringify(value)})`);
+    }
+    return parsed;
+  }
+
+  oneOf<T extends string>(value: unknown, field: string, allowed: readonly T[]): T {
+    if (!allowed.includes(value as T))
+      this.fail(`'${field}' must be one of ${allowed.join(', ')} (got ${JSON.stringify(value)})`);
+    return value as T;
+  }
+}
+
+function parseExits(r: ManifestReader, raw: Record<string, unknown>): ExitProtocol {
+  const kind = r.oneOf(raw.kind, 'exits.kind', EXIT_KINDS);
+  switch (kind) {
+    case 'serial':
+      return { kind, port: r.integer(raw.port, 'exits.port'), output: r.string(raw.output, 'exits.output') };
+    case 'pio-out':
+      return {
+        kind,
+        port: r.integer(raw.port, 'exits.port'),
+        ...(raw.inKernelExitsRegister === undefined
+          ? {}
+          : {
+              inKernelExitsRegister: r.oneOf(raw.inKernelExitsRegister, 'exits.inKernelExitsRegister', REGISTER_NAMES),
+            }),
+      };
+    case 'pio-in':
+      return { kind, port: r.integer(raw.port, 'exits.port') };
+    case 'mmio-write':
+    case 'mmio-read':
+      return { kind, address: r.integer(raw.address, 'exits.address') };
+    default:
+      return { kind };
+  }
+}
+
+export function parseGuestSpec(raw: unknown, where: string): GuestSpec {
+  let r = new ManifestReader(where);
+  const entry = r.object(raw, 'guest');
+  const name = r.string(entry.name, 'name');
+  if (!/^[a-z0-9][a-z0-9-]*$/.test(name)) r.fail(`guest name '${name}' must be lower-case letters, digits and dashes`);
+  r = new ManifestReader(`${where} (guest '${name}')`);
+  const memory = r.object(entry.memory, 'memory');
+  const spec: GuestSpec = {
+    name,
+    description: r.string(entry.description, 'description'),
+    source: r.string(entry.source, 'source'),
+    mode: r.oneOf(entry.mode, 'mode', MODES),
+    memory: { base: r.integer(memory.base, 'memory.base'), size: r.integer(memory.size, 'memory.size') },
+    load: r.integer(entry.load, 'load'),
+    registers: {},
+    exits: parseExits(r, r.object(entry.exits, 'exits')),
+  };
+  if (spec.memory.base % PAGE || spec.memory.size % PAGE || spec.memory.size === 0) {
+    r.fail('memory.base and memory.size must be multiples of 0x1000, and size not 0');
+  }
+  if (spec.load < spec.memory.base || spec.load >= spec.memory.base + spec.memory.size) {
+    r.fail(`load address 0x${spec.load.toString(16)} is outside the guest's memory`);
+  }
+  if (spec.mode !== 'real' && (spec.memory.base !== 0 || spec.memory.size < 0x8000 || spec.load < 0x5000)) {
+    r.fail(
+      'protected and long mode guests need memory from 0x0 of at least 0x8000 bytes and a load address at or above 0x5000 (the host puts the GDT and page tables below it)',
+    );
+  }
+  const registers = entry.registers === undefined ? {} : r.object(entry.registers, 'registers');
+  for (const [register, value] of Object.entries(registers)) {
+    r.oneOf(register, 'registers', REGISTER_NAMES);
+    spec.registers[register as RegisterName] = BigInt(r.integer(value, `registers.${register}`));
+  }
+  return spec;
+}
+
+let cached: GuestSpec[] | undefined;
+
+export function loadManifest(path = MANIFEST_PATH): GuestSpec[] {
+  if (path === MANIFEST_PATH && cached) return cached;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new UsageError(`cannot read the guest manifest ${path}: ${(error as Error).message}`);
+  }
+  const list = new ManifestReader(path).object(raw, 'manifest').guests;
+  if (!Array.isArray(list)) throw new UsageError(`${path}: 'guests' must be an array`);
+  const specs = list.map((entry, i) => parseGuestSpec(entry, `${path} guests[${i}]`));
+  const names = new Set<string>();
+  for (const spec of specs) {
+    if (names.has(spec.name)) throw new UsageError(`${path}: guest '${spec.name}' is listed twice`);
+    names.add(spec.name);
+  }
+  if (path === MANIFEST_PATH) cached = specs;
+  return specs;
+}
+
+export function guestNames(): string[] {
+  return loadManifest().map((spec) => spec.name);
+}
+
+/** The spec and its built image, checked to fit its memory. */
+export function loadGuest(name: string, overrides: Partial<Record<RegisterName, bigint>> = {}): Guest {
+  const spec = loadManifest().find((candidate) => candidate.name === name);
+  if (!spec) throw new UsageError(`unknown guest '${name}': choose one of ${guestNames().join(', ')}`);
+  const imagePath = `${GUESTS_DIR}build/${name}.bin`;
+  if (!existsSync(imagePath)) {
+    throw new UsageError(`guest image ${imagePath} is missing: run \`npm run build:guests\` (needs GNU binutils)`);
+  }
+  const image = new Uint8Array(readFileSync(imagePath));
+  return checkImageFits({ ...spec, registers: { ...spec.registers, ...overrides }, image });
+}
+
+export function checkImageFits(guest: Guest): Guest {
+  const room = guest.memory.base + guest.memory.size - guest.load;
+  if (guest.image.length > room) {
+    throw new UsageError(
+      `guest '${guest.name}' image is ${guest.image.length} bytes but only ${room} bytes of its memory lie at and above its load address 0x${guest.load.toString(16)}: enlarge memory.size in guests/manifest.json`,
+    );
+  }
+  return guest;
+}

@@ -1,0 +1,187 @@
+/**
+ * The x86-64 KVM ABI as kvmbench uses it: ioctl request numbers, struct sizes and field offsets,
+ * exit reasons and capability numbers. Every number here is checked against the host's
+ * <linux/kvm.h> by test/abi.test.ts (a C probe prints them), so they cannot drift silently.
+ */
+
+// --- ioctl request encoding (asm-generic/ioctl.h) -------------------------------------------------
+const IOC_NONE = 0;
+const IOC_WRITE = 1;
+const IOC_READ = 2;
+const KVMIO = 0xae;
+
+function ioc(direction: number, nr: number, size: number): number {
+  // Computed in floating point: direction << 30 would overflow into the sign bit of an int32.
+  return direction * 2 ** 30 + size * 2 ** 16 + KVMIO * 2 ** 8 + nr;
+}
+const io = (nr: number) => ioc(IOC_NONE, nr, 0);
+const ior = (nr: number, size: number) => ioc(IOC_READ, nr, size);
+const iow = (nr: number, size: number) => ioc(IOC_WRITE, nr, size);
+
+// --- struct sizes -----------------------------------------------------------------------------
+export const SIZEOF_KVM_REGS = 144;
+export const SIZEOF_KVM_SEGMENT = 24;
+export const SIZEOF_KVM_DTABLE = 16;
+export const SIZEOF_KVM_SREGS = 312;
+export const SIZEOF_KVM_USERSPACE_MEMORY_REGION = 32;
+/** The fixed part of struct kvm_run up to the end of its exit union (the mapping is larger). */
+export const SIZEOF_KVM_RUN = 2352;
+
+// --- ioctls, grouped by the file descriptor they are issued on ----------------------------------
+export const KVM_GET_API_VERSION = io(0x00);
+export const KVM_CREATE_VM = io(0x01);
+export const KVM_CHECK_EXTENSION = io(0x03);
+export const KVM_GET_VCPU_MMAP_SIZE = io(0x04);
+
+export const KVM_CREATE_VCPU = io(0x41);
+export const KVM_SET_USER_MEMORY_REGION = iow(0x46, SIZEOF_KVM_USERSPACE_MEMORY_REGION);
+export const KVM_SET_TSS_ADDR = io(0x47);
+export const KVM_GET_STATS_FD = io(0xce);
+
+export const KVM_RUN = io(0x80);
+export const KVM_GET_REGS = ior(0x81, SIZEOF_KVM_REGS);
+export const KVM_SET_REGS = iow(0x82, SIZEOF_KVM_REGS);
+export const KVM_GET_SREGS = ior(0x83, SIZEOF_KVM_SREGS);
+export const KVM_SET_SREGS = iow(0x84, SIZEOF_KVM_SREGS);
+
+/** The API version every KVM since Linux 2.6.22 reports. */
+export const KVM_API_VERSION = 12;
+
+// --- capabilities (KVM_CHECK_EXTENSION) --------------------------------------------------------
+export const KVM_CAP_USER_MEMORY = 3;
+export const KVM_CAP_SET_TSS_ADDR = 4;
+export const KVM_CAP_NR_VCPUS = 9;
+export const KVM_CAP_NR_MEMSLOTS = 10;
+export const KVM_CAP_MAX_VCPUS = 66;
+export const KVM_CAP_IMMEDIATE_EXIT = 136;
+export const KVM_CAP_BINARY_STATS_FD = 203;
+
+/** Capabilities kvmbench relies on or reports, by the name the kernel headers use. */
+export const CAPABILITIES = {
+  KVM_CAP_USER_MEMORY,
+  KVM_CAP_SET_TSS_ADDR,
+  KVM_CAP_NR_VCPUS,
+  KVM_CAP_NR_MEMSLOTS,
+  KVM_CAP_MAX_VCPUS,
+  KVM_CAP_IMMEDIATE_EXIT,
+  KVM_CAP_BINARY_STATS_FD,
+} as const;
+
+// --- exit reasons (kvm_run.exit_reason) --------------------------------------------------------
+export const KVM_EXIT_UNKNOWN = 0;
+export const KVM_EXIT_EXCEPTION = 1;
+export const KVM_EXIT_IO = 2;
+export const KVM_EXIT_HYPERCALL = 3;
+export const KVM_EXIT_DEBUG = 4;
+export const KVM_EXIT_HLT = 5;
+export const KVM_EXIT_MMIO = 6;
+export const KVM_EXIT_IRQ_WINDOW_OPEN = 7;
+export const KVM_EXIT_SHUTDOWN = 8;
+export const KVM_EXIT_FAIL_ENTRY = 9;
+export const KVM_EXIT_INTR = 10;
+export const KVM_EXIT_INTERNAL_ERROR = 17;
+export const KVM_EXIT_SYSTEM_EVENT = 24;
+
+export const KVM_EXIT_IO_IN = 0;
+export const KVM_EXIT_IO_OUT = 1;
+
+export const EXIT_REASON_NAMES: Readonly<Record<number, string>> = {
+  [KVM_EXIT_UNKNOWN]: 'KVM_EXIT_UNKNOWN',
+  [KVM_EXIT_EXCEPTION]: 'KVM_EXIT_EXCEPTION',
+  [KVM_EXIT_IO]: 'KVM_EXIT_IO',
+  [KVM_EXIT_HYPERCALL]: 'KVM_EXIT_HYPERCALL',
+  [KVM_EXIT_DEBUG]: 'KVM_EXIT_DEBUG',
+  [KVM_EXIT_HLT]: 'KVM_EXIT_HLT',
+  [KVM_EXIT_MMIO]: 'KVM_EXIT_MMIO',
+  [KVM_EXIT_IRQ_WINDOW_OPEN]: 'KVM_EXIT_IRQ_WINDOW_OPEN',
+  [KVM_EXIT_SHUTDOWN]: 'KVM_EXIT_SHUTDOWN',
+  [KVM_EXIT_FAIL_ENTRY]: 'KVM_EXIT_FAIL_ENTRY',
+  [KVM_EXIT_INTR]: 'KVM_EXIT_INTR',
+  [KVM_EXIT_INTERNAL_ERROR]: 'KVM_EXIT_INTERNAL_ERROR',
+  [KVM_EXIT_SYSTEM_EVENT]: 'KVM_EXIT_SYSTEM_EVENT',
+};
+
+export function exitReasonName(reason: number): string {
+  return EXIT_REASON_NAMES[reason] ?? `exit reason ${reason}`;
+}
+
+// --- struct kvm_run field offsets ----------------------------------------------------------------
+export const RUN_IMMEDIATE_EXIT = 1; // __u8
+export const RUN_EXIT_REASON = 8; // __u32
+export const RUN_EXIT_UNION = 32;
+export const RUN_IO_DIRECTION = 32; // __u8
+export const RUN_IO_SIZE = 33; // __u8
+export const RUN_IO_PORT = 34; // __u16
+export const RUN_IO_COUNT = 36; // __u32
+export const RUN_IO_DATA_OFFSET = 40; // __u64
+export const RUN_MMIO_PHYS_ADDR = 32; // __u64
+export const RUN_MMIO_DATA = 40; // __u8[8]
+export const RUN_MMIO_LEN = 48; // __u32
+export const RUN_MMIO_IS_WRITE = 52; // __u8
+export const RUN_FAIL_ENTRY_REASON = 32; // __u64 hardware_entry_failure_reason
+export const RUN_FAIL_ENTRY_CPU = 40; // __u32
+export const RUN_INTERNAL_SUBERROR = 32; // __u32
+export const RUN_INTERNAL_NDATA = 36; // __u32
+export const RUN_INTERNAL_DATA = 40; // __u64[16]
+export const RUN_HW_EXIT_REASON = 32; // __u64 (KVM_EXIT_UNKNOWN)
+
+// --- struct kvm_regs: 18 x __u64 in this order ------------------------------------------------
+export const REGISTER_NAMES = [
+  'rax',
+  'rbx',
+  'rcx',
+  'rdx',
+  'rsi',
+  'rdi',
+  'rsp',
+  'rbp',
+  'r8',
+  'r9',
+  'r10',
+  'r11',
+  'r12',
+  'r13',
+  'r14',
+  'r15',
+  'rip',
+  'rflags',
+] as const;
+
+// --- struct kvm_segment / kvm_dtable / kvm_sregs -----------------------------------------------
+export const SEGMENT_BASE = 0; // __u64
+export const SEGMENT_LIMIT = 8; // __u32
+export const SEGMENT_SELECTOR = 12; // __u16
+export const SEGMENT_TYPE = 14; // __u8, then present, dpl, db, s, l, g, avl, unusable (one byte each)
+export const SEGMENT_FLAG_FIELDS = ['present', 'dpl', 'db', 's', 'l', 'g', 'avl', 'unusable'] as const;
+export const DTABLE_BASE = 0; // __u64
+export const DTABLE_LIMIT = 8; // __u16
+
+export const SREGS_SEGMENT_NAMES = ['cs', 'ds', 'es', 'fs', 'gs', 'ss', 'tr', 'ldt'] as const;
+export const SREGS_GDT = 192;
+export const SREGS_IDT = 208;
+export const SREGS_CR0 = 224;
+export const SREGS_CR2 = 232;
+export const SREGS_CR3 = 240;
+export const SREGS_CR4 = 248;
+export const SREGS_CR8 = 256;
+export const SREGS_EFER = 264;
+export const SREGS_APIC_BASE = 272;
+
+// --- struct kvm_userspace_memory_region --------------------------------------------------------
+export const REGION_SLOT = 0; // __u32
+export const REGION_FLAGS = 4; // __u32
+export const REGION_GUEST_PHYS_ADDR = 8; // __u64
+export const REGION_MEMORY_SIZE = 16; // __u64
+export const REGION_USERSPACE_ADDR = 24; // __u64
+
+// --- x86 control bits used to enter protected and long mode ------------------------------------
+export const CR0_PE = 1n << 0n;
+export const CR0_ET = 1n << 4n;
+export const CR0_NE = 1n << 5n;
+export const CR0_PG = 1n << 31n;
+export const CR4_PAE = 1n << 5n;
+export const EFER_LME = 1n << 8n;
+export const EFER_LMA = 1n << 10n;
+
+// --- errno values the harness tells apart ------------------------------------------------------
+export const EINTR = 4;

@@ -1,0 +1,112 @@
+/** Kvm: the /dev/kvm file descriptor and the ioctls issued on it. */
+import type { Binding } from '../bindings/types.js';
+import { ClosedError, SyscallError } from '../errors.js';
+import { getSystemErrorName } from '../util/errno.js';
+import {
+  KVM_API_VERSION,
+  KVM_CHECK_EXTENSION,
+  KVM_CREATE_VM,
+  KVM_GET_API_VERSION,
+  KVM_GET_VCPU_MMAP_SIZE,
+  SIZEOF_KVM_RUN,
+} from './abi.js';
+import { check } from './check.js';
+import { Vm } from './vm.js';
+
+export const DEFAULT_KVM_PATH = '/dev/kvm';
+
+/** How to fix the usual reasons /dev/kvm cannot be opened. */
+export function openHint(errno: number, path: string): string {
+  switch (getSystemErrorName(errno)) {
+    case 'ENOENT':
+    case 'ENODEV':
+    case 'ENXIO':
+      return `${path} does not exist: load kvm_intel or kvm_amd (enable VT-x/AMD-V in firmware; on a cloud VM enable nested virtualisation), and in Docker pass --device /dev/kvm`;
+    case 'EACCES':
+    case 'EPERM':
+      return `no permission on ${path}: add your user to its group (sudo usermod -aG kvm $USER, then log in again), and in Docker add --group-add $(stat -c %g ${path})`;
+    default:
+      return `check that ${path} is the KVM device`;
+  }
+}
+
+export class Kvm {
+  #fd: number;
+  #mmapSize = 0;
+
+  private constructor(
+    readonly binding: Binding,
+    fd: number,
+    readonly path: string,
+  ) {
+    this.#fd = fd;
+  }
+
+  /** Opens the KVM device and checks it speaks API version 12. */
+  static open(binding: Binding, path = DEFAULT_KVM_PATH): Kvm {
+    const fd = binding.open(path);
+    if (fd < 0) throw new SyscallError(`open ${path}`, -fd, openHint(-fd, path));
+    const kvm = new Kvm(binding, fd, path);
+    try {
+      const version = kvm.apiVersion();
+      if (version !== KVM_API_VERSION) {
+        throw new Error(
+          `KVM_GET_API_VERSION returned ${version}, expected ${KVM_API_VERSION}: this kernel's KVM is not supported`,
+        );
+      }
+    } catch (error) {
+      kvm.close();
+      throw error;
+    }
+    return kvm;
+  }
+
+  get fd(): number {
+    if (this.#fd < 0) throw new ClosedError('Kvm');
+    return this.#fd;
+  }
+
+  get closed(): boolean {
+    return this.#fd < 0;
+  }
+
+  /** KVM_GET_API_VERSION: 12 on every supported kernel. */
+  apiVersion(): number {
+    return check(this.binding.ioctl(this.fd, KVM_GET_API_VERSION, 0), 'KVM_GET_API_VERSION');
+  }
+
+  /** KVM_CHECK_EXTENSION: 0 when the capability is absent, else 1 or a capability-specific value. */
+  checkExtension(capability: number): number {
+    return check(this.binding.ioctl(this.fd, KVM_CHECK_EXTENSION, capability), 'KVM_CHECK_EXTENSION');
+  }
+
+  /** KVM_GET_VCPU_MMAP_SIZE: bytes to map from each vCPU fd (kvm_run plus the PIO data page). */
+  vcpuMmapSize(): number {
+    const size = check(this.binding.ioctl(this.fd, KVM_GET_VCPU_MMAP_SIZE, 0), 'KVM_GET_VCPU_MMAP_SIZE');
+    if (size < SIZEOF_KVM_RUN) throw new Error(`KVM_GET_VCPU_MMAP_SIZE returned ${size}, smaller than struct kvm_run`);
+    return size;
+  }
+
+  /** The vCPU mapping size, asked once and remembered. */
+  cachedVcpuMmapSize(): number {
+    if (this.#mmapSize === 0) this.#mmapSize = this.vcpuMmapSize();
+    return this.#mmapSize;
+  }
+
+  /** KVM_CREATE_VM: a new VM with no memory and no vCPUs. */
+  createVm(type = 0): Vm {
+    const fd = check(
+      this.binding.ioctl(this.fd, KVM_CREATE_VM, type),
+      'KVM_CREATE_VM',
+      'the host may be out of memory or file descriptors',
+    );
+    return new Vm(this, fd);
+  }
+
+  /** Closes the device fd. VMs keep working after it and must be closed on their own. Safe to call twice. */
+  close(): void {
+    if (this.#fd < 0) return;
+    this.binding.close(this.#fd);
+    this.#fd = -1;
+  }
+}

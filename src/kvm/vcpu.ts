@@ -1,0 +1,138 @@
+/** Vcpu: a vCPU file descriptor, its shared kvm_run page and the ioctls issued on it. */
+import type { Mapping } from '../bindings/types.js';
+import { ClosedError } from '../errors.js';
+import {
+  EINTR,
+  KVM_GET_REGS,
+  KVM_GET_SREGS,
+  KVM_RUN,
+  KVM_SET_REGS,
+  KVM_SET_SREGS,
+  RUN_IMMEDIATE_EXIT,
+  SIZEOF_KVM_REGS,
+  SIZEOF_KVM_SREGS,
+} from './abi.js';
+import { check, checkMapping } from './check.js';
+import { decodeExit, type VcpuExit } from './exits.js';
+import {
+  decodeRegisters,
+  decodeSpecialRegisters,
+  encodeRegisters,
+  encodeSpecialRegisters,
+  type Registers,
+  type SpecialRegisters,
+} from './structs.js';
+import type { Vm } from './vm.js';
+
+/**
+ * Typed views of the kvm_run page for loops that check exits without allocating. They are valid
+ * until the vCPU is closed; use them only inside code that owns the vCPU.
+ */
+export interface RunPage {
+  readonly address: bigint;
+  readonly buffer: ArrayBuffer;
+  readonly u8: Uint8Array;
+  readonly u16: Uint16Array;
+  readonly u32: Uint32Array;
+  /** KVM_RUN bound to this vCPU: returns 0 or -errno. */
+  readonly run: () => number;
+}
+
+export class Vcpu {
+  #fd: number;
+  #runMapping: Mapping | undefined;
+  readonly #page: RunPage;
+
+  constructor(
+    readonly vm: Vm,
+    fd: number,
+    mmapSize: number,
+  ) {
+    this.#fd = fd;
+    const mapping = checkMapping(vm.binding.mapFile(fd, mmapSize), 'mmap of the vCPU kvm_run page');
+    this.#runMapping = mapping;
+    this.#page = {
+      address: mapping.address,
+      buffer: mapping.buffer,
+      u8: new Uint8Array(mapping.buffer),
+      u16: new Uint16Array(mapping.buffer),
+      u32: new Uint32Array(mapping.buffer),
+      run: vm.binding.runner(fd),
+    };
+  }
+
+  get binding() {
+    return this.vm.binding;
+  }
+
+  get fd(): number {
+    if (this.#fd < 0) throw new ClosedError('Vcpu');
+    return this.#fd;
+  }
+
+  get closed(): boolean {
+    return this.#fd < 0;
+  }
+
+  /** The kvm_run page's typed views, for exit-checking hot loops (see RunPage). */
+  page(): RunPage {
+    if (this.#fd < 0) throw new ClosedError('Vcpu');
+    return this.#page;
+  }
+
+  /** KVM_GET_REGS */
+  getRegisters(): Registers {
+    const bytes = new Uint8Array(SIZEOF_KVM_REGS);
+    check(this.binding.ioctlBuffer(this.fd, KVM_GET_REGS, bytes), 'KVM_GET_REGS');
+    return decodeRegisters(bytes);
+  }
+
+  /** KVM_SET_REGS */
+  setRegisters(regs: Registers): void {
+    check(this.binding.ioctlBuffer(this.fd, KVM_SET_REGS, encodeRegisters(regs)), 'KVM_SET_REGS');
+  }
+
+  /** KVM_GET_SREGS: segments, descriptor tables, control registers, EFER. */
+  getSpecialRegisters(): SpecialRegisters {
+    const bytes = new Uint8Array(SIZEOF_KVM_SREGS);
+    check(this.binding.ioctlBuffer(this.fd, KVM_GET_SREGS, bytes), 'KVM_GET_SREGS');
+    return decodeSpecialRegisters(bytes);
+  }
+
+  /** KVM_SET_SREGS */
+  setSpecialRegisters(sregs: SpecialRegisters): void {
+    check(this.binding.ioctlBuffer(this.fd, KVM_SET_SREGS, encodeSpecialRegisters(sregs)), 'KVM_SET_SREGS');
+  }
+
+  /** kvm_run.immediate_exit: when set, KVM_RUN returns EINTR at once without entering the guest. */
+  set immediateExit(on: boolean) {
+    this.page().u8[RUN_IMMEDIATE_EXIT] = on ? 1 : 0;
+  }
+
+  get immediateExit(): boolean {
+    return this.page().u8[RUN_IMMEDIATE_EXIT] === 1;
+  }
+
+  /** KVM_RUN until the next exit to userspace, decoded. EINTR is an exit of its own ('interrupted'). */
+  run(): VcpuExit {
+    const page = this.page();
+    const ret = page.run();
+    if (ret === -EINTR) return { kind: 'interrupted' };
+    check(ret, 'KVM_RUN');
+    return decodeExit(page.buffer);
+  }
+
+  /** KVM_RUN through the binding's generic ioctl path (not the bound runner), for comparison. */
+  runUnbound(): number {
+    return this.binding.ioctl(this.fd, KVM_RUN, 0);
+  }
+
+  /** Unmaps kvm_run and closes the fd. Safe to call twice. */
+  close(): void {
+    if (this.#fd < 0) return;
+    if (this.#runMapping) this.binding.unmap(this.#runMapping);
+    this.#runMapping = undefined;
+    this.binding.close(this.#fd);
+    this.#fd = -1;
+  }
+}

@@ -1,0 +1,67 @@
+/* Module entry and the argument helpers shared by the addon's source files. */
+#include "addon.h"
+
+#include <stdio.h>
+#include <string.h>
+
+bool arg_int64(napi_env env, napi_value value, const char *name, int64_t *out) {
+  napi_valuetype type;
+  if (napi_typeof(env, value, &type) != napi_ok) return false;
+  if (type == napi_number) {
+    double d;
+    napi_get_value_double(env, value, &d);
+    if (d == (double)(int64_t)d) {
+      *out = (int64_t)d;
+      return true;
+    }
+  } else if (type == napi_bigint) {
+    bool lossless;
+    napi_get_value_bigint_int64(env, value, out, &lossless);
+    if (lossless) return true;
+  }
+  char message[128];
+  snprintf(message, sizeof message, "%s must be an integer", name);
+  napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", message);
+  return false;
+}
+
+bool arg_address(napi_env env, napi_value value, const char *name, uint64_t *out) {
+  napi_valuetype type;
+  if (napi_typeof(env, value, &type) != napi_ok) return false;
+  if (type == napi_bigint) {
+    bool lossless;
+    napi_get_value_bigint_uint64(env, value, out, &lossless);
+    if (lossless) return true;
+  }
+  char message[128];
+  snprintf(message, sizeof message, "%s must be a bigint address", name);
+  napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", message);
+  return false;
+}
+
+napi_value make_int(napi_env env, int64_t value) {
+  napi_value result;
+  napi_create_int64(env, value, &result);
+  return result;
+}
+
+napi_value make_address(napi_env env, uint64_t value) {
+  napi_value result;
+  napi_create_bigint_uint64(env, value, &result);
+  return result;
+}
+
+void export_function(napi_env env, napi_value exports, const char *name, napi_callback cb) {
+  napi_value fn;
+  napi_create_function(env, name, strlen(name), cb, NULL, &fn);
+  napi_set_named_property(env, exports, name, fn);
+}
+
+static napi_value init(napi_env env, napi_value exports) {
+  register_syscalls(env, exports);
+  register_c_loop(env, exports);
+  register_c_lifecycle(env, exports);
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)

@@ -1,0 +1,171 @@
+/* The lifecycle floor: the seed's whole kvmtest.c sequence in C, timed per step. The steps and their
+ * order match src/bench/lifecycle.ts so each step's JS overhead can be read against this. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "addon.h"
+#include "exit_check.h"
+
+enum step { CREATE_VM, GUEST_MEMORY, MEMORY_REGION, CREATE_VCPU, MAP_RUN, SET_SREGS, SET_REGS, RUN, TEARDOWN, STEPS };
+
+struct lifecycle_guest {
+  const uint8_t *image;
+  size_t image_size;
+  uint64_t mem_base, mem_size, load_address, rax, rbx;
+  const uint8_t *serial;
+  size_t serial_size;
+  uint16_t serial_port;
+};
+
+static double now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+/* One lifecycle. Fills step_ns[STEPS]; returns 0, or -1 with a message in error. Resources are
+ * released on every path. */
+static int one_lifecycle(int kvm, const struct lifecycle_guest *g, double *step_ns, char *error, size_t size) {
+  int vm = -1, vcpu = -1, status = -1;
+  void *mem = MAP_FAILED, *run_map = MAP_FAILED;
+  size_t run_size = 0;
+  double t = now_ns(), t2;
+#define STEP_DONE(s)       \
+  t2 = now_ns();           \
+  step_ns[s] = t2 - t;     \
+  t = t2
+#define CHECK(cond, what)                                                \
+  if (!(cond)) {                                                         \
+    snprintf(error, size, "%s failed: %s", what, strerror(errno));      \
+    goto out;                                                            \
+  }
+  vm = ioctl(kvm, KVM_CREATE_VM, 0);
+  CHECK(vm >= 0, "KVM_CREATE_VM");
+  STEP_DONE(CREATE_VM);
+  mem = mmap(NULL, g->mem_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  CHECK(mem != MAP_FAILED, "mmap guest memory");
+  memcpy((uint8_t *)mem + (g->load_address - g->mem_base), g->image, g->image_size);
+  STEP_DONE(GUEST_MEMORY);
+  struct kvm_userspace_memory_region region = {
+      .slot = 0, .guest_phys_addr = g->mem_base, .memory_size = g->mem_size, .userspace_addr = (uintptr_t)mem};
+  CHECK(ioctl(vm, KVM_SET_USER_MEMORY_REGION, &region) == 0, "KVM_SET_USER_MEMORY_REGION");
+  STEP_DONE(MEMORY_REGION);
+  vcpu = ioctl(vm, KVM_CREATE_VCPU, 0);
+  CHECK(vcpu >= 0, "KVM_CREATE_VCPU");
+  STEP_DONE(CREATE_VCPU);
+  int mmap_size = ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
+  CHECK(mmap_size > 0, "KVM_GET_VCPU_MMAP_SIZE");
+  run_size = (size_t)mmap_size;
+  run_map = mmap(NULL, run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu, 0);
+  CHECK(run_map != MAP_FAILED, "mmap kvm_run");
+  STEP_DONE(MAP_RUN);
+  struct kvm_sregs sregs;
+  CHECK(ioctl(vcpu, KVM_GET_SREGS, &sregs) == 0, "KVM_GET_SREGS");
+  sregs.cs.base = 0;
+  sregs.cs.selector = 0;
+  CHECK(ioctl(vcpu, KVM_SET_SREGS, &sregs) == 0, "KVM_SET_SREGS");
+  STEP_DONE(SET_SREGS);
+  struct kvm_regs regs = {.rip = g->load_address, .rax = g->rax, .rbx = g->rbx, .rflags = 0x2};
+  CHECK(ioctl(vcpu, KVM_SET_REGS, &regs) == 0, "KVM_SET_REGS");
+  STEP_DONE(SET_REGS);
+  struct kvm_run *run = run_map;
+  size_t printed = 0;
+  for (;;) {
+    CHECK(ioctl(vcpu, KVM_RUN, 0) == 0, "KVM_RUN");
+    if (run->exit_reason == KVM_EXIT_HLT) break;
+    if (is_pio(run, KVM_EXIT_IO_OUT, g->serial_port) && printed < g->serial_size &&
+        *io_data(run) == g->serial[printed]) {
+      printed++;
+      continue;
+    }
+    char got[160];
+    describe_exit(run, got, sizeof got);
+    snprintf(error, size, "after %zu serial bytes: unexpected %s", printed, got);
+    goto out;
+  }
+  if (printed != g->serial_size) {
+    snprintf(error, size, "halted after %zu of %zu serial bytes", printed, g->serial_size);
+    goto out;
+  }
+  STEP_DONE(RUN);
+  status = 0;
+out:
+  if (run_map != MAP_FAILED) munmap(run_map, run_size);
+  if (vcpu >= 0) close(vcpu);
+  if (mem != MAP_FAILED) munmap(mem, g->mem_size);
+  if (vm >= 0) close(vm);
+  if (status == 0) {
+    STEP_DONE(TEARDOWN);
+  }
+  return status;
+#undef CHECK
+#undef STEP_DONE
+}
+
+static bool arg_bytes(napi_env env, napi_value value, const char *name, void **data, size_t *length) {
+  napi_typedarray_type type;
+  napi_value arraybuffer;
+  size_t offset;
+  if (napi_get_typedarray_info(env, value, &type, length, data, &arraybuffer, &offset) != napi_ok) {
+    char message[128];
+    snprintf(message, sizeof message, "%s must be a typed array", name);
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", message);
+    return false;
+  }
+  if (type == napi_float64_array) *length *= sizeof(double);
+  return true;
+}
+
+/* cLifecycle(kvmFd, image, memBase, memSize, loadAddress, rax, rbx, serial, serialPort, stepNs) ->
+ *   { completed, error? }; stepNs is a Float64Array of iterations * STEPS, filled row by row. */
+static napi_value js_c_lifecycle(napi_env env, napi_callback_info info) {
+  size_t argc = 10;
+  napi_value argv[10];
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 10) {
+    napi_throw_type_error(env, "ERR_MISSING_ARGS",
+                          "cLifecycle(kvmFd, image, memBase, memSize, loadAddress, rax, rbx, serial, serialPort, stepNs)");
+    return NULL;
+  }
+  int64_t kvm, mem_base, mem_size, load, rax, rbx, port;
+  void *image, *serial, *steps;
+  size_t image_size, serial_size, steps_size;
+  if (!arg_int64(env, argv[0], "kvmFd", &kvm) || !arg_bytes(env, argv[1], "image", &image, &image_size) ||
+      !arg_int64(env, argv[2], "memBase", &mem_base) || !arg_int64(env, argv[3], "memSize", &mem_size) ||
+      !arg_int64(env, argv[4], "loadAddress", &load) || !arg_int64(env, argv[5], "rax", &rax) ||
+      !arg_int64(env, argv[6], "rbx", &rbx) || !arg_bytes(env, argv[7], "serial", &serial, &serial_size) ||
+      !arg_int64(env, argv[8], "serialPort", &port) || !arg_bytes(env, argv[9], "stepNs", &steps, &steps_size))
+    return NULL;
+  if (load < mem_base || (uint64_t)(load - mem_base) + image_size > (uint64_t)mem_size) {
+    napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "the guest image does not fit its memory");
+    return NULL;
+  }
+  struct lifecycle_guest g = {image, image_size, (uint64_t)mem_base, (uint64_t)mem_size, (uint64_t)load,
+                              (uint64_t)rax, (uint64_t)rbx, serial, serial_size, (uint16_t)port};
+  size_t iterations = steps_size / sizeof(double) / STEPS;
+  char error[256] = "";
+  size_t completed = 0;
+  for (; completed < iterations; completed++)
+    if (one_lifecycle((int)kvm, &g, (double *)steps + completed * STEPS, error, sizeof error) != 0) break;
+  napi_value result, value;
+  NAPI_CALL(env, napi_create_object(env, &result));
+  napi_create_double(env, (double)completed, &value);
+  napi_set_named_property(env, result, "completed", value);
+  if (error[0]) {
+    napi_create_string_utf8(env, error, NAPI_AUTO_LENGTH, &value);
+    napi_set_named_property(env, result, "error", value);
+  }
+  return result;
+}
+
+void register_c_lifecycle(napi_env env, napi_value exports) {
+  export_function(env, exports, "cLifecycle", js_c_lifecycle);
+  napi_value steps;
+  napi_create_uint32(env, STEPS, &steps);
+  napi_set_named_property(env, exports, "lifecycleSteps", steps);
+}

@@ -1,0 +1,164 @@
+/* The floor: N KVM_RUN round trips driven and checked entirely in C. Each exit is checked exactly as
+ * the JS loops check it (reason, direction, size, port or address, count, data), so the only
+ * difference between this and a binding is the JS <-> native crossing. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+
+#include "addon.h"
+#include "exit_check.h"
+
+/* Keep in step with LoopKind in src/bindings/types.ts. */
+enum loop_kind {
+  LOOP_PIO_OUT = 0,
+  LOOP_PIO_IN = 1,
+  LOOP_MMIO_WRITE = 2,
+  LOOP_MMIO_READ = 3,
+  LOOP_HLT = 4,
+  LOOP_IMMEDIATE_EXIT = 5,
+  LOOP_NULL_IOCTL = 6,
+};
+
+static double now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+void describe_exit(const struct kvm_run *run, char *out, size_t size) {
+  switch (run->exit_reason) {
+  case KVM_EXIT_IO:
+    snprintf(out, size, "KVM_EXIT_IO %s port 0x%x size %u count %u data 0x%02x",
+             run->io.direction == KVM_EXIT_IO_OUT ? "out" : "in", run->io.port, run->io.size, run->io.count,
+             *((const uint8_t *)run + run->io.data_offset));
+    break;
+  case KVM_EXIT_MMIO:
+    snprintf(out, size, "KVM_EXIT_MMIO %s address 0x%llx len %u data 0x%02x",
+             run->mmio.is_write ? "write" : "read", (unsigned long long)run->mmio.phys_addr, run->mmio.len,
+             run->mmio.data[0]);
+    break;
+  case KVM_EXIT_FAIL_ENTRY:
+    snprintf(out, size, "KVM_EXIT_FAIL_ENTRY hardware_entry_failure_reason 0x%llx",
+             (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
+    break;
+  case KVM_EXIT_INTERNAL_ERROR:
+    snprintf(out, size, "KVM_EXIT_INTERNAL_ERROR suberror %u", run->internal.suberror);
+    break;
+  default:
+    snprintf(out, size, "exit_reason %u", run->exit_reason);
+  }
+}
+
+struct loop_result {
+  double elapsed_ns;
+  uint64_t completed;
+  uint32_t sequence;
+  char error[256];
+};
+
+static void record_failure(struct loop_result *r, const char *expected, const struct kvm_run *run, int ret, int err) {
+  char got[160];
+  if (ret < 0)
+    snprintf(got, sizeof got, "ioctl failed: %s", strerror(err));
+  else if (run == NULL)
+    snprintf(got, sizeof got, "result %d", ret);
+  else
+    describe_exit(run, got, sizeof got);
+  snprintf(r->error, sizeof r->error, "iteration %llu: expected %s (sequence 0x%02x), got %s",
+           (unsigned long long)r->completed, expected, r->sequence & 0xff, got);
+}
+
+#define FAIL(...)               \
+  do {                          \
+    record_failure(__VA_ARGS__); \
+    return;                     \
+  } while (0)
+
+static void run_loop(enum loop_kind kind, int fd, struct kvm_run *run, uint64_t iterations, uint64_t target,
+                     struct loop_result *r) {
+  uint32_t seq = r->sequence;
+  double start = now_ns();
+  for (uint64_t i = 0; i < iterations; i++) {
+    int ret;
+    if (kind == LOOP_NULL_IOCTL) {
+      ret = ioctl(fd, KVM_CHECK_EXTENSION, (unsigned long)target);
+      if (ret <= 0) FAIL(r, "a positive KVM_CHECK_EXTENSION result", NULL, ret, errno);
+      r->completed++;
+      continue;
+    }
+    ret = ioctl(fd, KVM_RUN, 0);
+    if (kind == LOOP_IMMEDIATE_EXIT) {
+      if (!(ret == -1 && errno == EINTR)) FAIL(r, "KVM_RUN to fail with EINTR", run, ret, errno);
+      r->completed++;
+      continue;
+    }
+    if (ret < 0) FAIL(r, "KVM_RUN to succeed", run, ret, errno);
+    switch (kind) {
+    case LOOP_PIO_OUT:
+      if (!is_pio(run, KVM_EXIT_IO_OUT, (uint16_t)target) || *io_data(run) != (uint8_t)seq)
+        FAIL(r, "KVM_EXIT_IO out", run, ret, 0);
+      break;
+    case LOOP_PIO_IN:
+      if (!is_pio(run, KVM_EXIT_IO_IN, (uint16_t)target)) FAIL(r, "KVM_EXIT_IO in", run, ret, 0);
+      *io_data(run) = (uint8_t)seq;
+      break;
+    case LOOP_MMIO_WRITE:
+      if (!is_mmio(run, 1, target) || run->mmio.data[0] != (uint8_t)seq)
+        FAIL(r, "KVM_EXIT_MMIO write", run, ret, 0);
+      break;
+    case LOOP_MMIO_READ:
+      if (!is_mmio(run, 0, target)) FAIL(r, "KVM_EXIT_MMIO read", run, ret, 0);
+      run->mmio.data[0] = (uint8_t)seq;
+      break;
+    case LOOP_HLT:
+      if (run->exit_reason != KVM_EXIT_HLT) FAIL(r, "KVM_EXIT_HLT", run, ret, 0);
+      break;
+    default:
+      snprintf(r->error, sizeof r->error, "unknown loop kind %d", kind);
+      return;
+    }
+    seq++;
+    r->sequence = seq;
+    r->completed++;
+  }
+  r->elapsed_ns = now_ns() - start;
+}
+
+/* cLoop(kind, fd, runAddress, iterations, target, sequence) ->
+ *   { elapsedNs, completed, sequence, error? } */
+static napi_value js_c_loop(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value argv[6];
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 6) {
+    napi_throw_type_error(env, "ERR_MISSING_ARGS", "cLoop(kind, fd, runAddress, iterations, target, sequence)");
+    return NULL;
+  }
+  int64_t kind, fd, iterations, target, sequence;
+  uint64_t run_address;
+  if (!arg_int64(env, argv[0], "kind", &kind) || !arg_int64(env, argv[1], "fd", &fd) ||
+      !arg_address(env, argv[2], "runAddress", &run_address) ||
+      !arg_int64(env, argv[3], "iterations", &iterations) || !arg_int64(env, argv[4], "target", &target) ||
+      !arg_int64(env, argv[5], "sequence", &sequence))
+    return NULL;
+  struct loop_result r = {.sequence = (uint32_t)sequence};
+  run_loop((enum loop_kind)kind, (int)fd, (struct kvm_run *)(uintptr_t)run_address, (uint64_t)iterations,
+           (uint64_t)target, &r);
+  napi_value result, value;
+  NAPI_CALL(env, napi_create_object(env, &result));
+  napi_create_double(env, r.elapsed_ns, &value);
+  napi_set_named_property(env, result, "elapsedNs", value);
+  napi_create_double(env, (double)r.completed, &value);
+  napi_set_named_property(env, result, "completed", value);
+  napi_create_uint32(env, r.sequence, &value);
+  napi_set_named_property(env, result, "sequence", value);
+  if (r.error[0]) {
+    napi_create_string_utf8(env, r.error, NAPI_AUTO_LENGTH, &value);
+    napi_set_named_property(env, result, "error", value);
+  }
+  return result;
+}
+
+void register_c_loop(napi_env env, napi_value exports) { export_function(env, exports, "cLoop", js_c_loop); }

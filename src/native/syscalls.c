@@ -1,0 +1,161 @@
+/* Thin system-call wrappers for the napi binding. Every call returns its result or -errno, so the
+ * TypeScript side turns failures into errors in one place, the same way for every binding. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "addon.h"
+
+#define RESULT(env, ret) make_int((env), (ret) < 0 ? -(int64_t)errno : (int64_t)(ret))
+
+static napi_value get_args(napi_env env, napi_callback_info info, size_t expected, napi_value *argv) {
+  size_t argc = expected;
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < expected) {
+    napi_throw_type_error(env, "ERR_MISSING_ARGS", "missing arguments");
+    return NULL;
+  }
+  return argv[0];
+}
+
+static napi_value js_open(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  if (!get_args(env, info, 1, argv)) return NULL;
+  char path[4096];
+  size_t length;
+  if (napi_get_value_string_utf8(env, argv[0], path, sizeof path, &length) != napi_ok) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "path must be a string");
+    return NULL;
+  }
+  int fd = open(path, O_RDWR | O_CLOEXEC);
+  return RESULT(env, fd);
+}
+
+static napi_value js_close(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  int64_t fd;
+  if (!get_args(env, info, 1, argv) || !arg_int64(env, argv[0], "fd", &fd)) return NULL;
+  return RESULT(env, close((int)fd));
+}
+
+static napi_value js_ioctl(napi_env env, napi_callback_info info) {
+  napi_value argv[3];
+  int64_t fd, request, arg;
+  if (!get_args(env, info, 3, argv) || !arg_int64(env, argv[0], "fd", &fd) ||
+      !arg_int64(env, argv[1], "request", &request) || !arg_int64(env, argv[2], "arg", &arg))
+    return NULL;
+  return RESULT(env, ioctl((int)fd, (unsigned long)request, (unsigned long)arg));
+}
+
+static napi_value js_ioctl_buffer(napi_env env, napi_callback_info info) {
+  napi_value argv[3];
+  int64_t fd, request;
+  if (!get_args(env, info, 3, argv) || !arg_int64(env, argv[0], "fd", &fd) ||
+      !arg_int64(env, argv[1], "request", &request))
+    return NULL;
+  void *data;
+  size_t length;
+  napi_typedarray_type type;
+  napi_value arraybuffer;
+  size_t offset;
+  if (napi_get_typedarray_info(env, argv[2], &type, &length, &data, &arraybuffer, &offset) != napi_ok) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "buffer must be a Uint8Array");
+    return NULL;
+  }
+  return RESULT(env, ioctl((int)fd, (unsigned long)request, data));
+}
+
+static napi_value mapping_result(napi_env env, void *address) {
+  if (address == MAP_FAILED) return make_int(env, -(int64_t)errno);
+  return make_address(env, (uint64_t)(uintptr_t)address);
+}
+
+static napi_value js_mmap_file(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  int64_t fd, length;
+  if (!get_args(env, info, 2, argv) || !arg_int64(env, argv[0], "fd", &fd) ||
+      !arg_int64(env, argv[1], "length", &length))
+    return NULL;
+  return mapping_result(env, mmap(NULL, (size_t)length, PROT_READ | PROT_WRITE, MAP_SHARED, (int)fd, 0));
+}
+
+static napi_value js_mmap_anonymous(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  int64_t length;
+  if (!get_args(env, info, 1, argv) || !arg_int64(env, argv[0], "length", &length)) return NULL;
+  return mapping_result(env, mmap(NULL, (size_t)length, PROT_READ | PROT_WRITE,
+                                  MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0));
+}
+
+static napi_value js_munmap(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  uint64_t address;
+  int64_t length;
+  if (!get_args(env, info, 2, argv) || !arg_address(env, argv[0], "address", &address) ||
+      !arg_int64(env, argv[1], "length", &length))
+    return NULL;
+  return RESULT(env, munmap((void *)(uintptr_t)address, (size_t)length));
+}
+
+/* A zero-copy ArrayBuffer over mapped memory; the mapping, not V8, owns the bytes. */
+static napi_value js_view(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  uint64_t address;
+  int64_t length;
+  if (!get_args(env, info, 2, argv) || !arg_address(env, argv[0], "address", &address) ||
+      !arg_int64(env, argv[1], "length", &length))
+    return NULL;
+  napi_value buffer;
+  NAPI_CALL(env, napi_create_external_arraybuffer(env, (void *)(uintptr_t)address, (size_t)length, NULL,
+                                                  NULL, &buffer));
+  return buffer;
+}
+
+/* Detach before munmap: later JS reads see a zero-length buffer instead of unmapped memory. */
+static napi_value js_detach(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  if (!get_args(env, info, 1, argv)) return NULL;
+  bool detached = false;
+  NAPI_CALL(env, napi_is_detached_arraybuffer(env, argv[0], &detached));
+  if (!detached) NAPI_CALL(env, napi_detach_arraybuffer(env, argv[0]));
+  return NULL;
+}
+
+/* The hot path: KVM_RUN with the vCPU fd bound as the function's data, so a call takes no
+ * arguments to convert. Returns 0 or -errno. */
+static napi_value run_bound(napi_env env, napi_callback_info info) {
+  void *data;
+  size_t argc = 0;
+  napi_get_cb_info(env, info, &argc, NULL, NULL, &data);
+  int ret = ioctl((int)(intptr_t)data, KVM_RUN, 0);
+  napi_value result;
+  napi_create_int32(env, ret < 0 ? -errno : ret, &result);
+  return result;
+}
+
+static napi_value js_runner(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  int64_t fd;
+  if (!get_args(env, info, 1, argv) || !arg_int64(env, argv[0], "fd", &fd)) return NULL;
+  napi_value fn;
+  NAPI_CALL(env, napi_create_function(env, "kvmRun", NAPI_AUTO_LENGTH, run_bound, (void *)(intptr_t)fd, &fn));
+  return fn;
+}
+
+void register_syscalls(napi_env env, napi_value exports) {
+  export_function(env, exports, "open", js_open);
+  export_function(env, exports, "close", js_close);
+  export_function(env, exports, "ioctl", js_ioctl);
+  export_function(env, exports, "ioctlBuffer", js_ioctl_buffer);
+  export_function(env, exports, "mmapFile", js_mmap_file);
+  export_function(env, exports, "mmapAnonymous", js_mmap_anonymous);
+  export_function(env, exports, "munmap", js_munmap);
+  export_function(env, exports, "view", js_view);
+  export_function(env, exports, "detach", js_detach);
+  export_function(env, exports, "runner", js_runner);
+}

@@ -1,0 +1,94 @@
+/**
+ * tracefs access through a private instance (instances/<name>), so the global trace buffer and
+ * anyone else tracing are untouched. The instance is removed on every exit path.
+ */
+import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { registerCleanup } from '../util/cleanup.js';
+
+export const TRACEFS_CANDIDATES = ['/sys/kernel/tracing', '/sys/kernel/debug/tracing'];
+
+/** The mounted tracefs root, or undefined. */
+export function findTracefs(): string | undefined {
+  return TRACEFS_CANDIDATES.find((root) => existsSync(join(root, 'instances')));
+}
+
+export const TRACEFS_HINT =
+  'mount it with `mount -t tracefs nodev /sys/kernel/tracing` (as root); in Docker add -v /sys/kernel/tracing:/sys/kernel/tracing and --cap-add SYS_ADMIN (or --privileged)';
+
+export function eventExists(root: string, event: string): boolean {
+  const [system, name] = event.split(':');
+  return system !== undefined && name !== undefined && existsSync(join(root, 'events', system, name));
+}
+
+export class TraceInstance {
+  readonly path: string;
+  #removed = false;
+  readonly #unregister: () => void;
+
+  private constructor(
+    readonly root: string,
+    readonly name: string,
+  ) {
+    this.path = join(root, 'instances', name);
+    mkdirSync(this.path);
+    this.#unregister = registerCleanup(() => this.remove());
+  }
+
+  /** Creates instances/kvmbench-<purpose>-<pid>: unique per process, so concurrent runs do not collide. */
+  static create(root: string, purpose: string): TraceInstance {
+    return new TraceInstance(root, `kvmbench-${purpose}-${process.pid}`);
+  }
+
+  #write(relative: string, value: string): void {
+    writeFileSync(join(this.path, relative), value);
+  }
+
+  /** Enables "system:event", optionally with a filter such as `common_pid == 123`. */
+  enable(event: string, filter?: string): void {
+    const [system, name] = event.split(':') as [string, string];
+    if (filter) this.#write(join('events', system, name, 'filter'), filter);
+    this.#write(join('events', system, name, 'enable'), '1');
+  }
+
+  setBufferSizeKb(kb: number): void {
+    this.#write('buffer_size_kb', String(kb));
+  }
+
+  start(): void {
+    this.#write('tracing_on', '1');
+  }
+
+  stop(): void {
+    this.#write('tracing_on', '0');
+  }
+
+  /** The buffer as text (the `trace` file: reading it does not consume events). */
+  read(): string {
+    return readFileSync(join(this.path, 'trace'), 'utf8');
+  }
+
+  /** Disables tracing and removes the instance (the kernel frees its buffers). Safe to call twice. */
+  remove(): void {
+    if (this.#removed) return;
+    this.#removed = true;
+    this.#unregister();
+    try {
+      this.#write('tracing_on', '0');
+    } catch {
+      // Already gone; rmdir below is what matters.
+    }
+    if (existsSync(this.path)) rmdirSync(this.path);
+  }
+}
+
+/** Counts events by name in `trace` text (lines like "  node-123 [001] ..... 1.2: kvm_pio: ..."). */
+export function countEvents(text: string): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (line.startsWith('#')) continue;
+    const match = /^\s*.+?\s+\[\d+\]\s+\S+\s+[\d.]+:\s+([a-z0-9_]+):/.exec(line);
+    if (match?.[1]) counts.set(match[1], (counts.get(match[1]) ?? 0) + 1);
+  }
+  return counts;
+}

@@ -1,0 +1,66 @@
+/**
+ * One registry of things to undo (tracefs instances, child processes, VMs). They run in reverse
+ * order on normal exit and on SIGINT / SIGTERM, so system state is restored on every path.
+ */
+type Cleanup = () => void;
+
+const cleanups = new Set<Cleanup>();
+let installed = false;
+let interrupted = 0;
+
+export const SIGNAL_EXIT_CODES = { SIGINT: 130, SIGTERM: 143 } as const;
+
+function runAll(): void {
+  for (const cleanup of [...cleanups].reverse()) {
+    cleanups.delete(cleanup);
+    try {
+      cleanup();
+    } catch (error) {
+      process.stderr.write(`kvmbench: cleanup failed: ${(error as Error).message}\n`);
+    }
+  }
+}
+
+/** Listeners that want to stop work gracefully on the first signal (e.g. the benchmark scheduler). */
+const interruptListeners = new Set<(signal: NodeJS.Signals) => void>();
+
+export function onInterrupt(listener: (signal: NodeJS.Signals) => void): () => void {
+  interruptListeners.add(listener);
+  return () => interruptListeners.delete(listener);
+}
+
+function handleSignal(signal: 'SIGINT' | 'SIGTERM'): void {
+  interrupted++;
+  if (interrupted === 1 && interruptListeners.size > 0) {
+    // First signal: let the running work stop at its next checkpoint and write what it has.
+    for (const listener of interruptListeners) listener(signal);
+    return;
+  }
+  // Second signal, or nothing to stop gracefully: restore system state and exit now.
+  runAll();
+  process.exit(SIGNAL_EXIT_CODES[signal]);
+}
+
+export function registerCleanup(cleanup: Cleanup): () => void {
+  if (!installed) {
+    installed = true;
+    process.on('exit', runAll);
+    process.on('SIGINT', () => handleSignal('SIGINT'));
+    process.on('SIGTERM', () => handleSignal('SIGTERM'));
+  }
+  cleanups.add(cleanup);
+  return () => {
+    cleanups.delete(cleanup);
+  };
+}
+
+/** Runs fn with cleanup registered for the duration, and runs the cleanup when fn ends. */
+export function withCleanup<T>(cleanup: Cleanup, fn: () => T): T {
+  const unregister = registerCleanup(cleanup);
+  try {
+    return fn();
+  } finally {
+    unregister();
+    cleanup();
+  }
+}
