@@ -274,12 +274,17 @@ done || true
 # Boot. The serial console goes to a file that is streamed here; qemu runs under timeout(1).
 APPEND="console=ttyS0 panic=-1 mitigations=off tsc=reliable"
 [ "$VERBOSE" = 1 ] || APPEND="$APPEND quiet loglevel=3"
+# qboot (shipped with qemu-system-x86) boots a -kernel/-initrd a few seconds faster than SeaBIOS
+# under TCG, mostly in copying the ~110 MB initramfs.
+BIOS_ARGS=()
+QBOOT=${KVM_SANDBOX_BIOS-/usr/share/qemu/qboot.rom}
+if [ -n "$QBOOT" ] && [ -f "$QBOOT" ]; then BIOS_ARGS=(-bios "$QBOOT"); fi
 LOG=$RUN/console.log
 : >"$LOG"
 START=$(date +%s.%N)
 timeout -k 10 "$TIMEOUT" qemu-system-x86_64 \
   -accel tcg -cpu "$CPU" -m "$MEM" -smp "$SMP" \
-  -nodefaults -no-user-config -display none -no-reboot \
+  -nodefaults -no-user-config -display none -no-reboot "${BIOS_ARGS[@]+"${BIOS_ARGS[@]}"}" \
   -kernel "$VMLINUZ" -initrd "$INITRD" -append "$APPEND" \
   -chardev file,id=con,path="$LOG" -serial chardev:con \
   -virtfs "local,path=$SHARE_DIR,mount_tag=host0,security_model=none,id=fs0" \
@@ -288,7 +293,8 @@ timeout -k 10 "$TIMEOUT" qemu-system-x86_64 \
 QPID=$!
 
 tail -n +1 -F --pid="$QPID" "$LOG" 2>/dev/null | tr -d '\r' | awk -v verbose="$VERBOSE" '
-  /^===KVM-SANDBOX-EXIT=/ { next }
+  /^===KVM-SANDBOX-EXIT=/ { done = 1; next }
+  done && !verbose && /^\[ *[0-9.]+\] reboot: Power down/ { next }
   /^===KVM-SANDBOX-BEGIN===/ { started = 1; next }
   { if (verbose || started || /^\[kvm-sandbox\]/) { print; fflush() } }
 ' || true

@@ -151,14 +151,6 @@ describe('summarize', () => {
     assert.notDeepEqual(summarize(samples, { seed: 9 }).medianCi95, summarize(samples, { seed: 10 }).medianCi95);
   });
 
-  it('summarizes 10,000 samples with 2000 resamples well under a second', () => {
-    const samples = normalSamples(10_000, 2000, 100, 5);
-    const started = performance.now();
-    summarize(samples);
-    const elapsed = performance.now() - started;
-    assert.ok(elapsed < 1000, `took ${elapsed.toFixed(0)} ms`);
-  });
-
   it('rejects empty and non-finite input', () => {
     assert.throws(() => summarize([]), /empty input/);
     assert.throws(() => summarize([1, Number.NaN]), /sample 1 is not a finite number \(NaN\)/);

@@ -379,4 +379,4 @@ build_debian_base
 build_node_base
 verify
 log "done in $(elapsed "$T_ALL"):"
-docker image ls --format '  {{.Repository}}:{{.Tag}}  {{.ID}}  {{.Size}}' | grep -E '^  kvmbench/' >&2 || true
+docker image ls --format '{{.Repository}}:{{.Tag}}  {{.ID}}  {{.Size}}' | grep -E '^kvmbench/' | sed 's/^/  /' >&2 || true

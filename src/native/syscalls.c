@@ -11,7 +11,8 @@
 
 #include "addon.h"
 
-#define RESULT(env, ret) make_int((env), (ret) < 0 ? -(int64_t)errno : (int64_t)(ret))
+/* A function, not a macro: the call expression must be evaluated exactly once. */
+static napi_value RESULT(napi_env env, long ret) { return make_int(env, ret < 0 ? -(int64_t)errno : (int64_t)ret); }
 
 static napi_value get_args(napi_env env, napi_callback_info info, size_t expected, napi_value *argv) {
   size_t argc = expected;

@@ -1,0 +1,60 @@
+/**
+ * The binding seam without KVM: every binding opens, ioctls, maps and closes ordinary files the
+ * same way, with failures as -errno. The KVM conformance tests are in kvm.test.ts.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ERRNO } from '../src/util/errno.js';
+import { allBindings } from './helpers/kvm.js';
+
+const FIONREAD = 0x541b;
+
+for (const binding of allBindings()) {
+  test(`${binding.name}: open, ioctl and close report results or -errno`, () => {
+    assert.equal(binding.open('/nonexistent/kvmbench'), -ERRNO.ENOENT);
+    const fd = binding.open('/dev/null');
+    assert.ok(fd >= 0, `open /dev/null returned ${fd}`);
+    assert.equal(binding.ioctl(fd, FIONREAD, 0), -ERRNO.ENOTTY);
+    assert.equal(binding.ioctlBuffer(fd, FIONREAD, new Uint8Array(4)), -ERRNO.ENOTTY);
+    assert.equal(binding.close(fd), 0);
+    assert.equal(binding.close(fd), -ERRNO.EBADF);
+  });
+
+  test(`${binding.name}: anonymous mappings are zero-copy and unmap cleanly`, () => {
+    const mapping = binding.mapAnonymous(2 * 4096);
+    assert.ok(typeof mapping !== 'number', `mapAnonymous failed with ${mapping}`);
+    assert.equal(mapping.buffer.byteLength, 8192);
+    assert.equal(mapping.address % 4096n, 0n);
+    const bytes = new Uint8Array(mapping.buffer);
+    bytes[4096] = 0xab;
+    assert.equal(new Uint8Array(mapping.buffer)[4096], 0xab);
+    assert.equal(binding.unmap(mapping), 0);
+  });
+
+  test(`${binding.name}: mapping a file that cannot be mapped gives -errno`, () => {
+    const fd = binding.open('/dev/null');
+    try {
+      const result = binding.mapFile(fd, 4096);
+      assert.equal(typeof result, 'number');
+      assert.ok((result as number) < 0);
+    } finally {
+      binding.close(fd);
+    }
+  });
+}
+
+test('napi: unmap detaches the buffer, so stale views read nothing instead of crashing', () => {
+  const napi = allBindings().find((binding) => binding.name === 'napi');
+  assert.ok(napi);
+  const mapping = napi.mapAnonymous(4096);
+  assert.ok(typeof mapping !== 'number');
+  const view = new Uint8Array(mapping.buffer);
+  view[0] = 1;
+  napi.unmap(mapping);
+  assert.equal(mapping.buffer.byteLength, 0);
+  assert.equal(view[0], undefined);
+});
+
+test('c-loop is the only binding with native loops', () => {
+  for (const binding of allBindings()) assert.equal(Boolean(binding.native), binding.name === 'c-loop');
+});
