@@ -211,18 +211,41 @@ host_ca_hash() { # hash of the host's local CA certs (the egress CA can change b
     | sha256sum | cut -c1-16
 }
 
+debian_base_dockerfile() {
+  cat <<'EOF'
+ARG ROOTFS
+FROM ${ROOTFS}
+# Like the official debian images: never start services from maintainer scripts, keep apt lean.
+RUN printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d \
+ && printf '%s\n' \
+      'DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };' \
+      'APT::Update::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };' \
+      'Dir::Cache::pkgcache ""; Dir::Cache::srcpkgcache "";' > /etc/apt/apt.conf.d/docker-clean \
+ && echo 'Acquire::Languages "none";' > /etc/apt/apt.conf.d/docker-no-languages \
+ && rm -f /etc/apt/sources.list /etc/apt/sources.list.d/*
+COPY sources.list.d/ /etc/apt/sources.list.d/
+COPY 99kvmbench-host /etc/apt/apt.conf.d/99kvmbench-host
+COPY certs/ /usr/local/share/ca-certificates/
+RUN rm -f /usr/local/share/ca-certificates/.keep && update-ca-certificates >/dev/null
+ENV LANG=C.UTF-8
+CMD ["bash"]
+EOF
+}
+
 build_debian_base() {
-  local want_ca rootfs_id
+  local want_ca rootfs_id recipe
   want_ca="$(host_ca_hash)"
+  recipe="$(debian_base_dockerfile | sha256sum | cut -c1-16)"
   rootfs_id="$(image_id "$ROOTFS_IMAGE")"
   if image_exists "$DEBIAN_IMAGE" && [[ $FORCE -eq 0 ]] \
      && [[ "$(image_label "$DEBIAN_IMAGE" kvmbench.host-ca)" == "$want_ca" ]] \
-     && [[ "$(image_label "$DEBIAN_IMAGE" kvmbench.parent)" == "$rootfs_id" ]]; then
+     && [[ "$(image_label "$DEBIAN_IMAGE" kvmbench.parent)" == "$rootfs_id" ]] \
+     && [[ "$(image_label "$DEBIAN_IMAGE" kvmbench.recipe)" == "$recipe" ]]; then
     log "$DEBIAN_IMAGE exists and is up to date — skipping"
     return 0
   fi
   image_exists "$DEBIAN_IMAGE" && [[ $FORCE -eq 0 ]] \
-    && log "$DEBIAN_IMAGE is stale (host CA certs or rootfs changed) — rebuilding"
+    && log "$DEBIAN_IMAGE is stale (host CA certs, rootfs or recipe changed) — rebuilding"
   local ctx="$WORK/ctx-debian-base" f n=0 t0
   rm -rf "$ctx"
   mkdir -p "$ctx/sources.list.d" "$ctx/certs"
@@ -259,31 +282,14 @@ build_debian_base() {
     find "$host_ca_dir" -type f -name '*.crt' -exec cp {} "$ctx/certs/" \;
   fi
   touch "$ctx/certs/.keep"
-
-  cat >"$ctx/Dockerfile" <<'EOF'
-ARG ROOTFS
-FROM ${ROOTFS}
-# Like the official debian images: never start services from maintainer scripts, keep apt lean.
-RUN printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d \
- && printf '%s\n' \
-      'DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };' \
-      'APT::Update::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };' \
-      'Dir::Cache::pkgcache ""; Dir::Cache::srcpkgcache "";' > /etc/apt/apt.conf.d/docker-clean \
- && echo 'Acquire::Languages "none";' > /etc/apt/apt.conf.d/docker-no-languages \
- && rm -f /etc/apt/sources.list /etc/apt/sources.list.d/*
-COPY sources.list.d/ /etc/apt/sources.list.d/
-COPY 99kvmbench-host /etc/apt/apt.conf.d/99kvmbench-host
-COPY certs/ /usr/local/share/ca-certificates/
-RUN rm -f /usr/local/share/ca-certificates/.keep && update-ca-certificates >/dev/null
-ENV LANG=C.UTF-8
-CMD ["bash"]
-EOF
+  debian_base_dockerfile >"$ctx/Dockerfile"
   t0=$(now)
   log "building $DEBIAN_IMAGE"
   dbuild debian-base --network=host \
     --build-arg ROOTFS="$ROOTFS_IMAGE" \
     --label kvmbench.host-ca="$want_ca" \
     --label kvmbench.parent="$rootfs_id" \
+    --label kvmbench.recipe="$recipe" \
     -t "$DEBIAN_IMAGE" "$ctx"
   log "built $DEBIAN_IMAGE in $(elapsed "$t0")"
   rm -rf "$ctx"
@@ -313,27 +319,8 @@ fetch_node_packages() { # sets NODE_TGZ, NPM_TGZ, NODE_VERSION, NPM_VERSION
   NPM_VERSION="${name#npm-}"; NPM_VERSION="${NPM_VERSION%.tgz}"
 }
 
-build_node_base() {
-  local parent_id; parent_id="$(image_id "$DEBIAN_IMAGE")"
-  if image_exists "$NODE_IMAGE" && [[ $FORCE -eq 0 ]] \
-     && [[ "$(image_label "$NODE_IMAGE" kvmbench.parent)" == "$parent_id" ]]; then
-    log "$NODE_IMAGE exists and is up to date — skipping"
-    return 0
-  fi
-  image_exists "$NODE_IMAGE" && [[ $FORCE -eq 0 ]] && log "$NODE_IMAGE is stale (debian-base changed) — rebuilding"
-  local t0; t0=$(now)
-  fetch_node_packages
-  log "node package $NODE_TGZ (node $NODE_VERSION), npm package $NPM_TGZ (npm $NPM_VERSION) [fetched in $(elapsed "$t0")]"
-  local ctx="$WORK/ctx-node-base"
-  rm -rf "$ctx"
-  mkdir -p "$ctx/node" "$ctx/npm"
-  tar -xzf "$NODE_TGZ" -C "$ctx/node" --strip-components=1
-  tar -xzf "$NPM_TGZ" -C "$ctx/npm" --strip-components=1
-  [[ -x "$ctx/node/bin/node" ]] || die "$NODE_TGZ has no bin/node"
-  [[ -f "$ctx/npm/bin/npm-cli.js" ]] || die "$NPM_TGZ has no bin/npm-cli.js"
-  # Only what the official tarball installs; docs and README are not needed.
-  rm -f "$ctx/node/"*.md "$ctx/node/LICENSE" "$ctx/node/package.json"
-  cat >"$ctx/Dockerfile" <<'EOF'
+node_base_dockerfile() {
+  cat <<'EOF'
 ARG DEBIAN_BASE
 FROM ${DEBIAN_BASE}
 ARG NODE_VERSION
@@ -349,9 +336,36 @@ RUN ln -s ../lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm \
  && node --version && npm --version
 # Node does not read the system CA store; the egress CA lives there (see debian-base).
 ENV NODE_VERSION=${NODE_VERSION} NPM_VERSION=${NPM_VERSION} \
-    NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt
+    NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt \
+    NPM_CONFIG_UPDATE_NOTIFIER=false
 CMD ["node"]
 EOF
+}
+
+build_node_base() {
+  local parent_id recipe
+  parent_id="$(image_id "$DEBIAN_IMAGE")"
+  recipe="$(node_base_dockerfile | sha256sum | cut -c1-16)"
+  if image_exists "$NODE_IMAGE" && [[ $FORCE -eq 0 ]] \
+     && [[ "$(image_label "$NODE_IMAGE" kvmbench.parent)" == "$parent_id" ]] \
+     && [[ "$(image_label "$NODE_IMAGE" kvmbench.recipe)" == "$recipe" ]]; then
+    log "$NODE_IMAGE exists and is up to date — skipping"
+    return 0
+  fi
+  image_exists "$NODE_IMAGE" && [[ $FORCE -eq 0 ]] && log "$NODE_IMAGE is stale (debian-base or recipe changed) — rebuilding"
+  local t0; t0=$(now)
+  fetch_node_packages
+  log "node package $NODE_TGZ (node $NODE_VERSION), npm package $NPM_TGZ (npm $NPM_VERSION) [fetched in $(elapsed "$t0")]"
+  local ctx="$WORK/ctx-node-base"
+  rm -rf "$ctx"
+  mkdir -p "$ctx/node" "$ctx/npm"
+  tar -xzf "$NODE_TGZ" -C "$ctx/node" --strip-components=1
+  tar -xzf "$NPM_TGZ" -C "$ctx/npm" --strip-components=1
+  [[ -x "$ctx/node/bin/node" ]] || die "$NODE_TGZ has no bin/node"
+  [[ -f "$ctx/npm/bin/npm-cli.js" ]] || die "$NPM_TGZ has no bin/npm-cli.js"
+  # Only what the official tarball installs; docs and README are not needed.
+  rm -f "$ctx/node/"*.md "$ctx/node/LICENSE" "$ctx/node/package.json"
+  node_base_dockerfile >"$ctx/Dockerfile"
   t0=$(now)
   log "building $NODE_IMAGE (node $NODE_VERSION, npm $NPM_VERSION)"
   dbuild node-base --network=host \
@@ -359,6 +373,7 @@ EOF
     --build-arg NODE_VERSION="$NODE_VERSION" \
     --build-arg NPM_VERSION="$NPM_VERSION" \
     --label kvmbench.parent="$parent_id" \
+    --label kvmbench.recipe="$recipe" \
     --label kvmbench.node-version="$NODE_VERSION" \
     -t "$NODE_IMAGE" "$ctx"
   log "built $NODE_IMAGE in $(elapsed "$t0")"
