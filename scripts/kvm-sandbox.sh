@@ -25,12 +25,15 @@
 #                            NODE_ENV, NO_COLOR, FORCE_COLOR are passed through when set
 #       --check-iters N      iterations of the PIO timing loop in the boot-time KVM check
 #                            (default 0 = only the API/real-mode check; "skip" to skip it)
-#       --rebuild            rebuild the cached kernel/initramfs
+#       --rebuild            rebuild the cached initramfs
 #   -v, --verbose            show the whole serial console (firmware, kernel, dmesg lines)
 #   -h, --help
 #
 # Without a command it boots, prints `ls -l /dev/kvm` and the KVM check, and powers off.
-# Cache: /tmp/kvm-sandbox-cache (KVM_SANDBOX_CACHE). Needs root for apt-get when packages are missing.
+# Kernel: the newest installed /boot/vmlinuz-*-amd64 (with its /lib/modules), else the kernel package
+# that linux-image-amd64 points at, fetched with `apt-get download` and unpacked into the cache
+# (KVM_SANDBOX_HOST_KERNEL=0 forces the latter). Cache: /tmp/kvm-sandbox-cache (KVM_SANDBOX_CACHE).
+# Missing host packages (qemu-system-x86, busybox-static, cpio, kmod) are apt-get installed (root).
 set -euo pipefail
 
 SELF_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -102,7 +105,7 @@ mkdir -p "$CACHE"
 # kernel package downloaded with apt-get and unpacked into the cache (the host's /boot is not touched).
 find_kernel() {
   local v
-  for v in $(ls -1 /boot/vmlinuz-*-amd64 2>/dev/null | sed 's|.*/vmlinuz-||' | sort -V -r); do
+  for v in $([ "${KVM_SANDBOX_HOST_KERNEL:-1}" = 0 ] || ls -1 /boot/vmlinuz-*-amd64 2>/dev/null | sed 's|.*/vmlinuz-||' | sort -V -r); do
     if [ -f "/lib/modules/$v/modules.dep" ] && [ -f "/lib/modules/$v/kernel/arch/x86/kvm/kvm-amd.ko" ]; then
       KVER=$v VMLINUZ=/boot/vmlinuz-$v MODROOT=/
       return 0
@@ -116,6 +119,9 @@ find_kernel() {
   done
   return 1
 }
+# One builder at a time (concurrent runs share the cache).
+exec 9>"$CACHE/.lock"
+flock 9
 if ! find_kernel; then
   say "fetching a Debian kernel (linux-image-amd64) into $CACHE/kernel"
   apt-get update -qq >&2 || true
@@ -123,7 +129,7 @@ if ! find_kernel; then
   [ -n "$pkg" ] || die "cannot resolve linux-image-amd64 with apt-cache"
   v=${pkg#linux-image-}
   tmp=$(mktemp -d "$CACHE/kernel-dl.XXXXXX")
-  (cd "$tmp" && apt-get download -qq "$pkg" >&2) || die "apt-get download $pkg failed"
+  (cd "$tmp" && apt-get download -qq -o APT::Sandbox::User=root "$pkg" >&2) || die "apt-get download $pkg failed"
   mkdir -p "$CACHE/kernel/$v"
   dpkg-deb -x "$tmp"/*.deb "$CACHE/kernel/$v" || die "cannot unpack $pkg"
   rm -rf "$tmp"
@@ -211,19 +217,26 @@ if [ "$REBUILD" = 1 ] || [ ! -f "$INITRD" ] || [ ! -f "$LIBLIST" ]; then
   rm -f "$CACHE"/initramfs-*.cpio "$CACHE"/initramfs-*.libs
   build_initramfs
 fi
+flock -u 9
+exec 9>&-
 
 # ---------------------------------------------------------------------------------------------
 # Per-run control directory (second 9p share): config, the command, extra libraries, exit code.
 RUN=$(mktemp -d "$CACHE/run.XXXXXX")
 mkdir -p "$RUN/ctl/lib"
-QPID=
+QPID= SPID=
 cleanup() {
+  local qemu_pid i
   if [ -n "$QPID" ] && kill -0 "$QPID" 2>/dev/null; then
-    kill -TERM "$QPID" 2>/dev/null || true
-    sleep 1
+    qemu_pid=$(cat "$RUN/qemu.pid" 2>/dev/null || true)
+    kill -TERM "$QPID" 2>/dev/null || true # timeout(1) passes it on to qemu
+    for i in 1 2 3 4 5 6; do
+      if [ -n "$qemu_pid" ] && kill -0 "$qemu_pid" 2>/dev/null; then sleep 0.5; else break; fi
+    done
+    [ -z "$qemu_pid" ] || kill -KILL "$qemu_pid" 2>/dev/null || true
     kill -KILL "$QPID" 2>/dev/null || true
-    pkill -KILL -P "$QPID" 2>/dev/null || true
   fi
+  [ -z "$SPID" ] || kill "$SPID" 2>/dev/null || true
   rm -rf "$RUN"
 }
 trap cleanup EXIT
@@ -286,7 +299,7 @@ timeout -k 10 "$TIMEOUT" qemu-system-x86_64 \
   -accel tcg -cpu "$CPU" -m "$MEM" -smp "$SMP" \
   -nodefaults -no-user-config -display none -no-reboot "${BIOS_ARGS[@]+"${BIOS_ARGS[@]}"}" \
   -kernel "$VMLINUZ" -initrd "$INITRD" -append "$APPEND" \
-  -chardev file,id=con,path="$LOG" -serial chardev:con \
+  -chardev file,id=con,path="$LOG" -serial chardev:con -pidfile "$RUN/qemu.pid" \
   -virtfs "local,path=$SHARE_DIR,mount_tag=host0,security_model=none,id=fs0" \
   -virtfs "local,path=$RUN/ctl,mount_tag=ksctl,security_model=none,id=fs1" \
   </dev/null >"$RUN/qemu.out" 2>&1 &
@@ -297,12 +310,15 @@ tail -n +1 -F --pid="$QPID" "$LOG" 2>/dev/null | tr -d '\r' | awk -v verbose="$V
   done && !verbose && /^\[ *[0-9.]+\] reboot: Power down/ { next }
   /^===KVM-SANDBOX-BEGIN===/ { started = 1; next }
   { if (verbose || started || /^\[kvm-sandbox\]/) { print; fflush() } }
-' || true
+' &
+SPID=$!
+# (wait, unlike a foreground pipeline, lets the INT/TERM traps run at once)
 set +e
 wait "$QPID"
 qrc=$?
+wait "$SPID"
 set -e
-QPID=
+QPID= SPID=
 END=$(date +%s.%N)
 
 if [ -s "$RUN/ctl/rc" ]; then

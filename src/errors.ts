@@ -21,6 +21,11 @@ export class SyscallError extends Error {
   }
 }
 
+/** The host cannot do what was asked (no KVM, no tracefs, no perf): the message says how to fix it. */
+export class HostError extends Error {
+  override name = 'HostError';
+}
+
 /** The guest did something the harness did not expect: a wrong exit, wrong data, a fault. */
 export class GuestError extends Error {
   override name = 'GuestError';

@@ -3,6 +3,7 @@
  * `kvmbench compare` and the HTML report read. Nothing reaches back from them into measuring.
  * All times are nanoseconds.
  */
+import type { CellTrace, TraceMode } from '../trace/session.js';
 import type { SampleStats } from './stats.js';
 
 export const SCHEMA_VERSION = 1;
@@ -102,6 +103,8 @@ export interface Measurement {
   /** Lifecycle workloads: each step's own statistics. */
   steps?: StepResult[];
   totalIterations: number;
+  /** With --trace: the traced batch run after the measured rounds (tracing slows it, so it is kept apart). */
+  trace?: CellTrace;
 }
 
 export interface RunOptions {
@@ -113,6 +116,7 @@ export interface RunOptions {
   quick: boolean;
   pin?: number;
   cpuidK: number;
+  trace?: TraceMode;
 }
 
 export interface RunInfo {

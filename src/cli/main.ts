@@ -6,6 +6,8 @@ import { ClosedError, GuestError, SyscallError, UsageError } from '../errors.js'
 import { registerDoctor } from './commands/doctor.js';
 import { registerHello } from './commands/hello.js';
 import { registerList } from './commands/list.js';
+import { registerProfile } from './commands/profile.js';
+import { registerRun } from './commands/run.js';
 import { EXIT } from './exit-codes.js';
 
 const { version } = createRequire(import.meta.url)('../../../package.json') as { version: string };
@@ -27,6 +29,8 @@ Examples:
 registerHello(program);
 registerDoctor(program);
 registerList(program);
+registerRun(program);
+registerProfile(program);
 
 function exitCodeFor(error: unknown): number {
   if (error instanceof UsageError) return EXIT.usage;

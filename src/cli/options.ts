@@ -23,13 +23,16 @@ export function parseList<T extends string>(option: string, value: string, allow
   return [...new Set(items)] as T[];
 }
 
-export function parsePositiveInteger(option: string, value: string, max = Number.MAX_SAFE_INTEGER): number {
+export function parseInteger(option: string, value: string, min: number, max: number): number {
   const parsed = Number(value);
-  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(parsed) || parsed <= 0 || parsed > max) {
-    throw new UsageError(`${option} must be a whole number from 1 to ${max} (got '${value}')`);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(parsed) || parsed < min || parsed > max) {
+    throw new UsageError(`${option} must be a whole number from ${min} to ${max} (got '${value}')`);
   }
   return parsed;
 }
+
+export const parsePositiveInteger = (option: string, value: string, max = Number.MAX_SAFE_INTEGER) =>
+  parseInteger(option, value, 1, max);
 
 export function printJson(value: unknown): void {
   process.stdout.write(

@@ -32,7 +32,7 @@ function flatSegment(selector: number, code: boolean, long: boolean): Segment {
 }
 
 /** The 8-byte GDT descriptor encoding of a segment. */
-function descriptor(segment: Segment): bigint {
+export function gdtDescriptor(segment: Segment): bigint {
   const limit = BigInt(segment.limit >>> 12);
   const access = BigInt(segment.type | (segment.s << 4) | (segment.dpl << 5) | (segment.present << 7));
   const flags = BigInt(segment.avl | (segment.l << 1) | (segment.db << 2) | (segment.g << 3));
@@ -55,8 +55,8 @@ function loadFlatSegments(sregs: SpecialRegisters, memory: GuestMemory, long: bo
   const code = flatSegment(CODE_SELECTOR, true, long);
   const data = flatSegment(DATA_SELECTOR, false, long);
   write64(memory, LAYOUT.gdt, 0n);
-  write64(memory, LAYOUT.gdt + CODE_SELECTOR, descriptor(code));
-  write64(memory, LAYOUT.gdt + DATA_SELECTOR, descriptor(data));
+  write64(memory, LAYOUT.gdt + CODE_SELECTOR, gdtDescriptor(code));
+  write64(memory, LAYOUT.gdt + DATA_SELECTOR, gdtDescriptor(data));
   sregs.gdt = { base: BigInt(LAYOUT.gdt), limit: 3 * 8 - 1 };
   sregs.cs = code;
   sregs.ds = { ...data };

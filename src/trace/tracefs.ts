@@ -5,6 +5,7 @@
 import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { registerCleanup } from '../util/cleanup.js';
+import { parseTrace, type TraceEvent } from './ftrace-parse.js';
 
 export const TRACEFS_CANDIDATES = ['/sys/kernel/tracing', '/sys/kernel/debug/tracing'];
 
@@ -55,6 +56,16 @@ export class TraceInstance {
     this.#write('buffer_size_kb', String(kb));
   }
 
+  /** Empties the buffer (writing to `trace` truncates it). */
+  clear(): void {
+    this.#write('trace', '');
+  }
+
+  /** Writes a line into the trace, to delimit what follows. */
+  mark(text: string): void {
+    this.#write('trace_marker', text);
+  }
+
   start(): void {
     this.#write('tracing_on', '1');
   }
@@ -82,13 +93,13 @@ export class TraceInstance {
   }
 }
 
-/** Counts events by name in `trace` text (lines like "  node-123 [001] ..... 1.2: kvm_pio: ..."). */
+/** Counts events by name in `trace` text. */
 export function countEvents(text: string): Map<string, number> {
+  return countByName(parseTrace(text));
+}
+
+function countByName(events: readonly TraceEvent[]): Map<string, number> {
   const counts = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    if (line.startsWith('#')) continue;
-    const match = /^\s*.+?\s+\[\d+\]\s+\S+\s+[\d.]+:\s+([a-z0-9_]+):/.exec(line);
-    if (match?.[1]) counts.set(match[1], (counts.get(match[1]) ?? 0) + 1);
-  }
+  for (const event of events) counts.set(event.name, (counts.get(event.name) ?? 0) + 1);
   return counts;
 }

@@ -1,0 +1,258 @@
+/**
+ * Reading results files: a run folder or its results.json, checked against results.schema.json.
+ * Every problem becomes a UsageError that names the file and says what is wrong with it, so that
+ * `kvmbench compare` in CI fails with a message a person can act on.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { UsageError } from '../errors.js';
+import { type Results, SCHEMA_VERSION } from './results.js';
+
+/** The file name a run writes into its folder. */
+export const RESULTS_FILE_NAME = 'results.json';
+
+/** How many schema violations a message lists before saying how many more there are. */
+const MAX_LISTED_VIOLATIONS = 5;
+
+// Compiled output lives in dist/src/bench/; the schema and package.json stay at the repository root.
+const SCHEMA_URL = new URL('../../../results.schema.json', import.meta.url);
+const { version: kvmbenchVersion } = createRequire(import.meta.url)('../../../package.json') as { version: string };
+
+let validator: ValidateFunction<Results> | undefined;
+
+/** Compiles the schema once, on first use: ajv compilation costs tens of milliseconds. */
+function resultsValidator(): ValidateFunction<Results> {
+  if (!validator) {
+    const schema = JSON.parse(readFileSync(SCHEMA_URL, 'utf8')) as object;
+    validator = new Ajv({ allErrors: true }).compile<Results>(schema);
+  }
+  return validator;
+}
+
+/**
+ * Loads and validates results: `path` is a run folder (its results.json is read) or a results file.
+ * Throws a UsageError naming the file for a missing, empty, corrupt, wrong-version or invalid file.
+ */
+export function loadResultsFile(path: string): Results {
+  const file = resultsFilePath(path);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(`${file}: cannot read it (${(error as Error).message})`);
+  }
+  if (text.trim() === '') {
+    throw new UsageError(`${file} is empty: the run that wrote it probably stopped before saving its results`);
+  }
+  // JSON.parse rejects a byte-order mark, which some editors add; it carries no data.
+  return validateResults(parseJson(text.replace(/^\uFEFF/, ''), file), file);
+}
+
+/** Checks parsed JSON against the schema; `source` names where it came from in error messages. */
+export function validateResults(raw: unknown, source: string): Results {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    const found = raw === null ? 'null' : Array.isArray(raw) ? 'an array' : `a ${typeof raw}`;
+    throw new UsageError(`${source} is not a kvmbench results file: its top level is ${found}, not an object`);
+  }
+  checkSchemaVersion(raw as Record<string, unknown>, source);
+  const validate = resultsValidator();
+  if (!validate(raw)) throw new UsageError(describeViolations(source, validate.errors ?? []));
+  return raw;
+}
+
+function resultsFilePath(path: string): string {
+  let isDirectory: boolean;
+  try {
+    isDirectory = statSync(path).isDirectory();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') {
+      throw new UsageError(`${path}: no such file or folder: give a run folder (results/<run id>) or a results.json`);
+    }
+    throw new UsageError(`${path}: cannot read it (${(error as Error).message})`);
+  }
+  if (!isDirectory) return path;
+  const file = join(path, RESULTS_FILE_NAME);
+  try {
+    if (statSync(file).isFile()) return file;
+  } catch {
+    // Reported below: the folder has no results.json.
+  }
+  throw new UsageError(
+    `${path} is a folder without ${RESULTS_FILE_NAME}: give a kvmbench run folder (results/<run id>) or a results file`,
+  );
+}
+
+/** Checked before the schema so that a file from another kvmbench says so instead of listing violations. */
+function checkSchemaVersion(raw: Record<string, unknown>, source: string): void {
+  const found = raw['schemaVersion'];
+  if (found === SCHEMA_VERSION) return;
+  const tool = raw['tool'] as { name?: unknown; version?: unknown } | undefined;
+  const writer = typeof tool?.version === 'string' ? ` (written by kvmbench ${tool.version})` : '';
+  const what = found === undefined ? 'has no schemaVersion' : `has schemaVersion ${JSON.stringify(found)}`;
+  throw new UsageError(
+    `${source} ${what}${writer}; this kvmbench (${kvmbenchVersion}) reads schemaVersion ${SCHEMA_VERSION}: ` +
+      'compare runs written by the same kvmbench version, or re-run the older one',
+  );
+}
+
+function describeViolations(source: string, errors: ErrorObject[]): string {
+  const lines = errors
+    .slice(0, MAX_LISTED_VIOLATIONS)
+    .map((error) => `  ${error.instancePath || '/'}: ${detail(error)}`);
+  const more = errors.length - MAX_LISTED_VIOLATIONS;
+  if (more > 0) lines.push(`  (and ${more} more)`);
+  return `${source} does not match the kvmbench results schema (results.schema.json):\n${lines.join('\n')}`;
+}
+
+/** Ajv's message plus the parameter that makes it actionable (which property, which values). */
+function detail(error: ErrorObject): string {
+  const params = error.params as Record<string, unknown>;
+  if (error.keyword === 'additionalProperty' || error.keyword === 'additionalProperties')
+    return `${error.message} ('${String(params['additionalProperty'])}')`;
+  if (error.keyword === 'enum') return `${error.message}: ${JSON.stringify(params['allowedValues'])}`;
+  if (error.keyword === 'const') return `${error.message}: ${JSON.stringify(params['allowedValue'])}`;
+  return error.message ?? error.keyword;
+}
+
+function parseJson(text: string, file: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`${file}: corrupt or truncated JSON: ${describeJsonError(text)}${(error as Error).message}`);
+  }
+}
+
+function describeJsonError(text: string): string {
+  const offset = firstJsonSyntaxError(text);
+  if (offset < 0) return '';
+  const { line, column } = lineAndColumn(text, offset);
+  if (offset >= text.length) return `it ends in the middle of a value at line ${line}, column ${column}: `;
+  return `at line ${line}, column ${column} (character ${offset + 1} of ${text.length}): `;
+}
+
+function lineAndColumn(text: string, offset: number): { line: number; column: number } {
+  const before = text.slice(0, offset);
+  const lastNewline = before.lastIndexOf('\n');
+  return { line: before.split('\n').length, column: offset - lastNewline };
+}
+
+const JSON_NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+const JSON_WHITESPACE = new Set([' ', '\t', '\n', '\r']);
+const JSON_ESCAPES = new Set(['"', '\\', '/', 'b', 'f', 'n', 'r', 't']);
+
+/**
+ * Offset of the first character that makes `text` invalid JSON (text.length when it ends early).
+ * JSON.parse's messages carry a position only for some errors (Node 20 omits it for an unexpected
+ * token), so the error path walks the grammar itself. Iterative, so deep nesting cannot overflow.
+ */
+function firstJsonSyntaxError(text: string): number {
+  type State = 'value' | 'value-or-close' | 'key' | 'key-or-close' | 'colon' | 'after-value';
+  const containers: string[] = [];
+  let state = 'value' as State;
+  let i = 0;
+
+  const skipWhitespace = (): void => {
+    while (i < text.length && JSON_WHITESPACE.has(text[i] ?? '')) i++;
+  };
+  /** Moves past a string starting at i; returns false (i at the fault) when it is malformed. */
+  const scanString = (): boolean => {
+    i++;
+    while (i < text.length) {
+      const char = text[i] ?? '';
+      if (char === '"') {
+        i++;
+        return true;
+      }
+      if (char < ' ') return false;
+      if (char === '\\') {
+        const escaped = text[i + 1] ?? '';
+        if (escaped === 'u') {
+          for (let k = 2; k < 6; k++) {
+            if (!/[0-9a-fA-F]/.test(text[i + k] ?? '')) {
+              i += k;
+              return false;
+            }
+          }
+          i += 6;
+        } else if (JSON_ESCAPES.has(escaped)) {
+          i += 2;
+        } else {
+          i++;
+          return false;
+        }
+      } else {
+        i++;
+      }
+    }
+    return false;
+  };
+  /** Moves past a scalar or opens a container: the next state, or undefined (i at the fault). */
+  const scanValue = (): State | undefined => {
+    const char = text[i] ?? '';
+    if (char === '{' || char === '[') {
+      containers.push(char);
+      i++;
+      return char === '{' ? 'key-or-close' : 'value-or-close';
+    }
+    if (char === '"') return scanString() ? 'after-value' : undefined;
+    for (const literal of ['true', 'false', 'null']) {
+      if (char !== literal[0]) continue;
+      for (const expected of literal) {
+        if (text[i] !== expected) return undefined;
+        i++;
+      }
+      return 'after-value';
+    }
+    JSON_NUMBER.lastIndex = i;
+    const number = JSON_NUMBER.exec(text);
+    if (!number) return undefined;
+    i += number[0].length;
+    return 'after-value';
+  };
+
+  for (;;) {
+    skipWhitespace();
+    if (i >= text.length) return state === 'after-value' && containers.length === 0 ? -1 : text.length;
+    const char = text[i];
+    const open = containers.at(-1);
+    switch (state) {
+      case 'value':
+      case 'value-or-close': {
+        if (char === ']' && state === 'value-or-close') {
+          containers.pop();
+          i++;
+          state = 'after-value';
+          break;
+        }
+        const next = scanValue();
+        if (!next) return i;
+        state = next;
+        break;
+      }
+      case 'key-or-close':
+      case 'key':
+        if (char === '}' && state === 'key-or-close') {
+          containers.pop();
+          i++;
+          state = 'after-value';
+        } else if (char !== '"' || !scanString()) return i;
+        else state = 'colon';
+        break;
+      case 'colon':
+        if (char !== ':') return i;
+        i++;
+        state = 'value';
+        break;
+      case 'after-value':
+        if (open === undefined) return i;
+        if (char === ',') state = open === '{' ? 'key' : 'value';
+        else if ((open === '{' && char === '}') || (open === '[' && char === ']')) containers.pop();
+        else return i;
+        i++;
+        break;
+    }
+  }
+}

@@ -1,0 +1,293 @@
+/**
+ * Run-to-run comparison: for each workload × binding measured in both runs, the change in median
+ * with a bootstrap CI, a Mann-Whitney U test, Holm's correction across all cells, and a verdict.
+ * Pure: takes two results objects, returns one comparison object that the formatters render.
+ */
+import { holmBonferroni, mannWhitneyU, ratioCi } from '../bench/compare-stats.js';
+import type { HostFingerprint, Measurement, Results, WorkloadInfo } from '../bench/results.js';
+import { type BootstrapOptions, DEFAULT_BOOTSTRAP_RESAMPLES, DEFAULT_SEED, median } from '../bench/stats.js';
+import { UsageError } from '../errors.js';
+import { checkHostsComparable, type HostDifference } from './host-check.js';
+import {
+  checkThresholdOverrides,
+  defaultThresholdPolicy,
+  type ThresholdPolicy,
+  thresholdPercentFor,
+} from './thresholds.js';
+
+export const DEFAULT_ALPHA = 0.05;
+
+/** Below this many samples in a run, Mann-Whitney's normal approximation is only indicative. */
+const MIN_SAMPLES_FOR_ASYMPTOTIC_TEST = 20;
+
+export type Verdict = 'regressed' | 'improved' | 'no significant change';
+
+export interface CellRef {
+  workload: string;
+  binding: string;
+}
+
+export interface CellComparison extends CellRef {
+  verdict: Verdict;
+  /** The smallest change in percent this cell's verdict counts. */
+  thresholdPercent: number;
+  baselineMedianNs: number;
+  currentMedianNs: number;
+  baselineSamples: number;
+  currentSamples: number;
+  /** median(current) / median(baseline): above 1 means slower. */
+  ratio: number;
+  /** Bootstrap 95 % percentile interval of the ratio. */
+  ratioCi95: [number, number];
+  /** median(current) - median(baseline), ns. */
+  differenceNs: number;
+  differenceCi95: [number, number];
+  /** Two-sided Mann-Whitney U p-value of this cell alone. */
+  pValue: number;
+  /** p-value after Holm-Bonferroni across every compared cell: the one the verdict uses. */
+  pValueHolm: number;
+}
+
+/** A cell measured in both runs that could not be compared, and why. */
+export interface UncomparedCell extends CellRef {
+  reason: string;
+}
+
+export interface RunReference {
+  /** The file or folder it was read from ('' when given as an object). */
+  source: string;
+  id: string;
+  startedAt: string;
+  status: 'complete' | 'incomplete';
+  kvmbench: string;
+  host: HostFingerprint;
+}
+
+export interface ComparisonMethod {
+  alpha: number;
+  defaultThresholdPercent: number;
+  thresholdOverrides: Record<string, number>;
+  bootstrapResamples: number;
+  seed: number;
+  /** How many cells Holm's correction covered. */
+  comparisons: number;
+}
+
+export interface Comparison {
+  baseline: RunReference;
+  current: RunReference;
+  method: ComparisonMethod;
+  /** In the order the runs list them; formatters sort by effect. */
+  cells: CellComparison[];
+  /** Cells only in the current run. */
+  added: CellRef[];
+  /** Cells only in the baseline. */
+  removed: CellRef[];
+  notCompared: UncomparedCell[];
+  /** Every fingerprint difference (performance-relevant ones only with allowDifferentHosts). */
+  hostDifferences: HostDifference[];
+  warnings: string[];
+  summary: { regressed: number; improved: number; unchanged: number };
+}
+
+export interface CompareOptions {
+  thresholds?: ThresholdPolicy;
+  /** Significance level for the Holm-adjusted p-values; default 0.05. */
+  alpha?: number;
+  /** Compare even when the hosts differ in what changes performance. */
+  allowDifferentHosts?: boolean;
+  bootstrap?: BootstrapOptions;
+  /** Where each run was read from, for the report. */
+  sources?: { baseline: string; current: string };
+}
+
+/**
+ * Regressed only when the whole ratio CI lies above 1 + threshold and the corrected p is below
+ * alpha; improved symmetrically; otherwise no significant change. Both conditions guard against
+ * a different failure: the CI against changes too small to matter, the test against noise.
+ */
+export function verdictFor(
+  ratioCi95: readonly [number, number],
+  pValueHolm: number,
+  thresholdPercent: number,
+  alpha: number,
+): Verdict {
+  if (!(pValueHolm < alpha)) return 'no significant change';
+  const threshold = thresholdPercent / 100;
+  if (ratioCi95[0] > 1 + threshold) return 'regressed';
+  if (ratioCi95[1] < 1 - threshold) return 'improved';
+  return 'no significant change';
+}
+
+/** Compares `current` against `baseline`. Throws IncomparableRunsError for different hosts (unless allowed). */
+export function compareResults(baseline: Results, current: Results, options: CompareOptions = {}): Comparison {
+  const alpha = options.alpha ?? DEFAULT_ALPHA;
+  const thresholds = options.thresholds ?? defaultThresholdPolicy();
+  const hostDifferencesFound = checkHostsComparable(baseline.host, current.host, options.allowDifferentHosts ?? false);
+  const workloads = new Map<string, WorkloadInfo>();
+  for (const workload of [...baseline.workloads, ...current.workloads]) workloads.set(workload.name, workload);
+  checkThresholdOverrides(thresholds, [...workloads.values()]);
+
+  const baselineCells = indexMeasurements(baseline, 'baseline');
+  const currentCells = indexMeasurements(current, 'current');
+  const added: CellRef[] = [];
+  const removed: CellRef[] = [];
+  const notCompared: UncomparedCell[] = [];
+  const pending: Array<Omit<CellComparison, 'verdict' | 'pValueHolm'>> = [];
+  const fewSamples: string[] = [];
+  const newlyFailing: string[] = [];
+
+  for (const key of new Set([...baselineCells.keys(), ...currentCells.keys()])) {
+    const before = baselineCells.get(key);
+    const after = currentCells.get(key);
+    const cell = cellRef((before ?? after) as Measurement);
+    if (!before || !after) {
+      (before ? removed : added).push(cell);
+      continue;
+    }
+    const reason = whyNotComparable(before, after, baseline, current);
+    if (before.status === 'ok' && after.status === 'failed') newlyFailing.push(`${cell.workload} / ${cell.binding}`);
+    if (reason) {
+      notCompared.push({ ...cell, reason });
+      continue;
+    }
+    let change: ReturnType<typeof ratioCi>;
+    try {
+      change = ratioCi(before.samples, after.samples, options.bootstrap);
+    } catch (error) {
+      notCompared.push({ ...cell, reason: (error as Error).message });
+      continue;
+    }
+    if (Math.min(before.samples.length, after.samples.length) < MIN_SAMPLES_FOR_ASYMPTOTIC_TEST)
+      fewSamples.push(`${cell.workload} / ${cell.binding}`);
+    pending.push({
+      ...cell,
+      thresholdPercent: thresholdPercentFor(thresholds, cell.workload, workloads.get(cell.workload)?.kind),
+      baselineMedianNs: median(before.samples),
+      currentMedianNs: median(after.samples),
+      baselineSamples: before.samples.length,
+      currentSamples: after.samples.length,
+      ratio: change.ratio,
+      ratioCi95: change.ratioCi95,
+      differenceNs: change.difference,
+      differenceCi95: change.differenceCi95,
+      pValue: mannWhitneyU(before.samples, after.samples).p,
+    });
+  }
+
+  const adjusted = holmBonferroni(pending.map((cell) => cell.pValue));
+  const cells = pending.map((cell, i): CellComparison => {
+    const pValueHolm = adjusted[i] ?? 1;
+    return { ...cell, pValueHolm, verdict: verdictFor(cell.ratioCi95, pValueHolm, cell.thresholdPercent, alpha) };
+  });
+
+  return {
+    baseline: runReference(baseline, options.sources?.baseline ?? ''),
+    current: runReference(current, options.sources?.current ?? ''),
+    method: {
+      alpha,
+      defaultThresholdPercent: thresholds.defaultPercent,
+      thresholdOverrides: thresholds.overrides,
+      bootstrapResamples: options.bootstrap?.bootstrapResamples ?? DEFAULT_BOOTSTRAP_RESAMPLES,
+      seed: options.bootstrap?.seed ?? DEFAULT_SEED,
+      comparisons: cells.length,
+    },
+    cells,
+    added,
+    removed,
+    notCompared,
+    hostDifferences: hostDifferencesFound,
+    warnings: comparisonWarnings(baseline, current, hostDifferencesFound, newlyFailing, fewSamples),
+    summary: {
+      regressed: cells.filter((cell) => cell.verdict === 'regressed').length,
+      improved: cells.filter((cell) => cell.verdict === 'improved').length,
+      unchanged: cells.filter((cell) => cell.verdict === 'no significant change').length,
+    },
+  };
+}
+
+const cellKey = (measurement: CellRef): string => `${measurement.workload}\u0000${measurement.binding}`;
+const cellRef = (measurement: CellRef): CellRef => ({ workload: measurement.workload, binding: measurement.binding });
+
+function indexMeasurements(results: Results, role: string): Map<string, Measurement> {
+  const cells = new Map<string, Measurement>();
+  for (const measurement of results.measurements) {
+    const key = cellKey(measurement);
+    if (cells.has(key)) {
+      throw new UsageError(
+        `the ${role} run (${results.run.id}) measures ${measurement.workload} / ${measurement.binding} twice: ` +
+          'its results file was edited or merged by hand',
+      );
+    }
+    cells.set(key, measurement);
+  }
+  return cells;
+}
+
+function whyNotComparable(before: Measurement, after: Measurement, baseline: Results, current: Results): string {
+  for (const [role, measurement] of [
+    ['baseline', before],
+    ['current', after],
+  ] as const) {
+    if (measurement.status !== 'ok')
+      return `${measurement.status} in the ${role} run${measurement.error ? `: ${measurement.error}` : ''}`;
+    if (measurement.samples.length === 0) return `no samples in the ${role} run`;
+  }
+  const definitionBefore = baseline.workloads.find((workload) => workload.name === before.workload);
+  const definitionAfter = current.workloads.find((workload) => workload.name === after.workload);
+  if (definitionBefore && definitionAfter) return workloadChange(definitionBefore, definitionAfter);
+  return '';
+}
+
+/** A workload whose guest or exits per iteration changed measures something else: not a regression. */
+function workloadChange(before: WorkloadInfo, after: WorkloadInfo): string {
+  const fields = ['guest', 'userspaceExitsPerIteration', 'inKernelExitsPerIteration'] as const;
+  const changed = fields
+    .filter((field) => before[field] !== after[field])
+    .map((field) => `${field} ${JSON.stringify(before[field])} → ${JSON.stringify(after[field])}`);
+  return changed.length === 0 ? '' : `the workload changed between the runs (${changed.join(', ')})`;
+}
+
+function runReference(results: Results, source: string): RunReference {
+  return {
+    source,
+    id: results.run.id,
+    startedAt: results.run.startedAt,
+    status: results.run.status,
+    kvmbench: results.tool.version,
+    host: results.host,
+  };
+}
+
+function comparisonWarnings(
+  baseline: Results,
+  current: Results,
+  hostDifferencesFound: readonly HostDifference[],
+  newlyFailing: readonly string[],
+  fewSamples: readonly string[],
+): string[] {
+  const warnings: string[] = [];
+  const refused = hostDifferencesFound.filter((difference) => difference.affectsPerformance);
+  if (refused.length > 0) {
+    warnings.push(
+      `compared across different hosts (--allow-different-hosts): ${refused.map((d) => d.field).join(', ')} differ, ` +
+        'so a change may be the host rather than the code',
+    );
+  }
+  for (const [role, results] of [
+    ['baseline', baseline],
+    ['current', current],
+  ] as const) {
+    if (results.run.status === 'incomplete')
+      warnings.push(`the ${role} run (${results.run.id}) was interrupted: cells it did not reach are missing`);
+  }
+  if (newlyFailing.length > 0)
+    warnings.push(`${newlyFailing.join(', ')} failed in the current run but worked in the baseline`);
+  if (fewSamples.length > 0) {
+    warnings.push(
+      `fewer than ${MIN_SAMPLES_FOR_ASYMPTOTIC_TEST} samples in a run for ${fewSamples.join(', ')}: ` +
+        "Mann-Whitney's p-value is approximate there; more rounds make it reliable",
+    );
+  }
+  return warnings;
+}

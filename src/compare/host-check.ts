@@ -1,0 +1,128 @@
+/**
+ * Whether two runs come from hosts similar enough to compare. A different CPU, kernel, nesting or
+ * KVM module parameter changes what an exit costs, so a "regression" across them would be the host's.
+ */
+import type { HostFingerprint } from '../bench/results.js';
+import { UsageError } from '../errors.js';
+
+export interface HostDifference {
+  /** The fingerprint field, with a path for module parameters (kvmModules.kvm_intel.ept). */
+  field: string;
+  baseline: string;
+  current: string;
+  /** Whether the field changes performance: such differences make runs incomparable. */
+  affectsPerformance: boolean;
+}
+
+/** Runs that must not be compared: exit code 2 like any other unusable input. */
+export class IncomparableRunsError extends UsageError {
+  override name = 'IncomparableRunsError';
+  constructor(readonly differences: HostDifference[]) {
+    super(
+      `the runs come from hosts that differ in what changes performance:\n` +
+        `${differences.map((difference) => `  ${describeHostDifference(difference)}`).join('\n')}\n` +
+        'compare runs from one host, or pass --allow-different-hosts to compare anyway (the report lists the differences)',
+    );
+  }
+}
+
+type FingerprintField = keyof Omit<HostFingerprint, 'kvmModules'>;
+
+/** What the hardware, kernel and virtualisation layer beneath KVM are. */
+const PERFORMANCE_FIELDS: readonly FingerprintField[] = [
+  'cpuModel',
+  'cpuCount',
+  'smt',
+  'kernel',
+  'hostIsVirtualMachine',
+  'underlyingHypervisor',
+  'nested',
+  'pvm',
+];
+
+/** Shown so a reader can judge them, never refused: most are the software a comparison is meant to measure. */
+const INFORMATIONAL_FIELDS: readonly FingerprintField[] = [
+  'hostname',
+  'cpuMicrocode',
+  'governor',
+  'transparentHugepages',
+  'tscHz',
+  'hardwareCounters',
+  'container',
+  'node',
+  'v8',
+  'koffi',
+  'napi',
+  'kvmbench',
+  'gitRevision',
+];
+
+const NOT_RECORDED = '(not recorded)';
+
+const show = (value: unknown): string => (value === undefined ? NOT_RECORDED : String(value));
+
+export function describeHostDifference(difference: HostDifference): string {
+  return `${difference.field}: '${difference.baseline}' (baseline) vs '${difference.current}' (current)`;
+}
+
+/** Every fingerprint difference, the performance-relevant ones first. */
+export function hostDifferences(baseline: HostFingerprint, current: HostFingerprint): HostDifference[] {
+  const differences: HostDifference[] = [];
+  const compareField = (field: FingerprintField, performance: boolean): void => {
+    const before = baseline[field];
+    const after = current[field];
+    if (before === after) return;
+    // A field one run did not record (an optional one) is shown but cannot prove the hosts differ.
+    const affectsPerformance = performance && before !== undefined && after !== undefined;
+    differences.push({ field, baseline: show(before), current: show(after), affectsPerformance });
+  };
+  for (const field of PERFORMANCE_FIELDS) compareField(field, true);
+  differences.push(...kvmModuleDifferences(baseline.kvmModules, current.kvmModules));
+  for (const field of INFORMATIONAL_FIELDS) compareField(field, false);
+  return differences;
+}
+
+/** Module presence and each parameter value, one difference per parameter. */
+function kvmModuleDifferences(
+  baseline: HostFingerprint['kvmModules'],
+  current: HostFingerprint['kvmModules'],
+): HostDifference[] {
+  const differences: HostDifference[] = [];
+  const modules = [...new Set([...Object.keys(baseline), ...Object.keys(current)])].sort();
+  for (const module of modules) {
+    const before = baseline[module];
+    const after = current[module];
+    if (!before || !after) {
+      differences.push({
+        field: `kvmModules.${module}`,
+        baseline: before ? 'loaded' : 'not loaded',
+        current: after ? 'loaded' : 'not loaded',
+        affectsPerformance: true,
+      });
+      continue;
+    }
+    const parameters = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
+    for (const parameter of parameters) {
+      if (before[parameter] === after[parameter]) continue;
+      differences.push({
+        field: `kvmModules.${module}.${parameter}`,
+        baseline: show(before[parameter]),
+        current: show(after[parameter]),
+        affectsPerformance: true,
+      });
+    }
+  }
+  return differences;
+}
+
+/** Throws IncomparableRunsError when a performance-relevant field differs, unless allowed. */
+export function checkHostsComparable(
+  baseline: HostFingerprint,
+  current: HostFingerprint,
+  allowDifferentHosts: boolean,
+): HostDifference[] {
+  const differences = hostDifferences(baseline, current);
+  const refusing = differences.filter((difference) => difference.affectsPerformance);
+  if (refusing.length > 0 && !allowDifferentHosts) throw new IncomparableRunsError(refusing);
+  return differences;
+}

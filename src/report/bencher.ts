@@ -1,0 +1,38 @@
+/**
+ * Bencher Metric Format (bencher.json) for `bencher run --adapter json --file bencher.json`: one
+ * benchmark per measured workload × binding, its median in the built-in `latency` measure (ns),
+ * with the bootstrap 95 % CI of the median as lower and upper values.
+ */
+import type { Results } from '../bench/results.js';
+import { summarize } from '../bench/stats.js';
+import type { ExportedFile, Exporter } from './exporter.js';
+
+export interface BencherMetric {
+  value: number;
+  lower_value?: number;
+  upper_value?: number;
+}
+
+/** Benchmark name → measure slug → metric. */
+export type BencherMetricFormat = Record<string, Record<string, BencherMetric>>;
+
+export function bencherMetrics(results: Results): BencherMetricFormat {
+  const metrics: BencherMetricFormat = {};
+  for (const measurement of results.measurements) {
+    if (measurement.status !== 'ok' || measurement.samples.length === 0) continue;
+    const stats = measurement.stats ?? summarize(measurement.samples);
+    const [low, high] = stats.medianCi95;
+    metrics[`${measurement.workload} / ${measurement.binding}`] = {
+      latency: { value: stats.median, lower_value: low, upper_value: high },
+    };
+  }
+  return metrics;
+}
+
+export const bencherExporter: Exporter = {
+  format: 'bencher',
+  description: 'bencher.json: Bencher Metric Format, the median and its 95 % CI as latency in ns',
+  export: (results: Results): ExportedFile[] => [
+    { name: 'bencher.json', content: `${JSON.stringify(bencherMetrics(results), null, 2)}\n` },
+  ],
+};

@@ -1,0 +1,81 @@
+/**
+ * --trace ftrace: records the KVM and ioctl tracepoints of this process in a private tracefs
+ * instance while each cell runs a traced batch, and splits each round trip into time inside
+ * KVM_RUN and userspace turnaround. The raw trace of every cell is kept in the run folder.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { HostError } from '../errors.js';
+import { KVM_RUN } from '../kvm/abi.js';
+import { parseTrace, splitExits } from './ftrace-parse.js';
+import type { CellTrace, TraceSession } from './session.js';
+import { eventExists, findTracefs, TRACEFS_HINT, TraceInstance } from './tracefs.js';
+
+const EVENTS = [
+  'kvm:kvm_entry',
+  'kvm:kvm_exit',
+  'kvm:kvm_userspace_exit',
+  'kvm:kvm_pio',
+  'kvm:kvm_mmio',
+  'syscalls:sys_enter_ioctl',
+  'syscalls:sys_exit_ioctl',
+];
+const REQUIRED = ['syscalls:sys_enter_ioctl', 'syscalls:sys_exit_ioctl', 'kvm:kvm_userspace_exit'];
+
+export function createFtraceSession(): TraceSession {
+  const root = findTracefs();
+  if (!root) throw new HostError(`--trace ftrace needs tracefs, which is not mounted: ${TRACEFS_HINT}`);
+  const missing = REQUIRED.filter((event) => !eventExists(root, event));
+  if (missing.length) {
+    throw new HostError(
+      `--trace ftrace needs the tracepoints ${missing.join(', ')}, which this kernel lacks (CONFIG_FTRACE_SYSCALLS, CONFIG_KVM)`,
+    );
+  }
+  let instance: TraceInstance;
+  try {
+    instance = TraceInstance.create(root, 'run');
+  } catch (error) {
+    throw new HostError(
+      `--trace ftrace cannot create a tracefs instance in ${root}/instances (${(error as NodeJS.ErrnoException).code}): run as root, or in Docker with --cap-add SYS_ADMIN and tracefs mounted`,
+    );
+  }
+  const enabled = EVENTS.filter((event) => eventExists(root, event));
+  const pid = process.pid;
+  instance.setBufferSizeKb(16_384);
+  for (const event of enabled) {
+    const filter =
+      event === 'syscalls:sys_enter_ioctl' ? `common_pid == ${pid} && cmd == ${KVM_RUN}` : `common_pid == ${pid}`;
+    instance.enable(event, filter);
+  }
+  const raw = new Map<string, string>();
+  return {
+    mode: 'ftrace',
+    description: `ftrace instance ${instance.path}: ${enabled.join(', ')}`,
+    begin(label) {
+      instance.clear();
+      instance.mark(`kvmbench begin ${label}`);
+      instance.start();
+    },
+    end(label, iterations, loopNs): CellTrace {
+      instance.stop();
+      const text = instance.read();
+      raw.set(label, text);
+      const split = splitExits(parseTrace(text), pid);
+      return {
+        mode: 'ftrace',
+        tracedIterations: iterations,
+        tracedLoopNsPerIteration: loopNs / iterations,
+        split,
+        rawFile: `trace/${label.replace(/[^a-z0-9-]+/gi, '_')}.txt`,
+      };
+    },
+    writeFiles(folder) {
+      for (const [label, text] of raw) {
+        writeFileSync(join(folder, 'trace', `${label.replace(/[^a-z0-9-]+/gi, '_')}.txt`), text);
+      }
+    },
+    close() {
+      instance.remove();
+    },
+  };
+}

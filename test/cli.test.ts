@@ -1,0 +1,80 @@
+/** The CLI's handling of bad input: a clear message naming the value, exit code 2, nothing written. */
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { kvmbench } from './helpers/cli.js';
+
+const scratch = mkdtempSync(join(tmpdir(), 'kvmbench-cli-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+
+const badRuns: [string, string[], RegExp][] = [
+  ['an unknown workload', ['--workloads', 'pio-out,warp-drive'], /--workloads: unknown name 'warp-drive'/],
+  ['an unknown binding', ['--bindings', 'wasm'], /--bindings: unknown name 'wasm'/],
+  ['negative rounds', ['--rounds', '-1'], /--rounds must be a whole number from 1/],
+  ['zero rounds', ['--rounds', '0'], /--rounds must be a whole number from 1/],
+  ['0 ms per round', ['--time-per-round', '0'], /--time-per-round must be a whole number from 1/],
+  ['a fractional round count', ['--rounds', '2.5'], /--rounds must be a whole number/],
+  ['an unknown format', ['--format', 'json,pdf'], /--format: unknown name 'pdf'/],
+  ['a CPU that does not exist', ['--pin', '4096'], /--pin must be a whole number from 0 to/],
+];
+
+for (const [what, args, message] of badRuns) {
+  test(`run refuses ${what} with exit code 2 and writes nothing`, () => {
+    const out = join(scratch, what.replace(/\W+/g, '-'));
+    const result = kvmbench(['run', '--out', out, ...args]);
+    assert.equal(result.status, 2, result.stderr);
+    assert.match(result.stderr, message);
+    assert.throws(() => readdirSync(out), /ENOENT/, 'no output directory was created');
+  });
+}
+
+test('run refuses an --out that is a file, and leaves the file alone', () => {
+  const file = join(scratch, 'not-a-dir');
+  writeFileSync(file, 'keep me');
+  const result = kvmbench(['run', '--quick', '--out', file]);
+  assert.equal(result.status, 2);
+  assert.match(result.stderr, /--out .*not-a-dir is a file, not a directory/);
+});
+
+test('hello refuses an unknown binding with exit code 2', () => {
+  const result = kvmbench(['hello', '--binding', 'nope']);
+  assert.equal(result.status, 2);
+  assert.match(result.stderr, /unknown binding 'nope': choose one of c-loop, napi, koffi, koffi-variadic/);
+});
+
+test('an unknown command exits 2 with help', () => {
+  const result = kvmbench(['frobnicate']);
+  assert.equal(result.status, 2);
+  assert.match(result.stderr, /unknown command 'frobnicate'/);
+});
+
+test('--version and --help exit 0', () => {
+  assert.match(kvmbench(['--version']).stdout, /^\d+\.\d+\.\d+/);
+  const help = kvmbench(['--help']);
+  assert.equal(help.status, 0);
+  assert.match(help.stdout, /Examples:/);
+});
+
+test('list shows every binding and guest, one line each', () => {
+  const result = kvmbench(['list']);
+  assert.equal(result.status, 0);
+  for (const name of ['c-loop', 'napi', 'koffi', 'koffi-variadic', 'hello', 'pio-out-long', 'triple-fault']) {
+    assert.match(result.stdout, new RegExp(`^\\s+${name}\\s`, 'm'));
+  }
+});
+
+test('doctor --json prints valid JSON that matches this host', () => {
+  const result = kvmbench(['doctor', '--json']);
+  const report = JSON.parse(result.stdout) as {
+    ok: boolean;
+    virtualization: { pvm: boolean };
+    kvm: { accessible: boolean; apiVersion?: number };
+    perf: { hardwareCounters: boolean };
+  };
+  assert.equal(result.status, report.ok ? 0 : 1);
+  assert.equal(typeof report.virtualization.pvm, 'boolean');
+  if (report.kvm.accessible) assert.equal(report.kvm.apiVersion, 12);
+  assert.equal(typeof report.perf.hardwareCounters, 'boolean');
+});

@@ -1,0 +1,87 @@
+/** The guest manifest, images and the host-built CPU state, without KVM. */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { UsageError } from '../src/errors.js';
+import { checkImageFits, loadGuest, loadManifest, parseGuestSpec } from '../src/guests/manifest.js';
+import { gdtDescriptor } from '../src/guests/modes.js';
+import { decodeRegisters, encodeRegisters, zeroRegisters } from '../src/kvm/structs.js';
+
+const valid = {
+  name: 'x',
+  description: 'd',
+  source: 'x.S',
+  mode: 'real',
+  memory: { base: '0x1000', size: '0x1000' },
+  load: '0x1000',
+  exits: { kind: 'pio-out', port: '0xe9' },
+};
+
+test('the shipped manifest loads and every image is built and fits', () => {
+  const specs = loadManifest();
+  assert.ok(specs.length >= 10);
+  for (const spec of specs) {
+    const guest = loadGuest(spec.name);
+    assert.ok(guest.image.length > 0, `${spec.name} image is empty`);
+  }
+});
+
+test("hello's image is the seed's program byte for byte", () => {
+  const seed = [
+    0xba, 0xf8, 0x03, 0x00, 0xd8, 0x04, 0x30, 0xee, 0xb0, 0x0a, 0xee, 0xb0, 0x48, 0xee, 0xb0, 0x65, 0xee, 0xb0, 0x6c,
+    0xee, 0xb0, 0x6c, 0xee, 0xb0, 0x6f, 0xee, 0xb0, 0x0a, 0xee, 0xf4,
+  ];
+  assert.deepEqual([...loadGuest('hello').image], seed);
+  assert.equal(loadGuest('hello').registers.rax, 2n);
+});
+
+const badFields: [string, Record<string, unknown>, RegExp][] = [
+  ['a bad mode', { mode: 'virtual-8086' }, /'mode' must be one of real, protected, long \(got "virtual-8086"\)/],
+  ['a non-numeric size', { memory: { base: 0, size: 'lots' } }, /'memory.size' must be a non-negative integer/],
+  ['an unaligned size', { memory: { base: '0x1000', size: '0x1234' } }, /multiples of 0x1000/],
+  ['a load address outside memory', { load: '0x9000' }, /load address 0x9000 is outside/],
+  ['an unknown register', { registers: { rzz: 1 } }, /'registers' must be one of/],
+  ['an unknown exit kind', { exits: { kind: 'teleport' } }, /'exits.kind' must be one of/],
+  ['a bad name', { name: 'Bad Name' }, /guest name 'Bad Name'/],
+  [
+    'long mode in low memory',
+    { mode: 'long', memory: { base: 0, size: '0x1000' }, load: 0 },
+    /long mode guests need memory from 0x0/,
+  ],
+];
+
+for (const [what, change, message] of badFields) {
+  test(`a manifest entry with ${what} is refused with the field named`, () => {
+    assert.throws(
+      () => parseGuestSpec({ ...valid, ...change }, 'manifest.json guests[0]'),
+      (error: Error) =>
+        error instanceof UsageError && message.test(error.message) && /manifest.json guests\[0\]/.test(error.message),
+    );
+  });
+}
+
+test('an image too large for its memory is refused before any VM exists', () => {
+  const spec = parseGuestSpec(valid, 'test');
+  assert.throws(
+    () => checkImageFits({ ...spec, image: new Uint8Array(0x1001) }),
+    /image is 4097 bytes but only 4096 bytes .* enlarge memory.size/,
+  );
+});
+
+test('unknown guest names list the known ones', () => {
+  assert.throws(() => loadGuest('nope'), /unknown guest 'nope': choose one of hello, /);
+});
+
+test('GDT descriptors encode flat 32-bit and 64-bit code segments as the SDM gives them', () => {
+  const flat = { base: 0n, limit: 0xffffffff, selector: 8, present: 1, dpl: 0, s: 1, avl: 0, unusable: 0 };
+  assert.equal(gdtDescriptor({ ...flat, type: 0xb, db: 1, l: 0, g: 1 }), 0x00cf9b000000ffffn);
+  assert.equal(gdtDescriptor({ ...flat, type: 0xb, db: 0, l: 1, g: 1 }), 0x00af9b000000ffffn);
+  assert.equal(gdtDescriptor({ ...flat, type: 0x3, db: 1, l: 0, g: 1 }), 0x00cf93000000ffffn);
+});
+
+test('kvm_regs encode and decode round trip', () => {
+  const regs = zeroRegisters();
+  regs.rip = 0x1000n;
+  regs.rflags = 2n;
+  regs.r15 = 0xffff_ffff_ffff_ffffn;
+  assert.deepEqual(decodeRegisters(encodeRegisters(regs)), regs);
+});

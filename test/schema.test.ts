@@ -1,0 +1,160 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import type { Results } from '../src/bench/results.js';
+import { loadResultsFile, validateResults } from '../src/bench/schema.js';
+import { UsageError } from '../src/errors.js';
+import { makeFixtureResults } from './helpers/fixture-results.js';
+
+const fixture = makeFixtureResults();
+const fixtureText = `${JSON.stringify(fixture, null, 2)}\n`;
+const scratch = mkdtempSync(join(tmpdir(), 'kvmbench-schema-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+
+let fileCount = 0;
+/** Writes `content` to a fresh results.json in its own folder; returns the file's path. */
+function resultsFile(content: string): string {
+  const dir = join(scratch, `run-${fileCount++}`);
+  mkdirSync(dir);
+  const file = join(dir, 'results.json');
+  writeFileSync(file, content);
+  return file;
+}
+
+/** A deep copy of the fixture as plain JSON, for editing into invalid shapes. */
+const fixtureJson = (): Record<string, unknown> => JSON.parse(fixtureText) as Record<string, unknown>;
+
+function assertUsageError(action: () => unknown, ...patterns: RegExp[]): string {
+  let message = '';
+  assert.throws(action, (error: unknown) => {
+    assert.ok(error instanceof UsageError, `expected a UsageError, got ${String(error)}`);
+    message = error.message;
+    return true;
+  });
+  for (const pattern of patterns) assert.match(message, pattern);
+  return message;
+}
+
+describe('results schema', () => {
+  it('accepts the fixture, as an object, a file and a run folder', () => {
+    assert.deepEqual(validateResults(fixtureJson(), 'fixture'), fixture);
+    const file = resultsFile(fixtureText);
+    assert.deepEqual(loadResultsFile(file), fixture);
+    assert.deepEqual(loadResultsFile(join(file, '..')), fixture);
+  });
+
+  it('accepts a results file that starts with a byte-order mark', () => {
+    assert.deepEqual(loadResultsFile(resultsFile(`\uFEFF${fixtureText}`)), fixture);
+  });
+
+  it('accepts an incomplete run with only the required fields', () => {
+    const minimal: Results = {
+      ...fixture,
+      run: { ...fixture.run, status: 'incomplete', pinnedCpu: undefined },
+      host: { ...fixture.host, smt: undefined, tscHz: undefined, gitRevision: undefined },
+      measurements: [
+        {
+          workload: 'pio-out',
+          binding: 'napi',
+          status: 'skipped',
+          iterationsPerSample: 1,
+          samples: [],
+          sampleRounds: [],
+          sampleTimesMs: [],
+          totalIterations: 0,
+        },
+      ],
+    };
+    validateResults(JSON.parse(JSON.stringify(minimal)), 'minimal');
+  });
+
+  it('names a missing file', () => {
+    const missing = join(scratch, 'nowhere', 'results.json');
+    assertUsageError(() => loadResultsFile(missing), new RegExp(`${missing}: no such file or folder`));
+  });
+
+  it('names a folder without results.json', () => {
+    const dir = join(scratch, 'empty-run');
+    mkdirSync(dir);
+    assertUsageError(() => loadResultsFile(dir), new RegExp(`${dir} is a folder without results.json`));
+  });
+
+  it('names an empty file', () => {
+    const file = resultsFile('  \n');
+    assertUsageError(() => loadResultsFile(file), new RegExp(`${file} is empty`));
+  });
+
+  it('says where a truncated file ends', () => {
+    const file = resultsFile(JSON.stringify(fixture).slice(0, 500));
+    assertUsageError(
+      () => loadResultsFile(file),
+      new RegExp(`^${file}: corrupt or truncated JSON`),
+      /ends in the middle of a value at line 1, column 501/,
+    );
+  });
+
+  it('says where a corrupt file goes wrong, also when JSON.parse gives no position', () => {
+    // Line 3 of the pretty-printed fixture is `  "tool": {`; break it after the key.
+    const lines = fixtureText.split('\n');
+    assert.equal(lines[2], '  "tool": {');
+    lines[2] = '  "tool": }';
+    const file = resultsFile(lines.join('\n'));
+    assertUsageError(() => loadResultsFile(file), /corrupt or truncated JSON: at line 3, column 11 \(character \d+ of/);
+
+    const trailing = resultsFile(`${fixtureText}x`);
+    assertUsageError(() => loadResultsFile(trailing), /corrupt or truncated JSON: at line \d+, column 1 /);
+
+    const badEscape = resultsFile('{"schemaVersion": 1, "tool": "\\q"}');
+    assertUsageError(() => loadResultsFile(badEscape), /at line 1, column 32 /);
+  });
+
+  it('says which schemaVersion it found and which it reads', () => {
+    const file = resultsFile(
+      JSON.stringify({ ...fixtureJson(), schemaVersion: 2, tool: { name: 'kvmbench', version: '9.0.0' } }),
+    );
+    assertUsageError(
+      () => loadResultsFile(file),
+      new RegExp(
+        `^${file} has schemaVersion 2 \\(written by kvmbench 9\\.0\\.0\\); this kvmbench \\([^)]+\\) reads schemaVersion 1`,
+      ),
+    );
+    const { schemaVersion: _, ...unversioned } = fixtureJson();
+    assertUsageError(() => validateResults(unversioned, 'old.json'), /^old\.json has no schemaVersion/);
+  });
+
+  it('refuses JSON that is not an object', () => {
+    assertUsageError(
+      () => validateResults([1, 2], 'list.json'),
+      /list\.json is not a kvmbench results file: its top level is an array/,
+    );
+    assertUsageError(() => validateResults(null, 'null.json'), /top level is null/);
+  });
+
+  it('lists the first schema violations with their JSON pointers', () => {
+    const raw = fixtureJson();
+    const measurements = raw['measurements'] as Array<Record<string, unknown>>;
+    (measurements[0]?.['samples'] as unknown[])[3] = 'fast';
+    (measurements[1] as Record<string, unknown>)['status'] = 'great';
+    delete (raw['host'] as Record<string, unknown>)['kernel'];
+    raw['extra'] = true;
+    const message = assertUsageError(
+      () => validateResults(raw, 'edited.json'),
+      /^edited\.json does not match the kvmbench results schema/,
+      /\n {2}\/: must NOT have additional properties \('extra'\)/,
+      /\n {2}\/host: must have required property 'kernel'/,
+      /\n {2}\/measurements\/0\/samples\/3: must be number/,
+      /\n {2}\/measurements\/1\/status: must be equal to one of the allowed values: \["ok","failed","skipped"\]/,
+    );
+    assert.doesNotMatch(message, /and \d+ more/);
+  });
+
+  it('lists five violations and counts the rest', () => {
+    const raw = fixtureJson();
+    const samples = (raw['measurements'] as Array<{ samples: unknown[] }>)[0]?.samples ?? [];
+    for (let i = 0; i < 8; i++) samples[i] = null;
+    const message = assertUsageError(() => validateResults(raw, 'nulls.json'), /\(and 3 more\)$/);
+    assert.equal(message.split('\n').filter((line) => line.includes('must be number')).length, 5);
+  });
+});

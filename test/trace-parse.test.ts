@@ -1,0 +1,45 @@
+/** The ftrace parser on a recorded trace (test/fixtures/ftrace-kvm-run.txt). */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { parseTrace, parseTraceLine, splitExits } from '../src/trace/ftrace-parse.js';
+import { countEvents } from '../src/trace/tracefs.js';
+
+const fixture = readFileSync(fileURLToPath(new URL('../../test/fixtures/ftrace-kvm-run.txt', import.meta.url)), 'utf8');
+
+test('syscall lines become sys_enter / sys_exit events, tracepoints keep their names', () => {
+  assert.deepEqual(parseTraceLine('  node-4780    [001] .....  2168.359545: sys_ioctl(fd: 21, cmd: 0xae80, arg: 0)'), {
+    pid: 4780,
+    cpu: 1,
+    timestamp: 2168.359545,
+    name: 'sys_enter_ioctl',
+    fields: 'fd: 21, cmd: 0xae80, arg: 0',
+  });
+  assert.equal(parseTraceLine('  node-4780 [001] ..... 2168.359552: sys_ioctl -> 0x0')?.name, 'sys_exit_ioctl');
+  assert.equal(
+    parseTraceLine('  node-4780 [001] d.... 2168.3: kvm_userspace_exit: reason KVM_EXIT_IO (2)')?.name,
+    'kvm_userspace_exit',
+  );
+  assert.equal(parseTraceLine('# tracer: nop'), undefined);
+});
+
+test('the split pairs KVM_RUN entries with their returns and ignores other ioctls and threads', () => {
+  const split = splitExits(parseTrace(fixture), 4780);
+  assert.equal(split.runs, 3);
+  assert.equal(split.userspaceExits, 3);
+  assert.equal(split.pioEvents, 2);
+  assert.equal(split.mmioEvents, 1);
+  assert.equal(split.kernelExits, 0);
+  assert.equal(split.inGuestNs, undefined, 'kvm_entry / kvm_exit did not fire');
+  // In KVM_RUN: 7, 8 and 8 us; turnaround: 3 us (with a GET_REGS between) and 3 us.
+  assert.ok(Math.abs(split.inKvmRunNs - 23_000 / 3) < 1, `${split.inKvmRunNs}`);
+  assert.ok(Math.abs(split.userspaceTurnaroundNs - 3_000) < 1, `${split.userspaceTurnaroundNs}`);
+  assert.ok(Math.abs(split.roundTripNs - (23_000 / 3 + 3_000)) < 1);
+});
+
+test('countEvents counts tracepoints by name', () => {
+  const counts = countEvents(fixture);
+  assert.equal(counts.get('kvm_userspace_exit'), 3);
+  assert.equal(counts.get('kvm_pio'), 2);
+});
