@@ -1,11 +1,10 @@
 # One userspace exit per iteration: a one-byte read of guest-physical 0x8000 (MMIO). The host must
-# supply 0, 1, 2, ... (mod 256); on a mismatch the guest writes the value it read to port 0xef and halts.
+# supply rbx, rbx+1, ... (mod 256; rbx starts at 0); on a mismatch the guest writes the value it read to port 0xef and halts.
 	.code16
 	.globl _start
 _start:
 	xor	%ax, %ax
 	mov	%ax, %ds
-	xor	%bl, %bl
 1:	movb	0x8000, %al
 	cmp	%bl, %al
 	jne	2f

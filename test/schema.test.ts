@@ -3,9 +3,18 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import type { Results } from '../src/bench/results.js';
+import type {
+  ExitCountCheck,
+  HostFingerprint,
+  Measurement,
+  Results,
+  RunInfo,
+  RunOptions,
+} from '../src/bench/results.js';
 import { loadResultsFile, validateResults } from '../src/bench/schema.js';
 import { UsageError } from '../src/errors.js';
+import type { ExitSplit } from '../src/trace/ftrace-parse.js';
+import type { CellTrace } from '../src/trace/session.js';
 import { makeFixtureResults } from './helpers/fixture-results.js';
 
 const fixture = makeFixtureResults();
@@ -68,6 +77,73 @@ describe('results schema', () => {
       ],
     };
     validateResults(JSON.parse(JSON.stringify(minimal)), 'minimal');
+  });
+
+  it('accepts every optional field: results.ts and the schema cannot drift apart unnoticed', () => {
+    // Required<…> makes the compiler demand every field, so a field added to results.ts fails to
+    // compile here until it is added, and then fails this test until the schema has it too.
+    const ok = fixture.measurements.find((cell) => cell.workload === 'lifecycle' && cell.binding === 'napi');
+    assert.ok(ok?.stats && ok.steps && ok.overheadVsFloor);
+    const split: Required<ExitSplit> = {
+      runs: 100,
+      userspaceExits: 100,
+      pioEvents: 100,
+      mmioEvents: 0,
+      kernelExits: 0,
+      inKvmRunNs: 5200.5,
+      userspaceTurnaroundNs: 800.25,
+      inGuestNs: 120,
+      roundTripNs: 6000.75,
+    };
+    const trace: Required<CellTrace> = {
+      mode: 'ftrace',
+      tracedIterations: 100,
+      tracedLoopNsPerIteration: 9100.5,
+      split,
+      counts: { 'kvm:kvm_userspace_exit': 100 },
+      countCheck: { counter: 'kvm:kvm_userspace_exit', expected: 100, observed: 100, matched: true },
+      rawFile: 'trace/pio-out-napi.txt',
+    };
+    const exitCountCheck: Required<ExitCountCheck> = {
+      source: 'stats-fd',
+      counter: 'io_exits',
+      expected: 10,
+      observed: 10,
+      matched: true,
+      detail: 'io_exits agrees with the harness',
+    };
+    const measurement: Required<Measurement> = {
+      workload: ok.workload,
+      binding: ok.binding,
+      status: 'ok',
+      error: '',
+      iterationsPerSample: ok.iterationsPerSample,
+      samples: ok.samples,
+      sampleRounds: ok.sampleRounds,
+      sampleTimesMs: ok.sampleTimesMs,
+      stats: ok.stats,
+      medianCycles: 1234,
+      overheadVsFloor: ok.overheadVsFloor,
+      exitCountCheck,
+      steps: ok.steps,
+      totalIterations: ok.totalIterations,
+      trace,
+    };
+    const options: Required<RunOptions> = { ...fixture.run.options, pin: 1, trace: 'ftrace' };
+    const run: Required<RunInfo> = { ...fixture.run, options, pinnedCpu: 1 };
+    const host: Required<HostFingerprint> = {
+      ...fixture.host,
+      cpuMicrocode: '0x1',
+      smt: false,
+      governor: 'performance',
+      transparentHugepages: 'never',
+      underlyingHypervisor: 'KVM',
+      tscHz: 2.9e9,
+      hardwareCounters: true,
+      gitRevision: 'abc1234',
+    };
+    const everything: Results = { ...fixture, run, host, measurements: [measurement] };
+    assert.deepEqual(validateResults(JSON.parse(JSON.stringify(everything)), 'every field'), everything);
   });
 
   it('names a missing file', () => {

@@ -51,7 +51,7 @@ export class Cell {
       this.#target = { kind: 'null-ioctl', binding, systemFd: kvm.fd };
       return;
     }
-    const guest = loadGuest(workload.guest, workload.name === 'cpuid-then-pio' ? registerOverrides : {});
+    const guest = loadGuest(workload.guest, registerOverrides);
     if (workload.loop === 'lifecycle') {
       this.#lifecycleGuest = guest;
       return;

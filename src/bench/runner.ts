@@ -57,8 +57,9 @@ export async function runBenchmarks(options: RunOptions, hooks: RunHooks = {}): 
   });
   try {
     for (const binding of bindings) kvms.set(binding.name, Kvm.open(binding, hooks.kvmPath));
-    const overrides = { rsi: BigInt(options.cpuidK) };
     for (const workload of workloads) {
+      // cpuid-then-pio reads its K from rsi.
+      const overrides = workload.name === 'cpuid-then-pio' ? { rsi: BigInt(options.cpuidK) } : {};
       cells.push(bindings.map((binding) => new Cell(workload, binding, kvms.get(binding.name) as Kvm, overrides)));
     }
     const completed = await runSchedule(

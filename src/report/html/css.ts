@@ -53,7 +53,7 @@ dd { margin: 0; }
 .card { background: var(--card); border: 1px solid var(--border); border-radius: 8px; padding: 14px 16px; margin-bottom: 14px; }
 .cards .card { margin-bottom: 0; }
 .card h3 + .facts, .card .facts + h3 { margin-top: 0; }
-.card .facts + h3 { margin-top: 14px; }
+.card .facts + h3, .card .facts + details + h3 { margin-top: 14px; }
 .facts { display: grid; grid-template-columns: repeat(auto-fill, minmax(170px, 1fr)); gap: 6px 16px; margin: 0; font-size: 13px; }
 .facts div { min-width: 0; }
 .facts dt { font-size: 11px; text-transform: uppercase; letter-spacing: 0.04em; }

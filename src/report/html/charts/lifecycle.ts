@@ -11,9 +11,9 @@ import { stepColor } from '../palette.js';
 import { px, timeScale } from '../scale.js';
 import { CHAR_WIDTH, chartSvg, legend, note, seriesLabel, xAxis } from '../svg.js';
 
-const WIDTH = 960;
+const WIDTH = 1140;
 const MARGIN_LEFT = 118;
-const MARGIN_RIGHT = 150;
+const MARGIN_RIGHT = 190;
 const ROW_HEIGHT = 30;
 const AXIS_HEIGHT = 36;
 

@@ -12,7 +12,7 @@ import { chartSvg, errorBar, note, seriesLabel, xAxis } from '../svg.js';
 
 const WIDTH = 560;
 const MARGIN_LEFT = 118;
-const MARGIN_RIGHT = 128;
+const MARGIN_RIGHT = 150;
 const ROW_HEIGHT = 28;
 const TOP = 18;
 const AXIS_HEIGHT = 36;

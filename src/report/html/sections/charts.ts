@@ -53,7 +53,7 @@ export function lifecycleSection(results: Results, palette: Palette): SafeHtml {
   if (workloads.length === 0) return html``;
   const cards = workloads.map(
     (workload) =>
-      html`<div class="card">${figure(html`<code>${workload}</code>: median of each step, stacked; the dark tick marks the median of the whole lifecycle`, lifecycleChart(workload, cellsOf(results, workload), palette))}${stepTable(results, workload, palette)}</div>`,
+      html`<div class="card">${figure(html`<code>${workload}</code>: median of each step, stacked; the thick tick marks the median of the whole lifecycle`, lifecycleChart(workload, cellsOf(results, workload), palette))}${stepTable(results, workload, palette)}</div>`,
   );
   return section('lifecycle', 'Lifecycle steps', '', cards);
 }

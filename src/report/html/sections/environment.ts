@@ -82,6 +82,6 @@ function bindingTable(results: Results, palette: Palette): SafeHtml {
 }
 
 export function environmentSection(results: Results, palette: Palette): SafeHtml {
-  const body = html`<div class="cards"><div class="card"><h3>Host</h3>${factList(hostFacts(results))}${kvmModules(results)}</div><div class="card"><h3>Software</h3>${factList(softwareFacts(results))}<h3>Run</h3>${factList(runFacts(results))}</div></div><div class="card"><h3>Bindings</h3>${bindingTable(results, palette)}</div>`;
+  const body = html`<div class="cards"><div class="card"><h3>Host</h3>${factList(hostFacts(results))}${kvmModules(results)}</div><div class="card"><h3>Software</h3>${factList(softwareFacts(results))}<h3>Run</h3>${factList(runFacts(results))}<h3>Bindings</h3>${bindingTable(results, palette)}</div></div>`;
   return section('environment', 'Environment', '', body);
 }

@@ -1,0 +1,26 @@
+#!/usr/bin/env node
+// `npm run soak [cycles]`: creates and destroys VMs through every binding (10,000 each by default)
+// and reports open fds and RSS before and after. Exits 1 if any fd leaked.
+import { BINDING_NAMES } from '../dist/src/bindings/types.js';
+import { soak } from '../dist/src/bench/soak.js';
+
+const cycles = Number(process.argv[2] ?? 10_000);
+if (!Number.isSafeInteger(cycles) || cycles <= 0) {
+  console.error(`soak: cycles must be a positive whole number (got '${process.argv[2]}')`);
+  process.exit(2);
+}
+const mib = (bytes) => (bytes / 2 ** 20).toFixed(1);
+console.log('| binding | cycles | seconds | open fds before → after | RSS MiB before → after (growth) |');
+console.log('|---|---:|---:|---|---|');
+let leaked = false;
+for (const name of BINDING_NAMES) {
+  const r = soak(name, cycles);
+  leaked ||= r.fdsAfter > r.fdsBefore;
+  console.log(
+    `| ${r.binding} | ${r.cycles} | ${r.seconds.toFixed(1)} | ${r.fdsBefore} → ${r.fdsAfter} | ${mib(r.rssBeforeBytes)} → ${mib(r.rssAfterBytes)} (${mib(r.rssAfterBytes - r.rssBeforeBytes)}) |`,
+  );
+}
+if (leaked) {
+  console.error('soak: file descriptors leaked');
+  process.exitCode = 1;
+}

@@ -1,0 +1,460 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { Command } from 'commander';
+import type { Measurement, Results } from '../src/bench/results.js';
+import { summarize } from '../src/bench/stats.js';
+import { type CompareCommandOptions, registerCompare, runCompare } from '../src/cli/commands/compare.js';
+import { EXIT } from '../src/cli/exit-codes.js';
+import { type Comparison, compareResults, verdictFor } from '../src/compare/compare-results.js';
+import { IncomparableRunsError } from '../src/compare/host-check.js';
+import { renderMarkdown } from '../src/compare/markdown.js';
+import { renderTerminal } from '../src/compare/terminal.js';
+import { defaultThresholdPolicy, parseThresholdOverrides, parseThresholdPercent } from '../src/compare/thresholds.js';
+import { UsageError } from '../src/errors.js';
+import { makeFixtureResults, renameBinding } from './helpers/fixture-results.js';
+
+// One round of 30 samples per cell: realistic noise, a fifth of the full fixture's bootstrap work.
+const fixture = makeFixtureResults({ rounds: 1, samplesPerRound: 30 });
+const OK_CELLS = fixture.measurements.filter((measurement) => measurement.status === 'ok').length;
+
+/** The run again with every ok cell's samples multiplied by `factor` (or by factor(measurement)). */
+function scaled(results: Results, factor: number | ((measurement: Measurement) => number)): Results {
+  return {
+    ...results,
+    run: { ...results.run, id: `${results.run.id}-scaled` },
+    measurements: results.measurements.map((measurement) => {
+      if (measurement.status !== 'ok') return measurement;
+      const by = typeof factor === 'number' ? factor : factor(measurement);
+      const samples = measurement.samples.map((sample) => sample * by);
+      return { ...measurement, samples, stats: summarize(samples, { bootstrapResamples: 200 }) };
+    }),
+  };
+}
+
+const verdicts = (comparison: Comparison): string[] => [...new Set(comparison.cells.map((cell) => cell.verdict))];
+
+describe('compareResults', () => {
+  it('finds no change between a run and itself', () => {
+    const comparison = compareResults(fixture, fixture);
+    assert.equal(comparison.cells.length, OK_CELLS);
+    assert.deepEqual(verdicts(comparison), ['no significant change']);
+    assert.deepEqual(comparison.summary, { regressed: 0, improved: 0, unchanged: OK_CELLS });
+    for (const cell of comparison.cells) {
+      assert.equal(cell.ratio, 1);
+      assert.equal(cell.pValue, 1);
+      assert.ok(cell.ratioCi95[0] <= 1 && cell.ratioCi95[1] >= 1);
+    }
+    // The failed cell is listed, not silently dropped.
+    assert.deepEqual(
+      comparison.notCompared.map((cell) => [cell.workload, cell.binding]),
+      [['mmio-read', 'koffi-variadic']],
+    );
+    assert.match(comparison.notCompared[0]?.reason ?? '', /^failed in the baseline run: guest failure/);
+    assert.deepEqual([comparison.added, comparison.removed], [[], []]);
+  });
+
+  it('calls every cell regressed when all samples are 20 % slower', () => {
+    const comparison = compareResults(fixture, scaled(fixture, 1.2));
+    assert.deepEqual(verdicts(comparison), ['regressed']);
+    for (const cell of comparison.cells) {
+      assert.ok(Math.abs(cell.ratio - 1.2) < 1e-9, `${cell.workload} / ${cell.binding}: ratio ${cell.ratio}`);
+      assert.ok(cell.ratioCi95[0] > 1.05 && cell.pValueHolm < 0.05);
+      assert.ok(cell.pValueHolm >= cell.pValue);
+    }
+  });
+
+  it('calls every cell improved when all samples are 20 % faster', () => {
+    const comparison = compareResults(fixture, scaled(fixture, 0.8));
+    assert.deepEqual(verdicts(comparison), ['improved']);
+    assert.equal(comparison.summary.improved, OK_CELLS);
+  });
+
+  it('ignores a real change smaller than the threshold, and applies per-workload thresholds', () => {
+    const slower = scaled(fixture, 1.03);
+    assert.deepEqual(verdicts(compareResults(fixture, slower)), ['no significant change']);
+
+    const byName = compareResults(fixture, slower, {
+      thresholds: { defaultPercent: 5, overrides: parseThresholdOverrides('pio-out=1') },
+    });
+    for (const cell of byName.cells) {
+      assert.equal(cell.verdict, cell.workload === 'pio-out' ? 'regressed' : 'no significant change', cell.workload);
+      assert.equal(cell.thresholdPercent, cell.workload === 'pio-out' ? 1 : 5);
+    }
+
+    // A kind applies to its workloads; a name wins over its kind.
+    const byKind = compareResults(fixture, slower, {
+      thresholds: { defaultPercent: 5, overrides: parseThresholdOverrides('exit=1,hlt=10') },
+    });
+    const regressed = new Set(byKind.cells.filter((cell) => cell.verdict === 'regressed').map((cell) => cell.workload));
+    assert.deepEqual([...regressed].sort(), ['mmio-read', 'pio-out']);
+  });
+
+  it('refuses thresholds for workloads neither run has', () => {
+    assert.throws(
+      () => compareResults(fixture, fixture, { thresholds: { defaultPercent: 5, overrides: { 'pio-outt': 3 } } }),
+      (error: unknown) =>
+        error instanceof UsageError && /no workload or kind named 'pio-outt'.*pio-out/.test(error.message),
+    );
+  });
+
+  it('lists cells found in one run only as added or removed', () => {
+    const current = renameBinding(
+      { ...fixture, measurements: fixture.measurements.filter((measurement) => measurement.workload !== 'hlt') },
+      'koffi',
+      'koffi-fast',
+    );
+    const comparison = compareResults(fixture, current);
+    const names = (cells: Array<{ workload: string; binding: string }>): string[] =>
+      cells.map((cell) => `${cell.workload} / ${cell.binding}`).sort();
+    assert.deepEqual(names(comparison.added), [
+      'lifecycle / koffi-fast',
+      'mmio-read / koffi-fast',
+      'null-ioctl / koffi-fast',
+      'pio-out / koffi-fast',
+    ]);
+    assert.equal(comparison.removed.length, 4 + 4); // every hlt cell, and koffi in the other four workloads
+    assert.ok(names(comparison.removed).includes('hlt / napi'));
+  });
+
+  it('does not compare a workload whose definition changed', () => {
+    const current = {
+      ...fixture,
+      workloads: fixture.workloads.map((workload) =>
+        workload.name === 'pio-out' ? { ...workload, inKernelExitsPerIteration: 8 } : workload,
+      ),
+    };
+    const comparison = compareResults(fixture, scaled(current, 1.2));
+    assert.ok(comparison.cells.every((cell) => cell.workload !== 'pio-out'));
+    const reasons = comparison.notCompared.filter((cell) => cell.workload === 'pio-out').map((cell) => cell.reason);
+    assert.equal(reasons.length, 4);
+    assert.match(reasons[0] ?? '', /workload changed between the runs \(inKernelExitsPerIteration 0 → 8\)/);
+  });
+
+  it('warns about a cell that fails only in the current run', () => {
+    const current = {
+      ...fixture,
+      measurements: fixture.measurements.map((measurement) =>
+        measurement.workload === 'hlt' && measurement.binding === 'napi'
+          ? { ...measurement, status: 'failed' as const, error: 'KVM_RUN: EFAULT' }
+          : measurement,
+      ),
+    };
+    const comparison = compareResults(fixture, current);
+    assert.ok(comparison.notCompared.some((cell) => cell.reason === 'failed in the current run: KVM_RUN: EFAULT'));
+    assert.ok(comparison.warnings.some((warning) => /hlt \/ napi failed in the current run/.test(warning)));
+  });
+});
+
+describe('verdictFor', () => {
+  it('needs both the whole interval beyond the threshold and a significant corrected p', () => {
+    assert.equal(verdictFor([1.06, 1.2], 0.01, 5, 0.05), 'regressed');
+    assert.equal(verdictFor([1.04, 1.2], 0.01, 5, 0.05), 'no significant change');
+    assert.equal(verdictFor([1.06, 1.2], 0.05, 5, 0.05), 'no significant change');
+    assert.equal(verdictFor([0.8, 0.94], 0.001, 5, 0.05), 'improved');
+    assert.equal(verdictFor([0.8, 0.96], 0.001, 5, 0.05), 'no significant change');
+    assert.equal(verdictFor([1.001, 1.002], 0.001, 0, 0.05), 'regressed');
+  });
+});
+
+describe('threshold options', () => {
+  it('parses percentages and workload=percent lists', () => {
+    assert.equal(parseThresholdPercent('--threshold', '2.5'), 2.5);
+    assert.equal(parseThresholdPercent('--threshold', '5%'), 5);
+    assert.deepEqual(parseThresholdOverrides('pio-out=3, lifecycle=10', { hlt: 1 }), {
+      hlt: 1,
+      'pio-out': 3,
+      lifecycle: 10,
+    });
+    for (const bad of ['-1', 'five', '100', '']) {
+      assert.throws(() => parseThresholdPercent('--threshold', bad), /--threshold must be a percentage/);
+    }
+    assert.throws(() => parseThresholdOverrides('pio-out'), /'pio-out' is not workload=percent/);
+    assert.throws(() => parseThresholdOverrides('pio-out=x'), /--threshold-for pio-out must be a percentage/);
+    assert.equal(defaultThresholdPolicy().defaultPercent, 5);
+  });
+});
+
+describe('host check', () => {
+  it('refuses hosts that differ in what changes performance, naming the fields and both values', () => {
+    const current = {
+      ...fixture,
+      host: {
+        ...fixture.host,
+        kernel: '6.9.0',
+        kvmModules: { ...fixture.host.kvmModules, kvm: { ...fixture.host.kvmModules['kvm'], halt_poll_ns: '0' } },
+      },
+    };
+    assert.throws(
+      () => compareResults(fixture, current),
+      (error: unknown) => {
+        assert.ok(error instanceof IncomparableRunsError && error instanceof UsageError);
+        assert.match(
+          error.message,
+          /kernel: '6\.8\.0-pvm \(#1 SMP PREEMPT_DYNAMIC\)' \(baseline\) vs '6\.9\.0' \(current\)/,
+        );
+        assert.match(error.message, /kvmModules\.kvm\.halt_poll_ns: '200000' \(baseline\) vs '0' \(current\)/);
+        assert.match(error.message, /--allow-different-hosts/);
+        return true;
+      },
+    );
+    const allowed = compareResults(fixture, current, { allowDifferentHosts: true });
+    assert.equal(allowed.cells.length, OK_CELLS);
+    assert.ok(
+      allowed.warnings.some((warning) => /different hosts.*kernel, kvmModules\.kvm\.halt_poll_ns/.test(warning)),
+    );
+  });
+
+  it('shows other differences without refusing', () => {
+    const current = {
+      ...fixture,
+      host: { ...fixture.host, hostname: 'bench-runner-08', node: 'v22.11.0', smt: undefined },
+    };
+    const comparison = compareResults(fixture, current);
+    assert.deepEqual(
+      comparison.hostDifferences.map((difference) => [difference.field, difference.affectsPerformance]),
+      [
+        ['smt', false],
+        ['hostname', false],
+        ['node', false],
+      ],
+    );
+  });
+});
+
+describe('rendering', () => {
+  const hostile = 'na|pi<script>alert(1)</script>`x`@octocat';
+  const hostileResults = (results: Results): Results => {
+    const renamed = renameBinding(results, 'napi', hostile);
+    return {
+      ...renamed,
+      measurements: renamed.measurements.map((measurement) =>
+        measurement.workload === 'hlt' ? { ...measurement, workload: 'h|lt' } : measurement,
+      ),
+      workloads: renamed.workloads.map((workload) =>
+        workload.name === 'hlt' ? { ...workload, name: 'h|lt' } : workload,
+      ),
+    };
+  };
+
+  it('escapes untrusted names in Markdown', () => {
+    const markdown = renderMarkdown(compareResults(hostileResults(fixture), hostileResults(scaled(fixture, 1.2))));
+    assert.doesNotMatch(markdown, /<script>/);
+    assert.ok(markdown.includes('na\\|pi&lt;script&gt;alert(1)&lt;/script&gt;\\`x\\`@\u200boctocat'));
+    assert.ok(markdown.includes('| h\\|lt |'));
+    // Every table row has as many unescaped pipes as the header: no cell broke out of its column.
+    const rows = markdown.split('\n').filter((line) => line.startsWith('| 🔴'));
+    assert.equal(rows.length, OK_CELLS);
+    for (const row of rows) assert.equal(row.split(/(?<!\\)\|/).length, 11, row);
+  });
+
+  it('puts the verdict first, regressions first by size, details collapsed', () => {
+    const factors: Record<string, number> = { 'pio-out': 1.3, lifecycle: 1.1, 'null-ioctl': 0.8 };
+    const comparison = compareResults(
+      fixture,
+      scaled(fixture, (measurement) => factors[measurement.workload] ?? 1),
+    );
+    const markdown = renderMarkdown(comparison);
+    assert.match(markdown, /^### ❌ kvmbench compare: 8 regressions\n/);
+    const order = markdown
+      .split('\n')
+      .filter((line) => /^\| (🔴|🟢|⚪) \|/.test(line))
+      .map((line) => line.split(' | ')[1]);
+    assert.deepEqual(order.slice(0, 12), [
+      ...Array(4).fill('pio-out'),
+      ...Array(4).fill('lifecycle'),
+      ...Array(4).fill('null-ioctl'),
+    ]);
+    assert.match(markdown, /<details>\n<summary>Hosts, method and warnings<\/summary>\n\n/);
+    assert.match(markdown, /Holm-Bonferroni corrected across 19 cells/);
+    assert.match(markdown, /- mmio-read \/ koffi-variadic: failed in the baseline run/);
+  });
+
+  it('renders a terminal table without control characters from the files', () => {
+    const renamed = renameBinding(fixture, 'koffi', 'kof\u001b[31mfi');
+    const text = renderTerminal(compareResults(renamed, scaled(renamed, 1.2)));
+    assert.ok(!text.includes('\u001b'), 'no escape character reaches the terminal');
+    assert.match(text, /kof\?\[31mfi/);
+    assert.match(text, /^baseline {2}20261125-140312-bench-runner-07 {2}started/);
+    assert.match(text, /workload +binding +baseline +current +change +95 % CI +p \(Holm\) +threshold +verdict/);
+    assert.match(text, /result: 19 regressions, 0 improvements, 0 cells without significant change\n$/);
+  });
+});
+
+// The real command line, through a test entry point that registers only `compare` (see helpers/compare-cli.ts).
+// Child processes are slow (a Node start each), so only exit codes go through them; the rest runs in-process.
+const COMPARE_CLI = fileURLToPath(new URL('./helpers/compare-cli.js', import.meta.url));
+const scratch = mkdtempSync(join(tmpdir(), 'kvmbench-compare-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+
+const fixtureText = JSON.stringify(fixture, null, 2);
+
+function writeRun(name: string, content: Results | string): string {
+  const dir = join(scratch, name);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'results.json'), typeof content === 'string' ? content : JSON.stringify(content));
+  return dir;
+}
+
+const baseline = writeRun('baseline', fixture);
+const slower = writeRun('slower', scaled(fixture, 1.2));
+const otherHost = writeRun('other-host', { ...fixture, host: { ...fixture.host, cpuModel: 'AMD EPYC 7R13' } });
+
+interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function compareCli(...args: string[]): Promise<CliRun> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [COMPARE_CLI, 'compare', ...args], (error, stdout, stderr) => {
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr });
+    });
+  });
+}
+
+describe('kvmbench compare exit codes (child process)', { concurrency: true }, () => {
+  it('exits 0 when nothing changed', async () => {
+    const run = await compareCli(baseline, writeRun('same', fixture));
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /result: 0 regressions, 0 improvements, 19 cells without significant change/);
+    assert.match(run.stderr, /^kvmbench compare: baseline 20261125-140312-bench-runner-07 \(20 cells\)/);
+  });
+
+  it('exits 1 on a regression', async () => {
+    const run = await compareCli(baseline, join(slower, 'results.json'));
+    assert.equal(run.code, 1, run.stderr);
+    assert.match(
+      run.stdout,
+      /\npio-out +napi +7\.\d\d µs +8\.\d\d µs +\+20\.0 % +\[\+\d+\.\d, \+\d+\.\d\] % +< 0\.001 +5 % +regressed\n/,
+    );
+    assert.match(run.stdout, /result: 19 regressions/);
+  });
+
+  it('exits 2 with a clear message for a corrupt, a truncated and a wrong-version file', async () => {
+    const corrupt = writeRun('corrupt', fixtureText.replace('"status": "complete"', '"status": complete'));
+    const truncated = writeRun('truncated', fixtureText.slice(0, 1000));
+    const future = writeRun('future', { ...fixture, schemaVersion: 2 } as unknown as Results);
+    const [corruptRun, truncatedRun, futureRun] = await Promise.all([
+      compareCli(baseline, corrupt),
+      compareCli(truncated, baseline),
+      compareCli(baseline, future),
+    ]);
+    assert.equal(corruptRun.code, 2);
+    assert.match(corruptRun.stderr, /corrupt\/results\.json: corrupt or truncated JSON: at line \d+, column 15 /);
+    assert.equal(truncatedRun.code, 2);
+    assert.match(truncatedRun.stderr, /truncated\/results\.json: corrupt or truncated JSON: it ends in the middle/);
+    assert.equal(futureRun.code, 2);
+    assert.match(futureRun.stderr, /future\/results\.json has schemaVersion 2 .* reads schemaVersion 1/);
+    for (const run of [corruptRun, truncatedRun, futureRun]) assert.equal(run.stdout, '');
+  });
+
+  it('refuses different hosts with exit 2, naming the field', async () => {
+    const refused = await compareCli(baseline, otherHost);
+    assert.equal(refused.code, 2);
+    assert.match(
+      refused.stderr,
+      /cpuModel: 'Intel\(R\) Xeon\(R\) Platinum 8375C CPU @ 2\.90GHz' \(baseline\) vs 'AMD EPYC 7R13' \(current\)/,
+    );
+    assert.equal(refused.stdout, '');
+  });
+});
+
+describe('runCompare', () => {
+  const options = (extra: Partial<CompareCommandOptions> = {}): CompareCommandOptions => ({
+    format: 'table',
+    threshold: 5,
+    thresholdFor: {},
+    ...extra,
+  });
+  const run = (a: string, b: string, extra?: Partial<CompareCommandOptions>) => {
+    const output = { stdout: '', stderr: '' };
+    const code = runCompare(a, b, options(extra), {
+      stdout: (text) => {
+        output.stdout += text;
+      },
+      stderr: (text) => {
+        output.stderr += text;
+      },
+    });
+    return { code, ...output };
+  };
+
+  it('returns 0 for improvements, as JSON on request', () => {
+    const faster = run(baseline, writeRun('faster', scaled(fixture, 0.8)), { format: 'json' });
+    assert.equal(faster.code, EXIT.ok);
+    assert.equal((JSON.parse(faster.stdout) as Comparison).summary.improved, 19);
+    assert.match(faster.stderr, /kvmbench compare: 0 regressions, 19 improvements/);
+  });
+
+  it('compares different hosts with --allow-different-hosts, and says so', () => {
+    const allowed = run(baseline, otherHost, { allowDifferentHosts: true, format: 'markdown' });
+    assert.equal(allowed.code, EXIT.ok);
+    assert.match(allowed.stdout, /^### ✅ kvmbench compare: no significant change/);
+    assert.match(
+      allowed.stdout,
+      /\| \*\*CPU\*\* \(differs\) \| Intel\(R\) Xeon\(R\) Platinum 8375C CPU @ 2\.90GHz \| AMD EPYC 7R13 \|/,
+    );
+    assert.match(
+      allowed.stderr,
+      /warning: compared across different hosts \(--allow-different-hosts\): cpuModel differ/,
+    );
+  });
+
+  it('returns the exit code and applies --threshold', () => {
+    const slightlySlower = writeRun('slightly-slower', scaled(fixture, 1.03));
+    assert.equal(run(baseline, slightlySlower).code, EXIT.ok);
+    assert.equal(run(baseline, slightlySlower, { threshold: 1 }).code, EXIT.failure);
+    assert.equal(run(baseline, slightlySlower, { thresholdFor: { 'pio-out': 1 } }).code, EXIT.failure);
+  });
+
+  it('writes the exports of the current run, and replaces them only with --force', () => {
+    const exportsDir = join(scratch, 'exports');
+    mkdirSync(exportsDir);
+    const github = join(exportsDir, 'github-benchmark.json');
+    const bencher = join(exportsDir, 'bencher.json');
+    const first = run(baseline, slower, { exportGithubBenchmark: github, exportBencher: bencher });
+    assert.equal(first.code, EXIT.failure);
+    assert.match(first.stderr, /wrote .*github-benchmark\.json \(github-benchmark, the current run\)/);
+    const slowerMedian = scaled(fixture, 1.2).measurements.find((m) => m.workload === 'pio-out' && m.binding === 'napi')
+      ?.stats?.median;
+    const entries = JSON.parse(readFileSync(github, 'utf8')) as Array<{ name: string; value: number }>;
+    assert.equal(entries.length, 19);
+    assert.equal(
+      entries.find((entry) => entry.name === 'pio-out / napi')?.value,
+      Math.round((slowerMedian ?? 0) * 1000) / 1000,
+    );
+    assert.ok('pio-out / napi' in (JSON.parse(readFileSync(bencher, 'utf8')) as object));
+
+    assert.throws(
+      () => run(baseline, baseline, { exportBencher: bencher }),
+      (error: unknown) =>
+        error instanceof UsageError &&
+        /--export-bencher .*bencher\.json: the file exists; pass --force to replace it/.test(error.message),
+    );
+    assert.equal(run(baseline, baseline, { exportBencher: bencher, force: true }).code, EXIT.ok);
+    const metrics = JSON.parse(readFileSync(bencher, 'utf8')) as Record<string, { latency: { value: number } }>;
+    const baselineMedian = fixture.measurements.find((m) => m.workload === 'pio-out' && m.binding === 'napi')?.stats
+      ?.median;
+    assert.equal(metrics['pio-out / napi']?.latency.value, baselineMedian);
+    assert.deepEqual(readdirSync(exportsDir).sort(), ['bencher.json', 'github-benchmark.json']);
+  });
+
+  it('refuses a missing run', () => {
+    assert.throws(() => run(baseline, join(scratch, 'no-such-run')), /no-such-run: no such file or folder/);
+  });
+
+  it('documents its exit codes in --help', () => {
+    let help = '';
+    const program = new Command('kvmbench').configureOutput({ writeOut: (text) => (help += text) });
+    registerCompare(program);
+    program.commands.find((command) => command.name() === 'compare')?.outputHelp();
+    assert.match(help, /Usage: kvmbench compare \[options\] <baseline> <current>/);
+    assert.match(help, /Exit codes:\n {2}0 {2}no regression\n {2}1 {2}at least one regression\n {2}2 {2}incomparable/);
+  });
+});

@@ -1,0 +1,433 @@
+/**
+ * The HTML report: content and escaping checked on the markup, then the page opened from file://
+ * in headless Chromium, driven over the DevTools protocol on a pipe (no driver package needed),
+ * to prove it loads offline without errors, fetches nothing and draws charts with a real size.
+ */
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Readable, Writable } from 'node:stream';
+import { test } from 'node:test';
+import { pathToFileURL } from 'node:url';
+import type { Results } from '../src/bench/results.js';
+import { escapeHtml, html } from '../src/report/html/escape.js';
+import { formatNs, formatNsInterval } from '../src/report/html/format.js';
+import { htmlExporter, renderHtmlReport } from '../src/report/html.js';
+import {
+  FIXTURE_FAILED_CELL,
+  FIXTURE_MISMATCHED_CELL,
+  makeFixtureResults,
+  renameBinding,
+} from './helpers/fixture-results.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const skipBrowser = existsSync(CHROMIUM) ? false : 'chromium not installed: run scripts/install-chromium.sh';
+/** Set to a folder to keep report.html and the screenshots there for a person to look at. */
+const ARTIFACTS = process.env['KVMBENCH_HTML_ARTIFACTS'];
+
+const fixture = makeFixtureResults();
+const report = renderHtmlReport(fixture);
+
+function cell(results: Results, workload: string, binding: string) {
+  const found = results.measurements.find((m) => m.workload === workload && m.binding === binding);
+  assert.ok(found, `fixture has ${workload} × ${binding}`);
+  return found;
+}
+
+test('html exporter: one report.html', () => {
+  const files = htmlExporter.export(fixture);
+  assert.equal(htmlExporter.format, 'html');
+  assert.deepEqual(
+    files.map((file) => file.name),
+    ['report.html'],
+  );
+  assert.equal(files[0]?.content, report);
+  assert.match(report, /^<!doctype html>/);
+});
+
+test('fixture: deterministic, typed, with the failed cell and the exit-count mismatch', () => {
+  assert.deepEqual(makeFixtureResults(), fixture);
+  assert.equal(fixture.measurements.length, 20);
+  assert.equal(cell(fixture, FIXTURE_FAILED_CELL.workload, FIXTURE_FAILED_CELL.binding).status, 'failed');
+  assert.equal(
+    cell(fixture, FIXTURE_MISMATCHED_CELL.workload, FIXTURE_MISMATCHED_CELL.binding).exitCountCheck?.matched,
+    false,
+  );
+  const pio = (binding: string) => cell(fixture, 'pio-out', binding).stats?.median ?? 0;
+  assert.ok(pio('c-loop') < pio('napi') && pio('napi') < pio('koffi') && pio('koffi') < pio('koffi-variadic'));
+  assert.equal(cell(fixture, 'lifecycle', 'napi').steps?.length, 8);
+});
+
+test('formatting: three significant digits in a fitting unit', () => {
+  assert.equal(formatNs(7012.4), '7.01 µs');
+  assert.equal(formatNs(950), '950 ns');
+  assert.equal(formatNs(999.7), '1.00 µs');
+  assert.equal(formatNs(1_234_000), '1.23 ms');
+  assert.equal(formatNsInterval(7006, 7041), '7.01–7.04 µs');
+  assert.equal(formatNsInterval(1_003_400, 1_010_200), '1.003–1.010 ms');
+});
+
+test('summary table: one row per workload × binding with its numbers, failed cells with their error', () => {
+  const rows = report.match(/<tr class="row-/g) ?? [];
+  assert.equal(rows.length, fixture.measurements.length);
+  const napi = cell(fixture, 'pio-out', 'napi');
+  assert.ok(report.includes(formatNs(napi.stats?.median ?? 0)), 'pio-out × napi median');
+  assert.ok(report.includes(formatNs(napi.stats?.p99 ?? 0)), 'pio-out × napi p99');
+  assert.ok(report.includes(escapeHtml(FIXTURE_FAILED_CELL.error)), 'the failed cell shows its error');
+  assert.match(report, /matched ✓/);
+  assert.match(report, /mismatch ✗/);
+  assert.match(report, />unavailable</);
+  for (const warning of fixture.warnings) assert.ok(report.includes(escapeHtml(warning)), `warning: ${warning}`);
+});
+
+test('every chart kind is there: distributions, medians, lifecycle, overhead, run order', () => {
+  for (const label of [
+    'Distribution of pio-out samples per binding',
+    'Median of pio-out per binding with 95 % CI',
+    'lifecycle: median time of each step per binding',
+    'Overhead of each binding over c-loop for pio-out',
+    'pio-out: samples in run order',
+  ]) {
+    assert.ok(report.includes(`aria-label="${label}"`), label);
+  }
+});
+
+test('escaping: host and run strings cannot inject markup, in HTML or in SVG', () => {
+  assert.equal(escapeHtml(`<a href="x">'&'</a>`), '&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;');
+  assert.equal(
+    html`<b title="${'"onmouseover="x'}">${'<i>'}</b>`.value,
+    '<b title="&quot;onmouseover=&quot;x">&lt;i&gt;</b>',
+  );
+
+  const hostile = `na"pi'&<b>`;
+  const results = renameBinding(
+    {
+      ...fixture,
+      host: { ...fixture.host, cpuModel: '<script>alert(1)</script>', hostname: '<img src=x onerror=alert(2)>' },
+      warnings: [...fixture.warnings, '</li><script>alert(3)</script>'],
+    },
+    'napi',
+    hostile,
+  );
+  const page = renderHtmlReport(results);
+  assert.ok(!page.includes('<script'), 'no script element at all');
+  assert.ok(!page.includes('<img'), 'no injected element');
+  assert.ok(page.includes('&lt;script&gt;alert(1)&lt;/script&gt;'), 'CPU model escaped');
+  assert.ok(!page.includes(hostile), 'binding name never raw');
+  const escapedName = escapeHtml(hostile);
+  assert.equal(escapedName, 'na&quot;pi&#39;&amp;&lt;b&gt;');
+  const svgs = page.match(/<svg[\s\S]*?<\/svg>/g) ?? [];
+  assert.ok(
+    svgs.some((svg) => svg.includes(escapedName)),
+    'escaped in SVG text too',
+  );
+  assert.ok(page.split(escapedName).length - 1 >= 10, 'the name appears escaped in table, legend and charts');
+});
+
+test('offline: no network references, no scripts, a CSP that forbids fetching', () => {
+  assert.ok(
+    !/\b(?:src|href|action|poster|srcset)\s*=\s*["']?\s*(?:https?:)?\/\//i.test(report),
+    'no src/href to a network',
+  );
+  assert.ok(!/url\(\s*["']?\s*(?:https?:)?\/\//i.test(report), 'no CSS url() to a network');
+  assert.ok(!/@import/i.test(report), 'no CSS @import');
+  assert.ok(!report.includes('http://') && !report.includes('https://'), 'no URL anywhere');
+  assert.match(report, /Content-Security-Policy" content="default-src &#39;none&#39;/);
+});
+
+test('status: an INCOMPLETE banner only when the run was interrupted', () => {
+  assert.ok(!report.includes('class="banner-incomplete"'));
+  const incomplete = renderHtmlReport({ ...fixture, run: { ...fixture.run, status: 'incomplete' } });
+  assert.match(incomplete, /class="banner-incomplete" role="alert"><strong>INCOMPLETE run<\/strong>/);
+});
+
+test('degenerate runs still render: every cell failed, no warnings, unknown bindings', () => {
+  const failed = fixture.measurements.map((m) => ({
+    ...m,
+    status: 'failed' as const,
+    error: 'KVM_CREATE_VM: EPERM',
+    samples: [],
+    sampleRounds: [],
+    sampleTimesMs: [],
+    stats: undefined,
+    overheadVsFloor: undefined,
+    steps: undefined,
+  }));
+  const page = renderHtmlReport({ ...fixture, measurements: failed, warnings: [], bindings: [] });
+  assert.ok(!page.includes('id="warnings"'));
+  assert.ok(page.includes('KVM_CREATE_VM: EPERM'));
+  assert.ok(!/NaN|Infinity/.test(page), 'no NaN or Infinity leaks into the markup');
+  assert.ok(!/NaN|Infinity/.test(report), 'nor in the normal report');
+});
+
+// ---- The browser check -------------------------------------------------------------------------
+
+interface CdpMessage {
+  id?: number;
+  method?: string;
+  params?: Record<string, unknown>;
+  result?: Record<string, unknown>;
+  error?: { message: string };
+  sessionId?: string;
+}
+
+/**
+ * Chrome DevTools Protocol over --remote-debugging-pipe: Chromium reads commands on fd 3 and
+ * writes replies and events on fd 4, each a JSON message ended by a NUL byte.
+ */
+class DevToolsPipe {
+  private nextId = 1;
+  private buffer = '';
+  private readonly pending = new Map<number, { resolve: (m: CdpMessage) => void; reject: (e: Error) => void }>();
+  readonly events: CdpMessage[] = [];
+  private readonly waiters: Array<{ method: string; resolve: () => void }> = [];
+
+  constructor(
+    private readonly input: Writable,
+    output: Readable,
+  ) {
+    output.setEncoding('utf8');
+    output.on('data', (chunk: string) => {
+      this.buffer += chunk;
+      for (let end = this.buffer.indexOf('\0'); end >= 0; end = this.buffer.indexOf('\0')) {
+        this.dispatch(JSON.parse(this.buffer.slice(0, end)) as CdpMessage);
+        this.buffer = this.buffer.slice(end + 1);
+      }
+    });
+  }
+
+  private dispatch(message: CdpMessage): void {
+    if (message.id !== undefined) {
+      const waiter = this.pending.get(message.id);
+      this.pending.delete(message.id);
+      if (message.error) waiter?.reject(new Error(message.error.message));
+      else waiter?.resolve(message);
+      return;
+    }
+    this.events.push(message);
+    for (const waiter of this.waiters.filter((w) => w.method === message.method)) {
+      this.waiters.splice(this.waiters.indexOf(waiter), 1);
+      waiter.resolve();
+    }
+  }
+
+  send(method: string, params: Record<string, unknown> = {}, sessionId?: string): Promise<Record<string, unknown>> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve: (message) => resolve(message.result ?? {}), reject });
+      this.input.write(`${JSON.stringify({ id, method, params, sessionId })}\0`);
+    });
+  }
+
+  /** Resolves on the next event of that name (register before causing it). */
+  next(method: string): Promise<void> {
+    return new Promise((resolve) => this.waiters.push({ method, resolve }));
+  }
+
+  failAll(error: Error): void {
+    for (const waiter of this.pending.values()) waiter.reject(error);
+    this.pending.clear();
+  }
+}
+
+function launchChromium(profile: string): { child: ChildProcess; devtools: DevToolsPipe; stderr: () => string } {
+  const child = spawn(
+    CHROMIUM,
+    [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--hide-scrollbars',
+      '--disable-extensions',
+      '--mute-audio',
+      '--remote-debugging-pipe',
+      `--user-data-dir=${profile}`,
+      'about:blank',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+  });
+  const devtools = new DevToolsPipe(child.stdio[3] as Writable, child.stdio[4] as Readable);
+  child.on('exit', () => devtools.failAll(new Error(`chromium exited early:\n${stderr.slice(-2000)}`)));
+  return { child, devtools, stderr: () => stderr };
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Width and height from a PNG's IHDR chunk. */
+function pngSize(png: Buffer): { width: number; height: number } {
+  assert.equal(png.subarray(1, 4).toString('latin1'), 'PNG', 'a PNG file');
+  return { width: png.readUInt32BE(16), height: png.readUInt32BE(20) };
+}
+
+interface PageFacts {
+  title: string;
+  svgs: Array<{ label: string; width: number; height: number; marks: number }>;
+  horizontalOverflow: number;
+  background: string;
+}
+
+const FACTS_SCRIPT = `JSON.stringify({
+  title: document.title,
+  svgs: [...document.querySelectorAll('svg.chart')].map((svg) => {
+    const box = svg.getBoundingClientRect();
+    return { label: svg.getAttribute('aria-label'), width: box.width, height: box.height,
+             marks: svg.querySelectorAll('circle, rect, path').length };
+  }),
+  horizontalOverflow: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+  background: getComputedStyle(document.documentElement).backgroundColor,
+})`;
+
+async function pageFacts(devtools: DevToolsPipe, sessionId: string): Promise<PageFacts> {
+  const evaluated = await devtools.send(
+    'Runtime.evaluate',
+    { expression: FACTS_SCRIPT, returnByValue: true },
+    sessionId,
+  );
+  const value = (evaluated['result'] as { value?: string } | undefined)?.value;
+  assert.ok(value, 'page facts evaluated');
+  return JSON.parse(value) as PageFacts;
+}
+
+async function screenshot(devtools: DevToolsPipe, sessionId: string, path: string, fullPage: boolean): Promise<Buffer> {
+  const params: Record<string, unknown> = { format: 'png', optimizeForSpeed: true };
+  if (fullPage) {
+    const metrics = await devtools.send('Page.getLayoutMetrics', {}, sessionId);
+    const size = metrics['cssContentSize'] as { width: number; height: number };
+    params['captureBeyondViewport'] = true;
+    params['clip'] = { x: 0, y: 0, width: size.width, height: size.height, scale: 1 };
+  }
+  const shot = await devtools.send('Page.captureScreenshot', params, sessionId);
+  const png = Buffer.from(String(shot['data']), 'base64');
+  writeFileSync(path, png);
+  return png;
+}
+
+/** What the page logged or requested that an offline, script-free report never should. */
+function problemsIn(events: CdpMessage[]): { errors: string[]; requests: string[] } {
+  const errors: string[] = [];
+  const requests: string[] = [];
+  for (const event of events) {
+    const params = event.params ?? {};
+    if (event.method === 'Runtime.exceptionThrown') errors.push(JSON.stringify(params['exceptionDetails']));
+    if (
+      event.method === 'Runtime.consoleAPICalled' &&
+      ['error', 'assert', 'warning'].includes(String(params['type']))
+    ) {
+      errors.push(JSON.stringify(params['args']));
+    }
+    if (event.method === 'Log.entryAdded') {
+      const entry = params['entry'] as { level?: string; text?: string } | undefined;
+      if (entry?.level === 'error' || entry?.level === 'warning') errors.push(entry.text ?? '');
+    }
+    if (event.method === 'Network.requestWillBeSent') {
+      const request = params['request'] as { url?: string } | undefined;
+      requests.push(request?.url ?? '');
+    }
+  }
+  return { errors, requests };
+}
+
+test('browser: the report opens from file:// offline, without errors, and draws its charts', {
+  skip: skipBrowser,
+  timeout: 30_000,
+}, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'kvmbench-html-'));
+  const reportPath = join(dir, 'report.html');
+  writeFileSync(reportPath, report);
+  const url = pathToFileURL(reportPath).href;
+  const { child, devtools, stderr } = launchChromium(join(dir, 'profile'));
+  try {
+    await withTimeout(
+      (async () => {
+        const { targetInfos } = (await devtools.send('Target.getTargets')) as {
+          targetInfos: Array<{ targetId: string; type: string }>;
+        };
+        const page = targetInfos.find((target) => target.type === 'page');
+        const targetId =
+          page?.targetId ?? String((await devtools.send('Target.createTarget', { url: 'about:blank' }))['targetId']);
+        const { sessionId } = (await devtools.send('Target.attachToTarget', { targetId, flatten: true })) as {
+          sessionId: string;
+        };
+        for (const domain of ['Runtime', 'Log', 'Page', 'Network'])
+          await devtools.send(`${domain}.enable`, {}, sessionId);
+        await devtools.send(
+          'Emulation.setDeviceMetricsOverride',
+          { width: 1280, height: 900, deviceScaleFactor: 1, mobile: false },
+          sessionId,
+        );
+
+        const loaded = devtools.next('Page.loadEventFired');
+        await devtools.send('Page.navigate', { url }, sessionId);
+        await loaded;
+
+        const facts = await pageFacts(devtools, sessionId);
+        assert.match(facts.title, /^kvmbench report/);
+        // 5 workloads × (distribution, medians, overhead, run order) + 1 lifecycle chart.
+        assert.equal(facts.svgs.length, 21, 'all charts are in the DOM');
+        for (const svg of facts.svgs) {
+          assert.ok(svg.width > 200 && svg.height > 60, `${svg.label} is drawn at ${svg.width}×${svg.height}`);
+          assert.ok(svg.marks > 5, `${svg.label} has marks`);
+        }
+        assert.ok(
+          facts.horizontalOverflow <= 0,
+          `no horizontal scrolling at 1280 px (overflow ${facts.horizontalOverflow} px)`,
+        );
+
+        const png = await screenshot(devtools, sessionId, join(dir, 'report.png'), true);
+        const size = pngSize(png);
+        assert.ok(png.length > 100_000, `full-page screenshot is ${png.length} bytes`);
+        assert.ok(size.width === 1280 && size.height > 3000, `screenshot is ${size.width}×${size.height}`);
+
+        await devtools.send(
+          'Emulation.setEmulatedMedia',
+          { features: [{ name: 'prefers-color-scheme', value: 'dark' }] },
+          sessionId,
+        );
+        const dark = await pageFacts(devtools, sessionId);
+        assert.notEqual(dark.background, facts.background, 'the dark theme applies');
+        await screenshot(devtools, sessionId, join(dir, 'report-dark.png'), false);
+
+        const { errors, requests } = problemsIn(devtools.events);
+        assert.deepEqual(errors, [], 'no console errors, exceptions or CSP violations');
+        assert.deepEqual(
+          requests.filter((request) => !request.startsWith('file:') && !request.startsWith('data:')),
+          [],
+          'nothing fetched from a network',
+        );
+        const exited = once(child, 'exit');
+        await devtools.send('Browser.close').catch(() => undefined);
+        await exited;
+      })(),
+      20_000,
+      'chromium',
+    );
+    if (ARTIFACTS) {
+      mkdirSync(ARTIFACTS, { recursive: true });
+      for (const name of ['report.html', 'report.png', 'report-dark.png'])
+        copyFileSync(join(dir, name), join(ARTIFACTS, name));
+      t.diagnostic(`screenshots in ${ARTIFACTS}`);
+    }
+    assert.ok(!/Uncaught/.test(stderr()), 'no uncaught errors on stderr');
+  } finally {
+    if (child.exitCode === null) child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
