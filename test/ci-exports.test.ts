@@ -128,8 +128,11 @@ describe('Markdown export of one run', () => {
     );
     assert.equal(escapeMarkdown('<img src=x onerror="y"> & co'), '&lt;img src=x onerror=&quot;y&quot;&gt; &amp; co');
     assert.equal(escapeMarkdown('two\nlines\r\nhere'), 'two lines here');
+    assert.equal(escapeMarkdown('    indented'), 'indented');
     assert.equal(escapeMarkdown('- item'), '\\- item');
+    assert.equal(escapeMarkdown('---'), '\\---');
     assert.equal(escapeMarkdown('1. item'), '1\\. item');
+    assert.equal(escapeMarkdown('6.8.0-pvm'), '6.8.0-pvm');
     assert.equal(escapeMarkdown('ping @team'), 'ping @\u200bteam');
     assert.equal(escapeMarkdown('back\\slash'), 'back\\\\slash');
   });

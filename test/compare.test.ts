@@ -269,7 +269,7 @@ describe('rendering', () => {
       ...Array(4).fill('lifecycle'),
       ...Array(4).fill('null-ioctl'),
     ]);
-    assert.match(markdown, /<details>\n<summary>Hosts, method and warnings<\/summary>\n\n/);
+    assert.match(markdown, /<details>\n<summary>Hosts and method<\/summary>\n\n/);
     assert.match(markdown, /Holm-Bonferroni corrected across 19 cells/);
     assert.match(markdown, /- mmio-read \/ koffi-variadic: failed in the baseline run/);
   });

@@ -9,10 +9,11 @@ function threeDigits(value: number): string {
 
 /** Nanoseconds in the unit that keeps the number short: 812 ns, 1.23 µs, 45.6 ms. */
 export function formatNs(ns: number): string {
+  // Switch units where rounding would print 1000: 999.7 µs reads better as 1.00 ms.
   const magnitude = Math.abs(ns);
-  if (magnitude < 1e3) return `${threeDigits(ns)} ns`;
-  if (magnitude < 1e6) return `${threeDigits(ns / 1e3)} µs`;
-  if (magnitude < 1e9) return `${threeDigits(ns / 1e6)} ms`;
+  if (magnitude < 999.5) return `${threeDigits(ns)} ns`;
+  if (magnitude < 999.5e3) return `${threeDigits(ns / 1e3)} µs`;
+  if (magnitude < 999.5e6) return `${threeDigits(ns / 1e6)} ms`;
   return `${threeDigits(ns / 1e9)} s`;
 }
 

@@ -138,6 +138,8 @@ export function renderMarkdown(comparison: Comparison): string {
     );
   }
   sections.push(...otherCells(comparison));
-  sections.push(markdownDetails('Hosts, method and warnings', detailsBody(comparison)));
+  const warnings = comparison.warnings.length;
+  const summary = warnings === 0 ? 'Hosts and method' : `Hosts, method and ${warnings} warning${warnings === 1 ? '' : 's'}`;
+  sections.push(markdownDetails(summary, detailsBody(comparison)));
   return `${sections.join('\n\n')}\n`;
 }

@@ -9,18 +9,19 @@ import type { ExportedFile, Exporter } from './exporter.js';
 const HTML_ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' };
 
 /**
- * Makes text render as itself in GitHub Markdown, inline and in table cells: HTML is entity-encoded,
- * Markdown punctuation (emphasis, code, links, table pipes) is backslash-escaped, line breaks become
- * spaces, a leading list marker is neutralised, and `@name` gets a zero-width space so that a results
- * file cannot mention (notify) people.
+ * Makes text render as itself in GitHub Markdown, inline, in table cells and at the start of a list
+ * item: HTML is entity-encoded, Markdown punctuation (emphasis, code, links, table pipes) is
+ * backslash-escaped, line breaks and leading blanks go (they would start new blocks), a leading list
+ * marker is neutralised, and `@name` gets a zero-width space so a results file cannot notify people.
  */
 export function escapeMarkdown(text: string): string {
   return text
-    .replace(/\r\n|\r|\n/g, ' ')
+    .replace(/[\r\n\t]+/g, ' ')
+    .replace(/^ +/, '')
     .replace(/[\\`*_[\]|~#]/g, '\\$&')
     .replace(/[&<>"]/g, (char) => HTML_ENTITIES[char] ?? char)
-    .replace(/^([-+])/, '\\$1')
-    .replace(/^(\d+)([.)])/, '$1\\$2')
+    .replace(/^[-+]/, '\\$&')
+    .replace(/^(\d{1,9})([.)])(?= |$)/, '$1\\$2')
     .replace(/@(?=\w)/g, '@\u200b');
 }
 
