@@ -36,7 +36,8 @@ user=$(docker run --rm --entrypoint id "$image" -u)
 [ "$user" != 0 ] || { say "FAIL: the container runs as root"; exit 1; }
 
 docker run --rm "$image" --version
-docker run --rm "$image" list | grep -q 'koffi-variadic' || { say 'FAIL: list'; exit 1; }
+listing=$(docker run --rm "$image" list)
+grep -q 'koffi-variadic' <<<"$listing" || { say 'FAIL: list does not name the bindings'; exit 1; }
 
 if [ ! -c /dev/kvm ]; then
   say 'SKIP the KVM part: /dev/kvm is not a character device on this host (see `kvmbench doctor`)'

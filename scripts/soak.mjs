@@ -1,8 +1,8 @@
 #!/usr/bin/env node
+import { soak } from '../dist/src/bench/soak.js';
 // `npm run soak [cycles]`: creates and destroys VMs through every binding (10,000 each by default)
 // and reports open fds and RSS before and after. Exits 1 if any fd leaked.
 import { BINDING_NAMES } from '../dist/src/bindings/types.js';
-import { soak } from '../dist/src/bench/soak.js';
 
 const cycles = Number(process.argv[2] ?? 10_000);
 if (!Number.isSafeInteger(cycles) || cycles <= 0) {

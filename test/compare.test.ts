@@ -402,8 +402,9 @@ describe('runCompare', () => {
     );
     assert.match(
       allowed.stderr,
-      /warning: compared across different hosts \(--allow-different-hosts\): cpuModel differ/,
+      /warning: compared across different hosts \(--allow-different-hosts\): cpuModel differs/,
     );
+    assert.match(allowed.stdout, /<summary>Hosts, method and 1 warning<\/summary>/);
   });
 
   it('returns the exit code and applies --threshold', () => {

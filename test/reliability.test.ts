@@ -68,9 +68,13 @@ describe('guest faults', { skip: kvmSkip }, () => {
     const out = join(scratch, 'concurrent');
     const runOnce = () =>
       new Promise<number | null>((resolve) => {
-        const child = spawn(process.execPath, [CLI, 'run', '--quick', '--workloads', 'pio-out,lifecycle', '--format', 'json', '--out', out], {
-          stdio: 'ignore',
-        });
+        const child = spawn(
+          process.execPath,
+          [CLI, 'run', '--quick', '--workloads', 'pio-out,lifecycle', '--format', 'json', '--out', out],
+          {
+            stdio: 'ignore',
+          },
+        );
         child.on('exit', resolve);
       });
     const codes = await Promise.all([runOnce(), runOnce()]);

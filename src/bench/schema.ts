@@ -6,7 +6,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { UsageError } from '../errors.js';
 import { type Results, SCHEMA_VERSION } from './results.js';
 
@@ -18,13 +18,18 @@ const MAX_LISTED_VIOLATIONS = 5;
 
 // Compiled output lives in dist/src/bench/; the schema and package.json stay at the repository root.
 const SCHEMA_URL = new URL('../../../results.schema.json', import.meta.url);
-const { version: kvmbenchVersion } = createRequire(import.meta.url)('../../../package.json') as { version: string };
+const require = createRequire(import.meta.url);
+const { version: kvmbenchVersion } = require('../../../package.json') as { version: string };
 
 let validator: ValidateFunction<Results> | undefined;
 
-/** Compiles the schema once, on first use: ajv compilation costs tens of milliseconds. */
+/**
+ * Loads ajv and compiles the schema once, on first use: together they cost about 100 ms, which every
+ * kvmbench command would otherwise pay at startup (the CLI imports all commands).
+ */
 function resultsValidator(): ValidateFunction<Results> {
   if (!validator) {
+    const { Ajv } = require('ajv') as typeof import('ajv');
     const schema = JSON.parse(readFileSync(SCHEMA_URL, 'utf8')) as object;
     validator = new Ajv({ allErrors: true }).compile<Results>(schema);
   }
@@ -94,7 +99,7 @@ function checkSchemaVersion(raw: Record<string, unknown>, source: string): void 
   const what = found === undefined ? 'has no schemaVersion' : `has schemaVersion ${JSON.stringify(found)}`;
   throw new UsageError(
     `${source} ${what}${writer}; this kvmbench (${kvmbenchVersion}) reads schemaVersion ${SCHEMA_VERSION}: ` +
-      'compare runs written by the same kvmbench version, or re-run the older one',
+      'read it with the kvmbench version that wrote it, or re-run that benchmark with this one',
   );
 }
 
@@ -110,8 +115,7 @@ function describeViolations(source: string, errors: ErrorObject[]): string {
 /** Ajv's message plus the parameter that makes it actionable (which property, which values). */
 function detail(error: ErrorObject): string {
   const params = error.params as Record<string, unknown>;
-  if (error.keyword === 'additionalProperty' || error.keyword === 'additionalProperties')
-    return `${error.message} ('${String(params['additionalProperty'])}')`;
+  if (error.keyword === 'additionalProperties') return `${error.message} ('${String(params['additionalProperty'])}')`;
   if (error.keyword === 'enum') return `${error.message}: ${JSON.stringify(params['allowedValues'])}`;
   if (error.keyword === 'const') return `${error.message}: ${JSON.stringify(params['allowedValue'])}`;
   return error.message ?? error.keyword;

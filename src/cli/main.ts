@@ -3,6 +3,8 @@
 import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { ClosedError, GuestError, SyscallError, UsageError } from '../errors.js';
+import { registerCalibrate } from './commands/calibrate.js';
+import { registerCompare } from './commands/compare.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerHello } from './commands/hello.js';
 import { registerList } from './commands/list.js';
@@ -31,6 +33,8 @@ registerDoctor(program);
 registerList(program);
 registerRun(program);
 registerProfile(program);
+registerCompare(program);
+registerCalibrate(program);
 
 function exitCodeFor(error: unknown): number {
   if (error instanceof UsageError) return EXIT.usage;

@@ -5,7 +5,13 @@
  */
 import { holmBonferroni, mannWhitneyU, ratioCi } from '../bench/compare-stats.js';
 import type { HostFingerprint, Measurement, Results, WorkloadInfo } from '../bench/results.js';
-import { type BootstrapOptions, DEFAULT_BOOTSTRAP_RESAMPLES, DEFAULT_SEED, median } from '../bench/stats.js';
+import {
+  type BootstrapOptions,
+  DEFAULT_BOOTSTRAP_RESAMPLES,
+  DEFAULT_SEED,
+  median,
+  type RatioCi,
+} from '../bench/stats.js';
 import { UsageError } from '../errors.js';
 import { checkHostsComparable, type HostDifference } from './host-check.js';
 import {
@@ -124,59 +130,27 @@ export function compareResults(baseline: Results, current: Results, options: Com
   const alpha = options.alpha ?? DEFAULT_ALPHA;
   const thresholds = options.thresholds ?? defaultThresholdPolicy();
   const hostDifferencesFound = checkHostsComparable(baseline.host, current.host, options.allowDifferentHosts ?? false);
-  const workloads = new Map<string, WorkloadInfo>();
-  for (const workload of [...baseline.workloads, ...current.workloads]) workloads.set(workload.name, workload);
-  checkThresholdOverrides(thresholds, [...workloads.values()]);
+  const workloadKinds = new Map([...baseline.workloads, ...current.workloads].map((w) => [w.name, w.kind] as const));
+  checkThresholdOverrides(thresholds, [...baseline.workloads, ...current.workloads]);
 
-  const baselineCells = indexMeasurements(baseline, 'baseline');
-  const currentCells = indexMeasurements(current, 'current');
-  const added: CellRef[] = [];
-  const removed: CellRef[] = [];
+  const { pairs, added, removed } = pairCells(baseline, current);
   const notCompared: UncomparedCell[] = [];
-  const pending: Array<Omit<CellComparison, 'verdict' | 'pValueHolm'>> = [];
-  const fewSamples: string[] = [];
-  const newlyFailing: string[] = [];
-
-  for (const key of new Set([...baselineCells.keys(), ...currentCells.keys()])) {
-    const before = baselineCells.get(key);
-    const after = currentCells.get(key);
-    const cell = cellRef((before ?? after) as Measurement);
-    if (!before || !after) {
-      (before ? removed : added).push(cell);
+  const measured: UncorrectedCell[] = [];
+  for (const [before, after] of pairs) {
+    const cell = cellRef(before);
+    const change =
+      whyNotComparable(before, after, baseline, current) || measureChange(before, after, options.bootstrap);
+    if (typeof change === 'string') {
+      notCompared.push({ ...cell, reason: change });
       continue;
     }
-    const reason = whyNotComparable(before, after, baseline, current);
-    if (before.status === 'ok' && after.status === 'failed') newlyFailing.push(`${cell.workload} / ${cell.binding}`);
-    if (reason) {
-      notCompared.push({ ...cell, reason });
-      continue;
-    }
-    let change: ReturnType<typeof ratioCi>;
-    try {
-      change = ratioCi(before.samples, after.samples, options.bootstrap);
-    } catch (error) {
-      notCompared.push({ ...cell, reason: (error as Error).message });
-      continue;
-    }
-    if (Math.min(before.samples.length, after.samples.length) < MIN_SAMPLES_FOR_ASYMPTOTIC_TEST)
-      fewSamples.push(`${cell.workload} / ${cell.binding}`);
-    pending.push({
-      ...cell,
-      thresholdPercent: thresholdPercentFor(thresholds, cell.workload, workloads.get(cell.workload)?.kind),
-      baselineMedianNs: median(before.samples),
-      currentMedianNs: median(after.samples),
-      baselineSamples: before.samples.length,
-      currentSamples: after.samples.length,
-      ratio: change.ratio,
-      ratioCi95: change.ratioCi95,
-      differenceNs: change.difference,
-      differenceCi95: change.differenceCi95,
-      pValue: mannWhitneyU(before.samples, after.samples).p,
-    });
+    const thresholdPercent = thresholdPercentFor(thresholds, cell.workload, workloadKinds.get(cell.workload));
+    measured.push({ ...cell, thresholdPercent, ...change });
   }
 
-  const adjusted = holmBonferroni(pending.map((cell) => cell.pValue));
-  const cells = pending.map((cell, i): CellComparison => {
+  // Holm's correction spans every compared cell: with 40 cells, some p < 0.05 by chance alone.
+  const adjusted = holmBonferroni(measured.map((cell) => cell.pValue));
+  const cells = measured.map((cell, i): CellComparison => {
     const pValueHolm = adjusted[i] ?? 1;
     return { ...cell, pValueHolm, verdict: verdictFor(cell.ratioCi95, pValueHolm, cell.thresholdPercent, alpha) };
   });
@@ -197,12 +171,56 @@ export function compareResults(baseline: Results, current: Results, options: Com
     removed,
     notCompared,
     hostDifferences: hostDifferencesFound,
-    warnings: comparisonWarnings(baseline, current, hostDifferencesFound, newlyFailing, fewSamples),
+    warnings: comparisonWarnings(baseline, current, hostDifferencesFound, pairs, cells),
     summary: {
       regressed: cells.filter((cell) => cell.verdict === 'regressed').length,
       improved: cells.filter((cell) => cell.verdict === 'improved').length,
       unchanged: cells.filter((cell) => cell.verdict === 'no significant change').length,
     },
+  };
+}
+
+type UncorrectedCell = Omit<CellComparison, 'verdict' | 'pValueHolm'>;
+type MeasuredChange = Omit<UncorrectedCell, 'workload' | 'binding' | 'thresholdPercent'>;
+type CellPair = readonly [baseline: Measurement, current: Measurement];
+
+/** Cells in both runs, in the baseline's order; cells in one run only. */
+function pairCells(baseline: Results, current: Results): { pairs: CellPair[]; added: CellRef[]; removed: CellRef[] } {
+  const before = indexMeasurements(baseline, 'baseline');
+  const after = indexMeasurements(current, 'current');
+  const pairs: CellPair[] = [];
+  const removed: CellRef[] = [];
+  for (const [key, measurement] of before) {
+    const match = after.get(key);
+    if (match) pairs.push([measurement, match]);
+    else removed.push(cellRef(measurement));
+  }
+  const added = [...after].filter(([key]) => !before.has(key)).map(([, measurement]) => cellRef(measurement));
+  return { pairs, added, removed };
+}
+
+/** The change in median with its bootstrap CI and the uncorrected test, or why it cannot be computed. */
+function measureChange(
+  before: Measurement,
+  after: Measurement,
+  bootstrap: BootstrapOptions | undefined,
+): MeasuredChange | string {
+  let change: RatioCi;
+  try {
+    change = ratioCi(before.samples, after.samples, bootstrap);
+  } catch (error) {
+    return (error as Error).message; // a zero median: no ratio to form
+  }
+  return {
+    baselineMedianNs: median(before.samples),
+    currentMedianNs: median(after.samples),
+    baselineSamples: before.samples.length,
+    currentSamples: after.samples.length,
+    ratio: change.ratio,
+    ratioCi95: change.ratioCi95,
+    differenceNs: change.difference,
+    differenceCi95: change.differenceCi95,
+    pValue: mannWhitneyU(before.samples, after.samples).p,
   };
 }
 
@@ -215,8 +233,8 @@ function indexMeasurements(results: Results, role: string): Map<string, Measurem
     const key = cellKey(measurement);
     if (cells.has(key)) {
       throw new UsageError(
-        `the ${role} run (${results.run.id}) measures ${measurement.workload} / ${measurement.binding} twice: ` +
-          'its results file was edited or merged by hand',
+        `the ${role} run (${results.run.id}) measures ${measurement.workload} / ${measurement.binding} twice, ` +
+          'but a run measures each workload × binding once: which one to compare is unknowable',
       );
     }
     cells.set(key, measurement);
@@ -263,15 +281,15 @@ function comparisonWarnings(
   baseline: Results,
   current: Results,
   hostDifferencesFound: readonly HostDifference[],
-  newlyFailing: readonly string[],
-  fewSamples: readonly string[],
+  pairs: readonly CellPair[],
+  cells: readonly CellComparison[],
 ): string[] {
   const warnings: string[] = [];
   const refused = hostDifferencesFound.filter((difference) => difference.affectsPerformance);
   if (refused.length > 0) {
     warnings.push(
-      `compared across different hosts (--allow-different-hosts): ${refused.map((d) => d.field).join(', ')} differ, ` +
-        'so a change may be the host rather than the code',
+      `compared across different hosts (--allow-different-hosts): ${refused.map((d) => d.field).join(', ')} ` +
+        `${refused.length === 1 ? 'differs' : 'differ'}, so a change may be the host rather than the code`,
     );
   }
   for (const [role, results] of [
@@ -281,11 +299,18 @@ function comparisonWarnings(
     if (results.run.status === 'incomplete')
       warnings.push(`the ${role} run (${results.run.id}) was interrupted: cells it did not reach are missing`);
   }
-  if (newlyFailing.length > 0)
-    warnings.push(`${newlyFailing.join(', ')} failed in the current run but worked in the baseline`);
+  const newlyFailing = pairs.filter(([before, after]) => before.status === 'ok' && after.status === 'failed');
+  if (newlyFailing.length > 0) {
+    const names = newlyFailing.map(([, after]) => `${after.workload} / ${after.binding}`);
+    warnings.push(`${names.join(', ')} failed in the current run but worked in the baseline`);
+  }
+  const fewSamples = cells.filter(
+    (cell) => Math.min(cell.baselineSamples, cell.currentSamples) < MIN_SAMPLES_FOR_ASYMPTOTIC_TEST,
+  );
   if (fewSamples.length > 0) {
     warnings.push(
-      `fewer than ${MIN_SAMPLES_FOR_ASYMPTOTIC_TEST} samples in a run for ${fewSamples.join(', ')}: ` +
+      `fewer than ${MIN_SAMPLES_FOR_ASYMPTOTIC_TEST} samples in a run for ` +
+        `${fewSamples.map((cell) => `${cell.workload} / ${cell.binding}`).join(', ')}: ` +
         "Mann-Whitney's p-value is approximate there; more rounds make it reliable",
     );
   }

@@ -139,7 +139,8 @@ export function renderMarkdown(comparison: Comparison): string {
   }
   sections.push(...otherCells(comparison));
   const warnings = comparison.warnings.length;
-  const summary = warnings === 0 ? 'Hosts and method' : `Hosts, method and ${warnings} warning${warnings === 1 ? '' : 's'}`;
+  const summary =
+    warnings === 0 ? 'Hosts and method' : `Hosts, method and ${warnings} warning${warnings === 1 ? '' : 's'}`;
   sections.push(markdownDetails(summary, detailsBody(comparison)));
   return `${sections.join('\n\n')}\n`;
 }

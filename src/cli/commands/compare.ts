@@ -23,7 +23,7 @@ export interface CompareCommandOptions {
   /** Percent. */
   threshold: number;
   /** Workload name or kind → percent. */
-  thresholdFor: Record<string, number>;
+  thresholdFor?: Record<string, number>;
   allowDifferentHosts?: boolean;
   exportGithubBenchmark?: string;
   exportBencher?: string;
@@ -76,7 +76,7 @@ export function runCompare(
       `current ${current.run.id} (${current.measurements.length} cells)\n`,
   );
   const comparison = compareResults(baseline, current, {
-    thresholds: { defaultPercent: options.threshold, overrides: options.thresholdFor },
+    thresholds: { defaultPercent: options.threshold, overrides: options.thresholdFor ?? {} },
     allowDifferentHosts: options.allowDifferentHosts ?? false,
     sources: { baseline: baselinePath, current: currentPath },
   });
@@ -113,8 +113,7 @@ export function registerCompare(program: Command): void {
     .option(
       '--threshold-for <workload=percent,...>',
       'per-workload thresholds, by workload name or kind (lifecycle, exit, baseline); repeatable',
-      (value: string, previous: Record<string, number>) => parseThresholdOverrides(value, previous),
-      {},
+      (value: string, previous: Record<string, number> | undefined) => parseThresholdOverrides(value, previous),
     )
     .option('--allow-different-hosts', 'compare even when CPU, kernel, nesting or KVM module parameters differ')
     .option('--export-github-benchmark <file>', "also write the current run as github-action-benchmark's JSON")

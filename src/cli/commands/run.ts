@@ -6,7 +6,7 @@ import { newRunId, runBenchmarks } from '../../bench/runner.js';
 import { DEFAULT_CPUID_K, WORKLOAD_NAMES } from '../../bench/workloads.js';
 import { BINDING_NAMES } from '../../bindings/types.js';
 import { probePerf } from '../../host/perf.js';
-import { exportersFor, FORMAT_NAMES } from '../../report/registry.js';
+import { DEFAULT_FORMATS, exportersFor, FORMAT_NAMES } from '../../report/registry.js';
 import { terminalTable } from '../../report/terminal.js';
 import { createRunFolder, prepareOutputDirectory, removeIfEmpty, writeRunFiles } from '../../report/write.js';
 import { PERF_BASIC_PROF } from '../../trace/perf-record-session.js';
@@ -17,7 +17,7 @@ import { parseInteger, parseList, parsePositiveInteger } from '../options.js';
 import { progressReporter } from '../progress.js';
 import { reExecWith } from '../re-exec.js';
 
-interface RunCommandOptions {
+export interface RunCommandOptions {
   workloads?: string;
   bindings?: string;
   quick?: boolean;
@@ -65,7 +65,7 @@ export function registerRun(program: Command): void {
     .option('-t, --time-per-round <ms>', 'time each binding gets per workload per round (default 120; 40 with --quick)')
     .option('--pin <cpu>', 'pin the process to one CPU for the run (restored afterwards)')
     .option('-o, --out <dir>', 'directory that receives a new run folder', 'results')
-    .option('-f, --format <list>', `comma-separated: ${FORMAT_NAMES.join(', ')}`, FORMAT_NAMES.join(','))
+    .option('-f, --format <list>', `comma-separated: ${FORMAT_NAMES.join(', ')}`, DEFAULT_FORMATS.join(','))
     .option('--cpuid-k <k>', 'in-kernel CPUID exits per userspace exit in cpuid-then-pio', String(DEFAULT_CPUID_K))
     .option('--kvm <path>', 'the KVM device', '/dev/kvm')
     .option('--trace <mode>', `after measuring, trace one batch per cell: ${TRACE_MODES.join(', ')}`)

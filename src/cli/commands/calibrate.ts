@@ -1,0 +1,70 @@
+/** `kvmbench calibrate`: A/A runs of this build against itself; prints each workload's noise and a threshold. */
+import type { Command } from 'commander';
+import type { Results } from '../../bench/results.js';
+import { newRunId, runBenchmarks } from '../../bench/runner.js';
+import { calibrate, thresholdOption } from '../../compare/calibrate.js';
+import { probePerf } from '../../host/perf.js';
+import { jsonExporter } from '../../report/json.js';
+import { createRunFolder, prepareOutputDirectory, writeRunFiles } from '../../report/write.js';
+import { parsePositiveInteger, printJson } from '../options.js';
+import { progressReporter } from '../progress.js';
+import { planFromOptions, type RunCommandOptions } from './run.js';
+
+export function registerCalibrate(program: Command): void {
+  program
+    .command('calibrate')
+    .description('run the same build several times (A/A) and suggest per-workload thresholds for compare')
+    .option('-n, --runs <n>', 'how many runs (at least 2)', '3')
+    .option('-w, --workloads <list>', 'comma-separated workloads (default: all)')
+    .option('-b, --bindings <list>', 'comma-separated bindings (default: all)')
+    .option('-q, --quick', 'quick runs')
+    .option('-o, --out <dir>', 'directory that receives the runs', 'results')
+    .option('--json', 'print the noise table as JSON')
+    .action(
+      async (options: {
+        runs: string;
+        workloads?: string;
+        bindings?: string;
+        quick?: boolean;
+        out: string;
+        json?: boolean;
+      }) => {
+        const count = Math.max(2, parsePositiveInteger('--runs', options.runs, 100));
+        const plan = planFromOptions({
+          ...options,
+          out: options.out,
+          format: 'json',
+          cpuidK: '8',
+          kvm: '/dev/kvm',
+        } as RunCommandOptions);
+        const outDir = prepareOutputDirectory(options.out);
+        const perf = await probePerf();
+        const runs: Results[] = [];
+        for (let i = 0; i < count; i++) {
+          process.stderr.write(`kvmbench calibrate: run ${i + 1} of ${count}\n`);
+          const progress = progressReporter();
+          const runId = newRunId();
+          const results = await runBenchmarks(plan, {
+            runId,
+            hardwareCounters: perf.hardwareCounters,
+            onProgress: (p) => progress.update(p),
+          });
+          progress.finish();
+          writeRunFiles(createRunFolder(outDir, runId), jsonExporter.export(results));
+          runs.push(results);
+        }
+        const noise = calibrate(runs);
+        if (options.json) {
+          printJson(noise);
+          return;
+        }
+        process.stdout.write('workload            worst A/A change   worst CI edge   suggested threshold\n');
+        for (const n of noise) {
+          process.stdout.write(
+            `${n.workload.padEnd(20)}${`${n.worstChangePercent.toFixed(2)} %`.padStart(16)}${`${n.worstCiEdgePercent.toFixed(2)} %`.padStart(16)}${`${n.suggestedThresholdPercent} %`.padStart(22)}\n`,
+          );
+        }
+        process.stdout.write(`\nkvmbench compare BASE CURRENT --threshold-for ${thresholdOption(noise)}\n`);
+      },
+    );
+}
