@@ -60,7 +60,18 @@ test('--version and --help exit 0', () => {
 test('list shows every binding and guest, one line each', () => {
   const result = kvmbench(['list']);
   assert.equal(result.status, 0);
-  for (const name of ['c-loop', 'napi', 'koffi', 'koffi-variadic', 'hello', 'pio-out-long', 'triple-fault']) {
+  for (const name of [
+    'c-loop',
+    'napi',
+    'koffi',
+    'koffi-variadic',
+    'hello',
+    'pio-out-long',
+    'triple-fault',
+    'lifecycle',
+    'null-ioctl',
+    'immediate-exit',
+  ]) {
     assert.match(result.stdout, new RegExp(`^\\s+${name}\\s`, 'm'));
   }
 });
