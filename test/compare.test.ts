@@ -285,9 +285,9 @@ describe('rendering', () => {
   });
 });
 
-// The real command line, through a test entry point that registers only `compare` (see helpers/compare-cli.ts).
+// The real command line.
 // Child processes are slow (a Node start each), so only exit codes go through them; the rest runs in-process.
-const COMPARE_CLI = fileURLToPath(new URL('./helpers/compare-cli.js', import.meta.url));
+const COMPARE_CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const scratch = mkdtempSync(join(tmpdir(), 'kvmbench-compare-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 

@@ -1,7 +1,7 @@
 /** Loads the N-API addon built by node-gyp (src/native), with a clear error when it is missing. */
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import type { LifecycleResult, LoopKind, LoopResult, NativeLoops } from './types.js';
+import type { NativeLoops } from './types.js';
 
 export interface Addon extends NativeLoops {
   open(path: string): number;
@@ -14,15 +14,6 @@ export interface Addon extends NativeLoops {
   view(address: bigint, length: number): ArrayBuffer;
   detach(buffer: ArrayBuffer): void;
   runner(fd: number): () => number;
-  cLoop(
-    kind: LoopKind,
-    fd: number,
-    runAddress: bigint,
-    iterations: number,
-    target: number,
-    sequence: number,
-  ): LoopResult;
-  cLifecycle(...args: Parameters<NativeLoops['cLifecycle']>): LifecycleResult;
 }
 
 // dist/src/bindings/addon.js -> <root>/src/native/build/Release/kvmbench.node

@@ -2,7 +2,7 @@
 /** kvmbench command line: parses arguments, runs one command, maps errors to exit codes. */
 import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
-import { ClosedError, GuestError, SyscallError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import { registerCalibrate } from './commands/calibrate.js';
 import { registerCompare } from './commands/compare.js';
 import { registerDoctor } from './commands/doctor.js';
@@ -36,12 +36,8 @@ registerProfile(program);
 registerCompare(program);
 registerCalibrate(program);
 
-function exitCodeFor(error: unknown): number {
-  if (error instanceof UsageError) return EXIT.usage;
-  if (error instanceof GuestError) return EXIT.failure;
-  if (error instanceof SyscallError || error instanceof ClosedError) return EXIT.failure;
-  return EXIT.failure;
-}
+/** Bad input is 2; everything else that stops a command (host, guest, system call) is 1. */
+const exitCodeFor = (error: unknown): number => (error instanceof UsageError ? EXIT.usage : EXIT.failure);
 
 try {
   await program.parseAsync(process.argv);

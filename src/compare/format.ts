@@ -1,21 +1,7 @@
 /** Numbers, order and wording shared by the comparison's terminal and Markdown renderings. */
 import type { CellComparison, Comparison, Verdict } from './compare-results.js';
 
-/** Three significant digits: enough to see a 1 % change, few enough to read. */
-function threeDigits(value: number): string {
-  const magnitude = Math.abs(value);
-  return value.toFixed(magnitude >= 100 ? 0 : magnitude >= 10 ? 1 : 2);
-}
-
-/** Nanoseconds in the unit that keeps the number short: 812 ns, 1.23 µs, 45.6 ms. */
-export function formatNs(ns: number): string {
-  // Switch units where rounding would print 1000: 999.7 µs reads better as 1.00 ms.
-  const magnitude = Math.abs(ns);
-  if (magnitude < 999.5) return `${threeDigits(ns)} ns`;
-  if (magnitude < 999.5e3) return `${threeDigits(ns / 1e3)} µs`;
-  if (magnitude < 999.5e6) return `${threeDigits(ns / 1e6)} ms`;
-  return `${threeDigits(ns / 1e9)} s`;
-}
+export { formatNs } from '../report/format.js';
 
 const signedPercent = (ratio: number): string => {
   const percent = (ratio - 1) * 100;

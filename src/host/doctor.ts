@@ -8,7 +8,14 @@ import { bootGuest } from '../guests/boot.js';
 import { loadGuest } from '../guests/manifest.js';
 import { CAPABILITIES } from '../kvm/abi.js';
 import { DEFAULT_KVM_PATH, Kvm, openHint } from '../kvm/system.js';
-import { countEvents, eventExists, findTracefs, TRACEFS_HINT, TraceInstance } from '../trace/tracefs.js';
+import {
+  countEvents,
+  eventExists,
+  findTracefs,
+  KVM_TRACEPOINTS,
+  TRACEFS_HINT,
+  TraceInstance,
+} from '../trace/tracefs.js';
 import { ERRNO } from '../util/errno.js';
 import { perfEventParanoid, type Virtualization, virtualization } from './facts.js';
 import { type PerfSupport, probePerf } from './perf.js';
@@ -21,16 +28,6 @@ export interface Check {
   detail: string;
   fix?: string;
 }
-
-export const KVM_TRACEPOINTS = [
-  'kvm:kvm_entry',
-  'kvm:kvm_exit',
-  'kvm:kvm_userspace_exit',
-  'kvm:kvm_pio',
-  'kvm:kvm_mmio',
-  'syscalls:sys_enter_ioctl',
-  'syscalls:sys_exit_ioctl',
-] as const;
 
 export interface TracepointReport {
   event: string;

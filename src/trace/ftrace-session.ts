@@ -9,17 +9,8 @@ import { HostError } from '../errors.js';
 import { KVM_RUN } from '../kvm/abi.js';
 import { parseTrace, splitExits } from './ftrace-parse.js';
 import type { CellTrace, TraceSession } from './session.js';
-import { eventExists, findTracefs, TRACEFS_HINT, TraceInstance } from './tracefs.js';
+import { eventExists, findTracefs, KVM_TRACEPOINTS, TRACEFS_HINT, TraceInstance } from './tracefs.js';
 
-const EVENTS = [
-  'kvm:kvm_entry',
-  'kvm:kvm_exit',
-  'kvm:kvm_userspace_exit',
-  'kvm:kvm_pio',
-  'kvm:kvm_mmio',
-  'syscalls:sys_enter_ioctl',
-  'syscalls:sys_exit_ioctl',
-];
 const REQUIRED = ['syscalls:sys_enter_ioctl', 'syscalls:sys_exit_ioctl', 'kvm:kvm_userspace_exit'];
 
 export function createFtraceSession(): TraceSession {
@@ -39,7 +30,7 @@ export function createFtraceSession(): TraceSession {
       `--trace ftrace cannot create a tracefs instance in ${root}/instances (${(error as NodeJS.ErrnoException).code}): run as root, or in Docker with --cap-add SYS_ADMIN and tracefs mounted`,
     );
   }
-  const enabled = EVENTS.filter((event) => eventExists(root, event));
+  const enabled = KVM_TRACEPOINTS.filter((event) => eventExists(root, event));
   const pid = process.pid;
   instance.setBufferSizeKb(16_384);
   for (const event of enabled) {

@@ -7,6 +7,17 @@ import { join } from 'node:path';
 import { registerCleanup } from '../util/cleanup.js';
 import { parseTrace, type TraceEvent } from './ftrace-parse.js';
 
+/** The tracepoints kvmbench reads: KVM's exit events and the ioctl syscalls around KVM_RUN. */
+export const KVM_TRACEPOINTS = [
+  'kvm:kvm_entry',
+  'kvm:kvm_exit',
+  'kvm:kvm_userspace_exit',
+  'kvm:kvm_pio',
+  'kvm:kvm_mmio',
+  'syscalls:sys_enter_ioctl',
+  'syscalls:sys_exit_ioctl',
+] as const;
+
 export const TRACEFS_CANDIDATES = ['/sys/kernel/tracing', '/sys/kernel/debug/tracing'];
 
 /** The mounted tracefs root, or undefined. */
