@@ -16,7 +16,10 @@
 #   -d, --dir DIR            host directory to share (default: $PWD)            [KVM_SANDBOX_DIR]
 #   -t, --timeout SECS       kill the VM after SECS seconds (default 900)       [KVM_SANDBOX_TIMEOUT]
 #   -m, --mem SIZE           guest memory (default 2G)                          [KVM_SANDBOX_MEM]
-#       --smp N              guest vCPUs (default 2)                            [KVM_SANDBOX_SMP]
+#       --smp N              guest vCPUs (default 1)                            [KVM_SANDBOX_SMP]
+#                            N > 1 runs them all on one host thread (tcg,thread=single): with
+#                            multi-threaded TCG, nested guests on two vCPUs at once hung the VM
+#                            in 3 runs out of 4
 #       --cpu MODEL          QEMU -cpu model (default max; must expose svm)     [KVM_SANDBOX_CPU]
 #       --kvm-module NAME    kvm_amd (default) or kvm_intel                     [KVM_SANDBOX_KVM_MODULE]
 #       --kvm-params PARAMS  module parameters, e.g. "npt=0"                    [KVM_SANDBOX_KVM_PARAMS]
@@ -34,6 +37,8 @@
 # that linux-image-amd64 points at, fetched with `apt-get download` and unpacked into the cache
 # (KVM_SANDBOX_HOST_KERNEL=0 forces the latter). Cache: /tmp/kvm-sandbox-cache (KVM_SANDBOX_CACHE).
 # Missing host packages (qemu-system-x86, busybox-static, cpio, kmod) are apt-get installed (root).
+# Debugging: KVM_SANDBOX_ACCEL overrides -accel, KVM_SANDBOX_QEMU_ARGS adds qemu arguments,
+# KVM_SANDBOX_BIOS picks the firmware ("" = SeaBIOS; default qboot.rom, which boots faster).
 set -euo pipefail
 
 SELF_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -42,7 +47,7 @@ CACHE=${KVM_SANDBOX_CACHE:-/tmp/kvm-sandbox-cache}
 SHARE_DIR=${KVM_SANDBOX_DIR:-$PWD}
 TIMEOUT=${KVM_SANDBOX_TIMEOUT:-900}
 MEM=${KVM_SANDBOX_MEM:-2G}
-SMP=${KVM_SANDBOX_SMP:-2}
+SMP=${KVM_SANDBOX_SMP:-1}
 CPU=${KVM_SANDBOX_CPU:-max}
 KVM_MODULE=${KVM_SANDBOX_KVM_MODULE:-kvm_amd}
 KVM_PARAMS=${KVM_SANDBOX_KVM_PARAMS:-}
@@ -284,6 +289,9 @@ done || true
 } >"$RUN/ctl/cmd.sh"
 
 # ---------------------------------------------------------------------------------------------
+# QEMU accelerator: multi-threaded TCG (one host thread per vCPU) is not safe with nested SVM.
+if [ "$SMP" = 1 ]; then ACCEL=${KVM_SANDBOX_ACCEL:-tcg}; else ACCEL=${KVM_SANDBOX_ACCEL:-tcg,thread=single}; fi
+
 # Boot. The serial console goes to a file that is streamed here; qemu runs under timeout(1).
 APPEND="console=ttyS0 panic=-1 mitigations=off tsc=reliable"
 [ "$VERBOSE" = 1 ] || APPEND="$APPEND quiet loglevel=3"
@@ -296,13 +304,13 @@ LOG=$RUN/console.log
 : >"$LOG"
 START=$(date +%s.%N)
 timeout -k 10 "$TIMEOUT" qemu-system-x86_64 \
-  -accel tcg -cpu "$CPU" -m "$MEM" -smp "$SMP" \
+  -accel "$ACCEL" -cpu "$CPU" -m "$MEM" -smp "$SMP" \
   -nodefaults -no-user-config -display none -no-reboot "${BIOS_ARGS[@]+"${BIOS_ARGS[@]}"}" \
   -kernel "$VMLINUZ" -initrd "$INITRD" -append "$APPEND" \
   -chardev file,id=con,path="$LOG" -serial chardev:con -pidfile "$RUN/qemu.pid" \
   -virtfs "local,path=$SHARE_DIR,mount_tag=host0,security_model=none,id=fs0" \
   -virtfs "local,path=$RUN/ctl,mount_tag=ksctl,security_model=none,id=fs1" \
-  </dev/null >"$RUN/qemu.out" 2>&1 &
+  ${KVM_SANDBOX_QEMU_ARGS:-} </dev/null >"$RUN/qemu.out" 2>&1 &
 QPID=$!
 
 tail -n +1 -F --pid="$QPID" "$LOG" 2>/dev/null | tr -d '\r' | awk -v verbose="$VERBOSE" '

@@ -9,7 +9,16 @@ import { fileURLToPath } from 'node:url';
 import * as abi from '../src/kvm/abi.js';
 
 const probeSource = fileURLToPath(new URL('../../test/fixtures/abi-probe.c', import.meta.url));
-const skip = existsSync('/usr/include/linux/kvm.h') ? false : 'no <linux/kvm.h>: apt-get install linux-libc-dev';
+function probeSkip(): string | false {
+  if (!existsSync('/usr/include/linux/kvm.h')) return 'no <linux/kvm.h>: apt-get install linux-libc-dev';
+  try {
+    execFileSync('gcc', ['--version'], { stdio: 'ignore' });
+    return false;
+  } catch {
+    return 'no gcc to compile the ABI probe: apt-get install gcc';
+  }
+}
+const skip = probeSkip();
 
 function probe(): Record<string, number> {
   const dir = mkdtempSync(join(tmpdir(), 'kvmbench-abi-'));

@@ -43,8 +43,16 @@ function runTurn(cell: Cell, round: number, options: ScheduleOptions, runStartMs
   bench.add(
     `${cell.workload.name}/${cell.binding.name}`,
     () => {
-      const perIterationNs = cell.runBatch(n, round, runStartMs);
-      return { overriddenDuration: perIterationNs / 1e6, overriddenIterationCost: (perIterationNs * n) / 1e6 };
+      // tinybench may swallow an error (in warm-up) and call again: the first failure is the one
+      // that explains what the guest did, and a failed guest must not be run again.
+      if (cell.failed) throw new Error(cell.error);
+      try {
+        const perIterationNs = cell.runBatch(n, round, runStartMs);
+        return { overriddenDuration: perIterationNs / 1e6, overriddenIterationCost: (perIterationNs * n) / 1e6 };
+      } catch (error) {
+        cell.error = (error as Error).message;
+        throw error;
+      }
     },
     {
       // Samples taken while tinybench warms up are not recorded.
@@ -57,6 +65,7 @@ function runTurn(cell: Cell, round: number, options: ScheduleOptions, runStartMs
     },
   );
   bench.runSync();
+  if (cell.failed) throw new Error(cell.error);
 }
 
 /** Yields to the event loop so signals (SIGINT, SIGTERM) are seen between turns. */
@@ -85,7 +94,7 @@ export async function runSchedule(workloads: Cell[][], options: ScheduleOptions,
             runTurn(cell, round, options, runStartMs);
           } catch (error) {
             cell.recording = false;
-            cell.error = (error as Error).message;
+            cell.error ??= (error as Error).message;
           }
         }
         if (!options.onTurn({ round, turn, turns, cell })) return false;

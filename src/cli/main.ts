@@ -39,6 +39,12 @@ registerCalibrate(program);
 /** Bad input is 2; everything else that stops a command (host, guest, system call) is 1. */
 const exitCodeFor = (error: unknown): number => (error instanceof UsageError ? EXIT.usage : EXIT.failure);
 
+// `kvmbench list | head` closes the pipe early: that is the reader's choice, not an error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw error;
+});
+
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
