@@ -43,3 +43,18 @@ test('countEvents counts tracepoints by name', () => {
   assert.equal(counts.get('kvm_userspace_exit'), 3);
   assert.equal(counts.get('kvm_pio'), 2);
 });
+
+test('a real trace from a Linux 6.1 nested-KVM host splits guest time out of KVM_RUN', () => {
+  const text = readFileSync(
+    fileURLToPath(new URL('../../test/fixtures/ftrace-kvm-6.1-nested.txt', import.meta.url)),
+    'utf8',
+  );
+  const events = parseTrace(text);
+  const pid = events.find((event) => event.name === 'sys_enter_ioctl')?.pid as number;
+  const split = splitExits(events, pid);
+  assert.ok(split.runs >= 4, `runs ${split.runs}`);
+  assert.equal(split.userspaceExits, split.pioEvents);
+  assert.ok(split.kernelExits >= split.runs, 'kvm_exit fires on this host');
+  assert.ok(split.inGuestNs !== undefined && split.inGuestNs > 0 && split.inGuestNs < split.inKvmRunNs);
+  assert.ok(split.userspaceTurnaroundNs > 0);
+});

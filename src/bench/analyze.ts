@@ -42,18 +42,21 @@ export function measurementOf(cell: Cell, floor: Cell | undefined, tscHz: number
 
 export function warningsFor(measurements: Measurement[]): string[] {
   const warnings: string[] = [];
+  const noisy: string[] = [];
+  const few: string[] = [];
   for (const m of measurements) {
     const where = `${m.workload} / ${m.binding}`;
     if (m.status === 'failed') warnings.push(`${where} failed: ${m.error}`);
     if (!m.stats) continue;
-    if (m.stats.cv > NOISY_CV) {
-      warnings.push(
-        `${where} is noisy (CV ${(m.stats.cv * 100).toFixed(1)} %, ${m.stats.outliers.low + m.stats.outliers.high} outliers): compare medians with their CIs, or pin with --pin`,
-      );
-    }
-    if (m.stats.n < MIN_SAMPLES)
-      warnings.push(`${where} has only ${m.stats.n} samples: raise --rounds or --time-per-round`);
+    if (m.stats.cv > NOISY_CV) noisy.push(`${where} (CV ${(m.stats.cv * 100).toFixed(0)} %)`);
+    if (m.stats.n < MIN_SAMPLES) few.push(`${where} (${m.stats.n})`);
     if (m.exitCountCheck?.matched === false) warnings.push(`${where}: ${m.exitCountCheck.detail}`);
   }
+  if (noisy.length) {
+    warnings.push(
+      `${noisy.length} of ${measurements.length} cells are noisy (CV above ${NOISY_CV * 100} %): compare their medians by their CIs, close other work, or pin with --pin: ${noisy.join(', ')}`,
+    );
+  }
+  if (few.length) warnings.push(`too few samples, raise --rounds or --time-per-round: ${few.join(', ')}`);
   return warnings;
 }

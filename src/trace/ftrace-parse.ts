@@ -71,7 +71,8 @@ export interface ExitSplit {
   roundTripNs: number;
 }
 
-const KVM_RUN_CMD = /cmd:\s*0x0*ae80\b/;
+// Kernels print the command as "0xae80" (6.18) or "ae80" (6.1).
+const KVM_RUN_CMD = /cmd:\s*(?:0x)?0*ae80\b/;
 
 /** Splits the KVM_RUN round trips of one thread. Events of other threads are ignored. */
 export function splitExits(events: readonly TraceEvent[], pid: number): ExitSplit {

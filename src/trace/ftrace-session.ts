@@ -44,8 +44,9 @@ export function createFtraceSession(): TraceSession {
     description: `ftrace instance ${instance.path}: ${enabled.join(', ')}`,
     begin(label) {
       instance.clear();
-      instance.mark(`kvmbench begin ${label}`);
       instance.start();
+      // trace_marker refuses writes (EBADF) while tracing is off: mark after starting.
+      instance.mark(`kvmbench begin ${label}`);
     },
     end(label, iterations, loopNs): CellTrace {
       instance.stop();

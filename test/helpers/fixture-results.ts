@@ -3,6 +3,7 @@
  * × four bindings × three interleaved rounds, samples from a seeded cost model (a floor per workload,
  * a per-binding crossing cost, noise, rare spikes, slight drift), statistics from src/bench/stats.ts,
  * one failed cell, one exit-count mismatch and warnings. Same overrides in, same object out.
+ * With `trace`, each traced cell also carries what that --trace mode records (see traceFor).
  */
 import type {
   BindingInfo,
@@ -16,6 +17,8 @@ import type {
 } from '../../src/bench/results.js';
 import { SCHEMA_VERSION } from '../../src/bench/results.js';
 import { Mulberry32, ratioCi, summarize } from '../../src/bench/stats.js';
+import type { ExitSplit } from '../../src/trace/ftrace-parse.js';
+import type { CellTrace, TraceMode } from '../../src/trace/session.js';
 
 export const FIXTURE_SEED = 20261125;
 export const FIXTURE_FLOOR = 'c-loop';
@@ -38,8 +41,15 @@ export const FIXTURE_FAILED_CELL = {
   error:
     'guest failure: unexpected exit KVM_EXIT_INTERNAL_ERROR (suberror 1: emulation failure) at rip=0x1004; expected KVM_EXIT_MMIO read of 0xd0000000, len 4',
 } as const;
-/** The cell whose exit count disagrees with KVM's halt_exits counter. */
+/** The cell whose exit count disagrees with KVM's halt_exits counter (and, with perf-stat, with perf's count). */
 export const FIXTURE_MISMATCHED_CELL = { workload: 'hlt', binding: 'koffi-variadic', extraExits: 3 } as const;
+/** With --trace ftrace: userspace turnaround per binding, ns (the binding's cost between two KVM_RUNs). */
+export const FIXTURE_TURNAROUND_NS: Readonly<Record<string, number>> = {
+  'c-loop': 150,
+  napi: 350,
+  koffi: 600,
+  'koffi-variadic': 900,
+};
 
 /** How samples are generated; the rest of the object can be replaced through FixtureOverrides. */
 export interface FixtureOptions {
@@ -57,6 +67,13 @@ export interface FixtureOverrides extends FixtureOptions {
   bindings?: BindingInfo[];
   measurements?: Measurement[];
   warnings?: string[];
+  /** Adds what a run with `--trace <mode>` records: measurement.trace, run.options.trace, the command. */
+  trace?: TraceMode;
+  /**
+   * ftrace and perf-stat: whether the host fires kvm:kvm_entry / kvm:kvm_exit (default true). When
+   * false (as on PVM), ftrace splits have no inGuestNs and perf-stat counts no kvm_exit.
+   */
+  traceGuestSplit?: boolean;
 }
 
 const WORKLOADS: WorkloadInfo[] = [
@@ -360,6 +377,105 @@ function warningsFor(measurements: Measurement[]): string[] {
   return warnings;
 }
 
+/** ftrace: tracepoints fire in and around KVM_RUN; the loop's own time between them is not traced. */
+const TRACE_UNCOVERED_NS = 180;
+/** The guest's share of a KVM_RUN (kvm_entry → kvm_exit), ns, where those tracepoints fire. */
+const IN_GUEST_NS = 1150;
+/** Roughly how many ioctls one VM lifecycle makes (create, memory, vCPU, registers, run, close). */
+const LIFECYCLE_IOCTLS = 9;
+/** How much each mode slows the traced loop, besides what ftrace's split shows. */
+const TRACE_SLOWDOWN: Record<TraceMode, number> = { ftrace: 1.05, 'perf-stat': 1.03, 'perf-record': 1.08 };
+
+/** Iterations in a traced batch, as src/bench/trace-phase.ts picks them (about 30 ms worth). */
+function tracedIterations(median: number): number {
+  return Math.max(1, Math.min(20_000, Math.round(30_000_000 / Math.max(median, 1))));
+}
+
+function ftraceSplit(cell: Measurement, iterations: number, guestSplit: boolean, noise: Noise): ExitSplit {
+  const runs = cell.workload === 'null-ioctl' ? 0 : iterations;
+  if (runs === 0) {
+    // The baseline never calls KVM_RUN: the trace has nothing to split.
+    const zero = { inKvmRunNs: 0, userspaceTurnaroundNs: 0, roundTripNs: 0 };
+    return { runs, userspaceExits: 0, pioEvents: 0, mmioEvents: 0, kernelExits: 0, ...zero };
+  }
+  const inKvmRunNs = Math.round((FLOOR_NS[cell.workload] ?? 7000) * 0.985 + 15 * noise.gaussian());
+  const userspaceTurnaroundNs = Math.round(
+    (FIXTURE_TURNAROUND_NS[cell.binding] ?? 500) * (cell.workload === 'mmio-read' ? 1.08 : 1) + 6 * noise.gaussian(),
+  );
+  return {
+    runs,
+    userspaceExits: runs,
+    pioEvents: cell.workload === 'pio-out' ? runs : 0,
+    mmioEvents: cell.workload === 'mmio-read' ? 2 * runs : 0,
+    kernelExits: guestSplit ? runs : 0,
+    inKvmRunNs,
+    userspaceTurnaroundNs,
+    ...(guestSplit ? { inGuestNs: Math.round(IN_GUEST_NS + 20 * noise.gaussian()) } : {}),
+    roundTripNs: inKvmRunNs + userspaceTurnaroundNs,
+  };
+}
+
+/** perf stat's tracepoint counts over the batch, and the check of the one that fires once per iteration. */
+function perfStatCounts(cell: Measurement, iterations: number, guestSplit: boolean): CellTrace {
+  const n = iterations;
+  const mismatched =
+    cell.workload === FIXTURE_MISMATCHED_CELL.workload && cell.binding === FIXTURE_MISMATCHED_CELL.binding;
+  const trace: CellTrace = { mode: 'perf-stat', tracedIterations: n, tracedLoopNsPerIteration: 0 };
+  if (cell.workload === 'lifecycle') {
+    trace.counts = {
+      'kvm:kvm_userspace_exit': n,
+      'kvm:kvm_exit': guestSplit ? 3 * n : 0,
+      'kvm:kvm_pio': 0,
+      'kvm:kvm_mmio': 0,
+      'syscalls:sys_enter_ioctl': LIFECYCLE_IOCTLS * n,
+    };
+    return trace; // no tracepoint fires exactly once per lifecycle: nothing to check
+  }
+  const exits = cell.workload === 'null-ioctl' ? 0 : n + (mismatched ? FIXTURE_MISMATCHED_CELL.extraExits : 0);
+  trace.counts = {
+    'kvm:kvm_userspace_exit': exits,
+    'kvm:kvm_exit': guestSplit ? exits : 0,
+    'kvm:kvm_pio': cell.workload === 'pio-out' ? exits : 0,
+    'kvm:kvm_mmio': cell.workload === 'mmio-read' ? 2 * exits : 0,
+    'syscalls:sys_enter_ioctl': n,
+  };
+  const counter = cell.workload === 'null-ioctl' ? 'syscalls:sys_enter_ioctl' : 'kvm:kvm_userspace_exit';
+  const observed = trace.counts[counter] as number;
+  trace.countCheck = { counter, expected: n, observed, matched: observed === n };
+  return trace;
+}
+
+/**
+ * What `--trace <mode>` adds to a cell, or undefined where the mode traces nothing: failed cells,
+ * and the lifecycle under ftrace (it has no KVM_RUN round trips to split).
+ */
+function traceFor(cell: Measurement, mode: TraceMode, guestSplit: boolean, noise: Noise): CellTrace | undefined {
+  const median = cell.stats?.median;
+  if (cell.status !== 'ok' || median === undefined) return undefined;
+  if (mode === 'ftrace' && cell.workload === 'lifecycle') return undefined;
+  const iterations = tracedIterations(median);
+  const slowdown = TRACE_SLOWDOWN[mode] + 0.004 * noise.gaussian();
+  switch (mode) {
+    case 'ftrace': {
+      const split = ftraceSplit(cell, iterations, guestSplit, noise);
+      const loopNs = split.runs > 0 ? split.roundTripNs + TRACE_UNCOVERED_NS : median * slowdown;
+      const rawFile = `trace/${`${cell.workload}--${cell.binding}`.replace(/[^a-z0-9-]+/gi, '_')}.txt`;
+      return { mode, tracedIterations: iterations, tracedLoopNsPerIteration: round1(loopNs), split, rawFile };
+    }
+    case 'perf-stat':
+      return { ...perfStatCounts(cell, iterations, guestSplit), tracedLoopNsPerIteration: round1(median * slowdown) };
+    case 'perf-record':
+      return {
+        mode,
+        tracedIterations: iterations,
+        tracedLoopNsPerIteration: round1(median * slowdown),
+        rawFile: 'trace/flamegraph.svg',
+      };
+  }
+}
+
+const round1 = (value: number) => Math.round(value * 10) / 10;
+
 /** The fixture: a complete, realistic run. Overrides replace top-level parts (run and host merge). */
 export function makeFixtureResults(overrides: FixtureOverrides = {}): Results {
   const options: Required<FixtureOptions> = {
@@ -371,14 +487,32 @@ export function makeFixtureResults(overrides: FixtureOverrides = {}): Results {
   const floorOf = (workload: string) =>
     drafts.find((draft) => draft.workload === workload && draft.binding === FIXTURE_FLOOR);
   const measurements = drafts.map((draft) => toMeasurement(draft, floorOf(draft.workload)));
-  const durationMs = Math.round(endMs + 150);
+  const traceMode = overrides.trace;
+  if (traceMode) {
+    const noise = new Noise(options.seed + 1);
+    for (const measurement of measurements) {
+      const trace = traceFor(measurement, traceMode, overrides.traceGuestSplit ?? true, noise);
+      if (trace) measurement.trace = trace;
+    }
+  }
+  // A traced batch per cell (about 30 ms) follows the measured rounds.
+  const tracedMs = traceMode ? measurements.filter((measurement) => measurement.trace).length * 35 : 0;
+  const durationMs = Math.round(endMs + 150 + tracedMs);
   const run: RunInfo = {
     id: '20261125-140312-bench-runner-07',
     startedAt: new Date(STARTED_AT).toISOString(),
     finishedAt: new Date(STARTED_AT + durationMs).toISOString(),
     durationMs,
     status: 'complete',
-    command: ['kvmbench', 'run', '--rounds', String(options.rounds), '--pin', '1'],
+    command: [
+      'kvmbench',
+      'run',
+      '--rounds',
+      String(options.rounds),
+      '--pin',
+      '1',
+      ...(traceMode ? ['--trace', traceMode] : []),
+    ],
     options: {
       workloads: [...FIXTURE_WORKLOADS],
       bindings: [...FIXTURE_BINDINGS],
@@ -388,6 +522,7 @@ export function makeFixtureResults(overrides: FixtureOverrides = {}): Results {
       quick: false,
       pin: 1,
       cpuidK: 8,
+      ...(traceMode ? { trace: traceMode } : {}),
     },
     pinnedCpu: 1,
     peakRssBytes: 187_695_104,
