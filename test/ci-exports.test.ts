@@ -115,7 +115,7 @@ describe('Markdown export of one run', () => {
     assert.equal(file?.name, 'results.md');
     const markdown = file?.content ?? '';
     assert.match(markdown, /^## kvmbench run 20261125-140312-bench-runner-07\n/);
-    assert.match(markdown, /\| pio-out \| n\\\|api&lt;b&gt; \| \d+\.\d ns \| /);
+    assert.match(markdown, /\| pio-out \| n\\\|api&lt;b&gt; \| \d+(\.\d+)? (ns|µs|ms) \| /);
     assert.match(markdown, /\| mmio-read \| koffi-variadic \| {2}\| {2}\| {2}\| 0 \| failed: guest failure/);
     assert.match(markdown, /### Warnings\n\n- /);
   });

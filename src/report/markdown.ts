@@ -3,8 +3,10 @@
  * sections, and the single-run exporter (results.md). Names and host strings come from results
  * files that anyone can edit, so everything not written here goes through escapeMarkdown.
  */
+
 import type { Measurement, Results } from '../bench/results.js';
 import type { ExportedFile, Exporter } from './exporter.js';
+import { formatNs } from './format.js';
 
 const HTML_ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' };
 
@@ -43,7 +45,7 @@ export function markdownDetails(summary: string, body: string): string {
   return `<details>\n<summary>${summary}</summary>\n\n${body}\n\n</details>`;
 }
 
-const nanoseconds = (ns: number): string => `${ns.toFixed(1)} ns`;
+const nanoseconds = (ns: number): string => formatNs(ns);
 
 function measurementRow(measurement: Measurement): string[] {
   const stats = measurement.stats;
@@ -70,7 +72,7 @@ export function renderResultsMarkdown(results: Results): string {
     `## kvmbench run ${escapeMarkdown(run.id)}${run.status === 'incomplete' ? ' (interrupted)' : ''}`,
     `${escapeMarkdown(host.cpuModel)}, ${host.cpuCount} CPUs, Linux ${escapeMarkdown(host.kernel)}, ` +
       `${escapeMarkdown(host.virtualization)}; Node ${escapeMarkdown(host.node)}, kvmbench ${escapeMarkdown(results.tool.version)}. ` +
-      'Times are nanoseconds per iteration.',
+      'Times are per iteration.',
     markdownTable(
       ['Workload', 'Binding', 'Median', '95 % CI of the median', 'CV', 'Samples', 'Status'],
       results.measurements.map(measurementRow),

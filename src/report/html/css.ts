@@ -114,6 +114,24 @@ svg.chart .round-band { fill: var(--band); }
 svg.chart .round-band.odd { fill: transparent; }
 svg.chart .run-order-series circle { fill-opacity: 0.7; stroke: none; }
 svg.chart .run-order-series circle.clipped { fill: none; stroke-width: 1; stroke: inherit; }
+.trace-block + .trace-block { margin-top: 18px; }
+.trace-legend { display: flex; flex-wrap: wrap; gap: 4px 18px; margin: 0 0 6px; padding: 0; list-style: none; font-size: 13px; }
+.trace-legend li { display: flex; align-items: center; gap: 6px; }
+.key { display: inline-block; width: 16px; height: 11px; border-radius: 2px; flex: none; }
+.key-loop, .key-untraced { width: 0; height: 16px; border-radius: 0; margin: 0 3px; }
+.key-loop { border-left: 2px solid var(--whole); }
+.key-untraced { border-left: 2px dashed var(--accent); }
+.trace-terms { display: flex; flex-wrap: wrap; gap: 2px 24px; margin: 0 0 12px; font-size: 13px; }
+.trace-terms div { display: flex; gap: 6px; }
+.trace-terms dt { color: var(--fg); font-weight: 600; white-space: nowrap; }
+.trace-terms dd { color: var(--muted); }
+.trace-note { margin: 0 0 12px; padding: 7px 12px; border-radius: 6px; font-size: 13px; background: var(--warn-bg); color: var(--warn); border: 1px solid var(--border); max-width: 980px; }
+.flame-help { margin: 0 0 8px; font-size: 13px; max-width: 980px; }
+.card figure + .table-scroll { margin-top: 10px; }
+table.trace-split td:last-child { white-space: nowrap; }
+td.checked { font-weight: 600; }
+svg.chart .trace-loop path { stroke: var(--whole); stroke-width: 2.5; }
+svg.chart .trace-untraced path { stroke: var(--accent); stroke-width: 2; stroke-dasharray: 3 2; }
 footer { margin-top: 32px; font-size: 12px; color: var(--muted); }
 @media (max-width: 720px) {
   body { padding: 12px; }
