@@ -19,6 +19,7 @@ import { htmlExporter, renderHtmlReport } from '../src/report/html.js';
 import {
   FIXTURE_FAILED_CELL,
   FIXTURE_MISMATCHED_CELL,
+  FIXTURE_TURNAROUND_NS,
   makeFixtureResults,
   renameBinding,
 } from './helpers/fixture-results.js';
@@ -30,6 +31,8 @@ const ARTIFACTS = process.env['KVMBENCH_HTML_ARTIFACTS'];
 
 const fixture = makeFixtureResults();
 const report = renderHtmlReport(fixture);
+const ftraceFixture = makeFixtureResults({ trace: 'ftrace' });
+const ftraceReport = renderHtmlReport(ftraceFixture);
 
 function cell(results: Results, workload: string, binding: string) {
   const found = results.measurements.find((m) => m.workload === workload && m.binding === binding);
@@ -161,6 +164,175 @@ test('degenerate runs still render: every cell failed, no warnings, unknown bind
   assert.ok(page.includes('KVM_CREATE_VM: EPERM'));
   assert.ok(!/NaN|Infinity/.test(page), 'no NaN or Infinity leaks into the markup');
   assert.ok(!/NaN|Infinity/.test(report), 'nor in the normal report');
+});
+
+// ---- --trace: "Where the time goes" ------------------------------------------------------------
+
+/** The markup of the trace section, or '' when the page has none. */
+function traceSectionOf(page: string): string {
+  return /<section id="trace">[\s\S]*?<\/section>/.exec(page)?.[0] ?? '';
+}
+
+test('fixture with --trace: realistic splits, counts and files; the default fixture unchanged', () => {
+  assert.ok(
+    fixture.measurements.every((m) => m.trace === undefined),
+    'no trace by default',
+  );
+  assert.equal(fixture.run.options.trace, undefined);
+  assert.deepEqual(makeFixtureResults({ trace: 'ftrace' }), ftraceFixture, 'deterministic');
+  assert.equal(ftraceFixture.run.options.trace, 'ftrace');
+  const napi = cell(ftraceFixture, 'pio-out', 'napi').trace;
+  assert.equal(napi?.mode, 'ftrace');
+  assert.ok(napi?.split && Math.abs(napi.split.inKvmRunNs - 6900) < 100, 'about 6.9 µs inside KVM_RUN');
+  for (const [binding, turnaround] of Object.entries(FIXTURE_TURNAROUND_NS)) {
+    const split = cell(ftraceFixture, 'pio-out', binding).trace?.split;
+    assert.ok(split && Math.abs(split.userspaceTurnaroundNs - turnaround) < 40, `${binding} turnaround`);
+  }
+  assert.equal(cell(ftraceFixture, 'lifecycle', 'napi').trace, undefined, 'ftrace skips the lifecycle');
+  assert.equal(cell(ftraceFixture, FIXTURE_FAILED_CELL.workload, FIXTURE_FAILED_CELL.binding).trace, undefined);
+  assert.equal(cell(ftraceFixture, 'null-ioctl', 'napi').trace?.split?.runs, 0, 'the baseline has no KVM_RUN');
+  const pvm = makeFixtureResults({ trace: 'ftrace', traceGuestSplit: false });
+  assert.equal(cell(pvm, 'pio-out', 'napi').trace?.split?.inGuestNs, undefined);
+
+  const perfStat = makeFixtureResults({ trace: 'perf-stat' });
+  const checks = perfStat.measurements.flatMap((m) => (m.trace?.countCheck ? [m.trace.countCheck] : []));
+  assert.ok(checks.length >= 12);
+  assert.equal(checks.filter((check) => !check.matched).length, 1, 'exactly one count mismatch');
+  assert.equal(
+    cell(perfStat, FIXTURE_MISMATCHED_CELL.workload, FIXTURE_MISMATCHED_CELL.binding).trace?.countCheck?.matched,
+    false,
+  );
+  const perfRecord = makeFixtureResults({ trace: 'perf-record' });
+  assert.equal(cell(perfRecord, 'pio-out', 'koffi').trace?.rawFile, 'trace/flamegraph.svg');
+});
+
+test('trace section: none without --trace, and no empty heading or link for it', () => {
+  assert.equal(traceSectionOf(report), '');
+  assert.ok(!report.includes('Where the time goes'), 'not in the table of contents either');
+  assert.ok(!report.includes('href="#trace"'));
+  assert.ok(!/trace-(?:legend|block|note)/.test(report), 'no trace markup at all');
+});
+
+test('trace section, ftrace: stacked bars per workload, legend, table with the split and raw-trace links', () => {
+  const section = traceSectionOf(ftraceReport);
+  assert.ok(section, 'the section is there');
+  assert.match(section, /<h2>Where the time goes<\/h2>/);
+  assert.ok(ftraceReport.includes('<a href="#trace">Where the time goes</a>'), 'linked from the table of contents');
+  // Charts for the exit workloads only: ftrace skips the lifecycle and the baseline has no KVM_RUN.
+  for (const workload of ['pio-out', 'mmio-read', 'hlt']) {
+    assert.ok(
+      section.includes(`aria-label="${workload}: where each round trip&#39;s time goes, per binding (ftrace)"`),
+      workload,
+    );
+  }
+  assert.ok(!section.includes('aria-label="null-ioctl:'), 'no chart for the baseline');
+  assert.ok(!section.includes('aria-label="lifecycle:'), 'no chart for the lifecycle');
+  assert.match(section, /Not split: <code>null-ioctl<\/code>/);
+  // The legend's two definitions.
+  assert.match(section, /inside KVM_RUN<\/dt><dd>= kernel \+ guest \(\+ PVM world switch\)/);
+  assert.match(section, /userspace turnaround<\/dt><dd>= the binding&#39;s cost between two KVM_RUNs/);
+  assert.match(section, /guest \(kvm_entry → kvm_exit\)/);
+  assert.ok(!section.includes('does not fire'), 'guest split present: no PVM note');
+  // The table: every column, and the numbers of one cell.
+  for (const column of [
+    'in KVM_RUN',
+    'turnaround',
+    'sum',
+    'traced loop',
+    'untraced median',
+    'sum vs traced loop',
+    'raw trace',
+  ]) {
+    assert.ok(section.includes(`>${column}</th>`), column);
+  }
+  const napi = cell(ftraceFixture, 'pio-out', 'napi');
+  const split = napi.trace?.split;
+  assert.ok(split && napi.trace && napi.stats);
+  const loop = napi.trace.tracedLoopNsPerIteration;
+  for (const value of [
+    formatNs(split.inKvmRunNs),
+    formatNs(split.userspaceTurnaroundNs),
+    formatNs(split.roundTripNs),
+    formatNs(loop),
+    formatNs(napi.stats.median),
+    `${((split.roundTripNs / loop) * 100).toFixed(1)} %`,
+    `guest ${formatNs(split.inGuestNs ?? 0)}`,
+  ]) {
+    assert.ok(section.includes(value), `pio-out × napi shows ${value}`);
+  }
+  assert.ok(section.includes('<a href="trace/pio-out--napi.txt"><code>trace/pio-out--napi.txt</code></a>'));
+  assert.equal((section.match(/<a href="trace\//g) ?? []).length, 15, 'a raw trace link per traced exit cell');
+  assert.match(section, /failed: no traced batch/, 'the failed cell keeps its row');
+  // Ticks for the traced loop and the untraced median on every bar.
+  assert.equal((section.match(/class="trace-loop"/g) ?? []).length, 11);
+  assert.equal((section.match(/class="trace-untraced"/g) ?? []).length, 11);
+  assert.ok(!/NaN|Infinity|undefined/.test(section), 'no NaN, Infinity or undefined');
+});
+
+test('trace section, ftrace on a host without kvm_entry/kvm_exit: says so, draws KVM_RUN whole', () => {
+  const section = traceSectionOf(renderHtmlReport(makeFixtureResults({ trace: 'ftrace', traceGuestSplit: false })));
+  assert.match(
+    section,
+    /this host does not fire <code>kvm:kvm_exit<\/code> \/ <code>kvm:kvm_entry<\/code> \(e\.g\. PVM\)/,
+  );
+  assert.ok(!section.includes('guest (kvm_entry'), 'no guest key in the legend');
+  assert.ok(!section.includes('inside KVM_RUN: guest'), 'no guest segment');
+  assert.ok(section.includes('<title>napi · inside KVM_RUN: '), 'one KVM_RUN segment per bar');
+});
+
+test('trace section, perf-stat: counts per workload × binding and the check, ✓ or MISMATCH', () => {
+  const results = makeFixtureResults({ trace: 'perf-stat' });
+  const section = traceSectionOf(renderHtmlReport(results));
+  assert.ok(section, 'the section is there');
+  assert.ok(!section.includes('<svg'), 'no split charts without ftrace');
+  for (const event of ['kvm_userspace_exit', 'kvm_exit', 'kvm_pio', 'kvm_mmio', 'sys_enter_ioctl']) {
+    assert.ok(section.includes(`>${event}</th>`), event);
+  }
+  const traced = results.measurements.filter((m) => m.trace);
+  assert.equal((section.match(/<tr><th scope="rowgroup"|<tr><td><span class="binding">/g) ?? []).length, traced.length);
+  assert.equal((section.match(/class="check-bad"/g) ?? []).length, 1, 'one MISMATCH');
+  assert.equal(
+    (section.match(/class="check-ok"/g) ?? []).length,
+    traced.filter((m) => m.trace?.countCheck?.matched).length,
+  );
+  assert.match(section, />MISMATCH<span class="sub">kvm_userspace_exit \+3 /);
+  const pio = cell(results, 'pio-out', 'koffi').trace;
+  assert.ok(section.includes(formatNs(pio?.tracedLoopNsPerIteration ?? 0)));
+  assert.ok(!section.includes('counted nothing'), 'kvm_exit fires here');
+  const pvm = traceSectionOf(renderHtmlReport(makeFixtureResults({ trace: 'perf-stat', traceGuestSplit: false })));
+  assert.match(pvm, /<code>kvm_exit<\/code> counted nothing: this host does not fire/);
+});
+
+test('trace section, perf-record: a relative link to the flame graph and how to read it', () => {
+  const page = renderHtmlReport(makeFixtureResults({ trace: 'perf-record' }));
+  const section = traceSectionOf(page);
+  assert.ok(section.includes('<a href="trace/flamegraph.svg"><code>trace/flamegraph.svg</code></a>'));
+  assert.match(section, /How to read it: each box is a function/);
+  assert.ok(!section.includes('<svg'), 'the flame graph is linked, not embedded');
+  assert.ok(!/NaN|Infinity|undefined/.test(section));
+});
+
+test('trace section: raw file paths are escaped, and only relative paths become links', () => {
+  const hostile = `trace/"><img src=x onerror=alert(1)>'&.txt`;
+  const withPath = (rawFile: string) => ({
+    ...ftraceFixture,
+    measurements: ftraceFixture.measurements.map((m) =>
+      m.workload === 'pio-out' && m.binding === 'napi' && m.trace ? { ...m, trace: { ...m.trace, rawFile } } : m,
+    ),
+  });
+  const section = traceSectionOf(renderHtmlReport(withPath(hostile)));
+  assert.ok(!section.includes('<img'), 'no injected element');
+  assert.ok(!section.includes(hostile), 'never raw');
+  assert.ok(section.includes(`<code>${escapeHtml(hostile)}</code>`), 'shown escaped');
+  assert.ok(
+    section.includes(`href="trace/%22%3E%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E&#39;%26.txt"`),
+    'href percent-encoded and escaped',
+  );
+  for (const unsafe of ['javascript:alert(1)', '/etc/passwd', '//example.org/x.txt']) {
+    const page = traceSectionOf(renderHtmlReport(withPath(unsafe)));
+    assert.ok(page.includes(`<code>${escapeHtml(unsafe)}</code>`), `${unsafe} is shown`);
+    assert.ok(!page.includes(`href="${escapeHtml(unsafe)}"`), `${unsafe} is not linked`);
+  }
 });
 
 // ---- The browser check -------------------------------------------------------------------------
