@@ -210,7 +210,8 @@ test('trace section: none without --trace, and no empty heading or link for it',
   assert.equal(traceSectionOf(report), '');
   assert.ok(!report.includes('Where the time goes'), 'not in the table of contents either');
   assert.ok(!report.includes('href="#trace"'));
-  assert.ok(!/trace-(?:legend|block|note)/.test(report), 'no trace markup at all');
+  const body = report.slice(report.indexOf('</style>'));
+  assert.ok(!/trace-(?:legend|block|note|loop)/.test(body), 'no trace markup at all');
 });
 
 test('trace section, ftrace: stacked bars per workload, legend, table with the split and raw-trace links', () => {
@@ -230,7 +231,8 @@ test('trace section, ftrace: stacked bars per workload, legend, table with the s
   assert.match(section, /Not split: <code>null-ioctl<\/code>/);
   // The legend's two definitions.
   assert.match(section, /inside KVM_RUN<\/dt><dd>= kernel \+ guest \(\+ PVM world switch\)/);
-  assert.match(section, /userspace turnaround<\/dt><dd>= the binding&#39;s cost between two KVM_RUNs/);
+  assert.match(section, /userspace turnaround<\/dt><dd>= the binding's cost between two KVM_RUNs/);
+  assert.ok(!section.includes('where not split'), 'every drawn bar has its guest split');
   assert.match(section, /guest \(kvm_entry → kvm_exit\)/);
   assert.ok(!section.includes('does not fire'), 'guest split present: no PVM note');
   // The table: every column, and the numbers of one cell.
@@ -261,7 +263,7 @@ test('trace section, ftrace: stacked bars per workload, legend, table with the s
     assert.ok(section.includes(value), `pio-out × napi shows ${value}`);
   }
   assert.ok(section.includes('<a href="trace/pio-out--napi.txt"><code>trace/pio-out--napi.txt</code></a>'));
-  assert.equal((section.match(/<a href="trace\//g) ?? []).length, 15, 'a raw trace link per traced exit cell');
+  assert.equal((section.match(/<a href="trace\//g) ?? []).length, 11, 'a raw trace link per traced exit cell');
   assert.match(section, /failed: no traced batch/, 'the failed cell keeps its row');
   // Ticks for the traced loop and the untraced median on every bar.
   assert.equal((section.match(/class="trace-loop"/g) ?? []).length, 11);
@@ -478,13 +480,23 @@ async function pageFacts(devtools: DevToolsPipe, sessionId: string): Promise<Pag
   return JSON.parse(value) as PageFacts;
 }
 
-async function screenshot(devtools: DevToolsPipe, sessionId: string, path: string, fullPage: boolean): Promise<Buffer> {
+/** Full page, the viewport, or one element (by id) at its full size. */
+type ShotArea = 'page' | 'viewport' | { element: string };
+
+async function screenshot(devtools: DevToolsPipe, sessionId: string, path: string, area: ShotArea): Promise<Buffer> {
   const params: Record<string, unknown> = { format: 'png', optimizeForSpeed: true };
-  if (fullPage) {
+  if (area === 'page') {
     const metrics = await devtools.send('Page.getLayoutMetrics', {}, sessionId);
     const size = metrics['cssContentSize'] as { width: number; height: number };
     params['captureBeyondViewport'] = true;
     params['clip'] = { x: 0, y: 0, width: size.width, height: size.height, scale: 1 };
+  } else if (area !== 'viewport') {
+    const expression = `(() => { const box = document.getElementById(${JSON.stringify(area.element)}).getBoundingClientRect();
+      return JSON.stringify({ x: box.left + scrollX - 8, y: box.top + scrollY - 8, width: box.width + 16, height: box.height + 16 }); })()`;
+    const evaluated = await devtools.send('Runtime.evaluate', { expression, returnByValue: true }, sessionId);
+    const box = JSON.parse(String((evaluated['result'] as { value?: string }).value)) as Record<string, number>;
+    params['captureBeyondViewport'] = true;
+    params['clip'] = { ...box, scale: 1 };
   }
   const shot = await devtools.send('Page.captureScreenshot', params, sessionId);
   const png = Buffer.from(String(shot['data']), 'base64');
@@ -517,14 +529,46 @@ function problemsIn(events: CdpMessage[]): { errors: string[]; requests: string[
   return { errors, requests };
 }
 
-test('browser: the report opens from file:// offline, without errors, and draws its charts', {
+interface BrowserPage {
+  /** File name without extension: report.html, report.png, ... */
+  name: string;
+  markup: string;
+  svgs: number;
+  /** Also shot on its own (light and dark), e.g. the section a page is there to show. */
+  section?: string;
+}
+
+const BROWSER_PAGES: BrowserPage[] = [
+  // 5 workloads × (distribution, medians, overhead, run order) + 1 lifecycle chart.
+  { name: 'report', markup: report, svgs: 21 },
+  // ... + a split chart for each exit workload (pio-out, mmio-read, hlt).
+  { name: 'report-ftrace', markup: ftraceReport, svgs: 24, section: 'trace' },
+  {
+    name: 'report-ftrace-pvm',
+    markup: renderHtmlReport(makeFixtureResults({ trace: 'ftrace', traceGuestSplit: false })),
+    svgs: 24,
+    section: 'trace',
+  },
+  {
+    name: 'report-perf-record',
+    markup: renderHtmlReport(makeFixtureResults({ trace: 'perf-record' })),
+    svgs: 21,
+    section: 'trace',
+  },
+  {
+    name: 'report-perf-stat',
+    markup: renderHtmlReport(makeFixtureResults({ trace: 'perf-stat' })),
+    svgs: 21,
+    section: 'trace',
+  },
+];
+
+test('browser: the reports open from file:// offline, without errors, and draw their charts', {
   skip: skipBrowser,
-  timeout: 30_000,
+  timeout: 60_000,
 }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'kvmbench-html-'));
-  const reportPath = join(dir, 'report.html');
-  writeFileSync(reportPath, report);
-  const url = pathToFileURL(reportPath).href;
+  const kept: string[] = [];
   const { child, devtools, stderr } = launchChromium(join(dir, 'profile'));
   try {
     await withTimeout(
@@ -540,42 +584,62 @@ test('browser: the report opens from file:// offline, without errors, and draws 
         };
         for (const domain of ['Runtime', 'Log', 'Page', 'Network'])
           await devtools.send(`${domain}.enable`, {}, sessionId);
-        await devtools.send(
-          'Emulation.setDeviceMetricsOverride',
-          { width: 1280, height: 900, deviceScaleFactor: 1, mobile: false },
-          sessionId,
-        );
 
-        const loaded = devtools.next('Page.loadEventFired');
-        await devtools.send('Page.navigate', { url }, sessionId);
-        await loaded;
+        for (const shown of BROWSER_PAGES) {
+          await devtools.send(
+            'Emulation.setDeviceMetricsOverride',
+            { width: 1280, height: 900, deviceScaleFactor: 1, mobile: false },
+            sessionId,
+          );
+          await devtools.send('Emulation.setEmulatedMedia', { features: [] }, sessionId);
+          const reportPath = join(dir, `${shown.name}.html`);
+          writeFileSync(reportPath, shown.markup);
+          kept.push(`${shown.name}.html`);
+          const loaded = devtools.next('Page.loadEventFired');
+          await devtools.send('Page.navigate', { url: pathToFileURL(reportPath).href }, sessionId);
+          await loaded;
 
-        const facts = await pageFacts(devtools, sessionId);
-        assert.match(facts.title, /^kvmbench report/);
-        // 5 workloads × (distribution, medians, overhead, run order) + 1 lifecycle chart.
-        assert.equal(facts.svgs.length, 21, 'all charts are in the DOM');
-        for (const svg of facts.svgs) {
-          assert.ok(svg.width > 200 && svg.height > 60, `${svg.label} is drawn at ${svg.width}×${svg.height}`);
-          assert.ok(svg.marks > 5, `${svg.label} has marks`);
+          const facts = await pageFacts(devtools, sessionId);
+          assert.match(facts.title, /^kvmbench report/);
+          assert.equal(facts.svgs.length, shown.svgs, `${shown.name}: all charts are in the DOM`);
+          for (const svg of facts.svgs) {
+            assert.ok(svg.width > 200 && svg.height > 60, `${svg.label} is drawn at ${svg.width}×${svg.height}`);
+            assert.ok(svg.marks > 5, `${svg.label} has marks`);
+          }
+          assert.ok(
+            facts.horizontalOverflow <= 0,
+            `${shown.name}: no horizontal scrolling at 1280 px (overflow ${facts.horizontalOverflow} px)`,
+          );
+
+          const png = await screenshot(devtools, sessionId, join(dir, `${shown.name}.png`), 'page');
+          kept.push(`${shown.name}.png`);
+          const size = pngSize(png);
+          assert.ok(png.length > 100_000, `full-page screenshot is ${png.length} bytes`);
+          assert.ok(size.width === 1280 && size.height > 3000, `screenshot is ${size.width}×${size.height}`);
+          if (shown.section) {
+            const part = await screenshot(devtools, sessionId, join(dir, `${shown.name}-${shown.section}.png`), {
+              element: shown.section,
+            });
+            kept.push(`${shown.name}-${shown.section}.png`);
+            assert.ok(pngSize(part).height > 200, `the ${shown.section} section is drawn`);
+          }
+
+          await devtools.send(
+            'Emulation.setEmulatedMedia',
+            { features: [{ name: 'prefers-color-scheme', value: 'dark' }] },
+            sessionId,
+          );
+          const dark = await pageFacts(devtools, sessionId);
+          assert.notEqual(dark.background, facts.background, 'the dark theme applies');
+          const darkName = shown.section ? `${shown.name}-${shown.section}-dark.png` : `${shown.name}-dark.png`;
+          await screenshot(
+            devtools,
+            sessionId,
+            join(dir, darkName),
+            shown.section ? { element: shown.section } : 'viewport',
+          );
+          kept.push(darkName);
         }
-        assert.ok(
-          facts.horizontalOverflow <= 0,
-          `no horizontal scrolling at 1280 px (overflow ${facts.horizontalOverflow} px)`,
-        );
-
-        const png = await screenshot(devtools, sessionId, join(dir, 'report.png'), true);
-        const size = pngSize(png);
-        assert.ok(png.length > 100_000, `full-page screenshot is ${png.length} bytes`);
-        assert.ok(size.width === 1280 && size.height > 3000, `screenshot is ${size.width}×${size.height}`);
-
-        await devtools.send(
-          'Emulation.setEmulatedMedia',
-          { features: [{ name: 'prefers-color-scheme', value: 'dark' }] },
-          sessionId,
-        );
-        const dark = await pageFacts(devtools, sessionId);
-        assert.notEqual(dark.background, facts.background, 'the dark theme applies');
-        await screenshot(devtools, sessionId, join(dir, 'report-dark.png'), false);
 
         const { errors, requests } = problemsIn(devtools.events);
         assert.deepEqual(errors, [], 'no console errors, exceptions or CSP violations');
@@ -588,13 +652,12 @@ test('browser: the report opens from file:// offline, without errors, and draws 
         await devtools.send('Browser.close').catch(() => undefined);
         await exited;
       })(),
-      20_000,
+      50_000,
       'chromium',
     );
     if (ARTIFACTS) {
       mkdirSync(ARTIFACTS, { recursive: true });
-      for (const name of ['report.html', 'report.png', 'report-dark.png'])
-        copyFileSync(join(dir, name), join(ARTIFACTS, name));
+      for (const name of kept) copyFileSync(join(dir, name), join(ARTIFACTS, name));
       t.diagnostic(`screenshots in ${ARTIFACTS}`);
     }
     assert.ok(!/Uncaught/.test(stderr()), 'no uncaught errors on stderr');

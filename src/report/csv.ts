@@ -5,8 +5,14 @@ import type { Exporter } from './exporter.js';
 
 const round = (value: number | undefined, digits = 1) => (value === undefined ? '' : Number(value.toFixed(digits)));
 
+/** Booleans as words: csv-stringify's default writes false as an empty field, the same as absent. */
+const CAST = { boolean: (value: boolean) => (value ? 'true' : 'false') };
+
 function summaryRow(m: Measurement) {
   const s = m.stats;
+  const trace = m.trace;
+  // A split with no KVM_RUN in it (the null-ioctl baseline) has nothing to report, not zeros.
+  const split = trace?.split && trace.split.runs > 0 ? trace.split : undefined;
   return {
     workload: m.workload,
     binding: m.binding,
@@ -32,15 +38,74 @@ function summaryRow(m: Measurement) {
     vs_c_loop_ratio_ci_high: round(m.overheadVsFloor?.ratioCi95[1], 4),
     vs_c_loop_ns: round(m.overheadVsFloor?.differenceNs),
     exit_count_matched: m.exitCountCheck?.matched ?? '',
+    trace_mode: trace?.mode ?? '',
+    trace_in_kvm_run_ns: round(split?.inKvmRunNs),
+    trace_userspace_turnaround_ns: round(split?.userspaceTurnaroundNs),
+    trace_in_guest_ns: round(split?.inGuestNs),
+    trace_round_trip_ns: round(split?.roundTripNs),
+    trace_loop_ns: round(trace?.tracedLoopNsPerIteration),
+    trace_count_matched: trace?.countCheck?.matched ?? '',
     error: m.error ?? '',
   };
 }
+
+type SummaryColumn = keyof ReturnType<typeof summaryRow>;
+
+/** Named up front so that a run without measurements still gets its header line. */
+export const SUMMARY_COLUMNS: readonly SummaryColumn[] = [
+  'workload',
+  'binding',
+  'status',
+  'n',
+  'iterations_per_sample',
+  'median_ns',
+  'median_ci_low_ns',
+  'median_ci_high_ns',
+  'mean_ns',
+  'sd_ns',
+  'cv',
+  'min_ns',
+  'p90_ns',
+  'p99_ns',
+  'p999_ns',
+  'max_ns',
+  'outliers_low',
+  'outliers_high',
+  'median_cycles',
+  'vs_c_loop_ratio',
+  'vs_c_loop_ratio_ci_low',
+  'vs_c_loop_ratio_ci_high',
+  'vs_c_loop_ns',
+  'exit_count_matched',
+  'trace_mode',
+  'trace_in_kvm_run_ns',
+  'trace_userspace_turnaround_ns',
+  'trace_in_guest_ns',
+  'trace_round_trip_ns',
+  'trace_loop_ns',
+  'trace_count_matched',
+  'error',
+];
+
+export const SAMPLE_COLUMNS = [
+  'workload',
+  'binding',
+  'sample',
+  'round',
+  'time_ms',
+  'ns_per_iteration',
+  'iterations',
+] as const;
 
 export const csvExporter: Exporter = {
   format: 'csv',
   description: 'summary.csv (one row per workload × binding) and samples.csv (every sample, in run order)',
   export(results) {
-    const summary = stringify(results.measurements.map(summaryRow), { header: true });
+    const summary = stringify(results.measurements.map(summaryRow), {
+      header: true,
+      columns: [...SUMMARY_COLUMNS],
+      cast: CAST,
+    });
     const samples = stringify(
       results.measurements.flatMap((m) =>
         m.samples.map((ns, i) => ({
@@ -53,10 +118,7 @@ export const csvExporter: Exporter = {
           iterations: m.iterationsPerSample,
         })),
       ),
-      {
-        header: true,
-        columns: ['workload', 'binding', 'sample', 'round', 'time_ms', 'ns_per_iteration', 'iterations'],
-      },
+      { header: true, columns: [...SAMPLE_COLUMNS] },
     );
     return [
       { name: 'summary.csv', content: summary },

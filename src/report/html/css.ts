@@ -132,6 +132,7 @@ table.trace-split td:last-child { white-space: nowrap; }
 td.checked { font-weight: 600; }
 svg.chart .trace-loop path { stroke: var(--whole); stroke-width: 2.5; }
 svg.chart .trace-untraced path { stroke: var(--accent); stroke-width: 2; stroke-dasharray: 3 2; }
+svg.chart .trace-loop path.halo, svg.chart .trace-untraced path.halo { stroke: var(--card); stroke-width: 5; stroke-dasharray: none; }
 footer { margin-top: 32px; font-size: 12px; color: var(--muted); }
 @media (max-width: 720px) {
   body { padding: 12px; }

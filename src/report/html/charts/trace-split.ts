@@ -62,6 +62,12 @@ function partsOf(cell: SplitCell, color: string): Part[] {
   ];
 }
 
+/** A vertical tick across the bar, over a halo in the card's color so it shows on any segment. */
+function tick(x: string, y: number): SafeHtml {
+  const d = `M${x} ${px(y - TICK_HALF)}V${px(y + TICK_HALF)}`;
+  return html`<path class="halo" d="${d}"/><path d="${d}"/>`;
+}
+
 function rowNote(cell: Measurement): string {
   if (cell.status !== 'ok') return `${cell.status}: not traced`;
   if (!cell.trace) return 'not traced';
@@ -91,15 +97,16 @@ export function traceSplitChart(workload: string, cells: Measurement[], palette:
       const width = scale.at(cursor + part.ns) - x;
       cursor += part.ns;
       const value = formatNs(part.ns);
-      const fits = value.length * CHAR_WIDTH + 6 <= width;
+      // The turnaround's value is in the note on the right; in the bar it would collide with the ticks.
+      const fits = part.className === 'segment' && value.length * CHAR_WIDTH + 6 <= width;
       return html`<g class="${part.className}"><title>${cell.binding} · ${part.name}: ${value} per round trip</title><rect x="${px(x)}" y="${px(y - BAR_HEIGHT / 2)}" width="${px(Math.max(0.5, width))}" height="${BAR_HEIGHT}" fill="${part.color}"/>${fits && html`<text class="segment-value" x="${px(x + width / 2)}" y="${px(y)}" dy="0.32em" text-anchor="middle">${value}</text>`}</g>`;
     });
     const loopX = px(scale.at(loop));
-    const loopTick = html`<g class="trace-loop"><title>${cell.binding}: traced loop ${formatNs(loop)} per iteration; the trace accounts for ${formatPercent(split.roundTripNs / loop)} of it</title><path d="M${loopX} ${px(y - TICK_HALF)}V${px(y + TICK_HALF)}"/></g>`;
+    const loopTick = html`<g class="trace-loop"><title>${cell.binding}: traced loop ${formatNs(loop)} per iteration; the trace accounts for ${formatPercent(split.roundTripNs / loop)} of it</title>${tick(loopX, y)}</g>`;
     const median = cell.stats?.median;
     const medianTick =
       median !== undefined &&
-      html`<g class="trace-untraced"><title>${cell.binding}: untraced median ${formatNs(median)} per iteration (the measured rounds)</title><path d="M${px(scale.at(median))} ${px(y - TICK_HALF)}V${px(y + TICK_HALF)}"/></g>`;
+      html`<g class="trace-untraced"><title>${cell.binding}: untraced median ${formatNs(median)} per iteration (the measured rounds)</title>${tick(px(scale.at(median)), y)}</g>`;
     const summary = `turnaround ${formatNs(split.userspaceTurnaroundNs)} · loop ${formatNs(loop)}`;
     return html`${label}${segments}${medianTick}${loopTick}${note(plotRight + 8, y, summary, 'value')}`;
   });

@@ -67,12 +67,13 @@ function bindingStripes(results: Results, palette: Palette): SafeHtml {
 }
 
 function splitLegend(results: Results, palette: Palette, cells: TracedCell[]): SafeHtml {
-  const withGuest = cells.some((cell) => cell.trace.split?.inGuestNs !== undefined);
-  const withoutGuest = cells.some((cell) => cell.trace.split?.inGuestNs === undefined);
+  const drawn = cells.filter(hasRoundTrips);
+  const withGuest = drawn.some((cell) => cell.trace.split.inGuestNs !== undefined);
+  const withoutGuest = drawn.some((cell) => cell.trace.split.inGuestNs === undefined);
   const inRun = withGuest
     ? html`<li>${swatch(KERNEL_COLOR)}kernel${withoutGuest ? ' (all of KVM_RUN where not split)' : ''}</li><li>${swatch(GUEST_COLOR)}guest (kvm_entry → kvm_exit)</li>`
     : html`<li>${swatch(KERNEL_COLOR)}inside KVM_RUN</li>`;
-  return html`<ul class="trace-legend">${inRun}<li>${bindingStripes(results, palette)}userspace turnaround, in the binding's color</li><li><span class="key key-loop"></span>traced loop: the harness's time per iteration in the traced batch</li><li><span class="key key-untraced"></span>untraced median of the measured rounds</li></ul><dl class="trace-terms"><div><dt>inside KVM_RUN</dt><dd>= kernel + guest (+ PVM world switch): from the ioctl's entry to its return</dd></div><div><dt>userspace turnaround</dt><dd>= the binding's cost between two KVM_RUNs: from one KVM_RUN's return to the next one's entry, handling the exit included</dd></div></dl>`;
+  return html`<ul class="trace-legend">${inRun}<li>${bindingStripes(results, palette)}userspace turnaround (binding's color)</li><li><span class="key key-loop"></span>traced loop (harness time per iteration)</li><li><span class="key key-untraced"></span>untraced median (measured rounds)</li></ul><dl class="trace-terms"><div><dt>inside KVM_RUN</dt><dd>= kernel + guest (+ PVM world switch): from the ioctl's entry to its return</dd></div><div><dt>userspace turnaround</dt><dd>= the binding's cost between two KVM_RUNs: from one KVM_RUN's return to the next one's entry, handling the exit included</dd></div></dl>`;
 }
 
 /** Which traced round trips have no guest/kernel split, said once for the run or per cell. */
@@ -103,9 +104,10 @@ function splitRow(cell: Measurement, palette: Palette): SafeHtml {
     kernel === undefined || split.inGuestNs === undefined
       ? ''
       : html`<span class="sub">kernel ${formatNs(kernel)} · guest ${formatNs(split.inGuestNs)}</span>`;
-  const events = `${formatInteger(split.runs)} KVM_RUNs · ${formatInteger(split.userspaceExits)} userspace exits${split.inGuestNs === undefined ? '' : ` · ${formatInteger(split.kernelExits)} kvm_exit`}`;
+  const events = `${formatInteger(split.runs)} KVM_RUNs · ${formatInteger(split.userspaceExits)} exits`;
+  const eventDetail = `traced ${formatInteger(cell.trace.tracedIterations)} iterations: ${formatInteger(split.runs)} KVM_RUN calls, ${formatInteger(split.userspaceExits)} kvm_userspace_exit, ${formatInteger(split.kernelExits)} kvm_exit, ${formatInteger(split.pioEvents)} kvm_pio, ${formatInteger(split.mmioEvents)} kvm_mmio`;
   const raw = rawFile ? runFileLink(rawFile) : html`<span class="muted">—</span>`;
-  return html`<tr>${name}<td class="num">${formatNs(split.inKvmRunNs)}${parts}</td><td class="num">${formatNs(split.userspaceTurnaroundNs)}</td><td class="num median">${formatNs(split.roundTripNs)}</td><td class="num">${formatNs(loop)}<span class="sub">${slowdown(cell)} vs untraced</span></td><td class="num">${untracedMedian(cell)}</td><td class="num" title="the traced round trip (in KVM_RUN + turnaround) as a share of the traced loop's time per iteration">${formatPercent(split.roundTripNs / loop)}</td><td>${raw}<span class="sub">${events}</span></td></tr>`;
+  return html`<tr>${name}<td class="num">${formatNs(split.inKvmRunNs)}${parts}</td><td class="num">${formatNs(split.userspaceTurnaroundNs)}</td><td class="num median">${formatNs(split.roundTripNs)}</td><td class="num">${formatNs(loop)}<span class="sub">${slowdown(cell)} vs untraced</span></td><td class="num">${untracedMedian(cell)}</td><td class="num" title="the traced round trip (in KVM_RUN + turnaround) as a share of the traced loop's time per iteration">${formatPercent(split.roundTripNs / loop)}</td><td title="${eventDetail}">${raw}<span class="sub">${events}</span></td></tr>`;
 }
 
 function splitTable(cells: Measurement[], palette: Palette): SafeHtml {
@@ -130,7 +132,7 @@ function ftraceBlock(results: Results, palette: Palette): SafeHtml {
     unsplit.length === 0
       ? ''
       : html`<p class="muted">Not split: ${unsplit.map((workload, index) => html`${index > 0 ? ', ' : ''}<code>${workload}</code>`)} (no KVM_RUN in the traced loop: a baseline that never enters the guest).</p>`;
-  const intro = html`<p class="intro"><strong>ftrace.</strong> Each cell ran one more batch after the measured rounds while ftrace recorded its <code>KVM_RUN</code> ioctls and KVM's tracepoints; the bars are that batch's mean round trip. Tracing slows the loop, so a bar adds up to the traced loop time (solid tick), and the gap to the untraced median (dashed tick) is what tracing cost.</p>`;
+  const intro = html`<p class="intro"><strong>ftrace</strong> recorded the traced batch's <code>KVM_RUN</code> ioctls and KVM's tracepoints. A bar is that batch's mean round trip, so it nearly reaches the traced loop time (solid tick); the untraced median (dashed tick) sits lower by what tracing cost.</p>`;
   return html`<div class="trace-block trace-ftrace">${intro}${splitLegend(results, palette, traced)}${noGuestSplitNote(traced)}${cards}${notSplit}</div>`;
 }
 
@@ -154,7 +156,7 @@ function countCheckCell(cell: TracedCell): SafeHtml {
   }
   const detail = `${check.counter}: expected ${formatInteger(check.expected)}, observed ${formatInteger(check.observed)}`;
   if (check.matched) {
-    return html`<td class="check-ok" title="${detail}">✓<span class="sub">${shortEvent(check.counter)} = ${formatInteger(check.observed)}</span></td>`;
+    return html`<td class="check-ok" title="${detail}">✓ matched</td>`;
   }
   const difference = check.observed - check.expected;
   return html`<td class="check-bad" title="${detail}">MISMATCH<span class="sub">${shortEvent(check.counter)} ${difference >= 0 ? '+' : '−'}${formatInteger(Math.abs(difference))} (${formatInteger(check.observed)} for ${formatInteger(check.expected)})</span></td>`;
@@ -191,7 +193,7 @@ function perfStatBlock(results: Results, palette: Palette): SafeHtml {
   const silentNote = kvmExitSilent
     ? html`<p class="trace-note"><code>kvm_exit</code> counted nothing: this host does not fire <code>kvm:kvm_exit</code> / <code>kvm:kvm_entry</code> (e.g. PVM).</p>`
     : '';
-  const intro = html`<p class="intro"><strong>perf stat.</strong> Tracepoint counts over each cell's traced batch. The check compares the one tracepoint that fires exactly once per iteration (bold) with the harness's own count of iterations: ✓ when they agree, MISMATCH when KVM saw a different number of exits than the loop made.</p>`;
+  const intro = html`<p class="intro"><strong>perf stat</strong> counted tracepoints over each cell's traced batch. The check compares the one tracepoint that fires exactly once per iteration (bold) with the harness's own count of iterations: ✓ when they agree, MISMATCH when KVM saw a different number of exits than the loop made.</p>`;
   return html`<div class="trace-block trace-perf-stat">${intro}${silentNote}<div class="table-scroll"><table class="summary trace-counts">${head}${groups}</table></div></div>`;
 }
 
@@ -207,7 +209,7 @@ function perfRecordBlock(results: Results, palette: Palette): SafeHtml {
       html`<tr><td><code>${cell.workload}</code></td><td>${bindingName(cell.binding, palette(cell.binding))}</td><td class="num">${formatInteger(cell.trace.tracedIterations)}</td><td class="num">${formatNs(cell.trace.tracedLoopNsPerIteration)}</td><td class="num">${untracedMedian(cell)}</td><td class="num">${slowdown(cell)}</td></tr>`,
   );
   const batches = html`<details><summary>Traced batches (${traced.length})</summary><div class="table-scroll"><table class="compact"><thead><tr><th scope="col">workload</th><th scope="col">binding</th><th scope="col" class="num">iterations</th><th scope="col" class="num">traced loop</th><th scope="col" class="num">untraced median</th><th scope="col" class="num">slowdown</th></tr></thead><tbody>${rows}</tbody></table></div></details>`;
-  return html`<div class="trace-block trace-perf-record"><p class="intro"><strong>perf record.</strong> The traced batches of every cell were sampled with <code>perf record -g</code> (cpu-clock) into one flame graph: ${links}, in this run's folder next to this report, with <code>perf.data</code> and the folded stacks beside it.</p><p class="flame-help">How to read it: each box is a function, drawn on top of the function that called it; its width is the share of samples in which it was on the stack, so wide boxes are where the time goes. Left to right is alphabetical, not time. Colors: orange koffi, blue the N-API addon and C loop, purple libc, red the kernel (KVM_RUN and the guest behind it), green JavaScript. Compare how wide each binding's tower is beside the kernel's <code>ioctl</code>: that is the crossing's cost against the exit's.</p>${batches}</div>`;
+  return html`<div class="trace-block trace-perf-record"><p class="intro"><strong>perf record</strong> sampled the traced batches of every cell (<code>perf record -g</code>, cpu-clock) into one flame graph: ${links}, in this run's folder next to this report, with <code>perf.data</code> and the folded stacks beside it.</p><p class="flame-help">How to read it: each box is a function, drawn on top of the function that called it; its width is the share of samples in which it was on the stack, so wide boxes are where the time goes. Left to right is alphabetical, not time. Colors: orange koffi, blue the N-API addon and C loop, purple libc, red the kernel (KVM_RUN and the guest behind it), green JavaScript. Compare how wide each binding's tower is beside the kernel's <code>ioctl</code>: that is the crossing's cost against the exit's.</p>${batches}</div>`;
 }
 
 export function traceSection(results: Results, palette: Palette): SafeHtml {
