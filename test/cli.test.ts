@@ -89,3 +89,19 @@ test('doctor --json prints valid JSON that matches this host', () => {
   if (report.kvm.accessible) assert.equal(report.kvm.apiVersion, 12);
   assert.equal(typeof report.perf.hardwareCounters, 'boolean');
 });
+
+test('run on a host without KVM names the fix, exits 1 and leaves no run folder', () => {
+  const out = join(scratch, 'no-kvm');
+  const result = kvmbench(['run', '--quick', '--kvm', '/nonexistent/kvm', '--out', out]);
+  assert.equal(result.status, 1);
+  assert.match(result.stderr, /open \/nonexistent\/kvm failed: ENOENT .*--device \/dev\/kvm/);
+  assert.deepEqual(readdirSync(out), []);
+});
+
+test('run against a device that is not KVM says so and exits 1', () => {
+  const out = join(scratch, 'not-kvm');
+  const result = kvmbench(['run', '--quick', '--kvm', '/dev/null', '--out', out]);
+  assert.equal(result.status, 1);
+  assert.match(result.stderr, /KVM_GET_API_VERSION failed: ENOTTY/);
+  assert.deepEqual(readdirSync(out), []);
+});
