@@ -63,6 +63,33 @@ describe('interrupts', { skip: kvmSkip }, () => {
   }
 });
 
+describe('a second Ctrl-C', { skip: kvmSkip }, () => {
+  test('exits at once with 130, still tearing down', async () => {
+    const out = join(scratch, 'twice');
+    const child = spawn(process.execPath, [CLI, 'run', '--rounds', '50', '--time-per-round', '50', '--out', out], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no progress within 60 s: ${stderr}`)), 60_000);
+      child.stderr.on('data', (chunk) => {
+        stderr += chunk;
+        if (/round 1/.test(stderr)) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+    const started = Date.now();
+    child.kill('SIGINT');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    child.kill('SIGINT');
+    const status = await new Promise<number | null>((resolve) => child.on('exit', (exitCode) => resolve(exitCode)));
+    assert.equal(status, 130);
+    assert.ok(Date.now() - started < 10_000, 'it did not wait for the run to finish');
+  });
+});
+
 describe('guest faults', { skip: kvmSkip }, () => {
   test('two runs at once both finish in separate folders', async () => {
     const out = join(scratch, 'concurrent');
