@@ -5,6 +5,7 @@
  * one failed cell, one exit-count mismatch and warnings. Same overrides in, same object out.
  * With `trace`, each traced cell also carries what that --trace mode records (see traceFor).
  */
+import { LIFECYCLE_STEPS } from '../../src/bench/lifecycle.js';
 import type {
   BindingInfo,
   ExitCountCheck,
@@ -24,16 +25,8 @@ export const FIXTURE_SEED = 20261125;
 export const FIXTURE_FLOOR = 'c-loop';
 export const FIXTURE_BINDINGS = ['c-loop', 'napi', 'koffi', 'koffi-variadic'] as const;
 export const FIXTURE_WORKLOADS = ['lifecycle', 'pio-out', 'mmio-read', 'hlt', 'null-ioctl'] as const;
-export const LIFECYCLE_STEPS = [
-  'create_vm',
-  'guest_memory',
-  'memory_region',
-  'create_vcpu',
-  'set_sregs',
-  'set_regs',
-  'run',
-  'teardown',
-] as const;
+/** The lifecycle's steps, as the runner names them. */
+export { LIFECYCLE_STEPS };
 /** The one cell that fails in the fixture, with its error text. */
 export const FIXTURE_FAILED_CELL = {
   workload: 'mmio-read',
