@@ -9,6 +9,7 @@ import { registerDoctor } from './commands/doctor.js';
 import { registerHello } from './commands/hello.js';
 import { registerList } from './commands/list.js';
 import { registerProfile } from './commands/profile.js';
+import { registerReport } from './commands/report.js';
 import { registerRun } from './commands/run.js';
 import { EXIT } from './exit-codes.js';
 
@@ -34,6 +35,7 @@ registerList(program);
 registerRun(program);
 registerProfile(program);
 registerCompare(program);
+registerReport(program);
 registerCalibrate(program);
 
 /** Bad input is 2; everything else that stops a command (host, guest, system call) is 1. */

@@ -13,6 +13,7 @@ import { DEFAULT_THRESHOLD_PERCENT, parseThresholdOverrides, parseThresholdPerce
 import { bencherExporter } from '../../report/bencher.js';
 import type { Exporter } from '../../report/exporter.js';
 import { githubBenchmarkExporter } from '../../report/github-benchmark.js';
+import { renderHtmlReport } from '../../report/html.js';
 import { EXIT } from '../exit-codes.js';
 
 export const COMPARE_FORMATS = ['table', 'markdown', 'json'] as const;
@@ -27,6 +28,8 @@ export interface CompareCommandOptions {
   allowDifferentHosts?: boolean;
   exportGithubBenchmark?: string;
   exportBencher?: string;
+  /** Also write the current run's HTML report against the baseline here. */
+  html?: string;
   force?: boolean;
 }
 
@@ -68,6 +71,7 @@ export function runCompare(
     return path === undefined ? [] : [{ option, path, exporter }];
   });
   for (const { option, path } of exports) checkExportTarget(path, option, options.force ?? false);
+  if (options.html !== undefined) checkExportTarget(options.html, '--html', options.force ?? false);
 
   const baseline = loadResultsFile(baselinePath);
   const current = loadResultsFile(currentPath);
@@ -86,6 +90,15 @@ export function runCompare(
     if (!file) continue;
     writeFileAtomically(path, file.content, option, options.force ?? false);
     output.stderr(`kvmbench compare: wrote ${path} (${exporter.format}, the current run)\n`);
+  }
+  if (options.html !== undefined) {
+    writeFileAtomically(
+      options.html,
+      renderHtmlReport(current, { baseline, comparison }),
+      '--html',
+      options.force ?? false,
+    );
+    output.stderr(`kvmbench compare: wrote ${options.html} (HTML report of the current run against the baseline)\n`);
   }
 
   output.stdout(RENDERERS[options.format](comparison));
@@ -118,7 +131,8 @@ export function registerCompare(program: Command): void {
     .option('--allow-different-hosts', 'compare even when CPU, kernel, nesting or KVM module parameters differ')
     .option('--export-github-benchmark <file>', "also write the current run as github-action-benchmark's JSON")
     .option('--export-bencher <file>', 'also write the current run as Bencher Metric Format JSON')
-    .option('--force', 'replace export files that exist')
+    .option('--html <file>', 'also write the HTML report of the current run against the baseline (side by side)')
+    .option('--force', 'replace export or --html files that exist')
     .addHelpText(
       'after',
       `
@@ -131,14 +145,15 @@ Exit codes:
   0  no regression
   1  at least one regression
   2  incomparable or unusable input: a missing, empty, corrupt or wrong-version results file, hosts
-     that differ (without --allow-different-hosts), a bad option, or an export file that exists
-     (without --force)
+     that differ (without --allow-different-hosts), a bad option, or an export or --html file that
+     exists (without --force)
 
 Examples:
   kvmbench compare results/main results/pr
   kvmbench compare base/results.json pr/results.json --format markdown >> "$GITHUB_STEP_SUMMARY"
   kvmbench compare results/main results/pr --threshold 3 --threshold-for lifecycle=10
-  kvmbench compare results/main results/pr --export-bencher bencher.json`,
+  kvmbench compare results/main results/pr --export-bencher bencher.json
+  kvmbench compare results/main results/pr --html change.html`,
     )
     .action((baseline: string, current: string, options: CompareCommandOptions) => {
       process.exitCode = runCompare(baseline, current, options);

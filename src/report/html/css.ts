@@ -133,6 +133,52 @@ td.checked { font-weight: 600; }
 svg.chart .trace-loop path { stroke: var(--whole); stroke-width: 2.5; }
 svg.chart .trace-untraced path { stroke: var(--accent); stroke-width: 2; stroke-dasharray: 3 2; }
 svg.chart .trace-loop path.halo, svg.chart .trace-untraced path.halo { stroke: var(--card); stroke-width: 5; stroke-dasharray: none; }
+.change-headline { display: flex; flex-wrap: wrap; align-items: baseline; gap: 6px 10px; margin: 0 0 12px; padding: 10px 14px; border-radius: 8px; border: 1px solid var(--border); background: var(--card); font-size: 15px; }
+.change-headline-bad { border-color: var(--bad); }
+.change-headline-good { border-color: var(--ok); }
+.change-headline-none { color: var(--warn); background: var(--warn-bg); }
+.verdict-count { padding: 1px 10px; border-radius: 12px; background: var(--grid); color: var(--muted); white-space: nowrap; }
+.verdict-count strong { font-size: 17px; }
+.verdict-count.verdict-regressed { background: var(--bad-bg); color: var(--bad); }
+.verdict-count.verdict-improved { background: var(--ok-bg); color: var(--ok); }
+.change-basis { color: var(--muted); font-size: 13px; }
+.verdict { display: inline-block; padding: 0 8px; border-radius: 9px; font-size: 12px; font-weight: 600; white-space: nowrap; background: var(--grid); color: var(--muted); }
+.verdict.verdict-regressed { background: var(--bad-bg); color: var(--bad); }
+.verdict.verdict-improved { background: var(--ok-bg); color: var(--ok); }
+table.runs-compared { width: auto; min-width: 60%; margin-bottom: 12px; border: 1px solid var(--border); }
+table.runs-compared tbody th { min-width: 0; white-space: nowrap; color: var(--muted); font-weight: 500; }
+table.runs-compared td { overflow-wrap: anywhere; }
+table.runs-compared tr.differs td { color: var(--warn); font-weight: 600; }
+.host-differences { margin: 0 0 12px; }
+.host-differences-performance > summary { color: var(--bad); }
+tr.host-diff-performance td { color: var(--bad); }
+.change-warnings { margin: 0 0 12px; padding: 8px 14px 8px 32px; background: var(--warn-bg); color: var(--warn); border-radius: 8px; border: 1px solid var(--border); font-size: 13px; }
+.change-warnings li { overflow-wrap: anywhere; }
+table.change-table { border: 1px solid var(--border); }
+table.change-table td { vertical-align: middle; }
+tr.change-regressed td.change-value { color: var(--bad); font-weight: 600; }
+tr.change-improved td.change-value { color: var(--ok); font-weight: 600; }
+td.spark-cell { padding-top: 2px; padding-bottom: 2px; }
+svg.spark { display: block; }
+svg.spark .spark-band { fill: var(--grid); }
+svg.spark .spark-zero { stroke: var(--axis); stroke-width: 1; }
+svg.spark .spark-ci { stroke-width: 2.2; stroke: var(--muted); }
+svg.spark .spark-point { fill: var(--muted); }
+svg.spark.verdict-regressed .spark-ci { stroke: var(--bad); }
+svg.spark.verdict-regressed .spark-point { fill: var(--bad); }
+svg.spark.verdict-improved .spark-ci { stroke: var(--ok); }
+svg.spark.verdict-improved .spark-point { fill: var(--ok); }
+.change-notes { margin: 8px 0 0; padding-left: 20px; font-size: 13px; }
+.change-notes .reason { color: var(--muted); overflow-wrap: anywhere; }
+.change-method p { margin: 6px 0 0; max-width: 980px; color: var(--muted); }
+h3.change-subhead { margin: 18px 0 4px; }
+.ecdf-grid { margin-top: 4px; }
+.ecdf-figure { min-width: 0; }
+.ecdf-figure figure { height: 100%; }
+svg.chart .ecdf { fill: none; stroke-width: 1.8; stroke-linejoin: round; }
+svg.chart .ecdf-baseline { stroke-width: 1.5; stroke-dasharray: 5 3; stroke-opacity: 0.9; }
+svg.chart .ecdf-key-line { stroke: var(--fg); stroke-width: 1.8; fill: none; }
+svg.chart .ecdf-key-line.dashed { stroke-width: 1.5; stroke-dasharray: 5 3; }
 footer { margin-top: 32px; font-size: 12px; color: var(--muted); }
 @media (max-width: 720px) {
   body { padding: 12px; }

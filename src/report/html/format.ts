@@ -101,6 +101,22 @@ export function formatRatioAsChange(ratio: number): string {
   return `${change < 0 ? '−' : '+'}${Math.abs(change).toFixed(1)} %`;
 }
 
+/** A ratio interval as signed changes: [0.981, 1.034] → "−1.9 – +3.4 %". */
+export function formatChangeInterval(low: number, high: number): string {
+  if (!Number.isFinite(low) || !Number.isFinite(high)) return '—';
+  const signed = (ratio: number) => {
+    const change = (ratio - 1) * 100;
+    return `${change < 0 ? '−' : '+'}${Math.abs(change).toFixed(1)}`;
+  };
+  return `${signed(low)} – ${signed(high)} %`;
+}
+
+/** A p-value: "< 0.001", or three decimals. */
+export function formatPValue(p: number): string {
+  if (!Number.isFinite(p)) return '—';
+  return p < 0.001 ? '< 0.001' : p.toFixed(3);
+}
+
 /** 191_234_816 → "182 MiB". */
 export function formatBytes(bytes: number): string {
   if (!Number.isFinite(bytes)) return '—';

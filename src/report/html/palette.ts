@@ -42,6 +42,19 @@ export function bindingPalette(results: Results): Palette {
   };
 }
 
+/**
+ * Colors for a report against a baseline: this run's bindings keep the colors bindingPalette gives
+ * them; bindings only the baseline measured follow, so a binding has one color in both runs.
+ */
+export function comparisonPalette(current: Results, baseline: Results): Palette {
+  const order = bindingOrder(current);
+  for (const name of bindingOrder(baseline)) if (!order.includes(name)) order.push(name);
+  return (binding) => {
+    const index = order.indexOf(binding);
+    return index < 0 ? '#8c8c8c' : (BINDING_COLORS[index % BINDING_COLORS.length] as string);
+  };
+}
+
 export function stepColor(index: number): string {
   return STEP_COLORS[index % STEP_COLORS.length] as string;
 }
