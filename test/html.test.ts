@@ -1,21 +1,18 @@
 /**
  * The HTML report: content and escaping checked on the markup, then the page opened from file://
- * in headless Chromium, driven over the DevTools protocol on a pipe (no driver package needed),
+ * in headless Chromium (test/helpers/chromium.ts: the DevTools protocol on a pipe, no driver package),
  * to prove it loads offline without errors, fetches nothing and draws charts with a real size.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Readable, Writable } from 'node:stream';
 import { test } from 'node:test';
-import { pathToFileURL } from 'node:url';
 import type { Results } from '../src/bench/results.js';
 import { escapeHtml, html } from '../src/report/html/escape.js';
 import { formatNs, formatNsInterval } from '../src/report/html/format.js';
 import { htmlExporter, renderHtmlReport } from '../src/report/html.js';
+import { launchChromium, pngSize, skipBrowser, withTimeout } from './helpers/chromium.js';
 import {
   FIXTURE_FAILED_CELL,
   FIXTURE_MISMATCHED_CELL,
@@ -24,8 +21,6 @@ import {
   renameBinding,
 } from './helpers/fixture-results.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const skipBrowser = existsSync(CHROMIUM) ? false : 'chromium not installed: run scripts/install-chromium.sh';
 /** Set to a folder to keep report.html and the screenshots there for a person to look at. */
 const ARTIFACTS = process.env['KVMBENCH_HTML_ARTIFACTS'];
 
@@ -339,118 +334,6 @@ test('trace section: raw file paths are escaped, and only relative paths become 
 
 // ---- The browser check -------------------------------------------------------------------------
 
-interface CdpMessage {
-  id?: number;
-  method?: string;
-  params?: Record<string, unknown>;
-  result?: Record<string, unknown>;
-  error?: { message: string };
-  sessionId?: string;
-}
-
-/**
- * Chrome DevTools Protocol over --remote-debugging-pipe: Chromium reads commands on fd 3 and
- * writes replies and events on fd 4, each a JSON message ended by a NUL byte.
- */
-class DevToolsPipe {
-  private nextId = 1;
-  private buffer = '';
-  private readonly pending = new Map<number, { resolve: (m: CdpMessage) => void; reject: (e: Error) => void }>();
-  readonly events: CdpMessage[] = [];
-  private readonly waiters: Array<{ method: string; resolve: () => void }> = [];
-
-  constructor(
-    private readonly input: Writable,
-    output: Readable,
-  ) {
-    output.setEncoding('utf8');
-    output.on('data', (chunk: string) => {
-      this.buffer += chunk;
-      for (let end = this.buffer.indexOf('\0'); end >= 0; end = this.buffer.indexOf('\0')) {
-        this.dispatch(JSON.parse(this.buffer.slice(0, end)) as CdpMessage);
-        this.buffer = this.buffer.slice(end + 1);
-      }
-    });
-  }
-
-  private dispatch(message: CdpMessage): void {
-    if (message.id !== undefined) {
-      const waiter = this.pending.get(message.id);
-      this.pending.delete(message.id);
-      if (message.error) waiter?.reject(new Error(message.error.message));
-      else waiter?.resolve(message);
-      return;
-    }
-    this.events.push(message);
-    for (const waiter of this.waiters.filter((w) => w.method === message.method)) {
-      this.waiters.splice(this.waiters.indexOf(waiter), 1);
-      waiter.resolve();
-    }
-  }
-
-  send(method: string, params: Record<string, unknown> = {}, sessionId?: string): Promise<Record<string, unknown>> {
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve: (message) => resolve(message.result ?? {}), reject });
-      this.input.write(`${JSON.stringify({ id, method, params, sessionId })}\0`);
-    });
-  }
-
-  /** Resolves on the next event of that name (register before causing it). */
-  next(method: string): Promise<void> {
-    return new Promise((resolve) => this.waiters.push({ method, resolve }));
-  }
-
-  failAll(error: Error): void {
-    for (const waiter of this.pending.values()) waiter.reject(error);
-    this.pending.clear();
-  }
-}
-
-function launchChromium(profile: string): { child: ChildProcess; devtools: DevToolsPipe; stderr: () => string } {
-  const child = spawn(
-    CHROMIUM,
-    [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--hide-scrollbars',
-      '--disable-extensions',
-      '--mute-audio',
-      '--remote-debugging-pipe',
-      `--user-data-dir=${profile}`,
-      'about:blank',
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'] },
-  );
-  let stderr = '';
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
-    stderr += chunk;
-  });
-  const devtools = new DevToolsPipe(child.stdio[3] as Writable, child.stdio[4] as Readable);
-  child.on('exit', () => devtools.failAll(new Error(`chromium exited early:\n${stderr.slice(-2000)}`)));
-  return { child, devtools, stderr: () => stderr };
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-/** Width and height from a PNG's IHDR chunk. */
-function pngSize(png: Buffer): { width: number; height: number } {
-  assert.equal(png.subarray(1, 4).toString('latin1'), 'PNG', 'a PNG file');
-  return { width: png.readUInt32BE(16), height: png.readUInt32BE(20) };
-}
-
 interface PageFacts {
   title: string;
   svgs: Array<{ label: string; width: number; height: number; marks: number }>;
@@ -468,66 +351,6 @@ const FACTS_SCRIPT = `JSON.stringify({
   horizontalOverflow: document.documentElement.scrollWidth - document.documentElement.clientWidth,
   background: getComputedStyle(document.documentElement).backgroundColor,
 })`;
-
-async function pageFacts(devtools: DevToolsPipe, sessionId: string): Promise<PageFacts> {
-  const evaluated = await devtools.send(
-    'Runtime.evaluate',
-    { expression: FACTS_SCRIPT, returnByValue: true },
-    sessionId,
-  );
-  const value = (evaluated['result'] as { value?: string } | undefined)?.value;
-  assert.ok(value, 'page facts evaluated');
-  return JSON.parse(value) as PageFacts;
-}
-
-/** Full page, the viewport, or one element (by id) at its full size. */
-type ShotArea = 'page' | 'viewport' | { element: string };
-
-async function screenshot(devtools: DevToolsPipe, sessionId: string, path: string, area: ShotArea): Promise<Buffer> {
-  const params: Record<string, unknown> = { format: 'png', optimizeForSpeed: true };
-  if (area === 'page') {
-    const metrics = await devtools.send('Page.getLayoutMetrics', {}, sessionId);
-    const size = metrics['cssContentSize'] as { width: number; height: number };
-    params['captureBeyondViewport'] = true;
-    params['clip'] = { x: 0, y: 0, width: size.width, height: size.height, scale: 1 };
-  } else if (area !== 'viewport') {
-    const expression = `(() => { const box = document.getElementById(${JSON.stringify(area.element)}).getBoundingClientRect();
-      return JSON.stringify({ x: box.left + scrollX - 8, y: box.top + scrollY - 8, width: box.width + 16, height: box.height + 16 }); })()`;
-    const evaluated = await devtools.send('Runtime.evaluate', { expression, returnByValue: true }, sessionId);
-    const box = JSON.parse(String((evaluated['result'] as { value?: string }).value)) as Record<string, number>;
-    params['captureBeyondViewport'] = true;
-    params['clip'] = { ...box, scale: 1 };
-  }
-  const shot = await devtools.send('Page.captureScreenshot', params, sessionId);
-  const png = Buffer.from(String(shot['data']), 'base64');
-  writeFileSync(path, png);
-  return png;
-}
-
-/** What the page logged or requested that an offline, script-free report never should. */
-function problemsIn(events: CdpMessage[]): { errors: string[]; requests: string[] } {
-  const errors: string[] = [];
-  const requests: string[] = [];
-  for (const event of events) {
-    const params = event.params ?? {};
-    if (event.method === 'Runtime.exceptionThrown') errors.push(JSON.stringify(params['exceptionDetails']));
-    if (
-      event.method === 'Runtime.consoleAPICalled' &&
-      ['error', 'assert', 'warning'].includes(String(params['type']))
-    ) {
-      errors.push(JSON.stringify(params['args']));
-    }
-    if (event.method === 'Log.entryAdded') {
-      const entry = params['entry'] as { level?: string; text?: string } | undefined;
-      if (entry?.level === 'error' || entry?.level === 'warning') errors.push(entry.text ?? '');
-    }
-    if (event.method === 'Network.requestWillBeSent') {
-      const request = params['request'] as { url?: string } | undefined;
-      requests.push(request?.url ?? '');
-    }
-  }
-  return { errors, requests };
-}
 
 interface BrowserPage {
   /** File name without extension: report.html, report.png, ... */
@@ -569,37 +392,22 @@ test('browser: the reports open from file:// offline, without errors, and draw t
 }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'kvmbench-html-'));
   const kept: string[] = [];
-  const { child, devtools, stderr } = launchChromium(join(dir, 'profile'));
+  const browser = launchChromium();
   try {
     await withTimeout(
       (async () => {
-        const { targetInfos } = (await devtools.send('Target.getTargets')) as {
-          targetInfos: Array<{ targetId: string; type: string }>;
-        };
-        const page = targetInfos.find((target) => target.type === 'page');
-        const targetId =
-          page?.targetId ?? String((await devtools.send('Target.createTarget', { url: 'about:blank' }))['targetId']);
-        const { sessionId } = (await devtools.send('Target.attachToTarget', { targetId, flatten: true })) as {
-          sessionId: string;
-        };
-        for (const domain of ['Runtime', 'Log', 'Page', 'Network'])
-          await devtools.send(`${domain}.enable`, {}, sessionId);
+        const page = await browser.openPage();
+        const pageFacts = () => page.evaluate<PageFacts>(FACTS_SCRIPT, 'page facts evaluated');
 
         for (const shown of BROWSER_PAGES) {
-          await devtools.send(
-            'Emulation.setDeviceMetricsOverride',
-            { width: 1280, height: 900, deviceScaleFactor: 1, mobile: false },
-            sessionId,
-          );
-          await devtools.send('Emulation.setEmulatedMedia', { features: [] }, sessionId);
+          await page.setViewport(1280, 900);
+          await page.emulateColorScheme();
           const reportPath = join(dir, `${shown.name}.html`);
           writeFileSync(reportPath, shown.markup);
           kept.push(`${shown.name}.html`);
-          const loaded = devtools.next('Page.loadEventFired');
-          await devtools.send('Page.navigate', { url: pathToFileURL(reportPath).href }, sessionId);
-          await loaded;
+          await page.open(reportPath);
 
-          const facts = await pageFacts(devtools, sessionId);
+          const facts = await pageFacts();
           assert.match(facts.title, /^kvmbench report/);
           assert.equal(facts.svgs.length, shown.svgs, `${shown.name}: all charts are in the DOM`);
           for (const svg of facts.svgs) {
@@ -611,46 +419,35 @@ test('browser: the reports open from file:// offline, without errors, and draw t
             `${shown.name}: no horizontal scrolling at 1280 px (overflow ${facts.horizontalOverflow} px)`,
           );
 
-          const png = await screenshot(devtools, sessionId, join(dir, `${shown.name}.png`), 'page');
+          const png = await page.screenshot(join(dir, `${shown.name}.png`), 'page');
           kept.push(`${shown.name}.png`);
           const size = pngSize(png);
           assert.ok(png.length > 100_000, `full-page screenshot is ${png.length} bytes`);
           assert.ok(size.width === 1280 && size.height > 3000, `screenshot is ${size.width}×${size.height}`);
           if (shown.section) {
-            const part = await screenshot(devtools, sessionId, join(dir, `${shown.name}-${shown.section}.png`), {
+            const part = await page.screenshot(join(dir, `${shown.name}-${shown.section}.png`), {
               element: shown.section,
             });
             kept.push(`${shown.name}-${shown.section}.png`);
             assert.ok(pngSize(part).height > 200, `the ${shown.section} section is drawn`);
           }
 
-          await devtools.send(
-            'Emulation.setEmulatedMedia',
-            { features: [{ name: 'prefers-color-scheme', value: 'dark' }] },
-            sessionId,
-          );
-          const dark = await pageFacts(devtools, sessionId);
+          await page.emulateColorScheme('dark');
+          const dark = await pageFacts();
           assert.notEqual(dark.background, facts.background, 'the dark theme applies');
           const darkName = shown.section ? `${shown.name}-${shown.section}-dark.png` : `${shown.name}-dark.png`;
-          await screenshot(
-            devtools,
-            sessionId,
-            join(dir, darkName),
-            shown.section ? { element: shown.section } : 'viewport',
-          );
+          await page.screenshot(join(dir, darkName), shown.section ? { element: shown.section } : 'viewport');
           kept.push(darkName);
         }
 
-        const { errors, requests } = problemsIn(devtools.events);
+        const { errors, requests } = browser.problems();
         assert.deepEqual(errors, [], 'no console errors, exceptions or CSP violations');
         assert.deepEqual(
           requests.filter((request) => !request.startsWith('file:') && !request.startsWith('data:')),
           [],
           'nothing fetched from a network',
         );
-        const exited = once(child, 'exit');
-        await devtools.send('Browser.close').catch(() => undefined);
-        await exited;
+        await browser.close();
       })(),
       50_000,
       'chromium',
@@ -660,9 +457,9 @@ test('browser: the reports open from file:// offline, without errors, and draw t
       for (const name of kept) copyFileSync(join(dir, name), join(ARTIFACTS, name));
       t.diagnostic(`screenshots in ${ARTIFACTS}`);
     }
-    assert.ok(!/Uncaught/.test(stderr()), 'no uncaught errors on stderr');
+    assert.ok(!/Uncaught/.test(browser.stderr()), 'no uncaught errors on stderr');
   } finally {
-    if (child.exitCode === null) child.kill('SIGKILL');
+    browser.dispose();
     rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -4,14 +4,11 @@
  * `kvmbench compare --html` as child processes, and the page in headless Chromium.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { once } from 'node:events';
+import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Readable, Writable } from 'node:stream';
 import { after, describe, test } from 'node:test';
-import { pathToFileURL } from 'node:url';
 import type { Measurement, Results } from '../src/bench/results.js';
 import { summarize } from '../src/bench/stats.js';
 import { compareResults } from '../src/compare/compare-results.js';
@@ -20,11 +17,10 @@ import { escapeHtml } from '../src/report/html/escape.js';
 import { formatNs, formatTimestamp } from '../src/report/html/format.js';
 import { bindingPalette } from '../src/report/html/palette.js';
 import { htmlExporter, renderHtmlReport } from '../src/report/html.js';
+import { launchChromium, skipBrowser } from './helpers/chromium.js';
 import { CLI, type CliResult } from './helpers/cli.js';
 import { FIXTURE_BINDINGS, FIXTURE_WORKLOADS, makeFixtureResults, renameBinding } from './helpers/fixture-results.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const skipBrowser = existsSync(CHROMIUM) ? false : 'chromium not installed: run scripts/install-chromium.sh';
 /** Set to a folder to keep the pages and screenshots there for a person to look at. */
 const ARTIFACTS = process.env['KVMBENCH_HTML_ARTIFACTS'];
 
@@ -457,123 +453,6 @@ describe('kvmbench report and compare --html (child processes)', { concurrency: 
 
 // ---- The browser check -----------------------------------------------------------------------------
 
-/**
- * A minimal Chrome DevTools Protocol client over --remote-debugging-pipe (fd 3 in, fd 4 out, each
- * message a JSON text ended by NUL): enough to load a page, evaluate, and take screenshots.
- */
-class Cdp {
-  private nextId = 1;
-  private buffer = '';
-  private readonly pending = new Map<
-    number,
-    { resolve: (r: Record<string, unknown>) => void; reject: (e: Error) => void }
-  >();
-  private readonly listeners = new Map<string, Array<() => void>>();
-  readonly events: Array<{ method: string; params: Record<string, unknown> }> = [];
-
-  constructor(
-    private readonly input: Writable,
-    output: Readable,
-  ) {
-    output.setEncoding('utf8').on('data', (chunk: string) => {
-      this.buffer += chunk;
-      for (let end = this.buffer.indexOf('\0'); end >= 0; end = this.buffer.indexOf('\0')) {
-        const message = JSON.parse(this.buffer.slice(0, end)) as {
-          id?: number;
-          method?: string;
-          params?: Record<string, unknown>;
-          result?: Record<string, unknown>;
-          error?: { message: string };
-        };
-        this.buffer = this.buffer.slice(end + 1);
-        if (message.id !== undefined) {
-          const waiter = this.pending.get(message.id);
-          this.pending.delete(message.id);
-          if (message.error) waiter?.reject(new Error(message.error.message));
-          else waiter?.resolve(message.result ?? {});
-        } else if (message.method) {
-          this.events.push({ method: message.method, params: message.params ?? {} });
-          for (const listener of this.listeners.get(message.method)?.splice(0) ?? []) listener();
-        }
-      }
-    });
-  }
-
-  send(method: string, params: Record<string, unknown> = {}, sessionId?: string): Promise<Record<string, unknown>> {
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      this.input.write(`${JSON.stringify({ id, method, params, sessionId })}\0`);
-    });
-  }
-
-  next(method: string): Promise<void> {
-    return new Promise((resolve) => this.listeners.set(method, [...(this.listeners.get(method) ?? []), resolve]));
-  }
-
-  failAll(error: Error): void {
-    for (const waiter of this.pending.values()) waiter.reject(error);
-    this.pending.clear();
-  }
-}
-
-function launchChromium(profile: string): { child: ChildProcess; cdp: Cdp } {
-  const child = spawn(
-    CHROMIUM,
-    [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--disable-extensions',
-      '--hide-scrollbars',
-      '--mute-audio',
-      '--remote-debugging-pipe',
-      `--user-data-dir=${profile}`,
-      'about:blank',
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'] },
-  );
-  let stderr = '';
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
-    stderr += chunk;
-  });
-  const cdp = new Cdp(child.stdio[3] as Writable, child.stdio[4] as Readable);
-  child.on('exit', () => cdp.failAll(new Error(`chromium exited early:\n${stderr.slice(-2000)}`)));
-  return { child, cdp };
-}
-
-async function evaluate<T>(cdp: Cdp, sessionId: string, expression: string): Promise<T> {
-  const evaluated = await cdp.send('Runtime.evaluate', { expression, returnByValue: true }, sessionId);
-  const value = (evaluated['result'] as { value?: string } | undefined)?.value;
-  assert.ok(value, `evaluated: ${expression.slice(0, 60)}`);
-  return JSON.parse(value) as T;
-}
-
-/** Screenshot of one element by id (with a margin), or of the whole page. */
-async function screenshot(cdp: Cdp, sessionId: string, path: string, element?: string): Promise<Buffer> {
-  const box = element
-    ? await evaluate<Record<string, number>>(
-        cdp,
-        sessionId,
-        `(() => { const box = document.getElementById(${JSON.stringify(element)}).getBoundingClientRect();
-          return JSON.stringify({ x: box.left + scrollX - 8, y: box.top + scrollY - 8, width: box.width + 16, height: box.height + 16 }); })()`,
-      )
-    : ((await cdp.send('Page.getLayoutMetrics', {}, sessionId))['cssContentSize'] as Record<string, number>);
-  const clip = { x: box['x'] ?? 0, y: box['y'] ?? 0, width: box['width'], height: box['height'], scale: 1 };
-  const shot = await cdp.send(
-    'Page.captureScreenshot',
-    { format: 'png', captureBeyondViewport: true, clip },
-    sessionId,
-  );
-  const png = Buffer.from(String(shot['data']), 'base64');
-  writeFileSync(path, png);
-  return png;
-}
-
 interface BaselinePageFacts {
   ecdf: Array<{ label: string; width: number; height: number; curves: number }>;
   sparks: Array<{ width: number; height: number }>;
@@ -604,33 +483,18 @@ test('browser: the baseline report opens offline without console errors and draw
   timeout: 60_000,
 }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'kvmbench-baseline-html-'));
-  const { child, cdp } = launchChromium(join(dir, 'profile'));
+  const browser = launchChromium();
   const kept: string[] = [];
   try {
-    const { targetInfos } = (await cdp.send('Target.getTargets')) as {
-      targetInfos: Array<{ targetId: string; type: string }>;
-    };
-    const targetId =
-      targetInfos.find((target) => target.type === 'page')?.targetId ??
-      String((await cdp.send('Target.createTarget', { url: 'about:blank' }))['targetId']);
-    const { sessionId } = (await cdp.send('Target.attachToTarget', { targetId, flatten: true })) as {
-      sessionId: string;
-    };
-    for (const domain of ['Runtime', 'Log', 'Page', 'Network']) await cdp.send(`${domain}.enable`, {}, sessionId);
-    await cdp.send(
-      'Emulation.setDeviceMetricsOverride',
-      { width: 1280, height: 900, deviceScaleFactor: 1, mobile: false },
-      sessionId,
-    );
+    const page = await browser.openPage();
+    await page.setViewport(1280, 900);
 
     const path = join(dir, 'report-baseline.html');
     writeFileSync(path, mixedPage);
     kept.push('report-baseline.html');
-    const loaded = cdp.next('Page.loadEventFired');
-    await cdp.send('Page.navigate', { url: pathToFileURL(path).href }, sessionId);
-    await loaded;
+    await page.open(path);
 
-    const facts = await evaluate<BaselinePageFacts>(cdp, sessionId, FACTS);
+    const facts = await page.evaluate<BaselinePageFacts>(FACTS);
     assert.equal(facts.ecdf.length, FIXTURE_WORKLOADS.length, 'an ECDF chart per workload');
     for (const chart of facts.ecdf) {
       assert.ok(chart.width > 300 && chart.height > 150, `${chart.label} is drawn at ${chart.width}×${chart.height}`);
@@ -641,48 +505,34 @@ test('browser: the baseline report opens offline without console errors and draw
     for (const spark of facts.sparks) assert.ok(spark.width > 0 && spark.height > 0, 'change plots have a size');
     assert.ok(facts.overflow <= 0, `no horizontal scrolling at 1280 px (overflow ${facts.overflow} px)`);
 
-    const section = await screenshot(cdp, sessionId, join(dir, 'report-baseline-change.png'), 'change');
+    const section = await page.screenshot(join(dir, 'report-baseline-change.png'), { element: 'change' });
     kept.push('report-baseline-change.png');
     assert.ok(section.readUInt32BE(20) > 1000, 'the section is drawn');
-    await screenshot(cdp, sessionId, join(dir, 'report-baseline.png'));
+    await page.screenshot(join(dir, 'report-baseline.png'), 'page');
     kept.push('report-baseline.png');
 
-    await cdp.send(
-      'Emulation.setEmulatedMedia',
-      { features: [{ name: 'prefers-color-scheme', value: 'dark' }] },
-      sessionId,
-    );
-    const dark = await evaluate<BaselinePageFacts>(cdp, sessionId, FACTS);
+    await page.emulateColorScheme('dark');
+    const dark = await page.evaluate<BaselinePageFacts>(FACTS);
     assert.notEqual(dark.background, facts.background, 'the dark theme applies');
-    await screenshot(cdp, sessionId, join(dir, 'report-baseline-change-dark.png'), 'change');
+    await page.screenshot(join(dir, 'report-baseline-change-dark.png'), { element: 'change' });
     kept.push('report-baseline-change-dark.png');
 
-    const errors = cdp.events.flatMap(({ method, params }) => {
-      if (method === 'Runtime.exceptionThrown') return [JSON.stringify(params['exceptionDetails'])];
-      if (method === 'Runtime.consoleAPICalled' && ['error', 'assert', 'warning'].includes(String(params['type'])))
-        return [JSON.stringify(params['args'])];
-      const entry = params['entry'] as { level?: string; text?: string } | undefined;
-      if (method === 'Log.entryAdded' && (entry?.level === 'error' || entry?.level === 'warning'))
-        return [entry.text ?? ''];
-      return [];
-    });
+    const { errors, requests } = browser.problems();
     assert.deepEqual(errors, [], 'no console errors, exceptions or CSP violations');
-    const requests = cdp.events
-      .filter(({ method }) => method === 'Network.requestWillBeSent')
-      .map(({ params }) => String((params['request'] as { url?: string } | undefined)?.url))
-      .filter((url) => !url.startsWith('file:') && !url.startsWith('data:'));
-    assert.deepEqual(requests, [], 'nothing fetched from a network');
+    assert.deepEqual(
+      requests.filter((url) => !url.startsWith('file:') && !url.startsWith('data:')),
+      [],
+      'nothing fetched from a network',
+    );
 
-    const exited = once(child, 'exit');
-    await cdp.send('Browser.close').catch(() => undefined);
-    await exited;
+    await browser.close();
     if (ARTIFACTS) {
       mkdirSync(ARTIFACTS, { recursive: true });
       for (const name of kept) writeFileSync(join(ARTIFACTS, name), readFileSync(join(dir, name)));
       t.diagnostic(`screenshots in ${ARTIFACTS}`);
     }
   } finally {
-    if (child.exitCode === null) child.kill('SIGKILL');
+    browser.dispose();
     rmSync(dir, { recursive: true, force: true });
   }
 });
