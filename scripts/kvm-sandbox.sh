@@ -152,6 +152,7 @@ stamp() { stat -L -c '%n %s %Y' "$@"; }
 KEY=$({
   echo "v1 $KVER $MODROOT"
   stamp /bin/busybox "$NODE_BIN" "$VMLINUZ"
+  if [ -x /usr/bin/perf ]; then stamp /usr/bin/perf; fi
   cat "$HELPER_DIR/init.sh" "$HELPER_DIR/kvm-check.c"
   sed -n '/^# BEGIN-BUILD/,/^# END-BUILD/p' "${BASH_SOURCE[0]}"
 } | sha256sum | cut -c1-16)
@@ -183,10 +184,13 @@ build_initramfs() {
   cp "${MODROOT%/}/lib/modules/$KVER"/modules.{order,builtin,builtin.modinfo} "$root/usr/lib/modules/$KVER/" 2>/dev/null || true
   depmod -b "$root" "$KVER"
 
-  # node and the shared libraries it (and typical N-API addons) need.
+  # node and the shared libraries it (and typical N-API addons) need; perf too when the host has it,
+  # so the tracing modes can be tried against real KVM tracepoints.
   cp "$NODE_BIN" "$root/usr/bin/node"
+  if [ -x /usr/bin/perf ]; then cp /usr/bin/perf "$root/usr/bin/perf"; fi
   {
     ldd "$NODE_BIN"
+    if [ -x /usr/bin/perf ]; then ldd /usr/bin/perf; fi
     ldd /bin/ls 2>/dev/null
     for lib in libstdc++.so.6 libgcc_s.so.1 librt.so.1 libresolv.so.2 libnss_files.so.2 libz.so.1 libutil.so.1; do
       ldconfig -p | awk -v l="$lib" '$1 == l && /x86-64/ {print "x => " $NF; exit}'
