@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import type { Measurement, Results } from '../src/bench/results.js';
 import { summarize } from '../src/bench/stats.js';
@@ -16,6 +14,7 @@ import { renderMarkdown } from '../src/compare/markdown.js';
 import { renderTerminal } from '../src/compare/terminal.js';
 import { defaultThresholdPolicy, parseThresholdOverrides, parseThresholdPercent } from '../src/compare/thresholds.js';
 import { UsageError } from '../src/errors.js';
+import { kvmbenchAsync } from './helpers/cli.js';
 import { makeFixtureResults, renameBinding } from './helpers/fixture-results.js';
 
 // One round of 30 samples per cell: realistic noise, a fifth of the full fixture's bootstrap work.
@@ -287,7 +286,6 @@ describe('rendering', () => {
 
 // The real command line.
 // Child processes are slow (a Node start each), so only exit codes go through them; the rest runs in-process.
-const COMPARE_CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const scratch = mkdtempSync(join(tmpdir(), 'kvmbench-compare-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
@@ -310,12 +308,9 @@ interface CliRun {
   stderr: string;
 }
 
-function compareCli(...args: string[]): Promise<CliRun> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [COMPARE_CLI, 'compare', ...args], (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr });
-    });
-  });
+async function compareCli(...args: string[]): Promise<CliRun> {
+  const { status, stdout, stderr } = await kvmbenchAsync(['compare', ...args]);
+  return { code: status, stdout, stderr };
 }
 
 describe('kvmbench compare exit codes (child process)', { concurrency: true }, () => {

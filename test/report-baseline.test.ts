@@ -4,7 +4,6 @@
  * `kvmbench compare --html` as child processes, and the page in headless Chromium.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +17,7 @@ import { formatNs, formatTimestamp } from '../src/report/html/format.js';
 import { bindingPalette } from '../src/report/html/palette.js';
 import { htmlExporter, renderHtmlReport } from '../src/report/html.js';
 import { launchChromium, skipBrowser } from './helpers/chromium.js';
-import { CLI, type CliResult } from './helpers/cli.js';
+import { kvmbenchAsync } from './helpers/cli.js';
 import { FIXTURE_BINDINGS, FIXTURE_WORKLOADS, makeFixtureResults, renameBinding } from './helpers/fixture-results.js';
 
 /** Set to a folder to keep the pages and screenshots there for a person to look at. */
@@ -327,15 +326,7 @@ describe('report against a baseline: markup', () => {
 
 // ---- The CLI ---------------------------------------------------------------------------------------
 
-/** The real CLI as a child process, without blocking the other tests of the suite. */
-function kvmbench(args: string[]): Promise<CliResult> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 60_000 }, (error, stdout, stderr) => {
-      const status = error ? (typeof error.code === 'number' ? error.code : null) : 0;
-      resolve({ status, stdout, stderr });
-    });
-  });
-}
+const kvmbench = kvmbenchAsync;
 
 describe('kvmbench report and compare --html (child processes)', { concurrency: true }, () => {
   const scratch = mkdtempSync(join(tmpdir(), 'kvmbench-report-'));

@@ -1,5 +1,5 @@
 /** Runs the real kvmbench CLI as a child process. */
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
@@ -17,4 +17,22 @@ export function kvmbench(args: string[], options: { cwd?: string; timeoutMs?: nu
     timeout: options.timeoutMs ?? 120_000,
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/**
+ * The same, without blocking other tests while it runs. The limit is generous: inside the emulated
+ * KVM sandbox a Node start-up alone can take seconds.
+ */
+export function kvmbenchAsync(args: string[], options: { timeoutMs?: number } = {}): Promise<CliResult> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [CLI, ...args],
+      { encoding: 'utf8', timeout: options.timeoutMs ?? 300_000 },
+      (error, stdout, stderr) => {
+        const status = error ? (typeof error.code === 'number' ? error.code : null) : 0;
+        resolve({ status, stdout, stderr });
+      },
+    );
+  });
 }
