@@ -19,6 +19,7 @@ import {
   FIXTURE_TURNAROUND_NS,
   makeFixtureResults,
   renameBinding,
+  withEveryCellFailed,
 } from './helpers/fixture-results.js';
 
 /** Set to a folder to keep report.html and the screenshots there for a person to look at. */
@@ -143,18 +144,7 @@ test('status: an INCOMPLETE banner only when the run was interrupted', () => {
 });
 
 test('degenerate runs still render: every cell failed, no warnings, unknown bindings', () => {
-  const failed = fixture.measurements.map((m) => ({
-    ...m,
-    status: 'failed' as const,
-    error: 'KVM_CREATE_VM: EPERM',
-    samples: [],
-    sampleRounds: [],
-    sampleTimesMs: [],
-    stats: undefined,
-    overheadVsFloor: undefined,
-    steps: undefined,
-  }));
-  const page = renderHtmlReport({ ...fixture, measurements: failed, warnings: [], bindings: [] });
+  const page = renderHtmlReport({ ...withEveryCellFailed(fixture), warnings: [], bindings: [] });
   assert.ok(!page.includes('id="warnings"'));
   assert.ok(page.includes('KVM_CREATE_VM: EPERM'));
   assert.ok(!/NaN|Infinity/.test(page), 'no NaN or Infinity leaks into the markup');

@@ -18,7 +18,13 @@ import { bindingPalette } from '../src/report/html/palette.js';
 import { htmlExporter, renderHtmlReport } from '../src/report/html.js';
 import { launchChromium, skipBrowser } from './helpers/chromium.js';
 import { kvmbenchAsync } from './helpers/cli.js';
-import { FIXTURE_BINDINGS, FIXTURE_WORKLOADS, makeFixtureResults, renameBinding } from './helpers/fixture-results.js';
+import {
+  FIXTURE_BINDINGS,
+  FIXTURE_WORKLOADS,
+  makeFixtureResults,
+  renameBinding,
+  withEveryCellFailed,
+} from './helpers/fixture-results.js';
 
 /** Set to a folder to keep the pages and screenshots there for a person to look at. */
 const ARTIFACTS = process.env['KVMBENCH_HTML_ARTIFACTS'];
@@ -261,20 +267,7 @@ describe('report against a baseline: markup', () => {
   });
 
   test('nothing in common: every current cell failed, the section says so and still draws the baseline', () => {
-    const failed: Results = {
-      ...current,
-      measurements: current.measurements.map((cell) => ({
-        ...cell,
-        status: 'failed' as const,
-        error: 'KVM_CREATE_VM: EPERM',
-        samples: [],
-        sampleRounds: [],
-        sampleTimesMs: [],
-        stats: undefined,
-        overheadVsFloor: undefined,
-        steps: undefined,
-      })),
-    };
+    const failed = withEveryCellFailed(current);
     const section = changeSection(renderHtmlReport(failed, { baseline }));
     assert.match(section, /<strong>No cell was measured in both runs<\/strong>/);
     assert.equal(changeRows(section).length, 0);

@@ -542,3 +542,21 @@ export function renameBinding(results: Results, from: string, to: string): Resul
     measurements: results.measurements.map((measurement) => ({ ...measurement, binding: rename(measurement.binding) })),
   };
 }
+
+/** The same run with every cell failed (as when KVM_CREATE_VM is refused): for degenerate reports. */
+export function withEveryCellFailed(results: Results, error = 'KVM_CREATE_VM: EPERM'): Results {
+  return {
+    ...results,
+    measurements: results.measurements.map((cell) => ({
+      ...cell,
+      status: 'failed' as const,
+      error,
+      samples: [],
+      sampleRounds: [],
+      sampleTimesMs: [],
+      stats: undefined,
+      overheadVsFloor: undefined,
+      steps: undefined,
+    })),
+  };
+}
