@@ -1,10 +1,11 @@
 /** The CLI's handling of bad input: a clear message naming the value, exit code 2, nothing written. */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { kvmbench } from './helpers/cli.js';
+import { CLI, kvmbench } from './helpers/cli.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'kvmbench-cli-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
@@ -103,5 +104,29 @@ test('run against a device that is not KVM says so and exits 1', () => {
   const result = kvmbench(['run', '--quick', '--kvm', '/dev/null', '--out', out]);
   assert.equal(result.status, 1);
   assert.match(result.stderr, /KVM_GET_API_VERSION failed: ENOTTY/);
+  assert.deepEqual(readdirSync(out), []);
+});
+
+// Root bypasses file permissions, so the test drops to `nobody`, which only root can do.
+const asNobodySkip = process.getuid?.() === 0 ? false : 'needs root, to run the CLI as nobody';
+
+test('run without permission on the KVM device names the group fix and exits 1', { skip: asNobodySkip }, () => {
+  const device = join(scratch, 'kvm-without-permission');
+  writeFileSync(device, '');
+  chmodSync(device, 0o600);
+  const out = join(scratch, 'eacces-out');
+  mkdirSync(out);
+  chmodSync(scratch, 0o755);
+  chmodSync(out, 0o777);
+  const result = spawnSync(
+    'runuser',
+    ['-u', 'nobody', '--', process.execPath, CLI, 'run', '--quick', '--kvm', device, '--out', out],
+    {
+      encoding: 'utf8',
+    },
+  );
+  assert.equal(result.error, undefined, 'runuser (util-linux) runs');
+  assert.equal(result.status, 1, result.stderr);
+  assert.match(result.stderr, /EACCES .*usermod -aG kvm .*--group-add/);
   assert.deepEqual(readdirSync(out), []);
 });
