@@ -1,7 +1,7 @@
 /** The CLI's handling of bad input: a clear message naming the value, exit code 2, nothing written. */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -108,7 +108,13 @@ test('run against a device that is not KVM says so and exits 1', () => {
 });
 
 // Root bypasses file permissions, so the test drops to `nobody`, which only root can do.
-const asNobodySkip = process.getuid?.() === 0 ? false : 'needs root, to run the CLI as nobody';
+const RUNUSER = ['/usr/sbin/runuser', '/sbin/runuser'].find((path) => existsSync(path));
+const asNobodySkip =
+  process.getuid?.() !== 0
+    ? 'needs root, to run the CLI as nobody'
+    : RUNUSER
+      ? false
+      : 'runuser (util-linux) is not installed';
 
 test('run without permission on the KVM device names the group fix and exits 1', { skip: asNobodySkip }, () => {
   const device = join(scratch, 'kvm-without-permission');
