@@ -41,6 +41,14 @@ const badFields: [string, Record<string, unknown>, RegExp][] = [
   ['a load address outside memory', { load: '0x9000' }, /load address 0x9000 is outside/],
   ['an unknown register', { registers: { rzz: 1 } }, /'registers' must be one of/],
   ['an unknown exit kind', { exits: { kind: 'teleport' } }, /'exits.kind' must be one of/],
+  [
+    'an unknown segment register',
+    { segments: { xs: { db: 1 } } },
+    /'segments' must be one of cs, ds, es, fs, gs, ss \(got "xs"\)/,
+  ],
+  ['a segment field the mode owns', { segments: { cs: { base: 0 } } }, /'segments.cs' must be one of type, present/],
+  ['a negative segment bit', { segments: { cs: { db: -1 } } }, /'segments.cs.db' must be a non-negative integer/],
+  ['a segment bit above 1', { segments: { ss: { db: 2 } } }, /'segments.ss.db' must be at most 1 \(got 2\)/],
   ['a bad name', { name: 'Bad Name' }, /guest name 'Bad Name'/],
   [
     'long mode in low memory',

@@ -9,9 +9,10 @@ import { ClosedError, GuestError } from '../src/errors.js';
 import { bootGuest } from '../src/guests/boot.js';
 import { loadGuest } from '../src/guests/manifest.js';
 import { runToHalt } from '../src/guests/run-to-halt.js';
-import { KVM_API_VERSION, KVM_CAP_USER_MEMORY } from '../src/kvm/abi.js';
+import { KVM_API_VERSION, KVM_CAP_USER_MEMORY, KVM_INTERNAL_ERROR_EMULATION } from '../src/kvm/abi.js';
+import { describeExit } from '../src/kvm/exits.js';
 import { Kvm } from '../src/kvm/system.js';
-import { allBindings, kvmSkip } from './helpers/kvm.js';
+import { allBindings, hostAcceptsLongModeCsD, kvmSkip } from './helpers/kvm.js';
 
 const LOOP_GUESTS = [
   'pio-out',
@@ -147,6 +148,34 @@ for (const binding of allBindings()) {
       const booted = bootGuest(binding, guest);
       try {
         assert.equal(booted.vcpu.run().kind, 'shutdown');
+      } finally {
+        booted.close();
+      }
+    });
+
+    test('fail-entry ends in KVM_EXIT_FAIL_ENTRY before its first instruction', (t) => {
+      const booted = bootGuest(binding, loadGuest('fail-entry'));
+      try {
+        const exit = booted.vcpu.run();
+        if (exit.kind === 'hlt') {
+          t.skip(hostAcceptsLongModeCsD);
+          return;
+        }
+        assert.equal(exit.kind, 'fail-entry', describeExit(exit));
+        assert.equal(booted.vcpu.getRegisters().rip, 0x8000n, 'the guest never ran');
+      } finally {
+        booted.close();
+      }
+    });
+
+    test('emulation-failure ends in KVM_EXIT_INTERNAL_ERROR with the x87 load it could not emulate', () => {
+      const booted = bootGuest(binding, loadGuest('emulation-failure'));
+      try {
+        const exit = booted.vcpu.run();
+        assert.equal(exit.kind, 'internal-error', describeExit(exit));
+        assert.equal(exit.suberror, KVM_INTERNAL_ERROR_EMULATION);
+        // flds 0x8000 in 16-bit code: d9 06 00 80, when this kernel sends the instruction bytes.
+        assert.match(describeExit(exit), /\(emulation failure\)( instruction \[d9 06 00 80( [0-9a-f]{2})*\])? data/);
       } finally {
         booted.close();
       }

@@ -203,7 +203,7 @@ function failureMessage(target: LoopTarget, failure: LoopFailure, state: LoopSta
       : target.kind === 'null-ioctl'
         ? `result ${failure.result}`
         : describeExit(decodeExit(target.vcpu.page().buffer));
-  return `iteration ${failure.iteration}: expected ${failure.expected} (sequence 0x${(state.sequence & 0xff).toString(16)}), got ${got}`;
+  return `iteration ${failure.iteration}: expected ${failure.expected} (sequence 0x${(state.sequence & 0xff).toString(16).padStart(2, '0')}), got ${got}`;
 }
 
 /**

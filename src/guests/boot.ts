@@ -23,7 +23,7 @@ export function bootGuestOnVm(vm: Vm, guest: Guest): { vcpu: Vcpu; memory: Guest
   const memory = vm.addMemory(guest.memory.base, guest.memory.size);
   memory.bytes.set(guest.image, guest.load - guest.memory.base);
   const vcpu = vm.createVcpu(0);
-  enterMode(vcpu, memory, guest.mode);
+  enterMode(vcpu, memory, guest.mode, guest.segments);
   const regs = zeroRegisters();
   regs.rip = BigInt(guest.load);
   regs.rflags = RFLAGS_RESERVED_BIT;

@@ -3,9 +3,18 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from '../errors.js';
 import { REGISTER_NAMES } from '../kvm/abi.js';
-import type { RegisterName } from '../kvm/structs.js';
+import type { RegisterName, Segment } from '../kvm/structs.js';
 
 export type GuestMode = 'real' | 'protected' | 'long';
+
+/** Segment registers a manifest may adjust after the mode's setup. */
+export const SEGMENT_NAMES = ['cs', 'ds', 'es', 'fs', 'gs', 'ss'] as const;
+export type SegmentName = (typeof SEGMENT_NAMES)[number];
+/** The attribute bits of a segment (not base, limit or selector, which the mode's GDT owns). */
+const SEGMENT_FIELDS = ['type', 'present', 'dpl', 'db', 's', 'l', 'g', 'avl', 'unusable'] as const;
+/** type is 4 bits and dpl 2; the rest are single bits. */
+const SEGMENT_FIELD_MAX: Partial<Record<string, number>> = { type: 15, dpl: 3 };
+export type SegmentOverrides = Partial<Record<SegmentName, Partial<Pick<Segment, (typeof SEGMENT_FIELDS)[number]>>>>;
 
 /** What the guest does, which the harness checks exit by exit. */
 export type ExitProtocol =
@@ -15,7 +24,10 @@ export type ExitProtocol =
   | { kind: 'mmio-write'; address: number }
   | { kind: 'mmio-read'; address: number }
   | { kind: 'hlt' }
-  | { kind: 'shutdown' };
+  /** The guests below end at their first exit: they exist to test how faults are reported. */
+  | { kind: 'shutdown' }
+  | { kind: 'fail-entry' }
+  | { kind: 'internal-error' };
 
 export interface GuestSpec {
   name: string;
@@ -25,6 +37,8 @@ export interface GuestSpec {
   memory: { base: number; size: number };
   load: number;
   registers: Partial<Record<RegisterName, bigint>>;
+  /** Segment attributes set after the mode's setup, e.g. to make VM entry fail on purpose. */
+  segments: SegmentOverrides;
   exits: ExitProtocol;
 }
 
@@ -36,7 +50,17 @@ export const GUESTS_DIR = fileURLToPath(new URL('../../../guests/', import.meta.
 export const MANIFEST_PATH = `${GUESTS_DIR}manifest.json`;
 const PAGE = 0x1000;
 const MODES: readonly GuestMode[] = ['real', 'protected', 'long'];
-const EXIT_KINDS = ['serial', 'pio-out', 'pio-in', 'mmio-write', 'mmio-read', 'hlt', 'shutdown'] as const;
+const EXIT_KINDS = [
+  'serial',
+  'pio-out',
+  'pio-in',
+  'mmio-write',
+  'mmio-read',
+  'hlt',
+  'shutdown',
+  'fail-entry',
+  'internal-error',
+] as const;
 
 class ManifestReader {
   constructor(private readonly where: string) {}
@@ -96,6 +120,24 @@ function parseExits(r: ManifestReader, raw: Record<string, unknown>): ExitProtoc
   }
 }
 
+function parseSegments(r: ManifestReader, raw: unknown): SegmentOverrides {
+  if (raw === undefined) return {};
+  const segments: SegmentOverrides = {};
+  for (const [name, fields] of Object.entries(r.object(raw, 'segments'))) {
+    const segment = r.oneOf(name, 'segments', SEGMENT_NAMES);
+    const overrides: Record<string, number> = {};
+    for (const [field, value] of Object.entries(r.object(fields, `segments.${segment}`))) {
+      const bits = r.oneOf(field, `segments.${segment}`, SEGMENT_FIELDS);
+      const parsed = r.integer(value, `segments.${segment}.${bits}`);
+      const max = SEGMENT_FIELD_MAX[bits] ?? 1;
+      if (parsed > max) r.fail(`'segments.${segment}.${bits}' must be at most ${max} (got ${parsed})`);
+      overrides[bits] = parsed;
+    }
+    segments[segment] = overrides;
+  }
+  return segments;
+}
+
 export function parseGuestSpec(raw: unknown, where: string): GuestSpec {
   let r = new ManifestReader(where);
   const entry = r.object(raw, 'guest');
@@ -111,6 +153,7 @@ export function parseGuestSpec(raw: unknown, where: string): GuestSpec {
     memory: { base: r.integer(memory.base, 'memory.base'), size: r.integer(memory.size, 'memory.size') },
     load: r.integer(entry.load, 'load'),
     registers: {},
+    segments: parseSegments(r, entry.segments),
     exits: parseExits(r, r.object(entry.exits, 'exits')),
   };
   if (spec.memory.base % PAGE || spec.memory.size % PAGE || spec.memory.size === 0) {

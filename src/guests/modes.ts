@@ -7,7 +7,7 @@ import { CR0_ET, CR0_NE, CR0_PE, CR0_PG, CR4_PAE, EFER_LMA, EFER_LME } from '../
 import type { Segment, SpecialRegisters } from '../kvm/structs.js';
 import type { Vcpu } from '../kvm/vcpu.js';
 import type { GuestMemory } from '../kvm/vm.js';
-import type { GuestMode } from './manifest.js';
+import type { GuestMode, SegmentOverrides } from './manifest.js';
 
 /** Guest-physical layout below the load address of protected and long mode guests. */
 export const LAYOUT = { pml4: 0x1000, pdpt: 0x2000, pd: 0x3000, gdt: 0x4000 } as const;
@@ -77,8 +77,11 @@ function writeIdentityPageTables(memory: GuestMemory): void {
   }
 }
 
-/** Sets the special registers for the mode; the caller sets rip, rsp and the general registers. */
-export function enterMode(vcpu: Vcpu, memory: GuestMemory, mode: GuestMode): void {
+/**
+ * Sets the special registers for the mode, then the manifest's segment overrides; the caller sets
+ * rip, rsp and the general registers.
+ */
+export function enterMode(vcpu: Vcpu, memory: GuestMemory, mode: GuestMode, segments: SegmentOverrides = {}): void {
   const sregs = vcpu.getSpecialRegisters();
   if (mode === 'real') {
     // As in the seed: code and data at segment 0, so linear address == offset.
@@ -94,6 +97,9 @@ export function enterMode(vcpu: Vcpu, memory: GuestMemory, mode: GuestMode): voi
       sregs.cr0 |= CR0_PG;
       sregs.efer |= EFER_LME | EFER_LMA;
     }
+  }
+  for (const [name, fields] of Object.entries(segments)) {
+    Object.assign(sregs[name as keyof SegmentOverrides], fields);
   }
   vcpu.setSpecialRegisters(sregs);
 }

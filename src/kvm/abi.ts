@@ -85,6 +85,20 @@ export const KVM_EXIT_SYSTEM_EVENT = 24;
 export const KVM_EXIT_IO_IN = 0;
 export const KVM_EXIT_IO_OUT = 1;
 
+// kvm_run.internal.suberror, and the flag saying an emulation failure carries the instruction bytes.
+export const KVM_INTERNAL_ERROR_EMULATION = 1;
+export const KVM_INTERNAL_ERROR_SIMUL_EX = 2;
+export const KVM_INTERNAL_ERROR_DELIVERY_EV = 3;
+export const KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON = 4;
+export const KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES = 1;
+
+export const INTERNAL_ERROR_NAMES: Readonly<Record<number, string>> = {
+  [KVM_INTERNAL_ERROR_EMULATION]: 'emulation failure',
+  [KVM_INTERNAL_ERROR_SIMUL_EX]: 'exception while delivering an exception',
+  [KVM_INTERNAL_ERROR_DELIVERY_EV]: 'event delivery failed',
+  [KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON]: 'unexpected hardware exit reason',
+};
+
 export const EXIT_REASON_NAMES: Readonly<Record<number, string>> = {
   [KVM_EXIT_UNKNOWN]: 'KVM_EXIT_UNKNOWN',
   [KVM_EXIT_EXCEPTION]: 'KVM_EXIT_EXCEPTION',

@@ -1,6 +1,7 @@
 /** Typed vCPU exits decoded from the shared kvm_run page. Data members are views into that page, not copies. */
 import {
   exitReasonName,
+  INTERNAL_ERROR_NAMES,
   KVM_EXIT_FAIL_ENTRY,
   KVM_EXIT_HLT,
   KVM_EXIT_INTERNAL_ERROR,
@@ -9,6 +10,8 @@ import {
   KVM_EXIT_MMIO,
   KVM_EXIT_SHUTDOWN,
   KVM_EXIT_SYSTEM_EVENT,
+  KVM_INTERNAL_ERROR_EMULATION,
+  KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES,
   RUN_EXIT_REASON,
   RUN_FAIL_ENTRY_CPU,
   RUN_FAIL_ENTRY_REASON,
@@ -100,6 +103,21 @@ export function decodeExit(page: ArrayBuffer): VcpuExit {
 const hex = (value: number | bigint) => `0x${value.toString(16)}`;
 const bytes = (data: Uint8Array) => [...data].map((b) => b.toString(16).padStart(2, '0')).join(' ');
 
+/**
+ * The bytes KVM failed to emulate, when it says it sent them: data[0] holds the flags, then one
+ * byte of length and up to 15 instruction bytes follow in data[1] and data[2].
+ */
+function emulatedInstruction(exit: Extract<VcpuExit, { kind: 'internal-error' }>): Uint8Array | undefined {
+  const [flags, low, high] = exit.data;
+  if (exit.suberror !== KVM_INTERNAL_ERROR_EMULATION || flags === undefined || low === undefined) return undefined;
+  if (!(flags & BigInt(KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES))) return undefined;
+  const packed = new DataView(new ArrayBuffer(16));
+  packed.setBigUint64(0, low, true);
+  packed.setBigUint64(8, high ?? 0n, true);
+  const length = Math.min(packed.getUint8(0), 15);
+  return new Uint8Array(packed.buffer, 1, length);
+}
+
 /** One line naming the exit and its data, for errors and `kvmbench hello`. */
 export function describeExit(exit: VcpuExit): string {
   switch (exit.kind) {
@@ -111,8 +129,11 @@ export function describeExit(exit: VcpuExit): string {
       return `${exit.kind} address ${hex(exit.address)} length ${exit.length} data [${bytes(exit.data)}]`;
     case 'fail-entry':
       return `fail-entry hardware_entry_failure_reason ${hex(exit.hardwareEntryFailureReason)} cpu ${exit.cpu}`;
-    case 'internal-error':
-      return `internal-error suberror ${exit.suberror} data [${exit.data.map(hex).join(' ')}]`;
+    case 'internal-error': {
+      const name = INTERNAL_ERROR_NAMES[exit.suberror];
+      const instruction = emulatedInstruction(exit);
+      return `internal-error suberror ${exit.suberror}${name ? ` (${name})` : ''}${instruction ? ` instruction [${bytes(instruction)}]` : ''} data [${exit.data.map(hex).join(' ')}]`;
+    }
     case 'system-event':
       return `system-event type ${exit.type}`;
     case 'unknown':

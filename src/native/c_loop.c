@@ -39,12 +39,19 @@ void describe_exit(const struct kvm_run *run, char *out, size_t size) {
              run->mmio.is_write ? "write" : "read", (unsigned long long)run->mmio.phys_addr, run->mmio.len,
              run->mmio.data[0]);
     break;
+  case KVM_EXIT_HLT:
+    snprintf(out, size, "KVM_EXIT_HLT");
+    break;
+  case KVM_EXIT_SHUTDOWN:
+    snprintf(out, size, "KVM_EXIT_SHUTDOWN (triple fault)");
+    break;
   case KVM_EXIT_FAIL_ENTRY:
-    snprintf(out, size, "KVM_EXIT_FAIL_ENTRY hardware_entry_failure_reason 0x%llx",
-             (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
+    snprintf(out, size, "KVM_EXIT_FAIL_ENTRY hardware_entry_failure_reason 0x%llx cpu %u",
+             (unsigned long long)run->fail_entry.hardware_entry_failure_reason, run->fail_entry.cpu);
     break;
   case KVM_EXIT_INTERNAL_ERROR:
-    snprintf(out, size, "KVM_EXIT_INTERNAL_ERROR suberror %u", run->internal.suberror);
+    snprintf(out, size, "KVM_EXIT_INTERNAL_ERROR suberror %u%s", run->internal.suberror,
+             run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION ? " (emulation failure)" : "");
     break;
   default:
     snprintf(out, size, "exit_reason %u", run->exit_reason);

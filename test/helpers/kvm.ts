@@ -19,3 +19,7 @@ export const kvmSkip: string | false = probe();
 if (kvmSkip) process.stdout.write(`# KVM tests skipped: ${kvmSkip}\n`);
 
 export const allBindings = (): Binding[] => BINDING_NAMES.map((name) => getBinding(name));
+
+/** Why a fail-entry test skips on a host whose VM entry does not check CS.L+CS.D (it ran to HLT). */
+export const hostAcceptsLongModeCsD =
+  "this host's VM entry accepted a long mode code segment with L and D set, so FAIL_ENTRY cannot be provoked here";
