@@ -10,14 +10,18 @@ export class UsageError extends Error {
 export class SyscallError extends Error {
   override name = 'SyscallError';
   readonly code: string;
+  /** What failed, without the hint: "KVM_CREATE_VM failed: EMFILE (Too many open files)". */
+  readonly summary: string;
   constructor(
     readonly operation: string,
     readonly errno: number,
     readonly hint?: string,
   ) {
     const code = getSystemErrorName(errno);
-    super(`${operation} failed: ${code} (${getSystemErrorMessage(errno)})${hint ? `. ${hint}` : ''}`);
+    const summary = `${operation} failed: ${code} (${getSystemErrorMessage(errno)})`;
+    super(`${summary}${hint ? `. ${hint}` : ''}`);
     this.code = code;
+    this.summary = summary;
   }
 }
 

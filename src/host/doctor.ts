@@ -150,8 +150,9 @@ export async function runDoctor(options: { binding?: Binding; kvmPath?: string }
           : {}),
       });
     } catch (error) {
+      const detail = error instanceof SyscallError ? error.summary : (error as Error).message;
       const fix = error instanceof SyscallError ? error.hint : undefined;
-      checks.push({ name: 'kvm device', status: 'fail', detail: (error as Error).message, ...(fix ? { fix } : {}) });
+      checks.push({ name: 'kvm device', status: 'fail', detail, ...(fix ? { fix } : {}) });
     }
   }
 

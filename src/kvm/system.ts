@@ -1,7 +1,8 @@
 /** Kvm: the /dev/kvm file descriptor and the ioctls issued on it. */
 import type { Binding } from '../bindings/types.js';
-import { ClosedError, SyscallError } from '../errors.js';
+import { ClosedError, HostError, SyscallError } from '../errors.js';
 import { getSystemErrorName } from '../util/errno.js';
+import { resourceHint } from '../util/resource-hints.js';
 import {
   KVM_API_VERSION,
   KVM_CHECK_EXTENSION,
@@ -30,6 +31,13 @@ export function openHint(errno: number, path: string): string {
   }
 }
 
+/** Every Linux since 2.6.22 answers 12; anything else is not the kernel's KVM speaking. */
+export function apiVersionError(path: string, version: number): HostError {
+  return new HostError(
+    `KVM_GET_API_VERSION on ${path} returned ${version}, but kvmbench speaks KVM API ${KVM_API_VERSION}, the only version Linux has had since 2.6.22: ${path} is not the kernel's KVM device, or something between (an LD_PRELOAD library, a seccomp filter, a userspace device) changes its answers. Run kvmbench against the kernel's own /dev/kvm`,
+  );
+}
+
 export class Kvm {
   #fd: number;
   #mmapSize = 0;
@@ -45,15 +53,11 @@ export class Kvm {
   /** Opens the KVM device and checks it speaks API version 12. */
   static open(binding: Binding, path = DEFAULT_KVM_PATH): Kvm {
     const fd = binding.open(path);
-    if (fd < 0) throw new SyscallError(`open ${path}`, -fd, openHint(-fd, path));
+    if (fd < 0) throw new SyscallError(`open ${path}`, -fd, resourceHint(-fd) ?? openHint(-fd, path));
     const kvm = new Kvm(binding, fd, path);
     try {
       const version = kvm.apiVersion();
-      if (version !== KVM_API_VERSION) {
-        throw new Error(
-          `KVM_GET_API_VERSION returned ${version}, expected ${KVM_API_VERSION}: this kernel's KVM is not supported`,
-        );
-      }
+      if (version !== KVM_API_VERSION) throw apiVersionError(path, version);
     } catch (error) {
       kvm.close();
       throw error;
@@ -72,7 +76,11 @@ export class Kvm {
 
   /** KVM_GET_API_VERSION: 12 on every supported kernel. */
   apiVersion(): number {
-    return check(this.binding.ioctl(this.fd, KVM_GET_API_VERSION, 0), 'KVM_GET_API_VERSION');
+    return check(
+      this.binding.ioctl(this.fd, KVM_GET_API_VERSION, 0),
+      'KVM_GET_API_VERSION',
+      `${this.path} does not answer KVM ioctls, so it is not the KVM device: use /dev/kvm (kvmbench run --kvm /dev/kvm)`,
+    );
   }
 
   /** KVM_CHECK_EXTENSION: 0 when the capability is absent, else 1 or a capability-specific value. */
@@ -95,11 +103,7 @@ export class Kvm {
 
   /** KVM_CREATE_VM: a new VM with no memory and no vCPUs. */
   createVm(type = 0): Vm {
-    const fd = check(
-      this.binding.ioctl(this.fd, KVM_CREATE_VM, type),
-      'KVM_CREATE_VM',
-      'the host may be out of memory or file descriptors',
-    );
+    const fd = check(this.binding.ioctl(this.fd, KVM_CREATE_VM, type), 'KVM_CREATE_VM');
     return new Vm(this, fd);
   }
 

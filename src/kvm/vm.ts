@@ -98,8 +98,7 @@ export class Vm {
     }
     const mapping = checkMapping(
       this.binding.mapAnonymous(size),
-      `mmap ${size} bytes of guest memory`,
-      'the host is out of memory or the process hit its address-space limit',
+      `mmap of ${size} bytes of guest memory at 0x${guestPhysAddr.toString(16)}`,
     );
     const memory: GuestMemory = {
       slot: this.#memory.length,
