@@ -107,6 +107,31 @@ test('run against a device that is not KVM says so and exits 1', () => {
   assert.deepEqual(readdirSync(out), []);
 });
 
+// Both fail before any VM exists, so they need no /dev/kvm; the run would otherwise be lost at its end.
+test('run --trace ftrace without tracefs names the fix and exits 1 before measuring, writing nothing', () => {
+  const out = join(scratch, 'no-tracefs');
+  const started = performance.now();
+  const result = kvmbench(['run', '--quick', '--trace', 'ftrace', '--out', out], {
+    env: { ...process.env, KVMBENCH_TRACEFS: join(scratch, 'no-tracefs-here') },
+  });
+  assert.equal(result.status, 1, result.stderr);
+  assert.match(result.stderr, /--trace ftrace needs tracefs, which is not mounted at .*no-tracefs-here: mount it with/);
+  assert.ok(performance.now() - started < 30_000, 'it failed before measuring');
+  assert.deepEqual(readdirSync(out), []);
+});
+
+for (const mode of ['perf-stat', 'perf-record']) {
+  test(`run --trace ${mode} without perf names the package and exits 1 before measuring, writing nothing`, () => {
+    const out = join(scratch, `no-perf-${mode}`);
+    const result = kvmbench(['run', '--quick', '--trace', mode, '--out', out], {
+      env: { ...process.env, PATH: join(scratch, 'empty-path') },
+    });
+    assert.equal(result.status, 1, result.stderr);
+    assert.match(result.stderr, new RegExp(`--trace ${mode} needs perf: apt-get install linux-perf`));
+    assert.deepEqual(readdirSync(out), []);
+  });
+}
+
 // Root bypasses file permissions, so the test drops to `nobody`, which only root can do.
 const RUNUSER = ['/usr/sbin/runuser', '/sbin/runuser'].find((path) => existsSync(path));
 const asNobodySkip =

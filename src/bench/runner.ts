@@ -7,13 +7,14 @@ import { getBinding } from '../bindings/registry.js';
 import type { Binding } from '../bindings/types.js';
 import { hostFingerprint } from '../host/fingerprint.js';
 import { Kvm } from '../kvm/system.js';
+import type { CellTrace, TraceSession } from '../trace/session.js';
 import { onInterrupt, registerCleanup } from '../util/cleanup.js';
 import { measurementOf, warningsFor } from './analyze.js';
 import { Cell } from './cell.js';
 import { pinToCpu } from './pinning.js';
 import { type Results, type RunOptions, SCHEMA_VERSION } from './results.js';
 import { runSchedule } from './scheduler.js';
-import { traceCells } from './trace-phase.js';
+import { openTraceSession, traceCells } from './trace-phase.js';
 import { workloadCatalogue } from './workloads.js';
 
 export interface RunHooks {
@@ -25,6 +26,11 @@ export interface RunHooks {
   runId?: string;
   /** The run folder, for trace captures (folder/trace/). */
   folder?: string;
+  /**
+   * Tracing failed after the measured rounds: the measurements are kept (and written by the
+   * caller) with a warning saying so; this lets the caller exit non-zero.
+   */
+  onTraceFailure?(error: Error): void;
 }
 
 export function newRunId(now = new Date()): string {
@@ -43,9 +49,10 @@ export async function runBenchmarks(options: RunOptions, hooks: RunHooks = {}): 
     .map((name) => catalogue.find((w) => w.name === name))
     .filter((w) => w !== undefined);
   const bindings: Binding[] = options.bindings.map((name) => getBinding(name));
+  const cells: Cell[][] = [];
+  let traceSession: TraceSession | undefined;
   const restorePinning = options.pin === undefined ? undefined : pinToCpu(options.pin);
   const kvms = new Map<string, Kvm>();
-  const cells: Cell[][] = [];
   const closeAll = () => {
     for (const row of cells) for (const cell of row) cell.close();
     for (const kvm of kvms.values()) kvm.close();
@@ -56,6 +63,7 @@ export async function runBenchmarks(options: RunOptions, hooks: RunHooks = {}): 
     stopped = true;
   });
   try {
+    if (options.trace) traceSession = openTraceSession(options.trace, () => cells);
     for (const binding of bindings) kvms.set(binding.name, Kvm.open(binding, hooks.kvmPath));
     for (const workload of workloads) {
       // cpuid-then-pio reads its K from rsi.
@@ -75,8 +83,16 @@ export async function runBenchmarks(options: RunOptions, hooks: RunHooks = {}): 
       },
       runStartMs,
     );
-    const traces =
-      completed && options.trace ? await traceCells(options.trace, cells, hooks.folder, () => !stopped) : new Map();
+    let traces = new Map<Cell, CellTrace>();
+    let traceFailure: string | undefined;
+    if (completed && traceSession) {
+      try {
+        traces = await traceCells(traceSession, cells, hooks.folder, () => !stopped);
+      } catch (error) {
+        traceFailure = `--trace ${traceSession.mode} failed after the measured rounds, so there are no traces: ${(error as Error).message}`;
+        hooks.onTraceFailure?.(error as Error);
+      }
+    }
     const host = hostFingerprint(hooks.hardwareCounters);
     const measurements = cells.flatMap((row) => {
       const floor = row.find((cell) => cell.binding.name === 'c-loop');
@@ -89,6 +105,7 @@ export async function runBenchmarks(options: RunOptions, hooks: RunHooks = {}): 
     });
     const warnings = warningsFor(measurements);
     if (!completed) warnings.unshift('the run was interrupted: these are the samples taken until then');
+    if (traceFailure) warnings.unshift(traceFailure);
     if (host.pvm) {
       warnings.push(
         "KVM here runs through PVM (no hardware virtualisation): exit costs include PVM's own world switches",
@@ -124,5 +141,6 @@ export async function runBenchmarks(options: RunOptions, hooks: RunHooks = {}): 
     unregister();
     closeAll();
     restorePinning?.();
+    await traceSession?.close();
   }
 }

@@ -23,52 +23,52 @@ function expectedCounter(cell: Cell): string | undefined {
   return undefined;
 }
 
-export function createTraceSession(mode: TraceMode, cells: Cell[]): TraceSession {
+/**
+ * Opens the session before anything is measured, so a host that cannot trace (no tracefs, no perf,
+ * no permission) fails in a second instead of after the whole run. `cells` is read only when tracing.
+ */
+export function openTraceSession(mode: TraceMode, cells: () => Cell[][]): TraceSession {
   switch (mode) {
     case 'ftrace':
       return createFtraceSession();
-    case 'perf-stat': {
-      const byLabel = new Map(cells.map((cell) => [label(cell), cell]));
+    case 'perf-stat':
       return createPerfStatSession((name) => {
-        const cell = byLabel.get(name);
+        const cell = cells()
+          .flat()
+          .find((candidate) => label(candidate) === name);
         return cell && expectedCounter(cell);
       });
-    }
     case 'perf-record':
       return createPerfRecordSession();
   }
 }
 
+/** Runs one traced batch per cell that measured something, and writes the captures. The caller closes the session. */
 export async function traceCells(
-  mode: TraceMode,
+  session: TraceSession,
   rows: Cell[][],
   folder: string | undefined,
   keepGoing: () => boolean,
 ): Promise<Map<Cell, CellTrace>> {
   const cells = rows.flat().filter((cell) => !cell.failed && cell.samples.length > 0);
   // ftrace splits KVM_RUN round trips; the lifecycle's many different ioctls have no such split.
-  const traced = mode === 'ftrace' ? cells.filter((cell) => cell.workload.loop !== 'lifecycle') : cells;
-  const session = createTraceSession(mode, traced);
+  const traced = session.mode === 'ftrace' ? cells.filter((cell) => cell.workload.loop !== 'lifecycle') : cells;
   const traces = new Map<Cell, CellTrace>();
-  try {
-    for (const cell of traced) {
-      if (!keepGoing()) break;
-      const median = [...cell.samples].sort((a, b) => a - b)[Math.floor(cell.samples.length / 2)] as number;
-      const n = Math.max(1, Math.min(MAX_TRACED_ITERATIONS, Math.round(TRACED_BATCH_NS / Math.max(median, 1))));
-      await session.begin(label(cell));
-      const started = process.hrtime.bigint();
-      try {
-        cell.runBatch(n, -1, 0);
-      } finally {
-        traces.set(cell, await session.end(label(cell), n, Number(process.hrtime.bigint() - started)));
-      }
+  for (const cell of traced) {
+    if (!keepGoing()) break;
+    const median = [...cell.samples].sort((a, b) => a - b)[Math.floor(cell.samples.length / 2)] as number;
+    const n = Math.max(1, Math.min(MAX_TRACED_ITERATIONS, Math.round(TRACED_BATCH_NS / Math.max(median, 1))));
+    await session.begin(label(cell));
+    const started = process.hrtime.bigint();
+    try {
+      cell.runBatch(n, -1, 0);
+    } finally {
+      traces.set(cell, await session.end(label(cell), n, Number(process.hrtime.bigint() - started)));
     }
-    if (folder) {
-      mkdirSync(join(folder, 'trace'), { recursive: true });
-      await session.writeFiles(folder);
-    }
-  } finally {
-    await session.close();
+  }
+  if (folder) {
+    mkdirSync(join(folder, 'trace'), { recursive: true });
+    await session.writeFiles(folder);
   }
   return traces;
 }

@@ -9,13 +9,24 @@ import { HostError } from '../errors.js';
 import { KVM_RUN } from '../kvm/abi.js';
 import { parseTrace, splitExits } from './ftrace-parse.js';
 import type { CellTrace, TraceSession } from './session.js';
-import { eventExists, findTracefs, KVM_TRACEPOINTS, TRACEFS_HINT, TraceInstance } from './tracefs.js';
+import {
+  eventExists,
+  findTracefs,
+  KVM_TRACEPOINTS,
+  TRACEFS_HINT,
+  TraceInstance,
+  tracefsCandidates,
+} from './tracefs.js';
 
 const REQUIRED = ['syscalls:sys_enter_ioctl', 'syscalls:sys_exit_ioctl', 'kvm:kvm_userspace_exit'];
 
 export function createFtraceSession(): TraceSession {
   const root = findTracefs();
-  if (!root) throw new HostError(`--trace ftrace needs tracefs, which is not mounted: ${TRACEFS_HINT}`);
+  if (!root) {
+    throw new HostError(
+      `--trace ftrace needs tracefs, which is not mounted at ${tracefsCandidates().join(' or ')}: ${TRACEFS_HINT}`,
+    );
+  }
   const missing = REQUIRED.filter((event) => !eventExists(root, event));
   if (missing.length) {
     throw new HostError(
@@ -30,19 +41,27 @@ export function createFtraceSession(): TraceSession {
       `--trace ftrace cannot create a tracefs instance in ${root}/instances (${(error as NodeJS.ErrnoException).code}): run as root, or in Docker with --cap-add SYS_ADMIN and tracefs mounted`,
     );
   }
+  // A new instance traces from birth: off until the first traced batch, events enabled only then,
+  // so the session costs the measured rounds nothing.
+  instance.stop();
   const enabled = KVM_TRACEPOINTS.filter((event) => eventExists(root, event));
   const pid = process.pid;
-  instance.setBufferSizeKb(16_384);
-  for (const event of enabled) {
-    const filter =
-      event === 'syscalls:sys_enter_ioctl' ? `common_pid == ${pid} && cmd == ${KVM_RUN}` : `common_pid == ${pid}`;
-    instance.enable(event, filter);
-  }
+  let eventsEnabled = false;
+  const enableEvents = () => {
+    instance.setBufferSizeKb(16_384);
+    for (const event of enabled) {
+      const filter =
+        event === 'syscalls:sys_enter_ioctl' ? `common_pid == ${pid} && cmd == ${KVM_RUN}` : `common_pid == ${pid}`;
+      instance.enable(event, filter);
+    }
+    eventsEnabled = true;
+  };
   const raw = new Map<string, string>();
   return {
     mode: 'ftrace',
     description: `ftrace instance ${instance.path}: ${enabled.join(', ')}`,
     begin(label) {
+      if (!eventsEnabled) enableEvents();
       instance.clear();
       instance.start();
       // trace_marker refuses writes (EBADF) while tracing is off: mark after starting.

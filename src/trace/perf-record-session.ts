@@ -4,7 +4,7 @@
  * perf.data, folded stacks and a flame graph SVG, where the koffi and N-API frames show.
  */
 import { execFileSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
@@ -42,56 +42,59 @@ export function createPerfRecordSession(): TraceSession {
   const ctlPath = join(dir, 'ctl');
   const ackPath = join(dir, 'ack');
   const dataPath = join(dir, 'perf.data');
-  execFileSync('mkfifo', [ctlPath, ackPath]);
-  const ctl = openSync(ctlPath, 'r+');
-  const ack = openSync(ackPath, 'r+');
-  // cpu-clock works with and without a hardware PMU, so the flame graph is the same kind everywhere.
-  const child: ResultPromise<{ reject: false }> = execa(
-    'perf',
-    [
-      'record',
-      '-e',
-      'cpu-clock',
-      '-F',
-      '4999',
-      '-g',
-      '-p',
-      String(process.pid),
-      '-o',
-      dataPath,
-      '--control',
-      `fifo:${ctlPath},${ackPath}`,
-      '-D',
-      '-1',
-    ],
-    { reject: false, timeout: 3_600_000 },
-  );
-  let stopped = false;
+  let perf: { child: ResultPromise<{ reject: false }>; ctl: number; ack: number } | undefined;
+  // perf attaches at the first traced batch, not before: the measured rounds run without it.
+  const attach = async () => {
+    execFileSync('mkfifo', [ctlPath, ackPath]);
+    const ctl = openSync(ctlPath, 'r+');
+    const ack = openSync(ackPath, 'r+');
+    // cpu-clock works with and without a hardware PMU, so the flame graph is the same kind everywhere.
+    const child: ResultPromise<{ reject: false }> = execa(
+      'perf',
+      [
+        'record',
+        '-e',
+        'cpu-clock',
+        '-F',
+        '4999',
+        '-g',
+        '-p',
+        String(process.pid),
+        '-o',
+        dataPath,
+        '--control',
+        `fifo:${ctlPath},${ackPath}`,
+        '-D',
+        '-1',
+      ],
+      { reject: false, timeout: 3_600_000 },
+    );
+    perf = { child, ctl, ack };
+    await new Promise((resolve) => setTimeout(resolve, 300)); // perf attaches to the process
+    return perf;
+  };
   const stop = async () => {
-    if (stopped) return;
-    stopped = true;
+    if (!perf) return;
+    const { child, ctl, ack } = perf;
+    perf = undefined;
     child.kill('SIGINT');
     await child;
     closeSync(ctl);
     closeSync(ack);
   };
   const unregister = registerCleanup(() => {
-    child.kill('SIGKILL');
+    perf?.child.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   });
-  let started = false;
   return {
     mode: 'perf-record',
     description: `perf record -e cpu-clock -g -p ${process.pid}`,
     async begin() {
-      if (!started) {
-        started = true;
-        await new Promise((resolve) => setTimeout(resolve, 300)); // perf attaches to the process
-      }
+      const { ctl, ack } = perf ?? (await attach());
       command(ctl, ack, 'enable');
     },
     end(_label, iterations, loopNs): CellTrace {
-      command(ctl, ack, 'disable');
+      if (perf) command(perf.ctl, perf.ack, 'disable');
       return {
         mode: 'perf-record',
         tracedIterations: iterations,
@@ -101,6 +104,7 @@ export function createPerfRecordSession(): TraceSession {
     },
     async writeFiles(folder) {
       await stop();
+      if (!existsSync(dataPath)) return; // no cell was traced
       const traceDir = join(folder, 'trace');
       execFileSync('cp', [dataPath, join(traceDir, 'perf.data')]);
       const script = execFileSync('perf', ['script', '-i', dataPath, '-F', 'comm,tid,time,event,ip,sym,dso'], {

@@ -20,13 +20,22 @@ export const KVM_TRACEPOINTS = [
 
 export const TRACEFS_CANDIDATES = ['/sys/kernel/tracing', '/sys/kernel/debug/tracing'];
 
+/** Set to where tracefs is mounted when that is not one of the usual places (some containers). */
+export const TRACEFS_ENV = 'KVMBENCH_TRACEFS';
+
+/** The places looked at, in order: $KVMBENCH_TRACEFS alone when set, else the usual two. */
+export function tracefsCandidates(): string[] {
+  const configured = process.env[TRACEFS_ENV];
+  return configured ? [configured] : TRACEFS_CANDIDATES;
+}
+
 /** The mounted tracefs root, or undefined. */
 export function findTracefs(): string | undefined {
-  return TRACEFS_CANDIDATES.find((root) => existsSync(join(root, 'instances')));
+  return tracefsCandidates().find((root) => existsSync(join(root, 'instances')));
 }
 
 export const TRACEFS_HINT =
-  'mount it with `mount -t tracefs nodev /sys/kernel/tracing` (as root); in Docker add -v /sys/kernel/tracing:/sys/kernel/tracing and --cap-add SYS_ADMIN (or --privileged)';
+  'mount it with `mount -t tracefs nodev /sys/kernel/tracing` (as root), or set KVMBENCH_TRACEFS to where it is mounted; in Docker add -v /sys/kernel/tracing:/sys/kernel/tracing and --cap-add SYS_ADMIN (or --privileged)';
 
 export function eventExists(root: string, event: string): boolean {
   const [system, name] = event.split(':');

@@ -10,10 +10,14 @@ export interface CliResult {
   stderr: string;
 }
 
-export function kvmbench(args: string[], options: { cwd?: string; timeoutMs?: number } = {}): CliResult {
+export function kvmbench(
+  args: string[],
+  options: { cwd?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
+): CliResult {
   const result = spawnSync(process.execPath, [CLI, ...args], {
     encoding: 'utf8',
     cwd: options.cwd,
+    env: options.env ?? process.env,
     timeout: options.timeoutMs ?? 120_000,
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };

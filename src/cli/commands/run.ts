@@ -100,6 +100,7 @@ Examples:
         );
       });
       let results: Awaited<ReturnType<typeof runBenchmarks>>;
+      let traceFailed = false;
       try {
         results = await runBenchmarks(plan, {
           runId,
@@ -107,6 +108,9 @@ Examples:
           kvmPath: options.kvm,
           hardwareCounters: perf.hardwareCounters,
           onProgress: (p) => progress.update(p),
+          onTraceFailure: () => {
+            traceFailed = true;
+          },
         });
       } catch (error) {
         removeIfEmpty(folder);
@@ -124,6 +128,6 @@ Examples:
       process.stdout.write(`\nwrote ${written.length} files to ${folder}\n`);
       if (results.run.status === 'incomplete')
         process.exitCode = signal === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted;
-      else if (results.measurements.some((m) => m.status === 'failed')) process.exitCode = EXIT.failure;
+      else if (traceFailed || results.measurements.some((m) => m.status === 'failed')) process.exitCode = EXIT.failure;
     });
 }
