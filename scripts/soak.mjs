@@ -10,14 +10,26 @@ if (!Number.isSafeInteger(cycles) || cycles <= 0) {
   process.exit(2);
 }
 const mib = (bytes) => (bytes / 2 ** 20).toFixed(1);
-console.log('| binding | cycles | seconds | open fds before → after | RSS MiB before → after (growth) |');
-console.log('|---|---:|---:|---|---|');
+if (typeof globalThis.gc !== 'function') {
+  console.error('soak: run it as `npm run soak` (node --expose-gc), so RSS is measured after a full GC');
+  process.exit(2);
+}
+console.log(
+  '| binding | cycles | seconds | open fds before → after | RSS MiB before → halfway → after | RSS growth, 2nd half |',
+);
+console.log('|---|---:|---:|---|---|---:|');
 let leaked = false;
 for (const name of BINDING_NAMES) {
-  const r = soak(name, cycles);
+  let r;
+  try {
+    r = soak(name, cycles);
+  } catch (error) {
+    console.error(`soak: ${name}: ${error.message}`);
+    process.exit(1);
+  }
   leaked ||= r.fdsAfter > r.fdsBefore;
   console.log(
-    `| ${r.binding} | ${r.cycles} | ${r.seconds.toFixed(1)} | ${r.fdsBefore} → ${r.fdsAfter} | ${mib(r.rssBeforeBytes)} → ${mib(r.rssAfterBytes)} (${mib(r.rssAfterBytes - r.rssBeforeBytes)}) |`,
+    `| ${r.binding} | ${r.cycles} | ${r.seconds.toFixed(1)} | ${r.fdsBefore} → ${r.fdsAfter} | ${mib(r.rssBeforeBytes)} → ${mib(r.rssHalfwayBytes)} → ${mib(r.rssAfterBytes)} | ${mib(r.rssAfterBytes - r.rssHalfwayBytes)} MiB |`,
   );
 }
 if (leaked) {

@@ -1,7 +1,8 @@
 /**
  * Leak soak: creates and destroys VMs over and over through each binding and reports the open fd
- * count and RSS before and after. `npm run soak` runs 10,000 cycles per binding; the test suite
- * runs a few hundred and fails on any fd growth.
+ * count and RSS before, halfway and after. `npm run soak` runs 10,000 cycles per binding; the test
+ * suite runs a few hundred and fails on any fd growth. RSS also grows while heaps and allocator
+ * pools warm up; a leak keeps growing, so the second half's growth is the number to watch.
  */
 import { readdirSync } from 'node:fs';
 import { getBinding } from '../bindings/registry.js';
@@ -16,6 +17,8 @@ export interface SoakResult {
   fdsBefore: number;
   fdsAfter: number;
   rssBeforeBytes: number;
+  /** After cycles/2, so first-half (warm-up) and second-half (leak) growth can be told apart. */
+  rssHalfwayBytes: number;
   rssAfterBytes: number;
   seconds: number;
 }
@@ -34,7 +37,12 @@ export function soak(bindingName: string, cycles: number): SoakResult {
   const fdsBefore = openFds();
   const rssBeforeBytes = process.memoryUsage.rss();
   const started = performance.now();
+  let rssHalfwayBytes = rssBeforeBytes;
   for (let i = 0; i < cycles; i++) {
+    if (i === Math.floor(cycles / 2)) {
+      globalThis.gc?.();
+      rssHalfwayBytes = process.memoryUsage.rss();
+    }
     const booted = bootGuest(binding, guest, kvm);
     try {
       const run = runToHalt(guest, booted.vcpu);
@@ -50,6 +58,7 @@ export function soak(bindingName: string, cycles: number): SoakResult {
     fdsBefore,
     fdsAfter: openFds(),
     rssBeforeBytes,
+    rssHalfwayBytes,
     rssAfterBytes: process.memoryUsage.rss(),
     seconds: (performance.now() - started) / 1000,
   };
