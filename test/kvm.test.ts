@@ -153,7 +153,7 @@ for (const binding of allBindings()) {
       }
     });
 
-    test('fail-entry ends in KVM_EXIT_FAIL_ENTRY before its first instruction', (t) => {
+    test('fail-entry ends in KVM_EXIT_FAIL_ENTRY: VM entry refuses CS.L with CS.D', (t) => {
       const booted = bootGuest(binding, loadGuest('fail-entry'));
       try {
         const exit = booted.vcpu.run();
@@ -161,8 +161,8 @@ for (const binding of allBindings()) {
           t.skip(hostAcceptsLongModeCsD);
           return;
         }
+        // (No check of rip: after a failed VMRUN the state KVM reads back is not the guest's.)
         assert.equal(exit.kind, 'fail-entry', describeExit(exit));
-        assert.equal(booted.vcpu.getRegisters().rip, 0x8000n, 'the guest never ran');
       } finally {
         booted.close();
       }
