@@ -3,30 +3,18 @@
  * equal the number of ioctls the batch made. Needs no KVM: the ioctls go to /dev/null.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
 import { getBinding } from '../src/bindings/registry.js';
 import { HostError } from '../src/errors.js';
 import { createPerfStatSession, parsePerfStatCsv } from '../src/trace/perf-stat-session.js';
-import { findTracefs } from '../src/trace/tracefs.js';
-
-function perfSkip(): string | false {
-  try {
-    execFileSync('perf', ['--version'], { stdio: 'ignore' });
-  } catch {
-    return 'perf is not installed';
-  }
-  if (process.getuid?.() !== 0) return 'counting tracepoints needs root here';
-  if (!findTracefs()) return 'tracefs is not mounted (mount -t tracefs nodev /sys/kernel/tracing)';
-  return false;
-}
+import { perfSkip } from './helpers/perf.js';
 
 test('perf stat -x, output parses into counts by event', () => {
   const text = '1234,,syscalls:sys_enter_ioctl,100.00,,\n<not counted>,,kvm:kvm_exit,0,,\n\n';
   assert.deepEqual(parsePerfStatCsv(text), { 'syscalls:sys_enter_ioctl': 1234, 'kvm:kvm_exit': 0 });
 });
 
-test('perf-stat counts exactly the ioctls of the bracketed batch', { skip: perfSkip() }, async () => {
+test('perf-stat counts exactly the ioctls of the bracketed batch', { skip: perfSkip }, async () => {
   let session: ReturnType<typeof createPerfStatSession>;
   try {
     session = createPerfStatSession(() => 'syscalls:sys_enter_ioctl');

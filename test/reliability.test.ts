@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -13,6 +13,7 @@ import { soak } from '../src/bench/soak.js';
 import { BINDING_NAMES } from '../src/bindings/types.js';
 import { CLI, kvmbench } from './helpers/cli.js';
 import { kvmSkip } from './helpers/kvm.js';
+import { perfSkip } from './helpers/perf.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'kvmbench-reliability-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
@@ -61,6 +62,73 @@ describe('interrupts', { skip: kvmSkip }, () => {
       assert.match(results.warnings[0], /interrupted/);
     });
   }
+});
+
+/** pids of the `perf` processes attached to `pid` (`perf stat … -p <pid>`), from /proc. */
+function perfAttachedTo(pid: number): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      if (argv[0]?.endsWith('perf') && argv.includes('-p') && argv[argv.indexOf('-p') + 1] === String(pid)) {
+        pids.push(Number(entry));
+      }
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return pids;
+}
+
+/** kvmbench's perf control folders are named after the process that made them. */
+const perfTempDirsOf = (pid: number) =>
+  readdirSync(tmpdir()).filter((name) => name.startsWith(`kvmbench-perf-stat-${pid}-`));
+
+describe('SIGINT while tracing', { skip: kvmSkip || perfSkip }, () => {
+  test('stops perf, removes its files, writes the measurements with a warning and exits 130', async () => {
+    const out = join(scratch, 'sigint-tracing');
+    const child = spawn(
+      process.execPath,
+      [
+        CLI,
+        'run',
+        '--quick',
+        '--workloads',
+        'pio-out,null-ioctl',
+        '--trace',
+        'perf-stat',
+        '--format',
+        'json',
+        '--out',
+        out,
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    let stderr = '';
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    // perf attaches only in the trace phase, after the measured rounds: interrupt once it is there.
+    const deadline = Date.now() + 600_000;
+    let seen: number[] = [];
+    while (seen.length === 0 && child.exitCode === null && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      seen = perfAttachedTo(child.pid as number);
+    }
+    assert.ok(seen.length > 0, `no perf process appeared: ${stderr}`);
+    child.kill('SIGINT');
+    assert.equal(await exited, 130, stderr);
+    for (const pid of seen) assert.ok(!existsSync(`/proc/${pid}`), `perf ${pid} still runs after kvmbench exited`);
+    assert.deepEqual(perfTempDirsOf(child.pid as number), [], 'perf control FIFOs removed');
+    const [folder] = readdirSync(out);
+    assert.ok(folder, 'a run folder was written');
+    const results = JSON.parse(readFileSync(join(out, folder, 'results.json'), 'utf8'));
+    assert.equal(results.run.status, 'complete', 'the measured rounds had finished');
+    assert.ok(results.measurements.every((m: { samples: number[] }) => m.samples.length > 0));
+    assert.ok(results.warnings.some((w: string) => /tracing was interrupted/.test(w)));
+  });
 });
 
 describe('a second Ctrl-C', { skip: kvmSkip }, () => {

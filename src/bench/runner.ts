@@ -88,6 +88,7 @@ export async function runBenchmarks(options: RunOptions, hooks: RunHooks = {}): 
     if (completed && traceSession) {
       try {
         traces = await traceCells(traceSession, cells, hooks.folder, () => !stopped);
+        if (stopped) traceFailure = 'tracing was interrupted: some cells have no trace';
       } catch (error) {
         traceFailure = `--trace ${traceSession.mode} failed after the measured rounds, so there are no traces: ${(error as Error).message}`;
         hooks.onTraceFailure?.(error as Error);

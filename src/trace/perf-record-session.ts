@@ -38,7 +38,7 @@ export function createPerfRecordSession(): TraceSession {
       `--trace perf-record must run under node ${PERF_BASIC_PROF} (the run command re-executes itself so)`,
     );
   }
-  const dir = mkdtempSync(join(tmpdir(), 'kvmbench-perf-record-'));
+  const dir = mkdtempSync(join(tmpdir(), `kvmbench-perf-record-${process.pid}-`));
   const ctlPath = join(dir, 'ctl');
   const ackPath = join(dir, 'ack');
   const dataPath = join(dir, 'perf.data');

@@ -67,7 +67,7 @@ export function createPerfStatSession(tracedExpectation: (label: string) => stri
     mode: 'perf-stat',
     description: `perf stat -e ${events.join(',')} -p ${process.pid}`,
     async begin() {
-      const dir = mkdtempSync(join(tmpdir(), 'kvmbench-perf-'));
+      const dir = mkdtempSync(join(tmpdir(), `kvmbench-perf-stat-${process.pid}-`));
       const ctlPath = join(dir, 'ctl');
       const ackPath = join(dir, 'ack');
       execFileSync('mkfifo', [ctlPath, ackPath]);

@@ -126,7 +126,8 @@ Examples:
       process.stdout.write(terminalTable(results));
       for (const warning of results.warnings) process.stderr.write(`warning: ${warning}\n`);
       process.stdout.write(`\nwrote ${written.length} files to ${folder}\n`);
-      if (results.run.status === 'incomplete')
+      // A signal during the trace phase leaves the measurements complete, but the run was still interrupted.
+      if (signal || results.run.status === 'incomplete')
         process.exitCode = signal === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted;
       else if (traceFailed || results.measurements.some((m) => m.status === 'failed')) process.exitCode = EXIT.failure;
     });
