@@ -1,4 +1,6 @@
 /** Exit codes, documented in the README. */
+import type { Results } from '../bench/results.js';
+
 export const EXIT = {
   ok: 0,
   /** A benchmark or guest failed, or a host problem stopped the run. (`compare`: a regression.) */
@@ -8,3 +10,13 @@ export const EXIT = {
   interrupted: 130,
   terminated: 143,
 } as const;
+
+/**
+ * The exit code of a run that wrote its results: a signal wins (even one during the trace phase,
+ * after the measured rounds), then any failed benchmark or failed tracing.
+ */
+export function runExitCode(results: Results, signal: NodeJS.Signals | undefined, traceFailed: boolean): number {
+  if (signal || results.run.status === 'incomplete') return signal === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted;
+  if (traceFailed || results.measurements.some((m) => m.status === 'failed')) return EXIT.failure;
+  return EXIT.ok;
+}

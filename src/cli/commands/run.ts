@@ -12,7 +12,7 @@ import { createRunFolder, prepareOutputDirectory, removeIfEmpty, writeRunFiles }
 import { PERF_BASIC_PROF } from '../../trace/perf-record-session.js';
 import { TRACE_MODES, type TraceMode } from '../../trace/session.js';
 import { onInterrupt } from '../../util/cleanup.js';
-import { EXIT } from '../exit-codes.js';
+import { runExitCode } from '../exit-codes.js';
 import { parseInteger, parseList, parsePositiveInteger } from '../options.js';
 import { progressReporter } from '../progress.js';
 import { reExecWith } from '../re-exec.js';
@@ -126,9 +126,6 @@ Examples:
       process.stdout.write(terminalTable(results));
       for (const warning of results.warnings) process.stderr.write(`warning: ${warning}\n`);
       process.stdout.write(`\nwrote ${written.length} files to ${folder}\n`);
-      // A signal during the trace phase leaves the measurements complete, but the run was still interrupted.
-      if (signal || results.run.status === 'incomplete')
-        process.exitCode = signal === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted;
-      else if (traceFailed || results.measurements.some((m) => m.status === 'failed')) process.exitCode = EXIT.failure;
+      process.exitCode = runExitCode(results, signal, traceFailed);
     });
 }
