@@ -2,10 +2,37 @@
  * Run folders: a new one per run under the output directory, never reusing an earlier one, and
  * files written atomically (temporary file, then rename) so a crash never leaves half a file.
  */
-import { accessSync, constants, mkdirSync, readdirSync, renameSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import {
+  accessSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  renameSync,
+  rmdirSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import type { ExportedFile } from './exporter.js';
+
+/**
+ * mkdir -p. Not mkdirSync's recursive mode: that retries forever where mkdir fails with ENOENT under
+ * a parent that exists (/proc, some FUSE mounts), which hung `--out /proc/x`.
+ */
+export function makeDirectories(path: string): void {
+  try {
+    mkdirSync(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return;
+    const parent = dirname(path);
+    if (code !== 'ENOENT' || parent === path || existsSync(parent)) throw error;
+    makeDirectories(parent);
+    mkdirSync(path);
+  }
+}
 
 /** Checks the output directory is usable (creating it if missing) before any measuring starts. */
 export function prepareOutputDirectory(dir: string): string {
@@ -18,7 +45,7 @@ export function prepareOutputDirectory(dir: string): string {
   }
   if (stats && !stats.isDirectory()) throw new UsageError(`--out ${dir} is a file, not a directory: name a directory`);
   try {
-    if (!stats) mkdirSync(path, { recursive: true });
+    if (!stats) makeDirectories(path);
     accessSync(path, constants.W_OK);
   } catch (error) {
     throw new UsageError(

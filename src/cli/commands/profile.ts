@@ -4,12 +4,13 @@
  * into the JS caller, so for FFI frames use `run --trace perf-record` instead.
  */
 import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { execa } from 'execa';
 import { newRunId } from '../../bench/runner.js';
 import { HostError } from '../../errors.js';
+import { prepareOutputDirectory } from '../../report/write.js';
 import { registerCleanup } from '../../util/cleanup.js';
 import { parseList } from '../options.js';
 
@@ -27,8 +28,8 @@ export function registerProfile(program: Command): void {
     .argument('[run-options...]', 'options for the profiled `kvmbench run` (after --), default --quick')
     .action(async (runOptions: string[], options: { clinic: string; out: string; timeout: string }) => {
       const tool = parseList('--clinic', options.clinic, CLINIC_TOOLS)[0] as string;
-      const dest = join(resolve(options.out), `${newRunId()}-clinic-${tool}`);
-      mkdirSync(dest, { recursive: true });
+      const dest = join(prepareOutputDirectory(options.out), `${newRunId()}-clinic-${tool}`);
+      mkdirSync(dest);
       const runArgs = runOptions.length ? runOptions : ['--quick'];
       const child = execa(
         CLINIC_BIN,
