@@ -2,7 +2,6 @@
 import type { Binding } from '../bindings/types.js';
 import { ClosedError, HostError, SyscallError } from '../errors.js';
 import { getSystemErrorName } from '../util/errno.js';
-import { resourceHint } from '../util/resource-hints.js';
 import {
   KVM_API_VERSION,
   KVM_CHECK_EXTENSION,
@@ -53,7 +52,7 @@ export class Kvm {
   /** Opens the KVM device and checks it speaks API version 12. */
   static open(binding: Binding, path = DEFAULT_KVM_PATH): Kvm {
     const fd = binding.open(path);
-    if (fd < 0) throw new SyscallError(`open ${path}`, -fd, resourceHint(-fd) ?? openHint(-fd, path));
+    if (fd < 0) throw new SyscallError(`open ${path}`, -fd, openHint(-fd, path));
     const kvm = new Kvm(binding, fd, path);
     try {
       const version = kvm.apiVersion();
