@@ -4,7 +4,7 @@
  * perf.data, folded stacks and a flame graph SVG, where the koffi and N-API frames show.
  */
 import { execFileSync } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
@@ -12,23 +12,13 @@ import { HostError } from '../errors.js';
 import { perfEventParanoid } from '../host/facts.js';
 import { registerCleanup } from '../util/cleanup.js';
 import { flameGraphSvg, foldedText, foldPerfScript } from './flamegraph.js';
+import { perfCommand, requirePerf } from './perf-control.js';
 import type { CellTrace, TraceSession } from './session.js';
 
 export const PERF_BASIC_PROF = '--perf-basic-prof';
 
-function command(fd: number, ackFd: number, text: string): void {
-  writeSync(fd, `${text}\n`);
-  readSync(ackFd, Buffer.alloc(16), 0, 16, null);
-}
-
 export function createPerfRecordSession(): TraceSession {
-  try {
-    execFileSync('perf', ['--version'], { stdio: 'ignore' });
-  } catch {
-    throw new HostError(
-      '--trace perf-record needs perf: apt-get install linux-perf (Debian) or linux-tools-$(uname -r)',
-    );
-  }
+  requirePerf('perf-record');
   const paranoid = perfEventParanoid() ?? 2;
   if (paranoid > 1 && process.getuid?.() !== 0) {
     throw new HostError(`--trace perf-record needs root or kernel.perf_event_paranoid <= 1 (it is ${paranoid})`);
@@ -91,10 +81,10 @@ export function createPerfRecordSession(): TraceSession {
     description: `perf record -e cpu-clock -g -p ${process.pid}`,
     async begin() {
       const { ctl, ack } = perf ?? (await attach());
-      command(ctl, ack, 'enable');
+      perfCommand(ctl, ack, 'enable');
     },
     end(_label, iterations, loopNs): CellTrace {
-      if (perf) command(perf.ctl, perf.ack, 'disable');
+      if (perf) perfCommand(perf.ctl, perf.ack, 'disable');
       return {
         mode: 'perf-record',
         tracedIterations: iterations,

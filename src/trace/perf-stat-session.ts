@@ -5,13 +5,14 @@
  * the harness's own count of KVM_RUN calls.
  */
 import { execFileSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { HostError } from '../errors.js';
 import { perfEventParanoid } from '../host/facts.js';
 import { registerCleanup } from '../util/cleanup.js';
+import { perfCommand, requirePerf } from './perf-control.js';
 import type { CellTrace, TraceSession } from './session.js';
 import { eventExists, findTracefs } from './tracefs.js';
 
@@ -36,18 +37,8 @@ interface ControlledPerf {
   dir: string;
 }
 
-function command(fd: number, ackFd: number, text: string): void {
-  writeSync(fd, `${text}\n`);
-  const buffer = Buffer.alloc(16);
-  readSync(ackFd, buffer, 0, 16, null); // perf answers "ack\n" once the command took effect
-}
-
 export function createPerfStatSession(tracedExpectation: (label: string) => string | undefined): TraceSession {
-  try {
-    execFileSync('perf', ['--version'], { stdio: 'ignore' });
-  } catch {
-    throw new HostError('--trace perf-stat needs perf: apt-get install linux-perf (Debian) or linux-tools-$(uname -r)');
-  }
+  requirePerf('perf-stat');
   const paranoid = perfEventParanoid() ?? 2;
   if (paranoid > -1 && process.getuid?.() !== 0) {
     throw new HostError(
@@ -92,11 +83,11 @@ export function createPerfStatSession(tracedExpectation: (label: string) => stri
       );
       current = { child, ctl, ack, dir };
       await new Promise((resolve) => setTimeout(resolve, 200)); // perf attaches to the process
-      command(ctl, ack, 'enable');
+      perfCommand(ctl, ack, 'enable');
     },
     async end(label, iterations, loopNs): Promise<CellTrace> {
       const perf = current as ControlledPerf;
-      command(perf.ctl, perf.ack, 'disable');
+      perfCommand(perf.ctl, perf.ack, 'disable');
       perf.child.kill('SIGINT');
       const result = await perf.child;
       closeSync(perf.ctl);
