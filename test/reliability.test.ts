@@ -193,9 +193,10 @@ describe('guest faults', { skip: kvmSkip }, () => {
 
 describe('a failing benchmark', { skip: kvmSkip }, () => {
   test('is recorded as failed with guest, binding, exit and registers while the others go on', async () => {
-    const { Cell } = await import('../src/bench/cell.js');
-    const { runSchedule } = await import('../src/bench/scheduler.js');
+    const { openCellRunner } = await import('../src/bench/cell.js');
+    const { calibrate, runRounds } = await import('../src/bench/scheduler.js');
     const { workloadCatalogue } = await import('../src/bench/workloads.js');
+    const { loadGuest } = await import('../src/guests/manifest.js');
     const { getBinding } = await import('../src/bindings/registry.js');
     const { Kvm } = await import('../src/kvm/system.js');
     const catalogue = workloadCatalogue();
@@ -206,14 +207,30 @@ describe('a failing benchmark', { skip: kvmSkip }, () => {
       const binding = getBinding(name);
       const kvm = Kvm.open(binding);
       // rbx=5: the guest expects 5 first, the host supplies 0, so the guest reports a mismatch.
-      const broken = new Cell(pioIn, binding, kvm, { rbx: 5n });
-      const healthy = new Cell(pioOut, binding, kvm, {});
+      const broken = openCellRunner(
+        { index: 0, workload: pioIn, binding: name, guest: loadGuest('pio-in', { rbx: 5n }) },
+        binding,
+        kvm,
+      );
+      const healthy = openCellRunner(
+        { index: 1, workload: pioOut, binding: name, guest: loadGuest('pio-out') },
+        binding,
+        kvm,
+      );
       try {
-        const options = { rounds: 2, timePerRoundMs: 5, warmupMs: 2, onTurn: () => true };
-        assert.equal(await runSchedule([[broken], [healthy]], options, performance.now()), true);
-        assert.ok(broken.failed);
-        assert.match(broken.error ?? '', new RegExp(`guest 'pio-in' on binding '${name}'.*port 0xef.*rip=0x`));
-        assert.ok(!healthy.failed && healthy.samples.length > 0);
+        const control = { stopped: () => false };
+        const calibration = await calibrate([[broken], [healthy]], 2, control);
+        const rounds = await runRounds(
+          [[broken], [healthy]],
+          calibration,
+          { rounds: 2, timePerRoundMs: 5, runStartMs: performance.now() },
+          control,
+        );
+        assert.equal(rounds.completed, true);
+        const failed = rounds.cells.get(0);
+        const measured = rounds.cells.get(1);
+        assert.match(failed?.error ?? '', new RegExp(`guest 'pio-in' on binding '${name}'.*port 0xef.*rip=0x`));
+        assert.ok(measured && measured.error === undefined && measured.samples.length > 0);
       } finally {
         broken.close();
         healthy.close();

@@ -42,22 +42,28 @@ export interface Binding {
   readonly native?: NativeLoops;
 }
 
-/** Keep in step with enum loop_kind in src/native/c_loop.c. */
-export enum LoopKind {
-  PioOut = 0,
-  PioIn = 1,
-  MmioWrite = 2,
-  MmioRead = 3,
-  Hlt = 4,
-  ImmediateExit = 5,
-  NullIoctl = 6,
-}
+/**
+ * The C loop's number for each loop name of the workload catalogue (src/bench/workloads.ts).
+ * Keep in step with enum loop_kind in src/native/c_loop.c.
+ */
+export const NATIVE_LOOP_KINDS = {
+  'pio-out': 0,
+  'pio-in': 1,
+  'mmio-write': 2,
+  'mmio-read': 3,
+  hlt: 4,
+  'immediate-exit': 5,
+  'null-ioctl': 6,
+} as const;
+export type NativeLoopKind = (typeof NATIVE_LOOP_KINDS)[keyof typeof NATIVE_LOOP_KINDS];
 
 export interface LoopResult {
   elapsedNs: number;
   completed: number;
   /** The guest's counter after the loop, so the next batch continues the sequence. */
   sequence: number;
+  /** KVM_RUN calls that returned EINTR (a signal) and were re-entered. */
+  eintr: number;
   error?: string;
 }
 
@@ -68,7 +74,7 @@ export interface LifecycleResult {
 
 export interface NativeLoops {
   cLoop(
-    kind: LoopKind,
+    kind: NativeLoopKind,
     fd: number,
     runAddress: bigint,
     iterations: number,

@@ -13,10 +13,11 @@ export const EXIT = {
 
 /**
  * The exit code of a run that wrote its results: a signal wins (even one during the trace phase,
- * after the measured rounds), then any failed benchmark or failed tracing.
+ * after the measured rounds), then any failed or suspect benchmark, or failed tracing.
  */
 export function runExitCode(results: Results, signal: NodeJS.Signals | undefined, traceFailed: boolean): number {
   if (signal || results.run.status === 'incomplete') return signal === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted;
-  if (traceFailed || results.measurements.some((m) => m.status === 'failed')) return EXIT.failure;
+  if (traceFailed || results.measurements.some((m) => m.status === 'failed' || m.status === 'suspect'))
+    return EXIT.failure;
   return EXIT.ok;
 }

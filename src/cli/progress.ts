@@ -1,33 +1,36 @@
 /** Progress on stderr: a one-line bar on a TTY, plain lines (one per round) otherwise. */
 export function progressReporter(stream: NodeJS.WriteStream = process.stderr) {
   const started = Date.now();
-  let lastRound = -1;
+  let lastPhase: string | undefined;
   return {
     update({
-      round,
-      turn,
-      turns,
+      phase,
+      done,
+      total,
       workload,
       binding,
     }: {
-      round: number;
-      turn: number;
-      turns: number;
+      phase: 'calibrate' | 'measure';
+      done: number;
+      total: number;
       workload: string;
       binding: string;
     }) {
       const elapsed = ((Date.now() - started) / 1000).toFixed(0);
       if (stream.isTTY) {
         const width = 24;
-        const filled = Math.round((turn / turns) * width);
+        const filled = Math.round((done / total) * width);
         stream.write(
-          `\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${turn}/${turns} round ${round + 1} ${workload}/${binding} ${elapsed}s\x1b[K`,
+          `\r${phase === 'calibrate' ? 'calibrating ' : ''}[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} ${workload}/${binding} ${elapsed}s\x1b[K`,
         );
-        if (turn === turns) stream.write('\n');
-      } else if (round !== lastRound) {
-        stream.write(`kvmbench: round ${round + 1}, ${turn}/${turns} turns, ${elapsed} s\n`);
+        if (done === total) stream.write('\n');
+      } else if (phase !== lastPhase) {
+        // Plain lines name each phase once, so logs (and tests) see where the run is.
+        stream.write(
+          `kvmbench: ${phase === 'calibrate' ? 'calibrating' : 'measuring'}, ${total} ${phase === 'calibrate' ? 'cells' : 'turns'}, ${elapsed} s\n`,
+        );
       }
-      lastRound = round;
+      lastPhase = phase;
     },
     finish() {
       if (stream.isTTY) stream.write('\r\x1b[K');

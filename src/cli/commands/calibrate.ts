@@ -44,9 +44,10 @@ export function registerCalibrate(program: Command): void {
           process.stderr.write(`kvmbench calibrate: run ${i + 1} of ${count}\n`);
           const progress = progressReporter();
           const runId = newRunId();
-          const results = await runBenchmarks(plan, {
+          const { results } = await runBenchmarks(plan, {
             runId,
             hardwareCounters: perf.hardwareCounters,
+            stopped: () => false,
             onProgress: (p) => progress.update(p),
           });
           progress.finish();
