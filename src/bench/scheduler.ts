@@ -71,6 +71,7 @@ function timerCost(): number {
 
 /** Warms a cell up for warmupMs (JIT, caches, KVM's own paths), then times probe batches. */
 function calibrateCell(runner: CellRunner, warmupMs: number, stopped: () => boolean): CellCalibration {
+  runner.run(1); // the cold call: first-touch, JIT tiers, KVM's first entry; never a measure
   let n = 1;
   let ns = runner.run(n);
   // Grow the batch until it is long enough to time.

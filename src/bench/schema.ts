@@ -90,15 +90,18 @@ function resultsFilePath(path: string): string {
   );
 }
 
+/** 1: statistics over samples (still readable: compare re-derives turns from sampleRounds); 2: over turns. */
+const READABLE_SCHEMA_VERSIONS = [1, SCHEMA_VERSION];
+
 /** Checked before the schema so that a file from another kvmbench says so instead of listing violations. */
 function checkSchemaVersion(raw: Record<string, unknown>, source: string): void {
   const found = raw['schemaVersion'];
-  if (found === SCHEMA_VERSION) return;
+  if (READABLE_SCHEMA_VERSIONS.includes(found as number)) return;
   const tool = raw['tool'] as { name?: unknown; version?: unknown } | undefined;
   const writer = typeof tool?.version === 'string' ? ` (written by kvmbench ${tool.version})` : '';
   const what = found === undefined ? 'has no schemaVersion' : `has schemaVersion ${JSON.stringify(found)}`;
   throw new UsageError(
-    `${source} ${what}${writer}; this kvmbench (${kvmbenchVersion}) reads schemaVersion ${SCHEMA_VERSION}: ` +
+    `${source} ${what}${writer}; this kvmbench (${kvmbenchVersion}) reads schemaVersion ${READABLE_SCHEMA_VERSIONS.join(' and ')}: ` +
       'read it with the kvmbench version that wrote it, or re-run that benchmark with this one',
   );
 }
