@@ -131,6 +131,7 @@ describe('results schema', () => {
       overheadVsFloor: ok.overheadVsFloor,
       exitCountCheck,
       steps: ok.steps,
+      stepSamples: [[1, 2]],
       totalIterations: ok.totalIterations,
       trace,
     };

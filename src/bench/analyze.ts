@@ -95,6 +95,7 @@ export function measurementOf(
   const overhead = overheadOf(cell, floor);
   if (overhead) measurement.overheadVsFloor = overhead;
   if (stepSamples) {
+    measurement.stepSamples = stepSamples;
     measurement.steps = LIFECYCLE_STEPS.map((name, i) => ({
       name,
       stats: summarizeTurns(stepSamples[i] as number[], sampleRounds, cell.sampleProcesses),

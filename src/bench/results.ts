@@ -135,6 +135,8 @@ export interface Measurement {
   interruptedRuns?: number;
   /** Lifecycle workloads: each step's own statistics. */
   steps?: StepResult[];
+  /** Lifecycle workloads: per step, its mean ns in each sample (aligned with samples). */
+  stepSamples?: number[][];
   totalIterations: number;
   /** With --trace: the traced batch run after the measured rounds (tracing slows it, so it is kept apart). */
   trace?: CellTrace;

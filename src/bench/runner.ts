@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { getBinding } from '../bindings/registry.js';
 import type { BindingName } from '../bindings/types.js';
 import { hostFingerprint } from '../host/fingerprint.js';
-import { Kvm } from '../kvm/system.js';
+import { DEFAULT_KVM_PATH, Kvm } from '../kvm/system.js';
 import type { CellTrace, TraceSession } from '../trace/session.js';
 import { registerCleanup } from '../util/cleanup.js';
 import { type MeasuredCell, measurementsOf, warningsFor } from './analyze.js';
@@ -19,7 +19,8 @@ import { type CellRunner, type KvmStats, openCellRunner } from './cell.js';
 import { checkExitCount, emulatedInstructionsPerIteration } from './counters.js';
 import { pinToCpu } from './pinning.js';
 import { cellsByWorkload, type Plan, planRun } from './plan.js';
-import { type HostFingerprint, type Results, type RunOptions, SCHEMA_VERSION } from './results.js';
+import { measureInProcesses, mergeProcessRuns } from './processes.js';
+import { type HarnessInfo, type HostFingerprint, type Results, type RunOptions, SCHEMA_VERSION } from './results.js';
 import { type Calibration, type CellSamples, calibrate, runRounds } from './scheduler.js';
 import { median } from './stats.js';
 import { openTraceSession, traceCells } from './trace-phase.js';
@@ -42,6 +43,8 @@ export interface RunEnvironment {
     workload: string;
     binding: string;
   }): void;
+  /** --processes: child process `index` (0-based) of `count` starts. */
+  onProcess?(index: number, count: number): void;
 }
 
 export interface RunOutcome {
@@ -79,10 +82,63 @@ function hostWarnings(host: HostFingerprint): string[] {
   return warnings;
 }
 
+/** What measuring (in this process or in several) hands to the analysis. */
+interface Measured {
+  cells: MeasuredCell[];
+  completed: boolean;
+  harness: HarnessInfo;
+  /** Why tracing failed after the measured rounds (the measurements are kept). */
+  traceFailure?: string;
+  /** Problems of child processes (--processes). */
+  notes: string[];
+}
+
 export async function runBenchmarks(options: RunOptions, env: RunEnvironment): Promise<RunOutcome> {
   const startedAt = new Date();
   const runStartMs = performance.now();
   const plan = planRun(options);
+  const measured =
+    (options.processes ?? 1) > 1 ? await measureInChildren(plan, env) : await measureHere(plan, env, runStartMs);
+  const host = hostFingerprint(env.hardwareCounters);
+  const measurements = measurementsOf(measured.cells, plan.floor, host.tscHz);
+  const warnings = [
+    ...(measured.traceFailure ? [measured.traceFailure] : []),
+    ...(measured.completed ? [] : ['the run was interrupted: these are the samples taken until then']),
+    ...measured.notes,
+    ...warningsFor(measurements, measured.harness.targetSampleNs),
+    ...hostWarnings(host),
+  ];
+  const results: Results = {
+    schemaVersion: SCHEMA_VERSION,
+    tool: { name: 'kvmbench', version: host.kvmbench },
+    run: {
+      id: env.runId ?? newRunId(startedAt),
+      startedAt: startedAt.toISOString(),
+      finishedAt: new Date().toISOString(),
+      durationMs: Math.round(performance.now() - runStartMs),
+      status: measured.completed ? 'complete' : 'incomplete',
+      command: process.argv.slice(2),
+      options,
+      ...(options.pin === undefined ? {} : { pinnedCpu: options.pin }),
+      peakRssBytes: process.resourceUsage().maxRSS * 1024,
+    },
+    host,
+    workloads: plan.workloads.map(workloadInfo),
+    bindings: plan.bindings.map((name) => {
+      const { description, version } = getBinding(name);
+      return { name, description, version };
+    }),
+    ...(plan.floor ? { floor: plan.floor } : {}),
+    harness: measured.harness,
+    measurements,
+    warnings,
+  };
+  return { results, traceFailed: measured.traceFailure !== undefined && !env.stopped() };
+}
+
+/** Measures the plan in this process: open cells, calibrate, rounds, trace. */
+async function measureHere(plan: Plan, env: RunEnvironment, runStartMs: number): Promise<Measured> {
+  const options = plan.options;
   const kvms = new Map<BindingName, Kvm>();
   const runners: CellRunner[] = [];
   let traceSession: TraceSession | undefined;
@@ -137,53 +193,49 @@ export async function runBenchmarks(options: RunOptions, env: RunEnvironment): P
         traceFailure = `--trace ${traceSession.mode} failed after the measured rounds, so there are no traces: ${(error as Error).message}`;
       }
     }
-
-    const measured = measuredCells(plan, runners, calibration, rounds.cells, statsBefore, statsAfter, traces);
-    const host = hostFingerprint(env.hardwareCounters);
-    const measurements = measurementsOf(measured, plan.floor, host.tscHz);
-    const warnings = [
-      ...(traceFailure ? [traceFailure] : []),
-      ...(rounds.completed ? [] : ['the run was interrupted: these are the samples taken until then']),
-      ...warningsFor(measurements, calibration.targetSampleNs),
-      ...hostWarnings(host),
-    ];
-    const results: Results = {
-      schemaVersion: SCHEMA_VERSION,
-      tool: { name: 'kvmbench', version: host.kvmbench },
-      run: {
-        id: env.runId ?? newRunId(startedAt),
-        startedAt: startedAt.toISOString(),
-        finishedAt: new Date().toISOString(),
-        durationMs: Math.round(performance.now() - runStartMs),
-        status: rounds.completed ? 'complete' : 'incomplete',
-        command: process.argv.slice(2),
-        options,
-        ...(options.pin === undefined ? {} : { pinnedCpu: options.pin }),
-        peakRssBytes: process.resourceUsage().maxRSS * 1024,
-      },
-      host,
-      workloads: plan.workloads.map(workloadInfo),
-      bindings: plan.bindings.map((name) => {
-        const { description, version } = getBinding(name);
-        return { name, description, version };
-      }),
-      ...(plan.floor ? { floor: plan.floor } : {}),
+    return {
+      cells: measuredCells(plan, runners, calibration, rounds.cells, statsBefore, statsAfter, traces),
+      completed: rounds.completed,
       harness: {
         targetSampleNs: calibration.targetSampleNs,
         warmupMs: calibration.warmupMs,
         timerNs: calibration.timerNs,
         iterationsPerSample: Object.fromEntries(calibration.iterationsPerSample),
       },
-      measurements,
-      warnings,
+      ...(traceFailure ? { traceFailure } : {}),
+      notes: [],
     };
-    return { results, traceFailed: traceFailure !== undefined && !env.stopped() };
   } finally {
     unregister();
     closeAll();
     restorePinning?.();
     await traceSession?.close();
   }
+}
+
+/** --processes N: the plan measured in N fresh Node processes, merged per cell. */
+async function measureInChildren(plan: Plan, env: RunEnvironment): Promise<Measured> {
+  const count = plan.options.processes ?? 1;
+  const runs = await measureInProcesses(plan, count, env.kvmPath ?? DEFAULT_KVM_PATH, env.stopped, (index) =>
+    env.onProcess?.(index, count),
+  );
+  const finished = runs.filter((run) => run.results !== undefined).map((run) => run.results as Results);
+  if (finished.length === 0) {
+    const why = runs.map((run) => run.stderr.trim()).find((text) => text.length > 0) ?? 'no process wrote results';
+    throw new Error(`--processes: no process measured anything: ${why}`);
+  }
+  const notes = runs.flatMap((run, i) =>
+    run.results === undefined
+      ? [`process ${i + 1} of ${count} wrote no results (exit ${run.exitCode}): ${run.stderr.trim()}`]
+      : [],
+  );
+  const harness = (finished[0] as Results).harness as HarnessInfo;
+  return {
+    cells: mergeProcessRuns(plan, finished),
+    completed: runs.length === count && finished.every((results) => results.run.status === 'complete'),
+    harness,
+    notes,
+  };
 }
 
 function measuredCells(

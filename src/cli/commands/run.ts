@@ -5,6 +5,7 @@ import type { RunOptions } from '../../bench/results.js';
 import { newRunId, runBenchmarks } from '../../bench/runner.js';
 import { DEFAULT_CPUID_K, WORKLOAD_NAMES } from '../../bench/workloads.js';
 import { BINDING_NAMES } from '../../bindings/types.js';
+import { UsageError } from '../../errors.js';
 import { probePerf } from '../../host/perf.js';
 import { DEFAULT_FORMATS, exportersFor, FORMAT_NAMES } from '../../report/registry.js';
 import { terminalTable } from '../../report/terminal.js';
@@ -29,6 +30,7 @@ export interface RunCommandOptions {
   cpuidK: string;
   kvm: string;
   trace?: string;
+  processes?: string;
 }
 
 /**
@@ -53,7 +55,7 @@ export function planFromOptions(options: RunCommandOptions): RunOptions {
     quick: Boolean(options.quick),
     ...(options.pin === undefined ? {} : { pin: parseInteger('--pin', options.pin, 0, cpus().length - 1) }),
     cpuidK: parsePositiveInteger('--cpuid-k', options.cpuidK, 10_000),
-    processes: 1,
+    processes: options.processes === undefined ? 1 : parsePositiveInteger('--processes', options.processes, 64),
     ...(options.trace === undefined ? {} : { trace: parseList('--trace', options.trace, TRACE_MODES)[0] as TraceMode }),
   };
 }
@@ -72,6 +74,7 @@ export function registerRun(program: Command): void {
     .option('-f, --format <list>', `comma-separated: ${FORMAT_NAMES.join(', ')}`, DEFAULT_FORMATS.join(','))
     .option('--cpuid-k <k>', 'in-kernel CPUID exits per userspace exit in cpuid-then-pio', String(DEFAULT_CPUID_K))
     .option('--kvm <path>', 'the KVM device', '/dev/kvm')
+    .option('--processes <n>', 'repeat the run in n fresh Node processes and merge them (default 1)')
     .option('--trace <mode>', `after measuring, trace one batch per cell: ${TRACE_MODES.join(', ')}`)
     .addHelpText(
       'after',
@@ -80,11 +83,15 @@ Examples:
   kvmbench run --quick
   kvmbench run --workloads pio-out,lifecycle --bindings c-loop,napi --rounds 20
   kvmbench run --pin 1 --out /results --format json,csv
+  kvmbench run --processes 4                process-to-process variation in the intervals
   kvmbench run --quick --trace ftrace      per-exit split: in KVM_RUN vs userspace turnaround
   kvmbench run --quick --trace perf-record flame graph with the koffi and N-API frames`,
     )
     .action(async (options: RunCommandOptions) => {
       const plan = planFromOptions(options);
+      if ((plan.processes ?? 1) > 1 && plan.trace) {
+        throw new UsageError('--trace traces this process: run it without --processes (or with --processes 1)');
+      }
       const exporters = exportersFor(parseList('--format', options.format, FORMAT_NAMES));
       const outDir = prepareOutputDirectory(options.out);
       if (plan.trace === 'perf-record' && !process.execArgv.includes(PERF_BASIC_PROF)) {
@@ -111,6 +118,7 @@ Examples:
           kvmPath: options.kvm,
           hardwareCounters: perf.hardwareCounters,
           stopped: () => signal !== undefined,
+          onProcess: (index, count) => process.stderr.write(`kvmbench: process ${index + 1} of ${count}\n`),
           onProgress: (p) => progress.update(p),
         });
       } catch (error) {
