@@ -158,7 +158,7 @@ export function warningsFor(measurements: readonly Measurement[], targetSampleNs
       `too few turns for a 95 % interval, raise --rounds: ${list(fewTurns, (m) => `${m.stats?.turns} turns, ${((m.stats?.ciConfidence ?? 0) * 100).toFixed(0)} % interval`)}`,
     );
   }
-  const short = measurements.filter((m) => m.calibration && m.calibration.sampleNs < targetSampleNs * 0.9);
+  const short = measurements.filter((m) => m.calibration && m.calibration.sampleNs < targetSampleNs);
   if (short.length) {
     warnings.push(
       `samples shorter than the ${(targetSampleNs / 1e6).toFixed(1)} ms intended (the loop got faster after calibration): ${list(short, (m) => `${((m.calibration?.sampleNs ?? 0) / 1e6).toFixed(2)} ms`)}`,

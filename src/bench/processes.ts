@@ -120,7 +120,7 @@ export function mergeProcessRuns(plan: Plan, runs: readonly Results[]): Measured
       samples.sampleRounds.push(...m.sampleRounds);
       samples.sampleTimesMs.push(...m.sampleTimesMs);
       sampleProcesses.push(...m.samples.map(() => process));
-      m.stepSamples?.forEach((values, step) => samples.stepSamples?.[step]?.push(...values));
+      for (const [step, values] of (m.stepSamples ?? []).entries()) samples.stepSamples?.[step]?.push(...values);
       if (m.status === 'failed' && samples.error === undefined) samples.error = `process ${process + 1}: ${m.error}`;
     }
     const iterations = parts.reduce((sum, { m }) => sum + m.totalIterations, 0);

@@ -177,6 +177,8 @@ async function measureHere(plan: Plan, env: RunEnvironment, runStartMs: number):
       control,
     );
     const statsAfter = runners.map((runner) => runner.readStats());
+    // Counted with the stats: the traced batches below are not part of the check.
+    const iterations = runners.map((runner) => runner.iterations);
 
     let traces = new Map<number, CellTrace>();
     let traceFailure: string | undefined;
@@ -194,7 +196,7 @@ async function measureHere(plan: Plan, env: RunEnvironment, runStartMs: number):
       }
     }
     return {
-      cells: measuredCells(plan, runners, calibration, rounds.cells, statsBefore, statsAfter, traces),
+      cells: measuredCells(plan, runners, iterations, calibration, rounds.cells, statsBefore, statsAfter, traces),
       completed: rounds.completed,
       harness: {
         targetSampleNs: calibration.targetSampleNs,
@@ -241,6 +243,7 @@ async function measureInChildren(plan: Plan, env: RunEnvironment): Promise<Measu
 function measuredCells(
   plan: Plan,
   runners: readonly CellRunner[],
+  iterationsAtStats: readonly number[],
   calibration: Calibration,
   samples: ReadonlyMap<number, CellSamples>,
   statsBefore: readonly (KvmStats | undefined)[],
@@ -249,10 +252,11 @@ function measuredCells(
 ): MeasuredCell[] {
   return plan.cells.map((cell) => {
     const runner = runners[cell.index] as CellRunner;
+    const iterations = iterationsAtStats[cell.index] ?? 0;
     const before = statsBefore[cell.index];
     const after = statsAfter[cell.index];
-    const check = checkExitCount(cell.workload, runner.iterations, before, after);
-    const emulated = emulatedInstructionsPerIteration(runner.iterations, before, after);
+    const check = checkExitCount(cell.workload, iterations, before, after);
+    const emulated = emulatedInstructionsPerIteration(iterations, before, after);
     const calibrated = calibration.cells.get(cell.index);
     const trace = traces.get(cell.index);
     return {
@@ -260,7 +264,7 @@ function measuredCells(
       iterationsPerSample: calibration.iterationsPerSample.get(cell.workload.name) ?? 0,
       samples: samples.get(cell.index) ?? { samples: [], sampleRounds: [], sampleTimesMs: [] },
       ...(calibrated ? { calibration: calibrated } : {}),
-      iterations: runner.iterations,
+      iterations,
       interruptedRuns: runner.eintr,
       ...(check ? { exitCountCheck: check } : {}),
       ...(emulated === undefined ? {} : { emulatedInstructionsPerIteration: emulated }),

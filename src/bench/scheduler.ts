@@ -12,6 +12,8 @@ import { median } from './stats.js';
 
 /** A sample lasts at least this long on every binding, so timer reads and call overhead vanish in it. */
 export const TARGET_SAMPLE_NS = 500_000;
+/** Batches are sized for this much, so a loop that speeds up after its probes still stays above the target. */
+const SIZING_MARGIN = 1.25;
 const MAX_ITERATIONS_PER_SAMPLE = 1_000_000;
 /** Probe batches after warm-up: their median sizes the batches. */
 const PROBE_BATCHES = 7;
@@ -124,7 +126,10 @@ export async function calibrate(
     if (workload !== undefined && Number.isFinite(fastest)) {
       iterationsPerSample.set(
         workload,
-        Math.min(MAX_ITERATIONS_PER_SAMPLE, Math.max(1, Math.ceil(TARGET_SAMPLE_NS / Math.max(fastest, 1)))),
+        Math.min(
+          MAX_ITERATIONS_PER_SAMPLE,
+          Math.max(1, Math.ceil((TARGET_SAMPLE_NS * SIZING_MARGIN) / Math.max(fastest, 1))),
+        ),
       );
     }
   }
