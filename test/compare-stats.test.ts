@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { holmBonferroni, mannWhitneyU } from '../src/bench/compare-stats.js';
 import { Mulberry32 } from '../src/bench/stats.js';
+import { holmBonferroni, mannWhitneyU } from '../src/compare/stats.js';
 
 function assertRelativelyClose(actual: number, expected: number, relativeTolerance: number): void {
   const error = Math.abs(actual - expected) / Math.abs(expected);

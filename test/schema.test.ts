@@ -11,8 +11,8 @@ import type {
   RunInfo,
   RunOptions,
 } from '../src/bench/results.js';
-import { loadResultsFile, validateResults } from '../src/bench/schema.js';
 import { UsageError } from '../src/errors.js';
+import { loadResultsFile, validateResults } from '../src/results/read.js';
 import type { ExitSplit } from '../src/trace/ftrace-parse.js';
 import type { CellTrace } from '../src/trace/session.js';
 import { makeFixtureResults } from './helpers/fixture-results.js';

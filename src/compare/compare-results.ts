@@ -3,7 +3,7 @@
  * with a bootstrap CI, a Mann-Whitney U test, Holm's correction across all cells, and a verdict.
  * Pure: takes two results objects, returns one comparison object that the formatters render.
  */
-import { holmBonferroni, mannWhitneyU, ratioCi } from '../bench/compare-stats.js';
+
 import type { HostFingerprint, Measurement, Results, WorkloadInfo } from '../bench/results.js';
 import {
   type BootstrapOptions,
@@ -14,6 +14,7 @@ import {
 } from '../bench/stats.js';
 import { UsageError } from '../errors.js';
 import { checkHostsComparable, type HostDifference } from './host-check.js';
+import { holmBonferroni, mannWhitneyU, ratioCi } from './stats.js';
 import {
   checkThresholdOverrides,
   defaultThresholdPolicy,

@@ -8,7 +8,7 @@ import { jsonExporter } from '../../report/json.js';
 import { createRunFolder, prepareOutputDirectory, writeRunFiles } from '../../report/write.js';
 import { parsePositiveInteger, printJson } from '../options.js';
 import { progressReporter } from '../progress.js';
-import { planFromOptions, type RunCommandOptions } from './run.js';
+import { planFromOptions } from './run.js';
 
 export function registerCalibrate(program: Command): void {
   program
@@ -30,13 +30,8 @@ export function registerCalibrate(program: Command): void {
         json?: boolean;
       }) => {
         const count = Math.max(2, parsePositiveInteger('--runs', options.runs, 100));
-        const plan = planFromOptions({
-          ...options,
-          out: options.out,
-          format: 'json',
-          cpuidK: '8',
-          kvm: '/dev/kvm',
-        } as RunCommandOptions);
+        const { workloads, bindings, quick } = options;
+        const plan = planFromOptions({ workloads, bindings, quick });
         const outDir = prepareOutputDirectory(options.out);
         const perf = await probePerf();
         const runs: Results[] = [];

@@ -3,7 +3,6 @@
  * The report goes to stdout, progress and warnings to stderr; the exit code says the verdict.
  */
 import { type Command, Option } from 'commander';
-import { loadResultsFile } from '../../bench/schema.js';
 import { type Comparison, compareResults } from '../../compare/compare-results.js';
 import { checkExportTarget, writeFileAtomically } from '../../compare/export-files.js';
 import { summaryLine } from '../../compare/format.js';
@@ -14,6 +13,7 @@ import { bencherExporter } from '../../report/bencher.js';
 import type { Exporter } from '../../report/exporter.js';
 import { githubBenchmarkExporter } from '../../report/github-benchmark.js';
 import { renderHtmlReport } from '../../report/html.js';
+import { loadResultsFile } from '../../results/read.js';
 import { EXIT } from '../exit-codes.js';
 
 export const COMPARE_FORMATS = ['table', 'markdown', 'json'] as const;

@@ -8,12 +8,12 @@ import { statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import type { Results } from '../../bench/results.js';
-import { loadResultsFile, RESULTS_FILE_NAME } from '../../bench/schema.js';
 import { compareResults } from '../../compare/compare-results.js';
 import { checkExportTarget, writeFileAtomically } from '../../compare/export-files.js';
 import { summaryLine } from '../../compare/format.js';
 import { UsageError } from '../../errors.js';
 import { renderHtmlReport } from '../../report/html.js';
+import { loadResultsFile, RESULTS_FILE_NAME } from '../../results/read.js';
 import { EXIT } from '../exit-codes.js';
 
 /** The name the HTML exporter gives the report inside a run folder. */

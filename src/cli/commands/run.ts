@@ -6,6 +6,7 @@ import { newRunId, runBenchmarks } from '../../bench/runner.js';
 import { DEFAULT_CPUID_K, WORKLOAD_NAMES } from '../../bench/workloads.js';
 import { BINDING_NAMES } from '../../bindings/types.js';
 import { probePerf } from '../../host/perf.js';
+import { DEFAULT_KVM_PATH } from '../../kvm/system.js';
 import { DEFAULT_FORMATS, exportersFor, FORMAT_NAMES } from '../../report/registry.js';
 import { terminalTable } from '../../report/terminal.js';
 import { createRunFolder, prepareOutputDirectory, removeIfEmpty, writeRunFiles } from '../../report/write.js';
@@ -37,7 +38,14 @@ const PROFILES = {
   quick: { rounds: 3, timePerRoundMs: 40, warmupMs: 30 },
 };
 
-export function planFromOptions(options: RunCommandOptions): RunOptions {
+/** The options that shape what a run measures (calibrate passes these alone). */
+export type PlanOptions = Pick<
+  RunCommandOptions,
+  'workloads' | 'bindings' | 'quick' | 'rounds' | 'timePerRound' | 'pin' | 'trace'
+> &
+  Partial<Pick<RunCommandOptions, 'cpuidK'>>;
+
+export function planFromOptions(options: PlanOptions): RunOptions {
   const profile = options.quick ? PROFILES.quick : PROFILES.default;
   return {
     workloads: options.workloads ? parseList('--workloads', options.workloads, WORKLOAD_NAMES) : [...WORKLOAD_NAMES],
@@ -49,7 +57,7 @@ export function planFromOptions(options: RunCommandOptions): RunOptions {
     warmupMs: profile.warmupMs,
     quick: Boolean(options.quick),
     ...(options.pin === undefined ? {} : { pin: parseInteger('--pin', options.pin, 0, cpus().length - 1) }),
-    cpuidK: parsePositiveInteger('--cpuid-k', options.cpuidK, 10_000),
+    cpuidK: options.cpuidK === undefined ? DEFAULT_CPUID_K : parsePositiveInteger('--cpuid-k', options.cpuidK, 10_000),
     ...(options.trace === undefined ? {} : { trace: parseList('--trace', options.trace, TRACE_MODES)[0] as TraceMode }),
   };
 }
@@ -67,7 +75,7 @@ export function registerRun(program: Command): void {
     .option('-o, --out <dir>', 'directory that receives a new run folder', 'results')
     .option('-f, --format <list>', `comma-separated: ${FORMAT_NAMES.join(', ')}`, DEFAULT_FORMATS.join(','))
     .option('--cpuid-k <k>', 'in-kernel CPUID exits per userspace exit in cpuid-then-pio', String(DEFAULT_CPUID_K))
-    .option('--kvm <path>', 'the KVM device', '/dev/kvm')
+    .option('--kvm <path>', 'the KVM device', DEFAULT_KVM_PATH)
     .option('--trace <mode>', `after measuring, trace one batch per cell: ${TRACE_MODES.join(', ')}`)
     .addHelpText(
       'after',
