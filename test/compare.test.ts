@@ -1,39 +1,26 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { Command } from 'commander';
-import type { Measurement, Results } from '../src/bench/results.js';
-import { summarize } from '../src/bench/stats.js';
+import type { Results } from '../src/bench/results.js';
 import { type CompareCommandOptions, registerCompare, runCompare } from '../src/cli/commands/compare.js';
 import { EXIT } from '../src/cli/exit-codes.js';
-import { type Comparison, compareResults, verdictFor } from '../src/compare/compare-results.js';
+import { compareResults, verdictFor } from '../src/compare/compare-results.js';
 import { IncomparableRunsError } from '../src/compare/host-check.js';
 import { renderMarkdown } from '../src/compare/markdown.js';
 import { renderTerminal } from '../src/compare/terminal.js';
 import { defaultThresholdPolicy, parseThresholdOverrides, parseThresholdPercent } from '../src/compare/thresholds.js';
 import { UsageError } from '../src/errors.js';
+import type { Comparison } from '../src/results/comparison.js';
 import { kvmbenchAsync } from './helpers/cli.js';
 import { makeFixtureResults, renameBinding } from './helpers/fixture-results.js';
+import { scaled, writeRun as writeRunIn } from './helpers/runs.js';
 
 // One round of 30 samples per cell: realistic noise, a fifth of the full fixture's bootstrap work.
 const fixture = makeFixtureResults({ rounds: 1, samplesPerRound: 30 });
 const OK_CELLS = fixture.measurements.filter((measurement) => measurement.status === 'ok').length;
-
-/** The run again with every ok cell's samples multiplied by `factor` (or by factor(measurement)). */
-function scaled(results: Results, factor: number | ((measurement: Measurement) => number)): Results {
-  return {
-    ...results,
-    run: { ...results.run, id: `${results.run.id}-scaled` },
-    measurements: results.measurements.map((measurement) => {
-      if (measurement.status !== 'ok') return measurement;
-      const by = typeof factor === 'number' ? factor : factor(measurement);
-      const samples = measurement.samples.map((sample) => sample * by);
-      return { ...measurement, samples, stats: summarize(samples, { bootstrapResamples: 200 }) };
-    }),
-  };
-}
 
 const verdicts = (comparison: Comparison): string[] => [...new Set(comparison.cells.map((cell) => cell.verdict))];
 
@@ -290,13 +277,7 @@ const scratch = mkdtempSync(join(tmpdir(), 'kvmbench-compare-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
 const fixtureText = JSON.stringify(fixture, null, 2);
-
-function writeRun(name: string, content: Results | string): string {
-  const dir = join(scratch, name);
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'results.json'), typeof content === 'string' ? content : JSON.stringify(content));
-  return dir;
-}
+const writeRun = (name: string, content: Results | string): string => writeRunIn(scratch, name, content);
 
 const baseline = writeRun('baseline', fixture);
 const slower = writeRun('slower', scaled(fixture, 1.2));

@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Results } from '../src/bench/results.js';
+import { formatNs } from '../src/format/units.js';
 import { csvExporter, SAMPLE_COLUMNS, SUMMARY_COLUMNS } from '../src/report/csv.js';
-import { formatNs } from '../src/report/format.js';
 import { terminalTable } from '../src/report/terminal.js';
 import {
   FIXTURE_FAILED_CELL,

@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { Results } from '../src/bench/results.js';
+import { formatNs, formatNsInterval } from '../src/format/units.js';
 import { escapeHtml, html } from '../src/report/html/escape.js';
-import { formatNs, formatNsInterval } from '../src/report/html/format.js';
 import { htmlExporter, renderHtmlReport } from '../src/report/html.js';
 import { launchChromium, pngSize, skipBrowser, withTimeout } from './helpers/chromium.js';
 import {

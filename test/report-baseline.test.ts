@@ -8,12 +8,11 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import type { Measurement, Results } from '../src/bench/results.js';
-import { summarize } from '../src/bench/stats.js';
+import type { Results } from '../src/bench/results.js';
 import { compareResults } from '../src/compare/compare-results.js';
 import { IncomparableRunsError } from '../src/compare/host-check.js';
+import { formatNs, formatTimestamp } from '../src/format/units.js';
 import { escapeHtml } from '../src/report/html/escape.js';
-import { formatNs, formatTimestamp } from '../src/report/html/format.js';
 import { bindingPalette } from '../src/report/html/palette.js';
 import { htmlExporter, renderHtmlReport } from '../src/report/html.js';
 import { launchChromium, skipBrowser } from './helpers/chromium.js';
@@ -25,6 +24,7 @@ import {
   renameBinding,
   withEveryCellFailed,
 } from './helpers/fixture-results.js';
+import { scaled, writeRun as writeRunIn } from './helpers/runs.js';
 
 /** Set to a folder to keep the pages and screenshots there for a person to look at. */
 const ARTIFACTS = process.env['KVMBENCH_HTML_ARTIFACTS'];
@@ -36,20 +36,6 @@ const baseline = makeFixtureResults({
   run: { id: '20261118-091500-bench-runner-07', startedAt: '2026-11-18T09:15:00.000Z' },
   host: { gitRevision: '1a2b3c4' },
 });
-
-/** The run again with each ok cell's samples multiplied by factor(cell), statistics recomputed. */
-function scaled(results: Results, factor: number | ((cell: Measurement) => number), id = 'scaled'): Results {
-  return {
-    ...results,
-    run: { ...results.run, id: `${results.run.id}-${id}` },
-    measurements: results.measurements.map((cell) => {
-      if (cell.status !== 'ok') return cell;
-      const by = typeof factor === 'number' ? factor : factor(cell);
-      const samples = cell.samples.map((sample) => sample * by);
-      return { ...cell, samples, stats: summarize(samples, { bootstrapResamples: 200 }) };
-    }),
-  };
-}
 
 /** pio-out 20 % slower, hlt 15 % faster, the rest as in the baseline's fixture. */
 const MIXED_FACTORS: Record<string, number> = { 'pio-out': 1.2, hlt: 0.85 };
@@ -324,13 +310,7 @@ const kvmbench = kvmbenchAsync;
 describe('kvmbench report and compare --html (child processes)', { concurrency: true }, () => {
   const scratch = mkdtempSync(join(tmpdir(), 'kvmbench-report-'));
   after(() => rmSync(scratch, { recursive: true, force: true }));
-
-  function writeRun(name: string, content: Results | string): string {
-    const dir = join(scratch, name);
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, 'results.json'), typeof content === 'string' ? content : JSON.stringify(content));
-    return dir;
-  }
+  const writeRun = (name: string, content: Results | string): string => writeRunIn(scratch, name, content);
 
   const baseRun = writeRun('base', baseline);
   const currentRun = writeRun('current', mixed);

@@ -443,7 +443,13 @@ export function groupedMedianCi(
     drawHierarchical(groups, random, scratch);
     draws[r] = medianOfArray(scratch);
   }
-  return { median: estimate, ci95: percentileInterval(draws), confidence: 0.95, n: flat.length, processes: groups.length };
+  return {
+    median: estimate,
+    ci95: percentileInterval(draws),
+    confidence: 0.95,
+    n: flat.length,
+    processes: groups.length,
+  };
 }
 
 /** Median of the turn medians with its 95 % CI (see groupedMedianCi). */
@@ -468,7 +474,11 @@ export interface PairedEffect extends RatioCi {
  * estimate is the median over pairs, the interval is groupedMedianCi's. Turns without a partner
  * (a failed or interrupted turn) are left out.
  */
-export function pairedRatioCi(a: readonly TurnUnit[], b: readonly TurnUnit[], options: BootstrapOptions = {}): PairedEffect {
+export function pairedRatioCi(
+  a: readonly TurnUnit[],
+  b: readonly TurnUnit[],
+  options: BootstrapOptions = {},
+): PairedEffect {
   const partner = new Map(a.map((unit) => [`${unit.process}/${unit.round}`, unit.median]));
   const ratios: { process: number; value: number }[] = [];
   const differences: { process: number; value: number }[] = [];
@@ -496,7 +506,11 @@ export function pairedRatioCi(a: readonly TurnUnit[], b: readonly TurnUnit[], op
  * median(b) - median(a), with percentile intervals from bootstrapping each side's units
  * independently (two-level when a side has several processes).
  */
-export function unpairedRatioCi(a: readonly TurnUnit[], b: readonly TurnUnit[], options: BootstrapOptions = {}): PairedEffect {
+export function unpairedRatioCi(
+  a: readonly TurnUnit[],
+  b: readonly TurnUnit[],
+  options: BootstrapOptions = {},
+): PairedEffect {
   const valuesA = a.map((unit) => unit.median);
   const valuesB = b.map((unit) => unit.median);
   assertFiniteSamples(valuesA, 'unpairedRatioCi(a)');

@@ -5,8 +5,6 @@
 
 import { assertFiniteSamples } from '../bench/stats.js';
 
-export { type RatioCi, ratioCi } from '../bench/stats.js';
-
 /** Result of a two-sided Mann-Whitney U test. */
 export interface MannWhitneyResult {
   /** U of the first group: pairs (x from a, y from b) with x > y, ties counting 1/2. Textbook tables use min(u, na*nb - u). */

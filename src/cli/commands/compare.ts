@@ -3,16 +3,17 @@
  * The report goes to stdout, progress and warnings to stderr; the exit code says the verdict.
  */
 import { type Command, Option } from 'commander';
-import { type Comparison, compareResults } from '../../compare/compare-results.js';
+import { compareResults } from '../../compare/compare-results.js';
 import { checkExportTarget, writeFileAtomically } from '../../compare/export-files.js';
-import { summaryLine } from '../../compare/format.js';
 import { renderMarkdown } from '../../compare/markdown.js';
 import { renderTerminal } from '../../compare/terminal.js';
 import { DEFAULT_THRESHOLD_PERCENT, parseThresholdOverrides, parseThresholdPercent } from '../../compare/thresholds.js';
+import { summaryLine } from '../../format/comparison.js';
 import { bencherExporter } from '../../report/bencher.js';
 import type { Exporter } from '../../report/exporter.js';
 import { githubBenchmarkExporter } from '../../report/github-benchmark.js';
 import { renderHtmlReport } from '../../report/html.js';
+import type { Comparison } from '../../results/comparison.js';
 import { loadResultsFile } from '../../results/read.js';
 import { EXIT } from '../exit-codes.js';
 

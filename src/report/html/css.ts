@@ -63,7 +63,7 @@ dd { margin: 0; }
 details { margin-top: 10px; font-size: 13px; }
 summary { cursor: pointer; color: var(--accent); }
 .warnings ul { margin: 0; padding: 10px 14px 10px 32px; background: var(--warn-bg); color: var(--warn); border-radius: 8px; border: 1px solid var(--border); }
-.warnings li { margin: 2px 0; overflow-wrap: anywhere; }
+.warnings li { margin: 2px 0; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
 .count { font-size: 12px; font-weight: 600; padding: 0 7px; border-radius: 9px; background: var(--warn-bg); color: var(--warn); vertical-align: 2px; }
 .table-scroll { overflow-x: auto; }
 table { border-collapse: collapse; width: 100%; background: var(--card); font-size: 13px; }

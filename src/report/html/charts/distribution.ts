@@ -4,8 +4,8 @@
  */
 import type { Measurement } from '../../../bench/results.js';
 import { Mulberry32, quantile } from '../../../bench/stats.js';
+import { formatNs } from '../../../format/units.js';
 import { html, type SafeHtml } from '../escape.js';
-import { formatNs } from '../format.js';
 import { isMeasured, type MeasuredCell } from '../model.js';
 import type { Palette } from '../palette.js';
 import { px, timeScale } from '../scale.js';

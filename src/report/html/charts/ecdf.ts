@@ -6,8 +6,8 @@
  */
 import type { Measurement } from '../../../bench/results.js';
 import { quantile } from '../../../bench/stats.js';
+import { formatNs, timeUnitFor } from '../../../format/units.js';
 import { html, type SafeHtml } from '../escape.js';
-import { formatNs, timeUnitFor } from '../format.js';
 import { isMeasured, type MeasuredCell } from '../model.js';
 import type { Palette } from '../palette.js';
 import { type LinearScale, linearScale, px } from '../scale.js';

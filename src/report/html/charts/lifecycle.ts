@@ -4,8 +4,8 @@
  * Medians of parts need not add up to the median of the whole; the marker shows by how much.
  */
 import type { Measurement } from '../../../bench/results.js';
+import { formatNs } from '../../../format/units.js';
 import { html, type SafeHtml } from '../escape.js';
-import { formatNs } from '../format.js';
 import type { Palette } from '../palette.js';
 import { stepColor } from '../palette.js';
 import { px, timeScale } from '../scale.js';

@@ -3,8 +3,8 @@
  * depend on CPU, microcode, kernel and virtualization layer, so a reader needs these beside them.
  */
 import type { Results } from '../../../bench/results.js';
+import { formatDurationMs, formatHz, formatYesNo } from '../../../format/units.js';
 import { html, type SafeHtml } from '../escape.js';
-import { formatDurationMs, formatHz, formatYesNo } from '../format.js';
 import type { Palette } from '../palette.js';
 import { bindingName, section } from './layout.js';
 
