@@ -288,7 +288,7 @@ describe('terminal table: --trace ftrace', () => {
       formatNs(split.inGuestNs),
       formatNs(napi.trace.tracedLoopNsPerIteration),
     ]);
-    assert.match(text, /^null-ioctl\s+c-loop\s+-\s+-\s+-\s+\d/m, 'the baseline has nothing to split');
+    assert.match(text, /^null-ioctl\s+c-loop\s+—\s+—\s+—\s+\d/m, 'the baseline has nothing to split');
     const traced = results.measurements.filter((m) => m.trace?.split).length;
     assert.equal(lines.filter((line) => /^(pio-out|mmio-read|hlt|null-ioctl)\s/.test(line)).length, traced);
     assert.ok(!text.includes('does not fire'));
