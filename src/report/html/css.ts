@@ -68,7 +68,7 @@ summary { cursor: pointer; color: var(--accent); }
 .table-scroll { overflow-x: auto; }
 table { border-collapse: collapse; width: 100%; background: var(--card); font-size: 13px; }
 table.summary { font-size: 12.5px; }
-table.summary th, table.summary td { padding: 4px 7px; }
+table.summary th, table.summary td { padding: 4px 6px; }
 table.summary { border: 1px solid var(--border); border-radius: 8px; }
 th, td { padding: 5px 8px; text-align: left; vertical-align: top; border-bottom: 1px solid var(--border); }
 thead th { font-size: 11px; font-weight: 600; color: var(--muted); text-transform: uppercase; letter-spacing: 0.03em; background: var(--row-alt); white-space: nowrap; position: sticky; top: 0; }

@@ -46,6 +46,10 @@ const plural = (count: number, one: string, many = `${one}s`) => `${count} ${cou
 
 // ---- Headline and the two runs -----------------------------------------------------------------
 
+/** The units a median rests on: "10 turns · 120 samples". */
+const turns = (count: number | undefined, samples: number): string =>
+  `${count === undefined ? '' : `${count} turn${count === 1 ? '' : 's'} · `}${samples} samples`;
+
 function headline(comparison: Comparison): SafeHtml {
   const { regressed, improved, unchanged } = comparison.summary;
   if (comparison.cells.length === 0) {
@@ -145,7 +149,7 @@ function changeRow(cell: CellComparison, palette: Palette, extent: number): Safe
   const verdict = VERDICT_CLASS[cell.verdict];
   const [low, high] = cell.ratioCi95;
   const difference = formatNsInterval(cell.differenceCi95[0], cell.differenceCi95[1], { signed: true });
-  return html`<tr class="change change-${verdict}"><td><a href="#${anchorId('ecdf', cell.workload)}"><code>${cell.workload}</code></a></td><td>${bindingName(cell.binding, palette(cell.binding))}</td><td class="num">${formatNs(cell.baselineMedianNs)}<span class="sub">n = ${cell.baselineSamples}</span></td><td class="num">${formatNs(cell.currentMedianNs)}<span class="sub">n = ${cell.currentSamples}</span></td><td class="num change-value" title="difference ${difference} (95 % CI)">${formatChange(cell.ratio)}<span class="sub">${formatChangeInterval(low, high)}</span></td><td class="spark-cell">${changeSpark(cell, extent)}</td><td class="num">${formatPValue(cell.pValueHolm)}<span class="sub">raw ${formatPValue(cell.pValue)}</span></td><td><span class="verdict verdict-${verdict}" title="threshold ±${cell.thresholdPercent} %">${VERDICT_LABEL[cell.verdict]}</span></td></tr>`;
+  return html`<tr class="change change-${verdict}"><td><a href="#${anchorId('ecdf', cell.workload)}"><code>${cell.workload}</code></a></td><td>${bindingName(cell.binding, palette(cell.binding))}</td><td class="num">${formatNs(cell.baselineMedianNs)}<span class="sub">${turns(cell.baselineTurns, cell.baselineSamples)}</span></td><td class="num">${formatNs(cell.currentMedianNs)}<span class="sub">${turns(cell.currentTurns, cell.currentSamples)}</span></td><td class="num change-value" title="difference ${difference} (95 % CI)">${formatChange(cell.ratio)}<span class="sub">${formatChangeInterval(low, high)}</span></td><td class="spark-cell">${changeSpark(cell, extent)}</td><td class="num">${formatPValue(cell.pValueHolm)}<span class="sub">raw ${formatPValue(cell.pValue)}</span></td><td><span class="verdict verdict-${verdict}" title="threshold ±${cell.thresholdPercent} %">${VERDICT_LABEL[cell.verdict]}</span></td></tr>`;
 }
 
 function changeTable(comparison: Comparison, palette: Palette): SafeHtml {
