@@ -6,9 +6,10 @@ import { after, describe, it } from 'node:test';
 import { Ajv } from 'ajv';
 import { checkExportTarget, writeFileAtomically } from '../src/compare/export-files.js';
 import { UsageError } from '../src/errors.js';
+import { escapeMarkdown } from '../src/format/markdown.js';
 import { bencherExporter } from '../src/report/bencher.js';
 import { githubBenchmarkExporter } from '../src/report/github-benchmark.js';
-import { escapeMarkdown, markdownExporter } from '../src/report/markdown.js';
+import { markdownExporter } from '../src/report/markdown.js';
 import { makeFixtureResults, renameBinding } from './helpers/fixture-results.js';
 
 const fixture = makeFixtureResults();

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 /** kvmbench command line: parses arguments, runs one command, maps errors to exit codes. */
-import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { UsageError } from '../errors.js';
+import { KVMBENCH_VERSION } from '../version.js';
 import { registerCalibrate } from './commands/calibrate.js';
 import { registerCompare } from './commands/compare.js';
 import { registerDoctor } from './commands/doctor.js';
@@ -13,11 +13,9 @@ import { registerReport } from './commands/report.js';
 import { registerRun } from './commands/run.js';
 import { EXIT } from './exit-codes.js';
 
-const { version } = createRequire(import.meta.url)('../../../package.json') as { version: string };
-
 const program = new Command('kvmbench')
   .description('Benchmark and trace Linux KVM from Node.js: VM lifecycle, exits and FFI strategies')
-  .version(version, '-V, --version')
+  .version(KVMBENCH_VERSION, '-V, --version')
   .showHelpAfterError('(run kvmbench --help for usage)')
   .exitOverride()
   .addHelpText(
@@ -25,7 +23,7 @@ const program = new Command('kvmbench')
     `
 Examples:
   kvmbench doctor                      what this host can do, and how to fix what it cannot
-  kvmbench hello --binding koffi       run the seed's guest: prints 4 and Hello
+  kvmbench hello --binding koffi       the hello guest from the LWN kvmtest.c walk-through: prints 4, Hello
   kvmbench list                        workloads and bindings, one line each`,
   );
 

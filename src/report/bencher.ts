@@ -3,8 +3,9 @@
  * benchmark per measured workload × binding, its median in the built-in `latency` measure (ns),
  * with the bootstrap 95 % CI of the median as lower and upper values.
  */
-import type { Results } from '../bench/results.js';
+
 import { summarize } from '../bench/stats.js';
+import type { Results } from '../results/types.js';
 import type { ExportedFile, Exporter } from './exporter.js';
 
 export interface BencherMetric {

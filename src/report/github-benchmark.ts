@@ -3,8 +3,9 @@
  * measured workload × binding, its median in ns, with the CI half-width as the range.
  * Workflow: `tool: customSmallerIsBetter`, `output-file-path: <run folder>/github-benchmark.json`.
  */
-import type { Results } from '../bench/results.js';
+
 import { summarize } from '../bench/stats.js';
+import type { Results } from '../results/types.js';
 import type { ExportedFile, Exporter } from './exporter.js';
 
 /** One benchmark as github-action-benchmark reads it. */

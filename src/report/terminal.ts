@@ -1,6 +1,7 @@
 /** The summary table printed at the end of `kvmbench run`, and with --trace ftrace where the time went. */
-import type { Measurement, Results } from '../bench/results.js';
-import { formatNs, formatPercent, formatRatio } from './format.js';
+
+import { formatChangeWithInterval, formatNs, formatNsInterval, formatPercent, MISSING } from '../format/units.js';
+import type { Measurement, Results } from '../results/types.js';
 
 /** Columns padded to their widest cell, two spaces apart, with a dashed rule under the header. */
 function table(header: string[], rows: string[][]): string[] {
@@ -30,9 +31,9 @@ function traceSplitTable(measurements: Measurement[]): string[] {
     return [
       m.workload,
       m.binding,
-      hasRuns ? formatNs(split.inKvmRunNs) : '-',
-      hasRuns ? formatNs(split.userspaceTurnaroundNs) : '-',
-      ...(withGuest ? [hasRuns ? formatNs(split.inGuestNs) : '-'] : []),
+      hasRuns ? formatNs(split.inKvmRunNs) : MISSING,
+      hasRuns ? formatNs(split.userspaceTurnaroundNs) : MISSING,
+      ...(withGuest ? [hasRuns ? formatNs(split.inGuestNs) : MISSING] : []),
       formatNs(m.trace?.tracedLoopNsPerIteration),
     ];
   });
@@ -50,7 +51,9 @@ function traceSplitTable(measurements: Measurement[]): string[] {
 }
 
 export function terminalTable(results: Results): string {
-  const header = ['workload', 'binding', 'median', '95% CI', 'p99', 'CV', 'vs c-loop', 'exits'];
+  const named = (results as Results & { floor?: unknown }).floor;
+  const floor = typeof named === 'string' ? named : 'c-loop';
+  const header = ['workload', 'binding', 'median', '95 % CI', 'p99', 'CV', `vs ${floor}`, 'exits'];
   const rows = results.measurements.map((m) => {
     const s = m.stats;
     if (m.status !== 'ok' || !s) return [m.workload, m.binding, m.status.toUpperCase(), '', '', '', '', ''];
@@ -59,14 +62,14 @@ export function terminalTable(results: Results): string {
       m.workload,
       m.binding,
       formatNs(s.median),
-      `${formatNs(s.medianCi95[0])} – ${formatNs(s.medianCi95[1])}`,
+      formatNsInterval(s.medianCi95[0], s.medianCi95[1]),
       formatNs(s.p99),
       formatPercent(s.cv),
       m.overheadVsFloor
-        ? formatRatio(m.overheadVsFloor.ratio, m.overheadVsFloor.ratioCi95)
-        : m.binding === 'c-loop'
+        ? formatChangeWithInterval(m.overheadVsFloor.ratio, m.overheadVsFloor.ratioCi95)
+        : m.binding === floor
           ? 'floor'
-          : '-',
+          : MISSING,
       check?.matched === true ? 'ok' : check?.matched === false ? 'MISMATCH' : check ? 'n/a' : '',
     ];
   });

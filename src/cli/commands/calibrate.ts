@@ -1,14 +1,14 @@
 /** `kvmbench calibrate`: A/A runs of this build against itself; prints each workload's noise and a threshold. */
 import type { Command } from 'commander';
-import type { Results } from '../../bench/results.js';
 import { newRunId, runBenchmarks } from '../../bench/runner.js';
 import { calibrate, thresholdOption } from '../../compare/calibrate.js';
 import { probePerf } from '../../host/perf.js';
 import { jsonExporter } from '../../report/json.js';
 import { createRunFolder, prepareOutputDirectory, writeRunFiles } from '../../report/write.js';
+import type { Results } from '../../results/types.js';
 import { parsePositiveInteger, printJson } from '../options.js';
 import { progressReporter } from '../progress.js';
-import { planFromOptions, type RunCommandOptions } from './run.js';
+import { planFromOptions } from './run.js';
 
 export function registerCalibrate(program: Command): void {
   program
@@ -30,13 +30,8 @@ export function registerCalibrate(program: Command): void {
         json?: boolean;
       }) => {
         const count = Math.max(2, parsePositiveInteger('--runs', options.runs, 100));
-        const plan = planFromOptions({
-          ...options,
-          out: options.out,
-          format: 'json',
-          cpuidK: '8',
-          kvm: '/dev/kvm',
-        } as RunCommandOptions);
+        const { workloads, bindings, quick } = options;
+        const plan = planFromOptions({ workloads, bindings, quick });
         const outDir = prepareOutputDirectory(options.out);
         const perf = await probePerf();
         const runs: Results[] = [];

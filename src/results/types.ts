@@ -3,8 +3,9 @@
  * `kvmbench compare` and the HTML report read. Nothing reaches back from them into measuring.
  * All times are nanoseconds.
  */
+
+import type { SampleStats, TurnStats } from '../bench/stats.js';
 import type { CellTrace, TraceMode } from '../trace/session.js';
-import type { SampleStats, TurnStats } from './stats.js';
 
 export const SCHEMA_VERSION = 2;
 
