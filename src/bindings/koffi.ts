@@ -5,6 +5,7 @@
  * every call; it is kept as its own binding so users see what that costs.
  */
 import { createRequire } from 'node:module';
+import { KVM_RUN } from '../kvm/abi.js';
 import type { Binding, Mapping, SysResult } from './types.js';
 
 type KoffiModule = typeof import('koffi');
@@ -78,7 +79,6 @@ function createKoffiBinding(variadic: boolean): Binding {
     // koffi's views cannot be detached; Vm and Vcpu never hand them out and refuse use after close.
     unmap: (mapping) => result(munmap(mapping.address, mapping.length)),
     runner(fd) {
-      const KVM_RUN = 0xae80;
       return () => {
         const ret = integerIoctl(fd, KVM_RUN, 0);
         return ret === -1 ? -koffi.errno() : ret;

@@ -13,6 +13,9 @@ export function createNapiBinding(
   native?: NativeLoops,
 ): Binding {
   const addon = loadAddon();
+  // A runner captures nothing but its fd, so one per fd number serves every vCPU that gets that number
+  // (the kernel reuses the lowest free fd, VM after VM): creating an N-API function costs microseconds.
+  const runners: (() => SysResult)[] = [];
   return {
     name,
     description,
@@ -28,6 +31,13 @@ export function createNapiBinding(
       addon.detach(mapping.buffer);
       return addon.munmap(mapping.address, mapping.length);
     },
-    runner: (fd) => addon.runner(fd),
+    runner(fd) {
+      let run = runners[fd];
+      if (run === undefined) {
+        run = addon.runner(fd);
+        runners[fd] = run;
+      }
+      return run;
+    },
   };
 }

@@ -5,7 +5,6 @@ import {
   EINTR,
   KVM_GET_REGS,
   KVM_GET_SREGS,
-  KVM_RUN,
   KVM_SET_REGS,
   KVM_SET_SREGS,
   RUN_IMMEDIATE_EXIT,
@@ -21,8 +20,13 @@ import {
   encodeSpecialRegisters,
   type Registers,
   type SpecialRegisters,
+  structBuffer,
 } from './structs.js';
 import type { Vm } from './vm.js';
+
+// KVM_SET_REGS encodes into this: the kernel copies the struct in before the ioctl returns, and JS
+// is single-threaded, so one buffer serves every vCPU without an allocation per call.
+const setRegsBuffer = new Uint8Array(SIZEOF_KVM_REGS);
 
 /**
  * Typed views of the kvm_run page for loops that check exits without allocating. They are valid
@@ -82,19 +86,19 @@ export class Vcpu {
 
   /** KVM_GET_REGS */
   getRegisters(): Registers {
-    const bytes = new Uint8Array(SIZEOF_KVM_REGS);
+    const bytes = structBuffer(SIZEOF_KVM_REGS);
     check(this.binding.ioctlBuffer(this.fd, KVM_GET_REGS, bytes), 'KVM_GET_REGS');
     return decodeRegisters(bytes);
   }
 
   /** KVM_SET_REGS */
   setRegisters(regs: Registers): void {
-    check(this.binding.ioctlBuffer(this.fd, KVM_SET_REGS, encodeRegisters(regs)), 'KVM_SET_REGS');
+    check(this.binding.ioctlBuffer(this.fd, KVM_SET_REGS, encodeRegisters(regs, setRegsBuffer)), 'KVM_SET_REGS');
   }
 
   /** KVM_GET_SREGS: segments, descriptor tables, control registers, EFER. */
   getSpecialRegisters(): SpecialRegisters {
-    const bytes = new Uint8Array(SIZEOF_KVM_SREGS);
+    const bytes = structBuffer(SIZEOF_KVM_SREGS);
     check(this.binding.ioctlBuffer(this.fd, KVM_GET_SREGS, bytes), 'KVM_GET_SREGS');
     return decodeSpecialRegisters(bytes);
   }
@@ -120,11 +124,6 @@ export class Vcpu {
     if (ret === -EINTR) return { kind: 'interrupted' };
     check(ret, 'KVM_RUN');
     return decodeExit(page.buffer);
-  }
-
-  /** KVM_RUN through the binding's generic ioctl path (not the bound runner), for comparison. */
-  runUnbound(): number {
-    return this.binding.ioctl(this.fd, KVM_RUN, 0);
   }
 
   /** Unmaps kvm_run and closes the fd. Safe to call twice. */

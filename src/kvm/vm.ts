@@ -2,9 +2,7 @@
 import type { Mapping } from '../bindings/types.js';
 import { ClosedError } from '../errors.js';
 import {
-  KVM_CHECK_EXTENSION,
   KVM_CREATE_VCPU,
-  KVM_SET_TSS_ADDR,
   KVM_SET_USER_MEMORY_REGION,
   REGION_FLAGS,
   REGION_GUEST_PHYS_ADDR,
@@ -36,6 +34,18 @@ export interface GuestMemory {
 
 const PAGE_SIZE = 4096;
 
+// The kernel copies the region in before the ioctl returns and JS is single-threaded: one buffer
+// serves every call without an allocation.
+const regionBytes = new Uint8Array(SIZEOF_KVM_USERSPACE_MEMORY_REGION);
+const regionData = new DataView(regionBytes.buffer);
+
+/** A non-negative safe integer as a little-endian __u64, without a BigInt. */
+function setUint64(data: DataView, offset: number, value: number): void {
+  if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`${value} is not a valid 64-bit address or size`);
+  data.setUint32(offset, value >>> 0, true);
+  data.setUint32(offset + 4, Math.floor(value / 2 ** 32), true);
+}
+
 export class Vm {
   #fd: number;
   readonly #memory: { mapping: Mapping; memory: GuestMemory }[] = [];
@@ -61,21 +71,15 @@ export class Vm {
     return this.#fd < 0;
   }
 
-  /** KVM_CHECK_EXTENSION on the VM fd: answers for this VM's type. */
-  checkExtension(capability: number): number {
-    return check(this.binding.ioctl(this.fd, KVM_CHECK_EXTENSION, capability), 'KVM_CHECK_EXTENSION');
-  }
-
   /** KVM_SET_USER_MEMORY_REGION: maps host memory at a guest-physical address (size 0 deletes the slot). */
   setUserMemoryRegion(region: MemoryRegion): void {
-    const bytes = new Uint8Array(SIZEOF_KVM_USERSPACE_MEMORY_REGION);
-    const data = new DataView(bytes.buffer);
+    const data = regionData;
     data.setUint32(REGION_SLOT, region.slot, true);
     data.setUint32(REGION_FLAGS, region.flags ?? 0, true);
-    data.setBigUint64(REGION_GUEST_PHYS_ADDR, BigInt(region.guestPhysAddr), true);
-    data.setBigUint64(REGION_MEMORY_SIZE, BigInt(region.memorySize), true);
+    setUint64(data, REGION_GUEST_PHYS_ADDR, region.guestPhysAddr);
+    setUint64(data, REGION_MEMORY_SIZE, region.memorySize);
     data.setBigUint64(REGION_USERSPACE_ADDR, region.userspaceAddr, true);
-    check(this.binding.ioctlBuffer(this.fd, KVM_SET_USER_MEMORY_REGION, bytes), 'KVM_SET_USER_MEMORY_REGION');
+    check(this.binding.ioctlBuffer(this.fd, KVM_SET_USER_MEMORY_REGION, regionBytes), 'KVM_SET_USER_MEMORY_REGION');
   }
 
   /** Allocates page-aligned host memory and maps it at guestPhysAddr in the next free slot. */
@@ -96,10 +100,12 @@ export class Vm {
         `guest memory must be whole 4 KiB pages at a page-aligned address (got ${size} bytes at 0x${guestPhysAddr.toString(16)})`,
       );
     }
-    const mapping = checkMapping(
-      this.binding.mapAnonymous(size),
-      `mmap of ${size} bytes of guest memory at 0x${guestPhysAddr.toString(16)}`,
-    );
+    const result = this.binding.mapAnonymous(size);
+    // The message is built only on failure: this runs in a timed lifecycle step.
+    const mapping =
+      typeof result === 'number'
+        ? checkMapping(result, `mmap of ${size} bytes of guest memory at 0x${guestPhysAddr.toString(16)}`)
+        : result;
     const memory: GuestMemory = {
       slot: this.#memory.length,
       guestPhysAddr,
@@ -120,11 +126,6 @@ export class Vm {
       memorySize: memory.size,
       userspaceAddr: entry.mapping.address,
     });
-  }
-
-  /** KVM_SET_TSS_ADDR: three pages KVM needs for real mode on Intel hosts without unrestricted guest. */
-  setTssAddress(address: number): void {
-    check(this.binding.ioctl(this.fd, KVM_SET_TSS_ADDR, address), 'KVM_SET_TSS_ADDR');
   }
 
   /** KVM_CREATE_VCPU, then maps its kvm_run page. */
