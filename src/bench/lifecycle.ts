@@ -18,8 +18,9 @@
  */
 import type { Binding } from '../bindings/types.js';
 import { GuestError } from '../errors.js';
-import { enterGuestMode, entryRegisters, loadGuestMemory } from '../guests/boot.js';
+import { entryRegisters, loadGuestMemory } from '../guests/boot.js';
 import type { Guest } from '../guests/manifest.js';
+import { enterMode } from '../guests/modes.js';
 import {
   KVM_EXIT_HLT,
   KVM_EXIT_IO,
@@ -119,7 +120,7 @@ function jsLifecycle(kvm: Kvm, p: Plan, stepNs: Float64Array, offset: number): v
     lap(stepNs, offset + 2);
     const vcpu = vm.createVcpu(0);
     lap(stepNs, offset + 3);
-    enterGuestMode(vcpu, memory, p.guest);
+    enterMode(vcpu, memory, p.guest.mode, p.guest.segments);
     lap(stepNs, offset + 4);
     vcpu.setRegisters(p.regs);
     lap(stepNs, offset + 5);

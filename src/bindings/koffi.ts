@@ -71,8 +71,15 @@ function createKoffiBinding(variadic: boolean): Binding {
     version: `koffi ${koffi.version}`,
     open: (path) => result(open(path, O_RDWR_CLOEXEC)),
     close: (fd) => result(close(fd)),
-    ioctl: (fd, request, arg) => result(integerIoctl(fd, request, arg)),
-    ioctlBuffer: (fd, request, buffer) => result(pointerIoctl(fd, request, buffer)),
+    // errno is read inline, as in the runner: these run in timed lifecycle steps.
+    ioctl(fd, request, arg) {
+      const ret = integerIoctl(fd, request, arg);
+      return ret === -1 ? -koffi.errno() : ret;
+    },
+    ioctlBuffer(fd, request, buffer) {
+      const ret = pointerIoctl(fd, request, buffer);
+      return ret === -1 ? -koffi.errno() : ret;
+    },
     mapFile: (fd, length) => toMapping(mmap(null, length, PROT_READ_WRITE, MAP_SHARED, fd, 0), length),
     mapAnonymous: (length) =>
       toMapping(mmap(null, length, PROT_READ_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0), length),

@@ -21,10 +21,11 @@ export function createNapiBinding(
     description,
     version: `node-api ${process.versions.napi}`,
     native,
-    open: (path) => addon.open(path),
-    close: (fd) => addon.close(fd),
-    ioctl: (fd, request, arg) => addon.ioctl(fd, request, arg),
-    ioctlBuffer: (fd, request, buffer) => addon.ioctlBuffer(fd, request, buffer),
+    // The addon's own functions, not wrappers: one call per system call, nothing in between.
+    open: addon.open,
+    close: addon.close,
+    ioctl: addon.ioctl,
+    ioctlBuffer: addon.ioctlBuffer,
     mapFile: (fd, length) => toMapping(addon, addon.mmapFile(fd, length), length),
     mapAnonymous: (length) => toMapping(addon, addon.mmapAnonymous(length), length),
     unmap(mapping) {

@@ -19,20 +19,16 @@ export interface BootedGuest {
 
 const RFLAGS_RESERVED_BIT = 0x2n;
 
-// Booting is five steps, each one function, so bootGuestOnVm and the lifecycle benchmark (which
-// times each step on its own) run the same code: allocate and fill memory, KVM_SET_USER_MEMORY_REGION,
-// KVM_CREATE_VCPU, the mode's special registers, the entry registers.
+// Booting is five steps, so bootGuestOnVm and the lifecycle benchmark (which times each step on its
+// own) run the same code: loadGuestMemory, vm.registerMemory (KVM_SET_USER_MEMORY_REGION),
+// vm.createVcpu, enterMode with the guest's mode and segments (KVM_GET/SET_SREGS), and
+// vcpu.setRegisters(entryRegisters(guest)).
 
 /** Step 1: host memory for the guest, with its image copied in (KVM is not told yet). */
 export function loadGuestMemory(vm: Vm, guest: Guest): GuestMemory {
   const memory = vm.allocateMemory(guest.memory.base, guest.memory.size);
   memory.bytes.set(guest.image, guest.load - guest.memory.base);
   return memory;
-}
-
-/** Step 4: the mode's special registers and the manifest's segment overrides (KVM_GET/SET_SREGS). */
-export function enterGuestMode(vcpu: Vcpu, memory: GuestMemory, guest: Guest): void {
-  enterMode(vcpu, memory, guest.mode, guest.segments);
 }
 
 /** The general registers at the entry point: rip, rflags, rsp outside real mode, then the manifest's values. */
@@ -52,7 +48,7 @@ export function bootGuestOnVm(vm: Vm, guest: Guest): { vcpu: Vcpu; memory: Guest
   const memory = loadGuestMemory(vm, guest);
   vm.registerMemory(memory);
   const vcpu = vm.createVcpu(0);
-  enterGuestMode(vcpu, memory, guest);
+  enterMode(vcpu, memory, guest.mode, guest.segments);
   vcpu.setRegisters(entryRegisters(guest));
   return { vcpu, memory };
 }

@@ -85,8 +85,9 @@ export function enterMode(vcpu: Vcpu, memory: GuestMemory, mode: GuestMode, segm
   const sregs = vcpu.getSpecialRegisters();
   if (mode === 'real') {
     // As in the seed: code and data at segment 0, so linear address == offset.
-    sregs.cs.base = 0n;
-    sregs.cs.selector = 0;
+    const cs = sregs.cs;
+    cs.base = 0n;
+    cs.selector = 0;
   } else {
     loadFlatSegments(sregs, memory, mode === 'long');
     sregs.cr0 = CR0_PE | CR0_ET | CR0_NE;

@@ -296,7 +296,17 @@ export class SpecialRegisters implements Record<SegmentName, Segment> {
   /** The struct's bytes (SIZEOF_KVM_SREGS), always up to date. */
   readonly raw: Uint8Array;
   readonly #data: DataView;
-  readonly #views: (SegmentView | undefined)[] = [];
+  // Views made on first use, each getter on its own (no shared helper): on a PVM host every system
+  // call leaves user code cold, and each distinct JS function run after it costs ~0.5-1 us, so the
+  // seed's real-mode path (cs.base, cs.selector) runs as few of them as possible.
+  #cs: SegmentView | undefined;
+  #ds: SegmentView | undefined;
+  #es: SegmentView | undefined;
+  #fs: SegmentView | undefined;
+  #gs: SegmentView | undefined;
+  #ss: SegmentView | undefined;
+  #tr: SegmentView | undefined;
+  #ldt: SegmentView | undefined;
   #gdt: DescriptorTableView | undefined;
   #idt: DescriptorTableView | undefined;
 
@@ -306,65 +316,64 @@ export class SpecialRegisters implements Record<SegmentName, Segment> {
       throw new RangeError(`struct kvm_sregs is ${SIZEOF_KVM_SREGS} bytes, got ${bytes.byteLength}`);
     }
     this.raw = bytes;
-    this.#data = view(bytes);
-  }
-
-  #segment(index: number): SegmentView {
-    let segment = this.#views[index];
-    if (segment === undefined) {
-      segment = new SegmentView(this.#data, index * SIZEOF_KVM_SEGMENT);
-      this.#views[index] = segment;
-    }
-    return segment;
+    this.#data = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
   get cs(): Segment {
-    return this.#segment(0);
+    this.#cs ??= new SegmentView(this.#data, 0);
+    return this.#cs;
   }
   set cs(segment: Segment) {
-    writeSegment(this.#segment(0), segment);
+    writeSegment(this.cs as SegmentView, segment);
   }
   get ds(): Segment {
-    return this.#segment(1);
+    this.#ds ??= new SegmentView(this.#data, 1 * SIZEOF_KVM_SEGMENT);
+    return this.#ds;
   }
   set ds(segment: Segment) {
-    writeSegment(this.#segment(1), segment);
+    writeSegment(this.ds as SegmentView, segment);
   }
   get es(): Segment {
-    return this.#segment(2);
+    this.#es ??= new SegmentView(this.#data, 2 * SIZEOF_KVM_SEGMENT);
+    return this.#es;
   }
   set es(segment: Segment) {
-    writeSegment(this.#segment(2), segment);
+    writeSegment(this.es as SegmentView, segment);
   }
   get fs(): Segment {
-    return this.#segment(3);
+    this.#fs ??= new SegmentView(this.#data, 3 * SIZEOF_KVM_SEGMENT);
+    return this.#fs;
   }
   set fs(segment: Segment) {
-    writeSegment(this.#segment(3), segment);
+    writeSegment(this.fs as SegmentView, segment);
   }
   get gs(): Segment {
-    return this.#segment(4);
+    this.#gs ??= new SegmentView(this.#data, 4 * SIZEOF_KVM_SEGMENT);
+    return this.#gs;
   }
   set gs(segment: Segment) {
-    writeSegment(this.#segment(4), segment);
+    writeSegment(this.gs as SegmentView, segment);
   }
   get ss(): Segment {
-    return this.#segment(5);
+    this.#ss ??= new SegmentView(this.#data, 5 * SIZEOF_KVM_SEGMENT);
+    return this.#ss;
   }
   set ss(segment: Segment) {
-    writeSegment(this.#segment(5), segment);
+    writeSegment(this.ss as SegmentView, segment);
   }
   get tr(): Segment {
-    return this.#segment(6);
+    this.#tr ??= new SegmentView(this.#data, 6 * SIZEOF_KVM_SEGMENT);
+    return this.#tr;
   }
   set tr(segment: Segment) {
-    writeSegment(this.#segment(6), segment);
+    writeSegment(this.tr as SegmentView, segment);
   }
   get ldt(): Segment {
-    return this.#segment(7);
+    this.#ldt ??= new SegmentView(this.#data, 7 * SIZEOF_KVM_SEGMENT);
+    return this.#ldt;
   }
   set ldt(segment: Segment) {
-    writeSegment(this.#segment(7), segment);
+    writeSegment(this.ldt as SegmentView, segment);
   }
 
   get gdt(): DescriptorTable {

@@ -1,5 +1,5 @@
 /** Vcpu: a vCPU file descriptor, its shared kvm_run page and the ioctls issued on it. */
-import type { Mapping } from '../bindings/types.js';
+import type { Binding, Mapping } from '../bindings/types.js';
 import { ClosedError } from '../errors.js';
 import {
   EINTR,
@@ -13,15 +13,7 @@ import {
 } from './abi.js';
 import { check, checkMapping } from './check.js';
 import { decodeExit, type VcpuExit } from './exits.js';
-import {
-  decodeRegisters,
-  decodeSpecialRegisters,
-  encodeRegisters,
-  encodeSpecialRegisters,
-  type Registers,
-  type SpecialRegisters,
-  structBuffer,
-} from './structs.js';
+import { decodeRegisters, encodeRegisters, type Registers, SpecialRegisters, structBuffer } from './structs.js';
 import type { Vm } from './vm.js';
 
 // KVM_SET_REGS encodes into this: the kernel copies the struct in before the ioctl returns, and JS
@@ -46,6 +38,8 @@ export class Vcpu {
   #fd: number;
   #runMapping: Mapping | undefined;
   readonly #page: RunPage;
+  /** The VM's binding, held directly: one property load per system call instead of a getter chain. */
+  readonly binding: Binding;
 
   constructor(
     readonly vm: Vm,
@@ -53,6 +47,7 @@ export class Vcpu {
     mmapSize: number,
   ) {
     this.#fd = fd;
+    this.binding = vm.binding;
     const mapping = checkMapping(vm.binding.mapFile(fd, mmapSize), 'mmap of the vCPU kvm_run page');
     this.#runMapping = mapping;
     this.#page = {
@@ -63,10 +58,6 @@ export class Vcpu {
       u32: new Uint32Array(mapping.buffer),
       run: vm.binding.runner(fd),
     };
-  }
-
-  get binding() {
-    return this.vm.binding;
   }
 
   get fd(): number {
@@ -100,12 +91,12 @@ export class Vcpu {
   getSpecialRegisters(): SpecialRegisters {
     const bytes = structBuffer(SIZEOF_KVM_SREGS);
     check(this.binding.ioctlBuffer(this.fd, KVM_GET_SREGS, bytes), 'KVM_GET_SREGS');
-    return decodeSpecialRegisters(bytes);
+    return new SpecialRegisters(bytes);
   }
 
   /** KVM_SET_SREGS */
   setSpecialRegisters(sregs: SpecialRegisters): void {
-    check(this.binding.ioctlBuffer(this.fd, KVM_SET_SREGS, encodeSpecialRegisters(sregs)), 'KVM_SET_SREGS');
+    check(this.binding.ioctlBuffer(this.fd, KVM_SET_SREGS, sregs.raw), 'KVM_SET_SREGS');
   }
 
   /** kvm_run.immediate_exit: when set, KVM_RUN returns EINTR at once without entering the guest. */
