@@ -53,14 +53,3 @@ export function registerCleanup(cleanup: Cleanup): () => void {
     cleanups.delete(cleanup);
   };
 }
-
-/** Runs fn with cleanup registered for the duration, and runs the cleanup when fn ends. */
-export function withCleanup<T>(cleanup: Cleanup, fn: () => T): T {
-  const unregister = registerCleanup(cleanup);
-  try {
-    return fn();
-  } finally {
-    unregister();
-    cleanup();
-  }
-}
