@@ -18,7 +18,8 @@ const SOURCES = resolve(SRC, '..', '..', 'src');
  * Which folder may import which (a top-level file such as errors.ts is its own node). Bottom to top:
  *   util, version           leaves: cleanup, errno, exit codes, the package version
  *   errors                  error kinds (util)
- *   kvm, bindings           one class per fd, one method per ioctl; the four bindings
+ *   kvm                     ABI numbers, one class per fd, one method per ioctl (binding types only)
+ *   bindings                the four bindings (the ABI's numbers from kvm)
  *   guests                  guest images, booting them
  *   results                 the results schema and its types, reading, validating and writing results files
  *   host, trace             facts about the host; tracing sessions
@@ -32,7 +33,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   version: [],
   errors: ['util'],
   kvm: ['errors', 'util'],
-  bindings: ['errors', 'util'],
+  bindings: ['kvm', 'errors', 'util'],
   guests: ['kvm', 'bindings', 'errors', 'util'],
   host: ['guests', 'kvm', 'bindings', 'errors', 'util', 'version'],
   trace: ['host', 'guests', 'kvm', 'bindings', 'errors', 'util'],
