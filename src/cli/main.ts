@@ -12,6 +12,7 @@ import { registerProfile } from './commands/profile.js';
 import { registerReport } from './commands/report.js';
 import { registerRun } from './commands/run.js';
 import { EXIT } from './exit-codes.js';
+import { helpFormat } from './help-format.js';
 
 const { version } = createRequire(import.meta.url)('../../../package.json') as { version: string };
 
@@ -19,14 +20,19 @@ const program = new Command('kvmbench')
   .description('Benchmark and trace Linux KVM from Node.js: VM lifecycle, exits and FFI strategies')
   .version(version, '-V, --version')
   .showHelpAfterError('(run kvmbench --help for usage)')
+  // Before the commands are added: each copies the help settings when it is created.
+  .configureHelp(helpFormat)
   .exitOverride()
   .addHelpText(
     'after',
     `
 Examples:
   kvmbench doctor                      what this host can do, and how to fix what it cannot
-  kvmbench hello --binding koffi       run the seed's guest: prints 4 and Hello
-  kvmbench list                        workloads and bindings, one line each`,
+  kvmbench hello --binding koffi       run LWN's kvmtest.c guest: prints 4 and Hello
+  kvmbench list                        workloads and bindings, one line each
+  kvmbench run --quick                 measure every workload through every binding (about 10 s)
+  kvmbench compare BASE CURRENT        is CURRENT slower than BASE? exit 1 on a regression
+  kvmbench <command> --help            each command's options and examples`,
   );
 
 registerHello(program);

@@ -110,7 +110,7 @@ Exit codes:
      (without --allow-different-hosts), or an --out file that exists (without --force)
 
 Examples:
-  kvmbench report results/20261125-140312-bench-runner-07
+  kvmbench report results/20261130T085817Z-628d5c
   kvmbench report results/pr --baseline results/main
   kvmbench report pr/results.json --baseline main/results.json --out change.html --force`,
     )
