@@ -46,7 +46,7 @@ describe('CI example workflow', () => {
     // One linter per input: the Go runtime inside cannot always be reused after a parse error.
     const broken = workflow.replace("steps.compare.outputs.status != '0'", 'steps.compare.outputs.statuz.x((');
     assert.match((await createLinter())(broken, 'broken.yml')[0]?.message ?? '', /did not reach end of input/);
-    const untrusted = workflow.replace('--branch "$BRANCH"', '--branch "${{ github.head_ref }}"');
+    const untrusted = workflow.replace('--branch "$BRANCH"', `--branch "\${{ github.head_ref }}"`);
     assert.match((await createLinter())(untrusted, 'untrusted.yml')[0]?.message ?? '', /potentially untrusted/);
   });
 
