@@ -24,6 +24,13 @@ const steps = [
   ['N-API addon', bin('node-gyp'), ['rebuild', '--directory=src/native', '--loglevel=warn', ...nodeDirArgs]],
   ['guests', process.execPath, ['scripts/build-guests.mjs']],
 ];
+if (!existsSync(bin('tsc')) || !existsSync(bin('node-gyp'))) {
+  console.error(
+    'build: TypeScript and node-gyp are dev dependencies and are not installed (npm ci --omit=dev?): ' +
+      'build after a full `npm ci`, then drop them with `npm prune --omit=dev`',
+  );
+  process.exit(1);
+}
 const only = process.argv[2] === 'typescript' ? steps.slice(0, 1) : steps;
 for (const [what, command, args, after] of only) {
   const started = Date.now();
