@@ -458,7 +458,7 @@ test('browser: the baseline report opens offline without console errors and draw
   timeout: 60_000,
 }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'kvmbench-baseline-html-'));
-  const browser = launchChromium();
+  const browser = await launchChromium();
   const kept: string[] = [];
   try {
     const page = await browser.openPage();
@@ -500,14 +500,13 @@ test('browser: the baseline report opens offline without console errors and draw
       'nothing fetched from a network',
     );
 
-    await browser.close();
     if (ARTIFACTS) {
       mkdirSync(ARTIFACTS, { recursive: true });
       for (const name of kept) writeFileSync(join(ARTIFACTS, name), readFileSync(join(dir, name)));
       t.diagnostic(`screenshots in ${ARTIFACTS}`);
     }
   } finally {
-    browser.dispose();
+    await browser.close();
     rmSync(dir, { recursive: true, force: true });
   }
 });

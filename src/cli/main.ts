@@ -12,11 +12,14 @@ import { registerProfile } from './commands/profile.js';
 import { registerReport } from './commands/report.js';
 import { registerRun } from './commands/run.js';
 import { EXIT } from './exit-codes.js';
+import { helpFormat } from './help-format.js';
 
 const program = new Command('kvmbench')
   .description('Benchmark and trace Linux KVM from Node.js: VM lifecycle, exits and FFI strategies')
   .version(KVMBENCH_VERSION, '-V, --version')
   .showHelpAfterError('(run kvmbench --help for usage)')
+  // Before the commands are added: each copies the help settings when it is created.
+  .configureHelp(helpFormat)
   .exitOverride()
   .addHelpText(
     'after',
@@ -24,7 +27,10 @@ const program = new Command('kvmbench')
 Examples:
   kvmbench doctor                      what this host can do, and how to fix what it cannot
   kvmbench hello --binding koffi       the hello guest from the LWN kvmtest.c walk-through: prints 4, Hello
-  kvmbench list                        workloads and bindings, one line each`,
+  kvmbench list                        workloads and bindings, one line each
+  kvmbench run --quick                 measure every workload through every binding (about 10 s)
+  kvmbench compare                     the run before the latest against the latest; exit 1 on a regression
+  kvmbench <command> --help            each command's options and examples`,
   );
 
 registerHello(program);

@@ -15,6 +15,18 @@ export function registerDoctor(program: Command): void {
     .description('check /dev/kvm, capabilities, virtualisation, tracefs, perf and versions')
     .option('--kvm <path>', 'the KVM device', DEFAULT_KVM_PATH)
     .option('--json', 'print the report as JSON')
+    .addHelpText(
+      'after',
+      `
+Exit codes:
+  0  kvmbench can run here (warnings say what is missing for tracing or counters)
+  1  at least one FAIL: each says how to fix it
+
+Examples:
+  kvmbench doctor
+  kvmbench doctor --kvm /dev/kvm-test
+  kvmbench doctor --json | jq '.checks[] | select(.status != "ok")'`,
+    )
     .action(async (options: { kvm: string; json?: boolean }) => {
       let binding: Binding | undefined;
       try {

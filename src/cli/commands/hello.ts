@@ -14,6 +14,17 @@ export function registerHello(program: Command): void {
     )
     .option('-b, --binding <name>', 'c-loop, napi, koffi or koffi-variadic', parseBindingName, 'napi')
     .option('--json', 'print the result as JSON')
+    .addHelpText(
+      'after',
+      `
+The guest is the one from the LWN kvmtest.c walk-through: 16-bit code that adds 2 + 2, writes the
+sum and "Hello" to port 0x3f8, then halts.
+
+Examples:
+  kvmbench hello
+  kvmbench hello --binding koffi
+  kvmbench hello --binding c-loop --json`,
+    )
     .action((options: { binding: string; json?: boolean }) => {
       const binding = getBinding(options.binding);
       const guest = loadGuest('hello');

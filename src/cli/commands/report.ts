@@ -100,7 +100,7 @@ Exit codes:
      (without --allow-different-hosts), or an --out file that exists (without --force)
 
 Examples:
-  kvmbench report results/20261125T140312Z-3f9a2c
+  kvmbench report results/20261130T085817Z-628d5c
   kvmbench report results/pr --baseline results/main
   kvmbench report pr/results.json --baseline main/results.json --out change.html --force`,
     )
