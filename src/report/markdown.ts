@@ -2,18 +2,25 @@
 
 import { escapeMarkdown, markdownTable } from '../format/markdown.js';
 import { formatNs, formatNsInterval, formatPercent } from '../format/units.js';
-import type { Measurement, Results } from '../results/types.js';
+import { hasStatistics, type Measurement, type Results } from '../results/types.js';
 import type { ExportedFile, Exporter } from './exporter.js';
 
 function measurementRow(measurement: Measurement): string[] {
   const stats = measurement.stats;
   const name = [escapeMarkdown(measurement.workload), escapeMarkdown(measurement.binding)];
-  if (measurement.status !== 'ok' || !stats) {
+  if (!hasStatistics(measurement) || !stats) {
     const why = measurement.error ? `: ${escapeMarkdown(measurement.error)}` : '';
     return [...name, '', '', '', String(measurement.samples.length), `${measurement.status}${why}`];
   }
   const [low, high] = stats.medianCi95;
-  return [...name, formatNs(stats.median), formatNsInterval(low, high), formatPercent(stats.cv), String(stats.n), 'ok'];
+  return [
+    ...name,
+    formatNs(stats.median),
+    formatNsInterval(low, high),
+    formatPercent(stats.cv),
+    String(stats.n),
+    measurement.status === 'suspect' ? `suspect: ${escapeMarkdown(measurement.error ?? '')}` : 'ok',
+  ];
 }
 
 /** One run as Markdown: host, one row per workload × binding, warnings. */

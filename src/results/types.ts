@@ -197,3 +197,11 @@ export interface HarnessInfo {
   /** Per workload: iterations per sample, the same for all its bindings. */
   iterationsPerSample: Record<string, number>;
 }
+
+/**
+ * Whether a measurement has statistics to show: measured (ok), or measured while KVM's exit counter
+ * disagreed (suspect: shown with its numbers, marked).
+ */
+export function hasStatistics(m: Measurement): m is Measurement & { stats: MeasurementStats } {
+  return (m.status === 'ok' || m.status === 'suspect') && m.stats !== undefined && m.samples.length > 0;
+}

@@ -49,6 +49,7 @@ dd { margin: 0; }
 .status-ok { background: var(--ok-bg); color: var(--ok); }
 .status-failed { background: var(--bad-bg); color: var(--bad); }
 .status-skipped { background: var(--grid); color: var(--muted); }
+.status-suspect { background: var(--bad-bg); color: var(--bad); }
 .cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(380px, 1fr)); gap: 14px; margin-bottom: 14px; }
 .card { background: var(--card); border: 1px solid var(--border); border-radius: 8px; padding: 14px 16px; margin-bottom: 14px; }
 .cards .card { margin-bottom: 0; }

@@ -1,5 +1,5 @@
 /** Read-only views of the results object that several report sections share. */
-import type { Measurement, Results } from '../../results/types.js';
+import { hasStatistics, type Measurement, type Results } from '../../results/types.js';
 
 /** The binding every overhead is measured against, when a results file does not name it (schema 1). */
 export const FLOOR_BINDING = 'c-loop';
@@ -40,7 +40,7 @@ export function cellsOf(results: Results, workload: string): Measurement[] {
 export type MeasuredCell = Measurement & { stats: NonNullable<Measurement['stats']> };
 
 export function isMeasured(measurement: Measurement): measurement is MeasuredCell {
-  return measurement.status === 'ok' && measurement.stats !== undefined && measurement.samples.length > 0;
+  return hasStatistics(measurement);
 }
 
 /** A stable, attribute-safe id fragment for anchors (the visible name is escaped separately). */

@@ -13,7 +13,13 @@ import {
   formatRatio,
   formatRatioInterval,
 } from '../../../format/units.js';
-import type { ExitCountCheck, Measurement, Results, WorkloadInfo } from '../../../results/types.js';
+import {
+  type ExitCountCheck,
+  hasStatistics,
+  type Measurement,
+  type Results,
+  type WorkloadInfo,
+} from '../../../results/types.js';
 import { html, type SafeHtml } from '../escape.js';
 import { anchorId, cellsOf, floorBinding, workloadOrder } from '../model.js';
 import type { Palette } from '../palette.js';
@@ -30,7 +36,7 @@ interface Columns {
 }
 
 function columnsOf(results: Results): Columns {
-  const measured = results.measurements.filter((cell) => cell.status === 'ok' && cell.stats);
+  const measured = results.measurements.filter(hasStatistics);
   return {
     cycles: measured.some((cell) => cell.medianCycles !== undefined),
     overhead: measured.some((cell) => cell.overheadVsFloor !== undefined),
@@ -85,7 +91,7 @@ function overheadCells(cell: Measurement, floor: string): SafeHtml {
 
 function measuredCells(cell: Measurement, columns: Columns, floor: string): SafeHtml {
   const stats = cell.stats;
-  if (cell.status !== 'ok' || !stats) {
+  if (!hasStatistics(cell) || !stats) {
     const error = cell.error ?? (cell.status === 'ok' ? 'no statistics recorded' : `${cell.status} without a reason`);
     // The error spans every column after workload, binding and status.
     const span = columnTitles(columns, floor).length - 3;
@@ -112,7 +118,7 @@ function workloadRows(results: Results, workload: string, palette: Palette, colu
     const heading =
       index === 0 ? html`<th scope="rowgroup" rowspan="${cells.length}">${workloadHeading(workload, info)}</th>` : '';
     const statusCell = html`<td><span class="status status-${cell.status}">${cell.status}</span></td>`;
-    const exitCell = cell.status === 'ok' && columns.exitCount ? exitCheckCell(cell.exitCountCheck) : html``;
+    const exitCell = hasStatistics(cell) && columns.exitCount ? exitCheckCell(cell.exitCountCheck) : html``;
     return html`<tr class="row-${cell.status}">${heading}<td>${bindingName(cell.binding, palette(cell.binding))}</td>${statusCell}${measuredCells(cell, columns, floor)}${exitCell}</tr>`;
   });
 }
