@@ -424,7 +424,8 @@ describe('runCompare', () => {
     const metrics = JSON.parse(readFileSync(bencher, 'utf8')) as Record<string, { latency: { value: number } }>;
     const baselineMedian = fixture.measurements.find((m) => m.workload === 'pio-out' && m.binding === 'napi')?.stats
       ?.median;
-    assert.equal(metrics['pio-out / napi']?.latency.value, baselineMedian);
+    // Rounded to 0.001 ns like the github-action-benchmark export.
+    assert.equal(metrics['pio-out / napi']?.latency.value, Math.round((baselineMedian ?? 0) * 1000) / 1000);
     assert.deepEqual(readdirSync(exportsDir).sort(), ['bencher.json', 'github-benchmark.json']);
   });
 
