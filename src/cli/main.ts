@@ -12,6 +12,7 @@ import { registerProfile } from './commands/profile.js';
 import { registerReport } from './commands/report.js';
 import { registerRun } from './commands/run.js';
 import { EXIT } from './exit-codes.js';
+import { rejectEmptyOptionValues } from './options.js';
 
 const { version } = createRequire(import.meta.url)('../../../package.json') as { version: string };
 
@@ -28,6 +29,9 @@ Examples:
   kvmbench hello --binding koffi       run the seed's guest: prints 4 and Hello
   kvmbench list                        workloads and bindings, one line each`,
   );
+
+// Empty option values ('') are refused for every command, before it starts.
+program.hook('preAction', (_program, command) => rejectEmptyOptionValues(command));
 
 registerHello(program);
 registerDoctor(program);

@@ -3,10 +3,10 @@
  * instance while each cell runs a traced batch, and splits each round trip into time inside
  * KVM_RUN and userspace turnaround. The raw trace of every cell is kept in the run folder.
  */
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HostError } from '../errors.js';
 import { KVM_RUN } from '../kvm/abi.js';
+import { writeFileAtomically } from '../results/write.js';
 import { parseTrace, splitExits } from './ftrace-parse.js';
 import type { CellTrace, TraceSession } from './session.js';
 import {
@@ -82,7 +82,7 @@ export function createFtraceSession(): TraceSession {
     },
     writeFiles(folder) {
       for (const [label, text] of raw) {
-        writeFileSync(join(folder, 'trace', `${label.replace(/[^a-z0-9-]+/gi, '_')}.txt`), text);
+        writeFileAtomically(join(folder, 'trace', `${label.replace(/[^a-z0-9-]+/gi, '_')}.txt`), text);
       }
     },
     close() {

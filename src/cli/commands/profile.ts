@@ -12,7 +12,7 @@ import { newRunId } from '../../bench/runner.js';
 import { HostError } from '../../errors.js';
 import { prepareOutputDirectory } from '../../report/write.js';
 import { registerCleanup } from '../../util/cleanup.js';
-import { parseList } from '../options.js';
+import { parseOne, parsePositiveInteger } from '../options.js';
 
 const CLINIC_TOOLS = ['doctor', 'flame', 'bubbleprof'] as const;
 const CLINIC_BIN = fileURLToPath(new URL('../../../../node_modules/.bin/clinic', import.meta.url));
@@ -27,7 +27,8 @@ export function registerProfile(program: Command): void {
     .option('--timeout <s>', 'stop the profiled run after this many seconds', '600')
     .argument('[run-options...]', 'options for the profiled `kvmbench run` (after --), default --quick')
     .action(async (runOptions: string[], options: { clinic: string; out: string; timeout: string }) => {
-      const tool = parseList('--clinic', options.clinic, CLINIC_TOOLS)[0] as string;
+      const tool = parseOne('--clinic', options.clinic, CLINIC_TOOLS);
+      const timeoutMs = parsePositiveInteger('--timeout', options.timeout, 86_400) * 1000;
       const dest = join(prepareOutputDirectory(options.out), `${newRunId()}-clinic-${tool}`);
       mkdirSync(dest);
       const runArgs = runOptions.length ? runOptions : ['--quick'];
@@ -37,7 +38,7 @@ export function registerProfile(program: Command): void {
         {
           stdio: 'inherit',
           reject: false,
-          timeout: Number(options.timeout) * 1000,
+          timeout: timeoutMs,
           // Without a TTY clinic would ask about its telemetry and wait forever.
           env: { NO_INSIGHT: '1' },
         },

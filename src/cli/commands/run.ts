@@ -9,11 +9,12 @@ import { probePerf } from '../../host/perf.js';
 import { DEFAULT_FORMATS, exportersFor, FORMAT_NAMES } from '../../report/registry.js';
 import { terminalTable } from '../../report/terminal.js';
 import { createRunFolder, prepareOutputDirectory, removeIfEmpty, writeRunFiles } from '../../report/write.js';
+import { WriteFilesError } from '../../results/write.js';
 import { PERF_BASIC_PROF } from '../../trace/perf-record-session.js';
-import { TRACE_MODES, type TraceMode } from '../../trace/session.js';
+import { TRACE_MODES } from '../../trace/session.js';
 import { onInterrupt } from '../../util/cleanup.js';
 import { runExitCode } from '../exit-codes.js';
-import { parseInteger, parseList, parsePositiveInteger } from '../options.js';
+import { parseInteger, parseList, parseOne, parsePositiveInteger } from '../options.js';
 import { progressReporter } from '../progress.js';
 import { reExecWith } from '../re-exec.js';
 
@@ -39,18 +40,24 @@ const PROFILES = {
 
 export function planFromOptions(options: RunCommandOptions): RunOptions {
   const profile = options.quick ? PROFILES.quick : PROFILES.default;
+  // `!== undefined`, not truthiness: an empty value ('') is an error, not "use the default".
   return {
-    workloads: options.workloads ? parseList('--workloads', options.workloads, WORKLOAD_NAMES) : [...WORKLOAD_NAMES],
-    bindings: options.bindings ? parseList('--bindings', options.bindings, BINDING_NAMES) : [...BINDING_NAMES],
-    rounds: options.rounds ? parsePositiveInteger('--rounds', options.rounds, 1000) : profile.rounds,
-    timePerRoundMs: options.timePerRound
-      ? parsePositiveInteger('--time-per-round', options.timePerRound, 600_000)
-      : profile.timePerRoundMs,
+    workloads:
+      options.workloads !== undefined
+        ? parseList('--workloads', options.workloads, WORKLOAD_NAMES)
+        : [...WORKLOAD_NAMES],
+    bindings:
+      options.bindings !== undefined ? parseList('--bindings', options.bindings, BINDING_NAMES) : [...BINDING_NAMES],
+    rounds: options.rounds !== undefined ? parsePositiveInteger('--rounds', options.rounds, 1000) : profile.rounds,
+    timePerRoundMs:
+      options.timePerRound !== undefined
+        ? parsePositiveInteger('--time-per-round', options.timePerRound, 600_000)
+        : profile.timePerRoundMs,
     warmupMs: profile.warmupMs,
     quick: Boolean(options.quick),
     ...(options.pin === undefined ? {} : { pin: parseInteger('--pin', options.pin, 0, cpus().length - 1) }),
     cpuidK: parsePositiveInteger('--cpuid-k', options.cpuidK, 10_000),
-    ...(options.trace === undefined ? {} : { trace: parseList('--trace', options.trace, TRACE_MODES)[0] as TraceMode }),
+    ...(options.trace === undefined ? {} : { trace: parseOne('--trace', options.trace, TRACE_MODES) }),
   };
 }
 
@@ -119,12 +126,21 @@ Examples:
         stopListening();
         progress.finish();
       }
-      const written = writeRunFiles(
-        folder,
-        exporters.flatMap((exporter) => exporter.export(results)),
-      );
+      // The table first: whatever happens to the files, the numbers were seen.
       process.stdout.write(terminalTable(results));
       for (const warning of results.warnings) process.stderr.write(`warning: ${warning}\n`);
+      let written: string[];
+      try {
+        written = writeRunFiles(
+          folder,
+          exporters.flatMap((exporter) => exporter.export(results)),
+        );
+      } catch (error) {
+        if (!(error instanceof WriteFilesError)) throw error;
+        removeIfEmpty(folder);
+        process.stdout.write(`\nwrote ${error.written.length} files to ${folder}\n`);
+        throw error;
+      }
       process.stdout.write(`\nwrote ${written.length} files to ${folder}\n`);
       process.exitCode = runExitCode(results, signal, traceFailed);
     });
