@@ -137,8 +137,8 @@ Examples:
         );
       } catch (error) {
         if (!(error instanceof WriteFilesError)) throw error;
-        removeIfEmpty(folder);
-        process.stdout.write(`\nwrote ${error.written.length} files to ${folder}\n`);
+        if (error.written.length > 0) process.stdout.write(`\nwrote ${error.written.length} files to ${folder}\n`);
+        else removeIfEmpty(folder);
         throw error;
       }
       process.stdout.write(`\nwrote ${written.length} files to ${folder}\n`);
