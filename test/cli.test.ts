@@ -191,7 +191,11 @@ const emptyValues: [string, string[], RegExp][] = [
   ['--time-per-round', [...tiny, '--time-per-round', ''], /--time-per-round was given an empty value/],
   ['--format', [...tiny, '--format', ''], /--format was given an empty value/],
   ['--trace', [...tiny, '--trace', ''], /--trace was given an empty value/],
-  ['--workloads with only commas', [...tiny, '--workloads', ' , '], /--workloads was given an empty value|--workloads needs at least one name/],
+  [
+    '--workloads with only commas',
+    [...tiny, '--workloads', ' , '],
+    /--workloads was given an empty value|--workloads needs at least one name/,
+  ],
 ];
 for (const [what, args, message] of emptyValues) {
   test(`run refuses an empty ${what} with exit code 2 and writes nothing`, () => {
@@ -216,14 +220,25 @@ test('run --trace with two modes exits 2 instead of silently tracing with the fi
   const out = join(scratch, 'two-traces');
   const result = kvmbench([...tiny, '--trace', 'ftrace,perf-stat', '--out', out], { timeoutMs: 60_000 });
   assert.equal(result.status, 2, result.stderr);
-  assert.match(result.stderr, /--trace takes one name, not 2 \('ftrace,perf-stat'\): choose one of ftrace, perf-stat, perf-record/);
+  assert.match(
+    result.stderr,
+    /--trace takes one name, not 2 \('ftrace,perf-stat'\): choose one of ftrace, perf-stat, perf-record/,
+  );
   assert.throws(() => readdirSync(out), /ENOENT/);
 });
 
 const otherCommands: [string, string[], RegExp][] = [
-  ['calibrate --out', ['calibrate', '--quick', '--workloads', 'null-ioctl', '--out', ''], /--out was given an empty value/],
+  [
+    'calibrate --out',
+    ['calibrate', '--quick', '--workloads', 'null-ioctl', '--out', ''],
+    /--out was given an empty value/,
+  ],
   ['calibrate --runs', ['calibrate', '--runs', ''], /--runs was given an empty value/],
-  ['compare --export-bencher', ['compare', 'a', 'b', '--export-bencher', ''], /--export-bencher was given an empty value/],
+  [
+    'compare --export-bencher',
+    ['compare', 'a', 'b', '--export-bencher', ''],
+    /--export-bencher was given an empty value/,
+  ],
   ['compare --html', ['compare', 'a', 'b', '--html', ''], /--html was given an empty value/],
   ['report --baseline', ['report', 'a', '--baseline', ''], /--baseline was given an empty value/],
   ['profile --timeout', ['profile', '--clinic', 'doctor', '--timeout', ''], /--timeout was given an empty value/],
