@@ -22,6 +22,8 @@ export interface InterruptOptions {
   exitTimeoutMs?: number;
   env?: NodeJS.ProcessEnv;
   cwd?: string;
+  /** Run this program with `args` instead of the kvmbench CLI (e.g. `unshare`, with the CLI in args). */
+  command?: string;
 }
 
 export interface InterruptResult {
@@ -39,7 +41,7 @@ export interface InterruptResult {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function interruptRun(args: string[], options: InterruptOptions): Promise<InterruptResult> {
-  const child = spawn(process.execPath, [CLI, ...args], {
+  const child = spawn(options.command ?? process.execPath, options.command ? args : [CLI, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true, // its own process group, as a shell job is
     env: options.env ?? process.env,
