@@ -3,6 +3,7 @@
 import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { UsageError } from '../errors.js';
+import { terminalSafe } from '../util/terminal-safe.js';
 import { registerCalibrate } from './commands/calibrate.js';
 import { registerCompare } from './commands/compare.js';
 import { registerDoctor } from './commands/doctor.js';
@@ -58,7 +59,8 @@ try {
     // Commander already printed help, the version or the usage error.
     process.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.usage;
   } else {
-    process.stderr.write(`kvmbench: ${(error as Error).message}\n`);
+    // Messages can quote what a file said (a name, a value): printed so it cannot drive the terminal.
+    process.stderr.write(`kvmbench: ${terminalSafe((error as Error).message)}\n`);
     if (process.env.KVMBENCH_DEBUG) process.stderr.write(`${(error as Error).stack}\n`);
     process.exitCode = exitCodeFor(error);
   }

@@ -14,6 +14,7 @@ import { bencherExporter } from '../../report/bencher.js';
 import type { Exporter } from '../../report/exporter.js';
 import { githubBenchmarkExporter } from '../../report/github-benchmark.js';
 import { renderHtmlReport } from '../../report/html.js';
+import { terminalSafe } from '../../util/terminal-safe.js';
 import { EXIT } from '../exit-codes.js';
 
 export const COMPARE_FORMATS = ['table', 'markdown', 'json'] as const;
@@ -40,8 +41,9 @@ export interface CompareOutput {
 }
 
 const processOutput: CompareOutput = {
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
+  // Run ids, names and warnings come from files: nothing in them may drive the terminal.
+  stdout: (text) => process.stdout.write(terminalSafe(text)),
+  stderr: (text) => process.stderr.write(terminalSafe(text)),
 };
 
 const RENDERERS: Record<CompareFormat, (comparison: Comparison) => string> = {

@@ -14,6 +14,7 @@ import { checkExportTarget, writeFileAtomically } from '../../compare/export-fil
 import { summaryLine } from '../../compare/format.js';
 import { UsageError } from '../../errors.js';
 import { renderHtmlReport } from '../../report/html.js';
+import { terminalSafe } from '../../util/terminal-safe.js';
 import { EXIT } from '../exit-codes.js';
 
 /** The name the HTML exporter gives the report inside a run folder. */
@@ -33,8 +34,9 @@ export interface ReportOutput {
 }
 
 const processOutput: ReportOutput = {
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
+  // Run ids, names and warnings come from files: nothing in them may drive the terminal.
+  stdout: (text) => process.stdout.write(terminalSafe(text)),
+  stderr: (text) => process.stderr.write(terminalSafe(text)),
 };
 
 /**
