@@ -69,6 +69,8 @@ describe('Ctrl-C in the perf trace phase', { skip: kvmSkip || perfSkip }, () => 
     const result = await interruptRun(quick(out, 'perf-stat'), {
       when: (pid) => perfOf(pid).length > 0,
       count: 2,
+      // Long enough for the session to wait on the perf the first Ctrl-C killed (it used to block there).
+      gapMs: 400,
       exitTimeoutMs: 10_000,
     });
     assert.ok(result.interrupted, `perf never attached: ${result.stderr}`);
