@@ -124,7 +124,40 @@ describe('Ctrl-C in the perf trace phase', { skip: kvmSkip || perfSkip }, () => 
   });
 });
 
-describe('Ctrl-C in the writing phase', { skip: kvmSkip || perfSkip }, () => {
+describe('Ctrl-C in the writing phase', { skip: kvmSkip }, () => {
+  // The table is printed before the files are rendered and written: it marks the writing phase.
+  const writing = (_pid: number, _stderr: string, stdout: string) => /\n-{4,}.*\n/.test(stdout);
+  const run = (out: string) => [
+    'run',
+    '--quick',
+    '--workloads',
+    'null-ioctl,pio-out,mmio-read',
+    '--bindings',
+    'napi,koffi',
+    '--out',
+    out,
+  ];
+
+  test('one Ctrl-C: the run folder is still written, exit 130', async () => {
+    const out = join(scratch, 'writing-once');
+    const result = await interruptRun(run(out), { when: writing, exitTimeoutMs: 30_000 });
+    assert.ok(result.interrupted, `the table never appeared: ${result.stderr}`);
+    assert.equal(result.status, 130, result.stderr);
+    const results = resultsIn(out);
+    assert.equal(results.run.status, 'complete');
+  });
+
+  test('a second Ctrl-C exits 130 within 1 s', async () => {
+    const out = join(scratch, 'writing-twice');
+    const result = await interruptRun(run(out), { when: writing, count: 2, gapMs: 20, exitTimeoutMs: 10_000 });
+    assert.ok(result.interrupted, `the table never appeared: ${result.stderr}`);
+    assert.ok(!result.hung, result.stderr);
+    assert.equal(result.status, 130, result.stderr);
+    assert.ok(result.exitMs < 1_000, `took ${result.exitMs} ms after the second Ctrl-C`);
+  });
+});
+
+describe('Ctrl-C in the perf-record writing phase', { skip: kvmSkip || perfSkip }, () => {
   test('perf-record: a second Ctrl-C during perf script exits 130 within 1 s', async () => {
     const out = join(scratch, 'perf-record-twice');
     const result = await interruptRun(quick(out, 'perf-record', 'null-ioctl,pio-out', 'napi,koffi'), {

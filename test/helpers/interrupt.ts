@@ -9,8 +9,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { CLI } from './cli.js';
 
 export interface InterruptOptions {
-  /** When the first SIGINT goes: stderr matches this, or this returns true (given the child's pid and stderr so far). */
-  when: RegExp | ((pid: number, stderr: string) => boolean);
+  /** When the first SIGINT goes: stderr matches this, or this returns true (given the child's pid, stderr and stdout so far). */
+  when: RegExp | ((pid: number, stderr: string, stdout: string) => boolean);
   /** SIGINTs to send: 1, or 2 (a second Ctrl-C, `gapMs` after the first). */
   count?: number;
   gapMs?: number;
@@ -71,7 +71,7 @@ export async function interruptRun(args: string[], options: InterruptOptions): P
     }
   };
   const { when } = options;
-  const reached = () => (typeof when === 'function' ? when(pid, stderr) : when.test(stderr));
+  const reached = () => (typeof when === 'function' ? when(pid, stderr, stdout) : when.test(stderr));
   const phaseDeadline = Date.now() + (options.phaseTimeoutMs ?? 300_000);
   let interrupted = false;
   while (!exited && !interrupted && Date.now() < phaseDeadline) {

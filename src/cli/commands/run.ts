@@ -6,6 +6,7 @@ import { newRunId, runBenchmarks } from '../../bench/runner.js';
 import { DEFAULT_CPUID_K, WORKLOAD_NAMES } from '../../bench/workloads.js';
 import { BINDING_NAMES } from '../../bindings/types.js';
 import { probePerf } from '../../host/perf.js';
+import { exportFiles } from '../../report/export-worker.js';
 import { DEFAULT_FORMATS, exportersFor, FORMAT_NAMES } from '../../report/registry.js';
 import { terminalTable } from '../../report/terminal.js';
 import { createRunFolder, prepareOutputDirectory, removeIfEmpty, writeRunFiles } from '../../report/write.js';
@@ -129,17 +130,27 @@ Examples:
       // The table first: whatever happens to the files, the numbers were seen.
       process.stdout.write(terminalTable(results));
       for (const warning of results.warnings) process.stderr.write(`warning: ${warning}\n`);
+      // Writing: a first Ctrl-C lets it finish (the run is measured), a second quits at once.
+      const stopWriting = onInterrupt((received) => {
+        signal ??= received;
+        process.stderr.write(`\nkvmbench: ${received}: writing the run folder first (again to quit at once)\n`);
+      });
       let written: string[];
       try {
         written = writeRunFiles(
           folder,
-          exporters.flatMap((exporter) => exporter.export(results)),
+          await exportFiles(
+            exporters.map((exporter) => exporter.format),
+            results,
+          ),
         );
       } catch (error) {
         if (!(error instanceof WriteFilesError)) throw error;
         if (error.written.length > 0) process.stdout.write(`\nwrote ${error.written.length} files to ${folder}\n`);
         else removeIfEmpty(folder);
         throw error;
+      } finally {
+        stopWriting();
       }
       process.stdout.write(`\nwrote ${written.length} files to ${folder}\n`);
       process.exitCode = runExitCode(results, signal, traceFailed);
