@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -45,11 +45,15 @@ const canMount = (() => {
 const run = ['run', '--quick', '--workloads', 'null-ioctl', '--bindings', 'napi'];
 
 describe('a full disk', { skip: kvmSkip || canMount }, () => {
-  test('1 MiB tmpfs as --out: table printed, what fits written, no temporary file, the file and ENOSPC named, exit 1', async () => {
+  test('1 MiB tmpfs (64 KiB free) as --out: table printed, what fits written, no temporary file, the file and ENOSPC named, exit 1', async () => {
     const out = join(scratch, 'tiny');
     mkdirSync(out);
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', out]);
     mounted.push(out);
+    // Leave 64 KiB: the small files fit, results.json (hundreds of KiB of samples) does not,
+    // whatever this host's sample count is.
+    const { bavail, bsize } = statfsSync(out);
+    writeFileSync(join(out, 'filler'), Buffer.alloc(bavail * bsize - 64 * 1024));
     const result = await kvmbenchAsync([...run, '--out', out]);
     assert.equal(result.status, 1, result.stderr);
     assert.match(result.stdout, /null-ioctl\s+napi\s+\d/, 'the table was printed');
