@@ -162,6 +162,9 @@ describe('Ctrl-C in the perf-record writing phase', { skip: kvmSkip || perfSkip 
     const out = join(scratch, 'perf-record-twice');
     const result = await interruptRun(quick(out, 'perf-record', 'null-ioctl,pio-out', 'napi,koffi'), {
       when: /making the flame graph/,
+      // Only the re-executed kvmbench (the parent ignores SIGINT): perf script keeps running, so
+      // the second Ctrl-C surely lands while kvmbench waits on it.
+      to: (pid) => childrenOf(pid),
       count: 2,
       exitTimeoutMs: 10_000,
     });

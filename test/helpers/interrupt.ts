@@ -22,6 +22,11 @@ export interface InterruptOptions {
   exitTimeoutMs?: number;
   env?: NodeJS.ProcessEnv;
   cwd?: string;
+  /**
+   * Signal these processes instead of the whole group (e.g. only kvmbench, so that a child it waits
+   * on keeps running and the signal is sure to land in kvmbench's own phase).
+   */
+  to?: (pid: number) => number[];
   /** Run this program with `args` instead of the kvmbench CLI (e.g. `unshare`, with the CLI in args). */
   command?: string;
 }
@@ -83,7 +88,15 @@ export async function interruptRun(args: string[], options: InterruptOptions): P
     for (let i = 0; i < (options.count ?? 1); i++) {
       if (i > 0) await sleep(options.gapMs ?? 50);
       lastSignal = Date.now();
-      group(options.signal ?? 'SIGINT');
+      if (options.to) {
+        for (const target of options.to(pid)) {
+          try {
+            process.kill(target, options.signal ?? 'SIGINT');
+          } catch {
+            // It has exited.
+          }
+        }
+      } else group(options.signal ?? 'SIGINT');
     }
   }
   let hung = false;
