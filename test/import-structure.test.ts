@@ -36,7 +36,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   bindings: ['kvm', 'errors', 'util'],
   guests: ['kvm', 'bindings', 'errors', 'util'],
   host: ['guests', 'kvm', 'bindings', 'errors', 'util', 'version'],
-  trace: ['host', 'guests', 'kvm', 'bindings', 'errors', 'util'],
+  trace: ['results', 'host', 'guests', 'kvm', 'bindings', 'errors', 'util'],
   bench: ['results', 'trace', 'host', 'guests', 'kvm', 'bindings', 'errors', 'util', 'version'],
   results: ['errors', 'util', 'version'],
   format: ['results'],

@@ -4,11 +4,12 @@
  * everything down and still writes what it measured.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { soak } from '../src/bench/soak.js';
 import { BINDING_NAMES } from '../src/bindings/types.js';
 import { CLI, kvmbench } from './helpers/cli.js';
@@ -237,5 +238,43 @@ describe('a failing benchmark', { skip: kvmSkip }, () => {
         kvm.close();
       }
     }
+  });
+});
+
+describe('inputs that are not what they should be', () => {
+  test('a guest image that is a directory is named, with the fix; exit 2', () => {
+    // A copy of the built tree whose hello.bin is a directory; the checkout itself stays untouched.
+    const root = fileURLToPath(new URL('../../', import.meta.url));
+    const copy = join(scratch, 'tree');
+    mkdirSync(join(copy, 'src', 'native', 'build'), { recursive: true });
+    cpSync(join(root, 'dist'), join(copy, 'dist'), { recursive: true });
+    cpSync(join(root, 'guests'), join(copy, 'guests'), { recursive: true });
+    cpSync(join(root, 'src', 'native', 'build', 'Release'), join(copy, 'src', 'native', 'build', 'Release'), {
+      recursive: true,
+    });
+    cpSync(join(root, 'package.json'), join(copy, 'package.json'));
+    symlinkSync(join(root, 'node_modules'), join(copy, 'node_modules'));
+    const image = join(copy, 'guests', 'build', 'hello.bin');
+    rmSync(image);
+    mkdirSync(image);
+    const result = spawnSync(process.execPath, [join(copy, 'dist', 'src', 'cli', 'main.js'), 'hello'], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    assert.equal(result.status, 2, result.stderr);
+    assert.match(
+      result.stderr,
+      /guest image \S+guests\/build\/hello\.bin is a directory, not a file: remove it and run `npm run build:guests`/,
+    );
+  });
+
+  test('npm run soak -- --help prints the usage and exits 0', () => {
+    const script = fileURLToPath(new URL('../../scripts/soak.mjs', import.meta.url));
+    const result = spawnSync(process.execPath, ['--expose-gc', script, '--help'], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stdout, /^usage: npm run soak \[-- cycles\]/);
   });
 });

@@ -46,6 +46,7 @@ export interface RunEnvironment {
     phase: 'calibrate' | 'measure';
     done: number;
     total: number;
+    round?: number;
     workload: string;
     binding: string;
   }): void;
@@ -167,13 +168,23 @@ async function measureHere(plan: Plan, env: RunEnvironment, runStartMs: number):
         phase,
         done,
         total,
+        round,
         cell,
       }: {
         phase: 'calibrate' | 'measure';
         done: number;
         total: number;
+        round?: number;
         cell: CellRunner;
-      }) => env.onProgress?.({ phase, done, total, workload: cell.cell.workload.name, binding: cell.cell.binding }),
+      }) =>
+        env.onProgress?.({
+          phase,
+          done,
+          total,
+          ...(round === undefined ? {} : { round }),
+          workload: cell.cell.workload.name,
+          binding: cell.cell.binding,
+        }),
     };
     const calibration = await calibrate(groups, options.warmupMs, control);
     const rounds = await runRounds(

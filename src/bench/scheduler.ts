@@ -25,7 +25,14 @@ const OVERHEAD_CALLS = 51;
 export interface ScheduleControl {
   /** True once the run should stop (a signal); checked between batches of calibration and between turns. */
   stopped(): boolean;
-  onProgress?(progress: { phase: 'calibrate' | 'measure'; done: number; total: number; cell: CellRunner }): void;
+  onProgress?(progress: {
+    phase: 'calibrate' | 'measure';
+    done: number;
+    total: number;
+    /** The round (0-based) while measuring. */
+    round?: number;
+    cell: CellRunner;
+  }): void;
 }
 
 export interface CellCalibration {
@@ -216,7 +223,7 @@ export async function runRounds(
             into.error ??= (error as Error).message;
           }
         }
-        control.onProgress?.({ phase: 'measure', done: ++done, total, cell: runner });
+        control.onProgress?.({ phase: 'measure', done: ++done, total, round, cell: runner });
         await yieldToEventLoop();
       }
     }

@@ -2,6 +2,7 @@
 /** kvmbench command line: parses arguments, runs one command, maps errors to exit codes. */
 import { Command, CommanderError } from 'commander';
 import { UsageError } from '../errors.js';
+import { terminalSafe } from '../util/terminal-safe.js';
 import { KVMBENCH_VERSION } from '../version.js';
 import { registerCalibrate } from './commands/calibrate.js';
 import { registerCompare } from './commands/compare.js';
@@ -13,6 +14,7 @@ import { registerReport } from './commands/report.js';
 import { registerRun } from './commands/run.js';
 import { EXIT } from './exit-codes.js';
 import { helpFormat } from './help-format.js';
+import { rejectEmptyOptionValues } from './options.js';
 
 const program = new Command('kvmbench')
   .description('Benchmark and trace Linux KVM from Node.js: VM lifecycle, exits and FFI strategies')
@@ -32,6 +34,9 @@ Examples:
   kvmbench compare                     the run before the latest against the latest; exit 1 on a regression
   kvmbench <command> --help            each command's options and examples`,
   );
+
+// Empty option values ('') are refused for every command, before it starts.
+program.hook('preAction', (_program, command) => rejectEmptyOptionValues(command));
 
 registerHello(program);
 registerDoctor(program);
@@ -58,7 +63,8 @@ try {
     // Commander already printed help, the version or the usage error.
     process.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.usage;
   } else {
-    process.stderr.write(`kvmbench: ${(error as Error).message}\n`);
+    // Messages can quote what a file said (a name, a value): printed so it cannot drive the terminal.
+    process.stderr.write(`kvmbench: ${terminalSafe((error as Error).message)}\n`);
     if (process.env.KVMBENCH_DEBUG) process.stderr.write(`${(error as Error).stack}\n`);
     process.exitCode = exitCodeFor(error);
   }

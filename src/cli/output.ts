@@ -1,3 +1,5 @@
+import { terminalSafe } from '../util/terminal-safe.js';
+
 /** Where a command writes its report and its messages; tests pass their own. */
 export interface CommandOutput {
   stdout(text: string): void;
@@ -5,6 +7,7 @@ export interface CommandOutput {
 }
 
 export const processOutput: CommandOutput = {
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
+  // Run ids, names and warnings come from files: nothing in them may drive the terminal.
+  stdout: (text) => process.stdout.write(terminalSafe(text)),
+  stderr: (text) => process.stderr.write(terminalSafe(text)),
 };

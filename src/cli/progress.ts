@@ -1,18 +1,20 @@
 /** Progress on stderr: a one-line bar on a TTY, plain lines (one per round) otherwise. */
 export function progressReporter(stream: NodeJS.WriteStream = process.stderr) {
   const started = Date.now();
-  let lastPhase: string | undefined;
+  let lastLine: string | undefined;
   return {
     update({
       phase,
       done,
       total,
+      round,
       workload,
       binding,
     }: {
       phase: 'calibrate' | 'measure';
       done: number;
       total: number;
+      round?: number;
       workload: string;
       binding: string;
     }) {
@@ -24,13 +26,15 @@ export function progressReporter(stream: NodeJS.WriteStream = process.stderr) {
           `\r${phase === 'calibrate' ? 'calibrating ' : ''}[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} ${workload}/${binding} ${elapsed}s\x1b[K`,
         );
         if (done === total) stream.write('\n');
-      } else if (phase !== lastPhase) {
-        // Plain lines name each phase once, so logs (and tests) see where the run is.
-        stream.write(
-          `kvmbench: ${phase === 'calibrate' ? 'calibrating' : 'measuring'}, ${total} ${phase === 'calibrate' ? 'cells' : 'turns'}, ${elapsed} s\n`,
-        );
+      } else {
+        // Plain lines name each phase and round once, so logs (and tests) see where the run is.
+        const line =
+          phase === 'calibrate'
+            ? `kvmbench: calibrating, ${total} cells`
+            : `kvmbench: measuring, round ${(round ?? 0) + 1}, ${total} turns`;
+        if (line !== lastLine) stream.write(`${line}, ${elapsed} s\n`);
+        lastLine = line;
       }
-      lastPhase = phase;
     },
     finish() {
       if (stream.isTTY) stream.write('\r\x1b[K');

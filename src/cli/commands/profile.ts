@@ -14,7 +14,7 @@ import { newRunId } from '../../bench/runner.js';
 import { HostError } from '../../errors.js';
 import { prepareOutputDirectory } from '../../report/write.js';
 import { registerCleanup } from '../../util/cleanup.js';
-import { parseList, parsePositiveInteger } from '../options.js';
+import { parseOne, parsePositiveInteger } from '../options.js';
 
 const CLINIC_TOOLS = ['doctor', 'flame', 'bubbleprof'] as const;
 const MAIN = fileURLToPath(new URL('../main.js', import.meta.url));
@@ -59,7 +59,7 @@ Examples:
     )
     .action(async (runOptions: string[], options: { clinic: string; out: string; timeout: string }) => {
       // Check everything before the profile folder exists, so bad input leaves nothing behind.
-      const tool = parseList('--clinic', options.clinic, CLINIC_TOOLS)[0] as string;
+      const tool = parseOne('--clinic', options.clinic, CLINIC_TOOLS);
       const timeoutS = parsePositiveInteger('--timeout', options.timeout, MAX_TIMEOUT_S);
       const clinic = clinicBin();
       const dest = join(prepareOutputDirectory(options.out), `${newRunId()}-clinic-${tool}`);

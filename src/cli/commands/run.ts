@@ -7,16 +7,18 @@ import { BINDING_NAMES } from '../../bindings/types.js';
 import { UsageError } from '../../errors.js';
 import { probePerf } from '../../host/perf.js';
 import { DEFAULT_KVM_PATH } from '../../kvm/system.js';
+import { exportFiles } from '../../report/export-worker.js';
 import { DEFAULT_FORMATS, exportersFor, FORMAT_NAMES } from '../../report/registry.js';
 import { terminalTable } from '../../report/terminal.js';
 import { createRunFolder, prepareOutputDirectory, removeIfEmpty, writeRunFiles } from '../../report/write.js';
 import { updateLatestPointer } from '../../results/latest.js';
 import type { RunOptions } from '../../results/types.js';
+import { WriteFilesError } from '../../results/write.js';
 import { PERF_BASIC_PROF } from '../../trace/perf-record-session.js';
-import { TRACE_MODES, type TraceMode } from '../../trace/session.js';
+import { TRACE_MODES } from '../../trace/session.js';
 import { onInterrupt } from '../../util/cleanup.js';
 import { runExitCode } from '../exit-codes.js';
-import { parseInteger, parseList, parsePositiveInteger } from '../options.js';
+import { parseInteger, parseList, parseOne, parsePositiveInteger } from '../options.js';
 import { progressReporter } from '../progress.js';
 import { reExecWith } from '../re-exec.js';
 
@@ -53,19 +55,25 @@ export type PlanOptions = Pick<
 
 export function planFromOptions(options: PlanOptions): RunOptions {
   const profile = options.quick ? PROFILES.quick : PROFILES.default;
+  // `!== undefined`, not truthiness: an empty value ('') is an error, not "use the default".
   return {
-    workloads: options.workloads ? parseList('--workloads', options.workloads, WORKLOAD_NAMES) : [...WORKLOAD_NAMES],
-    bindings: options.bindings ? parseList('--bindings', options.bindings, BINDING_NAMES) : [...BINDING_NAMES],
-    rounds: options.rounds ? parsePositiveInteger('--rounds', options.rounds, 1000) : profile.rounds,
-    timePerRoundMs: options.timePerRound
-      ? parsePositiveInteger('--time-per-round', options.timePerRound, 600_000)
-      : profile.timePerRoundMs,
+    workloads:
+      options.workloads !== undefined
+        ? parseList('--workloads', options.workloads, WORKLOAD_NAMES)
+        : [...WORKLOAD_NAMES],
+    bindings:
+      options.bindings !== undefined ? parseList('--bindings', options.bindings, BINDING_NAMES) : [...BINDING_NAMES],
+    rounds: options.rounds !== undefined ? parsePositiveInteger('--rounds', options.rounds, 1000) : profile.rounds,
+    timePerRoundMs:
+      options.timePerRound !== undefined
+        ? parsePositiveInteger('--time-per-round', options.timePerRound, 600_000)
+        : profile.timePerRoundMs,
     warmupMs: profile.warmupMs,
     quick: Boolean(options.quick),
     ...(options.pin === undefined ? {} : { pin: parseInteger('--pin', options.pin, 0, cpus().length - 1) }),
     cpuidK: options.cpuidK === undefined ? DEFAULT_CPUID_K : parsePositiveInteger('--cpuid-k', options.cpuidK, 10_000),
     processes: options.processes === undefined ? 1 : parsePositiveInteger('--processes', options.processes, 64),
-    ...(options.trace === undefined ? {} : { trace: parseList('--trace', options.trace, TRACE_MODES)[0] as TraceMode }),
+    ...(options.trace === undefined ? {} : { trace: parseOne('--trace', options.trace, TRACE_MODES) }),
   };
 }
 
@@ -138,12 +146,31 @@ Examples:
         progress.finish();
       }
       const { results, traceFailed } = outcome;
-      const written = writeRunFiles(
-        folder,
-        exporters.flatMap((exporter) => exporter.export(results)),
-      );
+      // The table first: whatever happens to the files, the numbers were seen.
       process.stdout.write(terminalTable(results));
       for (const warning of results.warnings) process.stderr.write(`warning: ${warning}\n`);
+      // Writing: a first Ctrl-C lets it finish (the run is measured), a second quits at once.
+      const stopWriting = onInterrupt((received) => {
+        signal ??= received;
+        process.stderr.write(`\nkvmbench: ${received}: writing the run folder first (again to quit at once)\n`);
+      });
+      let written: string[];
+      try {
+        written = writeRunFiles(
+          folder,
+          await exportFiles(
+            exporters.map((exporter) => exporter.format),
+            results,
+          ),
+        );
+      } catch (error) {
+        if (!(error instanceof WriteFilesError)) throw error;
+        if (error.written.length > 0) process.stdout.write(`\nwrote ${error.written.length} files to ${folder}\n`);
+        else removeIfEmpty(folder);
+        throw error;
+      } finally {
+        stopWriting();
+      }
       try {
         updateLatestPointer(outDir, folder);
       } catch (error) {
