@@ -4,7 +4,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { kvmbenchAsync } from './helpers/cli.js';
+import { kvmbenchAsync, runFolders } from './helpers/cli.js';
 import { kvmSkip } from './helpers/kvm.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'kvmbench-concurrent-'));
@@ -35,7 +35,7 @@ test('8 runs at once into new nested --out folders each write their own run fold
   );
   for (const result of results) assert.equal(result.status, 0, result.stderr);
   for (const out of new Set(outs)) {
-    const runs = readdirSync(out).filter((name) => /^\d{8}T\d{6}Z-/.test(name));
+    const runs = runFolders(out);
     assert.equal(runs.length, 2, `two run folders in ${out}: ${runs.join(', ')}`);
     for (const run of runs) assert.deepEqual(readdirSync(join(out, run)), ['results.json']);
   }

@@ -9,7 +9,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { CLI } from './helpers/cli.js';
+import { CLI, runFolders } from './helpers/cli.js';
 import { kvmSkip } from './helpers/kvm.js';
 
 /** Starts a long run, sends SIGINT when stderr names the phase, and times the exit. */
@@ -66,7 +66,7 @@ describe('a signal in every measuring phase', { skip: kvmSkip }, () => {
         assert.equal(status, 130, stderr);
         // 250 ms to see the signal, the rest to analyse and write the run folder.
         assert.ok(afterSignalMs < 1000, `exited ${afterSignalMs.toFixed(0)} ms after SIGINT`);
-        const [folder] = readdirSync(out);
+        const [folder] = runFolders(out);
         assert.ok(folder, 'a run folder was written');
         const results = JSON.parse(readFileSync(join(out, folder, 'results.json'), 'utf8'));
         assert.equal(results.run.status, 'incomplete');

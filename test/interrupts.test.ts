@@ -9,6 +9,7 @@ import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { runFolders } from './helpers/cli.js';
 import { childrenOf, interruptRun, perfAttachedTo } from './helpers/interrupt.js';
 import { kvmSkip } from './helpers/kvm.js';
 import { perfSkip } from './helpers/perf.js';
@@ -33,7 +34,7 @@ const quick = (out: string, trace: string, workloads = 'null-ioctl', bindings = 
 
 /** The one run folder's results.json. */
 function resultsIn(out: string) {
-  const folders = readdirSync(out);
+  const folders = runFolders(out);
   assert.equal(folders.length, 1, `one run folder in ${out}: ${folders.join(', ')}`);
   return JSON.parse(readFileSync(join(out, folders[0] as string, 'results.json'), 'utf8'));
 }
@@ -190,7 +191,7 @@ describe('perf-record leaves nothing behind', { skip: kvmSkip || perfSkip }, () 
       cwd,
     });
     assert.equal(result.status, 0, result.stderr);
-    assert.ok(existsSync(join(out, readdirSync(out)[0] as string, 'trace', 'flamegraph.svg')));
+    assert.ok(existsSync(join(out, runFolders(out)[0] as string, 'trace', 'flamegraph.svg')));
     assert.deepEqual(readdirSync(cwd), [], 'nothing written into the working directory');
     for (const pid of pids) {
       assert.ok(!existsSync(`/tmp/perf-${pid}.map`), `/tmp/perf-${pid}.map left behind`);

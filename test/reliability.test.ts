@@ -12,7 +12,7 @@ import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { soak } from '../src/bench/soak.js';
 import { BINDING_NAMES } from '../src/bindings/types.js';
-import { CLI, kvmbench } from './helpers/cli.js';
+import { CLI, kvmbench, runFolders } from './helpers/cli.js';
 import { kvmSkip } from './helpers/kvm.js';
 import { perfSkip } from './helpers/perf.js';
 
@@ -55,7 +55,7 @@ describe('interrupts', { skip: kvmSkip }, () => {
       child.kill(signal);
       const status = await new Promise<number | null>((resolve) => child.on('exit', (exitCode) => resolve(exitCode)));
       assert.equal(status, code, stderr);
-      const [folder] = readdirSync(out);
+      const [folder] = runFolders(out);
       assert.ok(folder, 'a run folder was written');
       const results = JSON.parse(readFileSync(join(out, folder, 'results.json'), 'utf8'));
       assert.equal(results.run.status, 'incomplete');
@@ -123,7 +123,7 @@ describe('SIGINT while tracing', { skip: kvmSkip || perfSkip }, () => {
     assert.equal(await exited, 130, stderr);
     for (const pid of seen) assert.ok(!existsSync(`/proc/${pid}`), `perf ${pid} still runs after kvmbench exited`);
     assert.deepEqual(perfTempDirsOf(child.pid as number), [], 'perf control FIFOs removed');
-    const [folder] = readdirSync(out);
+    const [folder] = runFolders(out);
     assert.ok(folder, 'a run folder was written');
     const results = JSON.parse(readFileSync(join(out, folder, 'results.json'), 'utf8'));
     assert.equal(results.run.status, 'complete', 'the measured rounds had finished');
@@ -175,7 +175,7 @@ describe('guest faults', { skip: kvmSkip }, () => {
       });
     const codes = await Promise.all([runOnce(), runOnce()]);
     assert.deepEqual(codes, [0, 0]);
-    const folders = readdirSync(out);
+    const folders = runFolders(out);
     assert.equal(folders.length, 2);
     for (const folder of folders) {
       const results = JSON.parse(readFileSync(join(out, folder, 'results.json'), 'utf8'));

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { launchChromium, pngSize, skipBrowser } from './helpers/chromium.js';
-import { kvmbenchAsync } from './helpers/cli.js';
+import { kvmbenchAsync, runFolders } from './helpers/cli.js';
 import { kvmSkip } from './helpers/kvm.js';
 
 const ARTIFACTS = fileURLToPath(new URL('../../results/ci-artifacts/', import.meta.url));
@@ -45,7 +45,7 @@ test('browser: at 1400 px the summary table of a real run fits without scrolling
     { timeoutMs: 90_000 },
   );
   assert.ok(run.status === 0 || run.status === 1, `kvmbench run exited ${run.status}: ${run.stderr}`);
-  const [folder] = readdirSync(out);
+  const [folder] = runFolders(out);
   assert.ok(folder, 'the run wrote its folder');
 
   const browser = await launchChromium();

@@ -1,5 +1,6 @@
 /** Runs the real kvmbench CLI as a child process. */
 import { execFile, spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
@@ -39,4 +40,11 @@ export function kvmbenchAsync(args: string[], options: { timeoutMs?: number } = 
       },
     );
   });
+}
+
+/** The run folders in an --out directory (not the `latest` pointer), oldest first. */
+export function runFolders(out: string): string[] {
+  return readdirSync(out)
+    .filter((name) => /^\d{8}T\d{6}Z-[0-9a-f]+$/.test(name))
+    .sort();
 }
