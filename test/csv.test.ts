@@ -267,7 +267,7 @@ describe('terminal table: --trace ftrace', () => {
     }
   });
 
-  it('prints a second table after the main one: in KVM_RUN, turnaround, guest, traced loop', () => {
+  it('prints a second table after the main one: in KVM_RUN, turnaround, guest, tracing cost', () => {
     const results = makeFixtureResults({ trace: 'ftrace' });
     const text = terminalTable(results);
     const main = text.indexOf('vs c-loop');
@@ -275,7 +275,10 @@ describe('terminal table: --trace ftrace', () => {
     assert.ok(main >= 0 && trace > main, 'after the main table');
     assert.ok(trace < text.indexOf('failed:'), 'before the failure details');
     const lines = (text.slice(trace).split('\n\n')[0] ?? '').split('\n');
-    assert.match(lines[1] ?? '', /^workload\s+binding\s+in KVM_RUN\s+turnaround\s+guest\s+traced loop$/);
+    assert.match(
+      lines[1] ?? '',
+      /^workload\s+binding\s+in KVM_RUN\s+range\s+turnaround\s+range\s+guest\s+tracing cost\s+tracepoints \(est\.\)\s+turnaround w\/o \(est\.\)\s+checks$/,
+    );
     const napi = results.measurements.find((m) => m.workload === 'pio-out' && m.binding === 'napi');
     const split = napi?.trace?.split;
     assert.ok(split && napi?.trace);
@@ -284,11 +287,15 @@ describe('terminal table: --trace ftrace', () => {
       'pio-out',
       'napi',
       formatNs(split.inKvmRunNs),
+      '—',
       formatNs(split.userspaceTurnaroundNs),
+      '—',
       formatNs(split.inGuestNs),
-      formatNs(napi.trace.tracedLoopNsPerIteration),
+      '—',
+      '—',
+      '—',
     ]);
-    assert.match(text, /^null-ioctl\s+c-loop\s+—\s+—\s+—\s+\d/m, 'the baseline has nothing to split');
+    assert.match(text, /^null-ioctl\s+c-loop(\s+—){8}$/m, 'the baseline has nothing to split');
     const traced = results.measurements.filter((m) => m.trace?.split).length;
     assert.equal(lines.filter((line) => /^(pio-out|mmio-read|hlt|null-ioctl)\s/.test(line)).length, traced);
     assert.ok(!text.includes('does not fire'));
@@ -296,7 +303,7 @@ describe('terminal table: --trace ftrace', () => {
 
   it('without kvm_entry / kvm_exit: no guest column, and says why', () => {
     const text = terminalTable(makeFixtureResults({ trace: 'ftrace', traceGuestSplit: false }));
-    assert.match(text, /^workload\s+binding\s+in KVM_RUN\s+turnaround\s+traced loop$/m);
+    assert.match(text, /^workload\s+binding\s+in KVM_RUN\s+range\s+turnaround\s+range\s+tracing cost\s/m);
     assert.match(text, /this host does not fire kvm:kvm_exit \/ kvm:kvm_entry \(e\.g\. PVM\)/);
   });
 });

@@ -94,6 +94,12 @@ describe('results schema', () => {
       userspaceTurnaroundNs: 800.25,
       inGuestNs: 120,
       roundTripNs: 6000.75,
+      disturbedRoundTrips: 1,
+      sampledRoundTripNs: 6100,
+      allInKvmRunNs: 5300,
+      allTurnaroundNs: 900,
+      headNs: 1000,
+      tailNs: 2000,
     };
     const trace: Required<CellTrace> = {
       mode: 'ftrace',
@@ -103,6 +109,37 @@ describe('results schema', () => {
       counts: { 'kvm:kvm_userspace_exit': 100 },
       countCheck: { counter: 'kvm:kvm_userspace_exit', expected: 100, observed: 100, matched: true },
       rawFile: 'trace/pio-out-napi.txt',
+      batches: [
+        {
+          iterations: 100,
+          loopNsPerIteration: 9100.5,
+          runs: 100,
+          inKvmRunNs: 5200.5,
+          userspaceTurnaroundNs: 800.25,
+          disturbedRoundTrips: 1,
+          sumDeviation: -0.01,
+          hostSlow: true,
+        },
+      ],
+      slowRounds: [0],
+      spread: { inKvmRunNs: [5100, 5300], userspaceTurnaroundNs: [790, 810], loopNsPerIteration: [9000, 9200] },
+      disagreement: { batches: [0], detail: 'batch 1: 7000 ns in KVM_RUN' },
+      sumCheck: { deviation: -0.01, tolerance: 0.03, passed: true },
+      tracingCost: {
+        untracedNsPerIteration: 8000,
+        untracedInPhaseNsPerIteration: 7990,
+        tracedNs: 9100.5,
+        costNs: 1100.5,
+        tracepointShare: {
+          estimate: true,
+          reference: 'immediate-exit probe',
+          references: 4,
+          referenceCostNs: 600,
+          referenceEventsPerRun: 3,
+          turnaroundShareNs: 200,
+          turnaroundWithoutNs: 600.25,
+        },
+      },
     };
     const exitCountCheck: Required<ExitCountCheck> = {
       source: 'stats-fd',

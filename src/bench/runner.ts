@@ -20,6 +20,7 @@ import {
   SCHEMA_VERSION,
 } from '../results/types.js';
 import type { CellTrace, TraceSession } from '../trace/session.js';
+import { traceWarnings } from '../trace/split-checks.js';
 import { registerCleanup } from '../util/cleanup.js';
 import { type MeasuredCell, measurementsOf, warningsFor } from './analyze.js';
 import { type CellRunner, type KvmStats, openCellRunner } from './cell.js';
@@ -113,6 +114,7 @@ export async function runBenchmarks(options: RunOptions, env: RunEnvironment): P
     ...(measured.completed ? [] : ['the run was interrupted: these are the samples taken until then']),
     ...measured.notes,
     ...warningsFor(measurements, measured.harness.targetSampleNs),
+    ...traceWarnings(measurements),
     ...hostWarnings(host),
   ];
   const results: Results = {
@@ -206,7 +208,11 @@ async function measureHere(plan: Plan, env: RunEnvironment, runStartMs: number):
       }
       try {
         if (env.folder) mkdirSync(join(env.folder, 'trace'), { recursive: true });
-        traces = await traceCells(traceSession, runners, medians, env.folder, () => !env.stopped());
+        traces = await traceCells(traceSession, runners, medians, {
+          ...(env.folder ? { folder: env.folder } : {}),
+          keepGoing: () => !env.stopped(),
+          kvmFor: (binding) => kvms.get(binding),
+        });
         if (env.stopped()) traceFailure = 'tracing was interrupted: some cells have no trace';
       } catch (error) {
         traceFailure = `--trace ${traceSession.mode} failed after the measured rounds, so there are no traces: ${(error as Error).message}`;

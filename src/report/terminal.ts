@@ -14,37 +14,70 @@ function table(header: string[], rows: string[][]): string[] {
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)];
 }
 
+/** "5.10–5.40 µs": a cell's range over its traced batches. */
+const range = (spread: [number, number] | undefined) =>
+  spread ? `${formatNs(spread[0])} – ${formatNs(spread[1])}` : '-';
+
 /**
- * With --trace ftrace: per traced cell, the mean time inside KVM_RUN, the userspace turnaround
- * between two KVM_RUNs (the binding's cost), the guest's share where kvm_entry / kvm_exit fire,
- * and the harness's own time per iteration during the traced batch.
+ * With --trace ftrace: per traced cell, the median over its traced batches of the time inside
+ * KVM_RUN and the userspace turnaround between two KVM_RUNs (the binding's cost), with their range
+ * over the batches, the guest's share where kvm_entry / kvm_exit fire, what tracing costs per round
+ * trip, and the estimated part of the turnaround that is the tracepoints' own work.
  */
 function traceSplitTable(measurements: Measurement[]): string[] {
   const cells = measurements.filter((m) => m.trace?.split !== undefined);
   if (cells.length === 0) return [];
   const withGuest = cells.some((m) => m.trace?.split?.inGuestNs !== undefined);
-  const header = ['workload', 'binding', 'in KVM_RUN', 'turnaround', ...(withGuest ? ['guest'] : []), 'traced loop'];
+  const header = [
+    'workload',
+    'binding',
+    'in KVM_RUN',
+    'range',
+    'turnaround',
+    'range',
+    ...(withGuest ? ['guest'] : []),
+    'tracing cost',
+    'tracepoints (est.)',
+    'turnaround w/o (est.)',
+    'checks',
+  ];
   const rows = cells.map((m) => {
-    const split = m.trace?.split;
+    const trace = m.trace;
+    const split = trace?.split;
     // The null-ioctl baseline never calls KVM_RUN: there is nothing to split.
     const hasRuns = split !== undefined && split.runs > 0;
+    const cost = trace?.tracingCost;
+    const share = cost?.tracepointShare;
+    const checks = [
+      trace?.disagreement ? `batches ${trace.disagreement.batches.map((i) => i + 1).join(',')} disagree` : '',
+      trace?.sumCheck && !trace.sumCheck.passed ? `sum ${formatPercent(trace.sumCheck.deviation)}` : '',
+      split?.disturbedRoundTrips ? `${split.disturbedRoundTrips} disturbed` : '',
+    ].filter((text) => text !== '');
     return [
       m.workload,
       m.binding,
       hasRuns ? formatNs(split.inKvmRunNs) : MISSING,
+      hasRuns ? range(trace?.spread?.inKvmRunNs) : MISSING,
       hasRuns ? formatNs(split.userspaceTurnaroundNs) : MISSING,
+      hasRuns ? range(trace?.spread?.userspaceTurnaroundNs) : MISSING,
       ...(withGuest ? [hasRuns ? formatNs(split.inGuestNs) : MISSING] : []),
-      formatNs(m.trace?.tracedLoopNsPerIteration),
+      cost ? formatNs(cost.costNs) : MISSING,
+      share ? formatNs(share.turnaroundShareNs) : MISSING,
+      share ? formatNs(share.turnaroundWithoutNs) : MISSING,
+      checks.length ? checks.join('; ') : hasRuns && trace?.sumCheck ? 'ok' : '',
     ];
   });
   const unsplit = cells.some((m) => (m.trace?.split?.runs ?? 0) > 0 && m.trace?.split?.inGuestNs === undefined);
+  const batches = Math.max(...cells.map((m) => m.trace?.batches?.length ?? 1));
   const notes = [
     "in KVM_RUN = kernel + guest (+ PVM world switch); turnaround = the binding's cost between two KVM_RUNs.",
+    `Median over ${batches} traced batch(es) per cell, range = min – max over them; round trips over 3x the median one (preempted, interrupted) are left out and counted as disturbed.`,
+    "tracing cost = traced round trip - untraced median. tracepoints (est.) = the part of the turnaround that is the tracepoints' own work, an estimate from immediate-exit loops traced and untraced (their median cost per recorded event, for the one event recorded inside the turnaround).",
     ...(unsplit ? ['No guest/kernel split: this host does not fire kvm:kvm_exit / kvm:kvm_entry (e.g. PVM).'] : []),
   ];
   return [
     '',
-    'Where the time goes (--trace ftrace, mean per round trip in the traced batch):',
+    'Where the time goes (--trace ftrace, mean per round trip, median over the traced batches):',
     ...table(header, rows),
     ...notes,
   ];

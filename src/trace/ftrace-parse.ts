@@ -61,32 +61,87 @@ export interface ExitSplit {
   mmioEvents: number;
   /** In-kernel exits (kvm_exit), where that tracepoint fires. */
   kernelExits: number;
-  /** Mean ns from sys_enter_ioctl(KVM_RUN) to sys_exit_ioctl. */
+  /** Mean ns from sys_enter_ioctl(KVM_RUN) to sys_exit_ioctl, over the undisturbed round trips. */
   inKvmRunNs: number;
-  /** Mean ns from one KVM_RUN's return to the next one's entry. */
+  /** Mean ns from one KVM_RUN's return to the next one's entry, over the undisturbed round trips. */
   userspaceTurnaroundNs: number;
   /** Mean ns in the guest per KVM_RUN (kvm_entry → kvm_exit), or undefined where they do not fire. */
   inGuestNs?: number;
-  /** inKvmRunNs + userspaceTurnaroundNs: one round trip as the trace sees it. */
+  /** inKvmRunNs + userspaceTurnaroundNs: one undisturbed round trip as the trace sees it. */
   roundTripNs: number;
+  /**
+   * Round trips longer than DISTURBED_FACTOR x the median round trip (the thread was preempted or
+   * interrupted: on a busy host that time lands at the syscall boundary, i.e. in the turnaround).
+   * They are left out of the parts above and counted here.
+   */
+  disturbedRoundTrips?: number;
+  /**
+   * The traced round trip timed the way the measured rounds time the untraced loop: the median over
+   * consecutive ~0.5 ms samples of round trips (disturbed ones included) of their mean. Traced -
+   * untraced compares like with like this way.
+   */
+  sampledRoundTripNs?: number;
+  /** Means over every round trip, disturbed or not: these two add up to the traced loop (the sum rule). */
+  allInKvmRunNs?: number;
+  allTurnaroundNs?: number;
+  /**
+   * The batch's edges, for the sum rule: from the "kvmbench begin" marker to the first KVM_RUN, and
+   * from the last KVM_RUN's return to the "kvmbench end" marker. The loop's own clock starts and
+   * stops somewhere inside them.
+   */
+  headNs?: number;
+  tailNs?: number;
+}
+
+/** Written into the trace right before a traced batch's loop starts and right after it returns. */
+export const BEGIN_MARKER = 'kvmbench begin';
+export const END_MARKER = 'kvmbench end';
+
+/** A round trip longer than this many times the median one was disturbed (preempted, interrupted). */
+export const DISTURBED_FACTOR = 3;
+/** The length of the measured rounds' samples (scheduler.ts TARGET_SAMPLE_NS), for sampledRoundTripNs. */
+const SAMPLE_NS = 500_000;
+
+function medianOf(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+/** The median over consecutive chunks of ~SAMPLE_NS of their mean round trip (seconds in, ns out). */
+function sampledMean(roundTrips: readonly number[], typical: number): number | undefined {
+  const size = Math.max(1, Math.round(SAMPLE_NS / 1e9 / Math.max(typical, 1e-9)));
+  const chunks: number[] = [];
+  for (let start = 0; start + size <= roundTrips.length; start += size) {
+    let sum = 0;
+    for (let i = start; i < start + size; i++) sum += roundTrips[i] as number;
+    chunks.push((sum / size) * 1e9);
+  }
+  return chunks.length >= 3 ? medianOf(chunks) : undefined;
 }
 
 // Kernels print the command as "0xae80" (6.18) or "ae80" (6.1).
 const KVM_RUN_CMD = /cmd:\s*(?:0x)?0*ae80\b/;
 
-/** Splits the KVM_RUN round trips of one thread. Events of other threads are ignored. */
+/**
+ * Splits the KVM_RUN round trips of one thread. Events of other threads are ignored. Round trip i
+ * is KVM_RUN i and the turnaround after it; the parts are means over the round trips that were not
+ * disturbed, and the means over all of them are kept for the sum rule.
+ */
 export function splitExits(events: readonly TraceEvent[], pid: number): ExitSplit {
   let inRun = false;
   let enteredAt = 0;
   let lastReturn: number | undefined;
   let guestEnteredAt: number | undefined;
-  let runs = 0;
-  let inRunTotal = 0;
-  let turnarounds = 0;
-  let turnaroundTotal = 0;
   let guestTotal = 0;
   let guestSpans = 0;
+  /** Seconds per KVM_RUN, and per turnaround after KVM_RUN i (turns[i]). */
+  const ins: number[] = [];
+  const turns: number[] = [];
   const counts = { userspaceExits: 0, pio: 0, mmio: 0, kernelExits: 0 };
+  let begunAt: number | undefined;
+  let head: number | undefined;
+  let tail: number | undefined;
   for (const event of events) {
     if (event.pid !== pid) continue;
     switch (event.name) {
@@ -94,16 +149,13 @@ export function splitExits(events: readonly TraceEvent[], pid: number): ExitSpli
         if (!KVM_RUN_CMD.test(event.fields)) break;
         inRun = true;
         enteredAt = event.timestamp;
-        if (lastReturn !== undefined) {
-          turnaroundTotal += event.timestamp - lastReturn;
-          turnarounds++;
-        }
+        if (begunAt !== undefined && head === undefined) head = event.timestamp - begunAt;
+        if (lastReturn !== undefined) turns.push(event.timestamp - lastReturn);
         break;
       case 'sys_exit_ioctl':
         if (!inRun) break;
         inRun = false;
-        runs++;
-        inRunTotal += event.timestamp - enteredAt;
+        ins.push(event.timestamp - enteredAt);
         lastReturn = event.timestamp;
         break;
       case 'kvm_entry':
@@ -126,11 +178,25 @@ export function splitExits(events: readonly TraceEvent[], pid: number): ExitSpli
       case 'kvm_mmio':
         counts.mmio++;
         break;
+      case 'tracing_mark_write':
+        if (event.fields.startsWith(BEGIN_MARKER) && ins.length === 0 && !inRun) begunAt = event.timestamp;
+        if (event.fields.startsWith(END_MARKER) && lastReturn !== undefined && !inRun) {
+          tail = event.timestamp - lastReturn;
+        }
+        break;
     }
   }
-  const mean = (total: number, n: number) => (n === 0 ? 0 : (total / n) * 1e9);
-  const inKvmRunNs = mean(inRunTotal, runs);
-  const userspaceTurnaroundNs = mean(turnaroundTotal, turnarounds);
+  const runs = ins.length;
+  const mean = (values: readonly number[]) =>
+    values.length === 0 ? 0 : (values.reduce((sum, value) => sum + value, 0) / values.length) * 1e9;
+  // Complete round trips: KVM_RUN i and the turnaround after it.
+  const roundTrips = turns.map((turn, i) => (ins[i] as number) + turn);
+  const typical = medianOf(roundTrips);
+  const limit = DISTURBED_FACTOR * typical;
+  const sampled = roundTrips.length ? sampledMean(roundTrips, typical) : undefined;
+  const calm = roundTrips.flatMap((roundTrip, i) => (roundTrip <= limit ? [i] : []));
+  const inKvmRunNs = calm.length ? mean(calm.map((i) => ins[i] as number)) : mean(ins);
+  const userspaceTurnaroundNs = mean(calm.map((i) => turns[i] as number));
   return {
     runs,
     userspaceExits: counts.userspaceExits,
@@ -141,5 +207,11 @@ export function splitExits(events: readonly TraceEvent[], pid: number): ExitSpli
     userspaceTurnaroundNs,
     ...(guestSpans > 0 && runs > 0 ? { inGuestNs: (guestTotal / runs) * 1e9 } : {}),
     roundTripNs: inKvmRunNs + userspaceTurnaroundNs,
+    disturbedRoundTrips: roundTrips.length - calm.length,
+    ...(sampled === undefined ? {} : { sampledRoundTripNs: sampled }),
+    allInKvmRunNs: mean(ins),
+    allTurnaroundNs: mean(turns),
+    ...(head === undefined ? {} : { headNs: head * 1e9 }),
+    ...(tail === undefined ? {} : { tailNs: tail * 1e9 }),
   };
 }

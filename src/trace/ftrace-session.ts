@@ -1,13 +1,13 @@
 /**
  * --trace ftrace: records the KVM and ioctl tracepoints of this process in a private tracefs
- * instance while each cell runs a traced batch, and splits each round trip into time inside
- * KVM_RUN and userspace turnaround. The raw trace of every cell is kept in the run folder.
+ * instance while each traced batch runs, and splits each round trip into time inside KVM_RUN and
+ * userspace turnaround. The raw traces the trace phase does not discard are kept in the run folder.
  */
 import { join } from 'node:path';
 import { HostError } from '../errors.js';
 import { KVM_RUN } from '../kvm/abi.js';
 import { writeFileAtomically } from '../results/write.js';
-import { parseTrace, splitExits } from './ftrace-parse.js';
+import { BEGIN_MARKER, END_MARKER, parseTrace, splitExits } from './ftrace-parse.js';
 import type { CellTrace, TraceSession } from './session.js';
 import {
   eventExists,
@@ -65,9 +65,11 @@ export function createFtraceSession(): TraceSession {
   const enabled = KVM_TRACEPOINTS.filter((event) => eventExists(root, event));
   let pid = process.pid;
   let eventsEnabled = false;
+  let sized = false;
   const enableEvents = () => {
     pid = kernelPid(instance);
-    instance.setBufferSizeKb(16_384);
+    if (!sized) instance.setBufferSizeKb(16_384);
+    sized = true;
     for (const event of enabled) {
       const filter =
         event === 'syscalls:sys_enter_ioctl' ? `common_pid == ${pid} && cmd == ${KVM_RUN}` : `common_pid == ${pid}`;
@@ -76,6 +78,7 @@ export function createFtraceSession(): TraceSession {
     eventsEnabled = true;
   };
   const raw = new Map<string, string>();
+  const fileOf = (label: string) => `trace/${label.replace(/[^a-z0-9-]+/gi, '_')}.txt`;
   return {
     mode: 'ftrace',
     description: `ftrace instance ${instance.path}: ${enabled.join(', ')}`,
@@ -84,9 +87,11 @@ export function createFtraceSession(): TraceSession {
       instance.clear();
       instance.start();
       // trace_marker refuses writes (EBADF) while tracing is off: mark after starting.
-      instance.mark(`kvmbench begin ${label}`);
+      instance.mark(`${BEGIN_MARKER} ${label}`);
     },
     end(label, iterations, loopNs): CellTrace {
+      // Closes the last round trip's turnaround, so the trace accounts for the batch's tail too.
+      instance.mark(END_MARKER);
       instance.stop();
       const text = instance.read();
       raw.set(label, text);
@@ -96,13 +101,19 @@ export function createFtraceSession(): TraceSession {
         tracedIterations: iterations,
         tracedLoopNsPerIteration: loopNs / iterations,
         split,
-        rawFile: `trace/${label.replace(/[^a-z0-9-]+/gi, '_')}.txt`,
+        rawFile: fileOf(label),
       };
     },
+    suspend() {
+      if (!eventsEnabled) return;
+      for (const event of enabled) instance.disable(event);
+      eventsEnabled = false;
+    },
+    discard(label) {
+      raw.delete(label);
+    },
     writeFiles(folder) {
-      for (const [label, text] of raw) {
-        writeFileAtomically(join(folder, 'trace', `${label.replace(/[^a-z0-9-]+/gi, '_')}.txt`), text);
-      }
+      for (const [label, text] of raw) writeFileAtomically(join(folder, fileOf(label)), text);
     },
     close() {
       instance.remove();

@@ -79,6 +79,11 @@ export class TraceInstance {
     this.#write(join('events', system, name, 'enable'), '1');
   }
 
+  disable(event: string): void {
+    const [system, name] = event.split(':') as [string, string];
+    this.#write(join('events', system, name, 'enable'), '0');
+  }
+
   setBufferSizeKb(kb: number): void {
     this.#write('buffer_size_kb', String(kb));
   }

@@ -3,7 +3,9 @@
  * inside KVM_RUN (split into kernel and guest where kvm_entry / kvm_exit fire) and the userspace
  * turnaround between two KVM_RUNs, in the binding's color because it is the binding's own cost.
  * Two ticks per row: the harness's time per iteration during the traced batch (what the bar should
- * add up to) and the untraced measured median (tracing makes the traced batch slower).
+ * add up to) and the untraced measured median (tracing makes the traced batch slower). Where the
+ * trace phase estimated the tracepoints' own share of the turnaround, that end of the turnaround is
+ * drawn faded and labelled as an estimate.
  */
 
 import { formatNs, formatPercent } from '../../../format/units.js';
@@ -57,9 +59,28 @@ function partsOf(cell: SplitCell, color: string): Part[] {
           { name: 'inside KVM_RUN: kernel', ns: kernel, color: KERNEL_COLOR, className: 'segment' },
           { name: 'inside KVM_RUN: guest', ns: split.inGuestNs, color: GUEST_COLOR, className: 'segment' },
         ];
+  const share = cell.trace.tracingCost?.tracepointShare;
+  if (!share) {
+    return [
+      ...inRun,
+      { name: 'userspace turnaround', ns: split.userspaceTurnaroundNs, color, className: 'segment segment-binding' },
+    ];
+  }
+  const tracepoints = split.userspaceTurnaroundNs - share.turnaroundWithoutNs;
   return [
     ...inRun,
-    { name: 'userspace turnaround', ns: split.userspaceTurnaroundNs, color, className: 'segment segment-binding' },
+    {
+      name: 'userspace turnaround without the tracepoints (estimate)',
+      ns: share.turnaroundWithoutNs,
+      color,
+      className: 'segment segment-binding',
+    },
+    {
+      name: "userspace turnaround: the tracepoints' own work (estimate)",
+      ns: tracepoints,
+      color,
+      className: 'segment segment-binding segment-tracepoints',
+    },
   ];
 }
 
@@ -100,7 +121,8 @@ export function traceSplitChart(workload: string, cells: Measurement[], palette:
       const value = formatNs(part.ns);
       // The turnaround's value is in the note on the right; in the bar it would collide with the ticks.
       const fits = part.className === 'segment' && value.length * CHAR_WIDTH + 6 <= width;
-      return html`<g class="${part.className}"><title>${cell.binding} · ${part.name}: ${value} per round trip</title><rect x="${px(x)}" y="${px(y - BAR_HEIGHT / 2)}" width="${px(Math.max(0.5, width))}" height="${BAR_HEIGHT}" fill="${part.color}"/>${fits && html`<text class="segment-value" x="${px(x + width / 2)}" y="${px(y)}" dy="0.32em" text-anchor="middle">${value}</text>`}</g>`;
+      const faded = part.className.includes('segment-tracepoints') ? html` fill-opacity="0.4"` : '';
+      return html`<g class="${part.className}"><title>${cell.binding} · ${part.name}: ${value} per round trip</title><rect x="${px(x)}" y="${px(y - BAR_HEIGHT / 2)}" width="${px(Math.max(0.5, width))}" height="${BAR_HEIGHT}" fill="${part.color}"${faded}/>${fits && html`<text class="segment-value" x="${px(x + width / 2)}" y="${px(y)}" dy="0.32em" text-anchor="middle">${value}</text>`}</g>`;
     });
     const loopX = px(scale.at(loop));
     const loopTick = html`<g class="trace-loop"><title>${cell.binding}: traced loop ${formatNs(loop)} per iteration; the trace accounts for ${formatPercent(split.roundTripNs / loop)} of it</title>${tick(loopX, y)}</g>`;
@@ -108,7 +130,10 @@ export function traceSplitChart(workload: string, cells: Measurement[], palette:
     const medianTick =
       median !== undefined &&
       html`<g class="trace-untraced"><title>${cell.binding}: untraced median ${formatNs(median)} per iteration (the measured rounds)</title>${tick(px(scale.at(median)), y)}</g>`;
-    const summary = `turnaround ${formatNs(split.userspaceTurnaroundNs)} · loop ${formatNs(loop)}`;
+    const share = cell.trace.tracingCost?.tracepointShare;
+    const summary = share
+      ? `turnaround ${formatNs(split.userspaceTurnaroundNs)} (≈${formatNs(share.turnaroundWithoutNs)} w/o tracepoints)`
+      : `turnaround ${formatNs(split.userspaceTurnaroundNs)} · loop ${formatNs(loop)}`;
     return html`${label}${segments}${medianTick}${loopTick}${note(plotRight + 8, y, summary, 'value')}`;
   });
 

@@ -97,7 +97,7 @@ function splitRow(cell: Measurement, palette: Palette): SafeHtml {
         : cell.trace
           ? 'no KVM_RUN in the traced loop'
           : 'not traced';
-    return html`<tr>${name}<td class="muted" colspan="7">${why}</td></tr>`;
+    return html`<tr>${name}<td class="muted" colspan="8">${why}</td></tr>`;
   }
   const { split, tracedLoopNsPerIteration: loop, rawFile } = cell.trace;
   const kernel = kernelNs(split);
@@ -108,11 +108,21 @@ function splitRow(cell: Measurement, palette: Palette): SafeHtml {
   const events = `${formatInteger(split.runs)} KVM_RUNs · ${formatInteger(split.userspaceExits)} exits`;
   const eventDetail = `traced ${formatInteger(cell.trace.tracedIterations)} iterations: ${formatInteger(split.runs)} KVM_RUN calls, ${formatInteger(split.userspaceExits)} kvm_userspace_exit, ${formatInteger(split.kernelExits)} kvm_exit, ${formatInteger(split.pioEvents)} kvm_pio, ${formatInteger(split.mmioEvents)} kvm_mmio`;
   const raw = rawFile ? runFileLink(rawFile) : html`<span class="muted">—</span>`;
-  return html`<tr>${name}<td class="num">${formatNs(split.inKvmRunNs)}${parts}</td><td class="num">${formatNs(split.userspaceTurnaroundNs)}</td><td class="num median">${formatNs(split.roundTripNs)}</td><td class="num">${formatNs(loop)}<span class="sub">${slowdown(cell)} vs untraced</span></td><td class="num">${untracedMedian(cell)}</td><td class="num" title="the traced round trip (in KVM_RUN + turnaround) as a share of the traced loop's time per iteration">${formatPercent(split.roundTripNs / loop)}</td><td title="${eventDetail}">${raw}<span class="sub">${events}</span></td></tr>`;
+  const { spread, sumCheck, disagreement, tracingCost } = cell.trace;
+  const range = (r: [number, number] | undefined) =>
+    r ? html`<span class="sub">${formatNs(r[0])} – ${formatNs(r[1])}</span>` : '';
+  const sum = sumCheck
+    ? html`<td class="num ${sumCheck.passed ? 'check-ok' : 'check-bad'}" title="every KVM_RUN + every turnaround against the traced batch's time, worst batch (within ${formatPercent(sumCheck.tolerance)} passes)">${formatPercent(sumCheck.deviation)}${disagreement ? html`<span class="sub check-bad" title="${disagreement.detail}">batches ${disagreement.batches.map((i) => i + 1).join(', ')} disagree</span>` : ''}</td>`
+    : html`<td class="num" title="the traced round trip (in KVM_RUN + turnaround) as a share of the traced loop's time per iteration">${formatPercent(split.roundTripNs / loop)}</td>`;
+  const share = tracingCost?.tracepointShare;
+  const cost = tracingCost
+    ? html`<td class="num">${formatNs(tracingCost.costNs)}${share ? html`<span class="sub" title="estimate: the median tracing cost per recorded event of ${share.references} immediate-exit loop(s) (${share.reference}; ${formatNs(share.referenceCostNs)} for ${share.referenceEventsPerRun.toFixed(1)} events), for the one event recorded inside the turnaround">tracepoints ≈ ${formatNs(share.turnaroundShareNs)} of the turnaround (est.) · without ≈ ${formatNs(share.turnaroundWithoutNs)}</span>` : ''}</td>`
+    : html`<td class="num muted">—</td>`;
+  return html`<tr>${name}<td class="num">${formatNs(split.inKvmRunNs)}${parts}${range(spread?.inKvmRunNs)}</td><td class="num">${formatNs(split.userspaceTurnaroundNs)}${range(spread?.userspaceTurnaroundNs)}</td><td class="num median">${formatNs(split.roundTripNs)}</td><td class="num">${formatNs(loop)}<span class="sub">${slowdown(cell)} vs untraced</span></td><td class="num">${untracedMedian(cell)}</td>${cost}${sum}<td title="${eventDetail}">${raw}<span class="sub">${events}</span></td></tr>`;
 }
 
 function splitTable(cells: Measurement[], palette: Palette): SafeHtml {
-  const head = html`<tr><th scope="col">binding</th><th scope="col" class="num">in KVM_RUN</th><th scope="col" class="num">turnaround</th><th scope="col" class="num">sum</th><th scope="col" class="num">traced loop</th><th scope="col" class="num">untraced median</th><th scope="col" class="num">sum vs traced loop</th><th scope="col">raw trace</th></tr>`;
+  const head = html`<tr><th scope="col">binding</th><th scope="col" class="num">in KVM_RUN</th><th scope="col" class="num">turnaround</th><th scope="col" class="num">sum</th><th scope="col" class="num">traced loop</th><th scope="col" class="num">untraced median</th><th scope="col" class="num">tracing cost</th><th scope="col" class="num">sum vs traced loop</th><th scope="col">raw trace</th></tr>`;
   return html`<div class="table-scroll"><table class="compact trace-split"><thead>${head}</thead><tbody>${cells.map((cell) => splitRow(cell, palette))}</tbody></table></div>`;
 }
 
@@ -133,7 +143,7 @@ function ftraceBlock(results: Results, palette: Palette): SafeHtml {
     unsplit.length === 0
       ? ''
       : html`<p class="muted">Not split: ${unsplit.map((workload, index) => html`${index > 0 ? ', ' : ''}<code>${workload}</code>`)} (no KVM_RUN in the traced loop: a baseline that never enters the guest).</p>`;
-  const intro = html`<p class="intro"><strong>ftrace</strong> recorded the traced batch's <code>KVM_RUN</code> ioctls and KVM's tracepoints. A bar is that batch's mean round trip, so it nearly reaches the traced loop time (solid tick); the untraced median (dashed tick) sits lower by what tracing cost.</p>`;
+  const intro = html`<p class="intro"><strong>ftrace</strong> recorded the <code>KVM_RUN</code> ioctls and KVM's tracepoints of several traced batches per cell, interleaved across the bindings. A bar is the median over those batches of the mean round trip (round trips over 3× the median one, preempted or interrupted, left out); the range under each part is min – max over the batches. The untraced median (dashed tick) sits lower by what tracing cost; the faded end of the turnaround is an <em>estimate</em> of the tracepoints' own work there, from immediate-exit loops traced and untraced.</p>`;
   return html`<div class="trace-block trace-ftrace">${intro}${splitLegend(results, palette, traced)}${noGuestSplitNote(traced)}${cards}${notSplit}</div>`;
 }
 
@@ -216,7 +226,7 @@ function perfRecordBlock(results: Results, palette: Palette): SafeHtml {
 export function traceSection(results: Results, palette: Palette): SafeHtml {
   if (!hasTraceSection(results)) return html``;
   const intro =
-    'What the traced batches show. Each cell ran one extra batch with tracing on, after and apart from the measured rounds: tracing slows the loop, so these numbers explain the medians above rather than replace them. Raw captures are in the run folder, under trace/.';
+    'What the traced batches show. Each cell ran extra batches with tracing on, after and apart from the measured rounds: tracing slows the loop, so these numbers explain the medians above rather than replace them. Raw captures are in the run folder, under trace/.';
   return section(
     'trace',
     'Where the time goes',
