@@ -14,6 +14,12 @@ import { bindingPalette, comparisonPalette } from './html/palette.js';
 import { BASELINE_SECTION_ID, BASELINE_SECTION_TITLE, baselineSection } from './html/sections/baseline.js';
 import { lifecycleSection, overheadSection, runOrderSection, workloadsSection } from './html/sections/charts.js';
 import { environmentSection } from './html/sections/environment.js';
+import {
+  GUEST_CLOCK_SECTION_ID,
+  GUEST_CLOCK_SECTION_TITLE,
+  guestClockSection,
+  hasGuestClockSection,
+} from './html/sections/guest-clock.js';
 import { reportHeader } from './html/sections/header.js';
 import { summarySection } from './html/sections/summary.js';
 import { hasTraceSection, traceSection } from './html/sections/trace.js';
@@ -43,6 +49,9 @@ function tableOfContents(results: Results, withBaseline: boolean): SafeHtml {
       ? ([['lifecycle', 'Lifecycle steps']] as Array<[string, string]>)
       : []),
     ['overhead', 'Overhead'],
+    ...(hasGuestClockSection(results)
+      ? ([[GUEST_CLOCK_SECTION_ID, GUEST_CLOCK_SECTION_TITLE]] as Array<[string, string]>)
+      : []),
     ...(hasTraceSection(results) ? ([['trace', 'Where the time goes']] as Array<[string, string]>) : []),
     ['run-order', 'Run order'],
   ];
@@ -99,6 +108,7 @@ ${summarySection(results, palette)}
 ${workloadsSection(results, palette)}
 ${lifecycleSection(results, palette)}
 ${overheadSection(results, palette)}
+${guestClockSection(results, palette)}
 ${traceSection(results, palette)}
 ${runOrderSection(results, palette)}
 </main>

@@ -1,6 +1,7 @@
 /** The summary table printed at the end of `kvmbench run`, and with --trace ftrace where the time went. */
 import type { Measurement, Results } from '../bench/results.js';
 import { formatNs, formatPercent, formatRatio } from './format.js';
+import { guestClockLines } from './guest-clock.js';
 
 /** Columns padded to their widest cell, two spaces apart, with a dashed rule under the header. */
 function table(header: string[], rows: string[][]): string[] {
@@ -70,7 +71,7 @@ export function terminalTable(results: Results): string {
       check?.matched === true ? 'ok' : check?.matched === false ? 'MISMATCH' : check ? 'n/a' : '',
     ];
   });
-  const out = [...table(header, rows), ...traceSplitTable(results.measurements)];
+  const out = [...table(header, rows), ...traceSplitTable(results.measurements), ...guestClockLines(results, table)];
   const failures = results.measurements.filter((m) => m.status === 'failed');
   for (const m of failures) out.push(`\n${m.workload} / ${m.binding} failed: ${m.error}`);
   return `${out.join('\n')}\n`;
