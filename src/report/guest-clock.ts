@@ -41,7 +41,7 @@ export function guestClockLines(results: Results, table: (header: string[], rows
     'Timed by the guest (RDTSC just before and after each exit, median per round trip):',
     ...table(header, rows),
     ...sources(cells),
-    'host − guest = what the host-timed loop holds outside the guest’s window (its bookkeeping instructions).',
+    "host − guest = what the host-timed loop holds outside the guest's window (its bookkeeping instructions).",
     ...notes,
   ];
 }
