@@ -12,7 +12,9 @@ import { bootGuest } from '../dist/src/guests/boot.js';
 import { loadGuest } from '../dist/src/guests/manifest.js';
 import { Kvm } from '../dist/src/kvm/system.js';
 
-const { values } = parseArgs({ options: { rounds: { type: 'string', default: '21' }, exits: { type: 'string', default: '2000' } } });
+const { values } = parseArgs({
+  options: { rounds: { type: 'string', default: '21' }, exits: { type: 'string', default: '2000' } },
+});
 const rounds = Number(values.rounds);
 const exits = Number(values.exits);
 const koffi = createRequire(import.meta.url)('koffi');
@@ -25,13 +27,15 @@ function napiPio(run, u32, n) {
   for (let i = 0; i < n; i++) if (run() !== 0 || u32[2] !== EXIT_IO) throw new Error('napi pio: wrong exit');
 }
 function koffiPio(fd, u32, n) {
-  for (let i = 0; i < n; i++) if (ioctl(fd, KVM_RUN, 0) !== 0 || u32[2] !== EXIT_IO) throw new Error('koffi pio: wrong exit');
+  for (let i = 0; i < n; i++)
+    if (ioctl(fd, KVM_RUN, 0) !== 0 || u32[2] !== EXIT_IO) throw new Error('koffi pio: wrong exit');
 }
 function napiHlt(run, u32, n) {
   for (let i = 0; i < n; i++) if (run() !== 0 || u32[2] !== EXIT_HLT) throw new Error('napi hlt: wrong exit');
 }
 function koffiHlt(fd, u32, n) {
-  for (let i = 0; i < n; i++) if (ioctl(fd, KVM_RUN, 0) !== 0 || u32[2] !== EXIT_HLT) throw new Error('koffi hlt: wrong exit');
+  for (let i = 0; i < n; i++)
+    if (ioctl(fd, KVM_RUN, 0) !== 0 || u32[2] !== EXIT_HLT) throw new Error('koffi hlt: wrong exit');
 }
 
 const median = (values) => {

@@ -12,12 +12,12 @@ import {
   type TscFrequency,
   tscFrequency,
 } from '../src/bench/guest-clock.js';
-import type { Measurement, Results } from '../src/bench/results.js';
 import { type Workload, workloadCatalogue, workloadInfo } from '../src/bench/workloads.js';
 import { parseGuestSpec } from '../src/guests/manifest.js';
 import { csvExporter } from '../src/report/csv.js';
 import { renderHtmlReport } from '../src/report/html.js';
 import { terminalTable } from '../src/report/terminal.js';
+import type { Measurement, Results } from '../src/results/types.js';
 import { makeFixtureResults } from './helpers/fixture-results.js';
 
 const HZ = 2.6e9;

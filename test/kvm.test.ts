@@ -6,12 +6,13 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { runExitLoop } from '../src/bench/exit-loops.js';
 import { ClosedError, GuestError } from '../src/errors.js';
-import { bootGuest } from '../src/guests/boot.js';
+import { bootGuest, entryRegisters } from '../src/guests/boot.js';
 import { loadGuest } from '../src/guests/manifest.js';
 import { probeFailEntry } from '../src/guests/probes.js';
 import { runToHalt } from '../src/guests/run-to-halt.js';
 import { KVM_API_VERSION, KVM_CAP_USER_MEMORY, KVM_INTERNAL_ERROR_EMULATION } from '../src/kvm/abi.js';
 import { describeExit } from '../src/kvm/exits.js';
+import { encodeRegisters } from '../src/kvm/structs.js';
 import { Kvm } from '../src/kvm/system.js';
 import { allBindings, failEntrySkip, isResetState, kvmSkip } from './helpers/kvm.js';
 
@@ -227,12 +228,12 @@ describe('c-loop lifecycle on /dev/kvm', { skip: kvmSkip }, () => {
       const stepNs = new Float64Array(3 * steps);
       const result = binding.native.cLifecycle(
         kvm.fd,
+        kvm.cachedVcpuMmapSize(),
         guest.image,
         guest.memory.base,
         guest.memory.size,
         guest.load,
-        2,
-        2,
+        encodeRegisters(entryRegisters(guest)),
         new TextEncoder().encode('4\nHello\n'),
         0x3f8,
         stepNs,

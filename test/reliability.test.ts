@@ -45,7 +45,7 @@ describe('interrupts', { skip: kvmSkip }, () => {
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`no progress within 60 s: ${stderr}`)), 60_000);
         child.stderr.on('data', () => {
-          if (/round 1/.test(stderr)) {
+          if (/kvmbench: measuring/.test(stderr)) {
             clearTimeout(timer);
             resolve();
           }

@@ -3,6 +3,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { UsageError } from '../src/errors.js';
+import { loadResultsFile, validateResults } from '../src/results/read.js';
 import type {
   ExitCountCheck,
   HostFingerprint,
@@ -10,9 +12,7 @@ import type {
   Results,
   RunInfo,
   RunOptions,
-} from '../src/bench/results.js';
-import { loadResultsFile, validateResults } from '../src/bench/schema.js';
-import { UsageError } from '../src/errors.js';
+} from '../src/results/types.js';
 import type { ExitSplit } from '../src/trace/ftrace-parse.js';
 import type { CellTrace } from '../src/trace/session.js';
 import { makeFixtureResults } from './helpers/fixture-results.js';

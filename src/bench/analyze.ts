@@ -4,11 +4,11 @@
  * and what each cell's harness cost. One warning per kind, naming its cells.
  */
 
+import type { ExitCountCheck, Measurement, OverheadVsFloor } from '../results/types.js';
 import type { CellTrace } from '../trace/session.js';
 import { guestClockOf, type TscFrequency } from './guest-clock.js';
 import { LIFECYCLE_STEPS } from './lifecycle.js';
 import type { PlannedCell } from './plan.js';
-import type { ExitCountCheck, Measurement, OverheadVsFloor } from './results.js';
 import type { CellCalibration, CellSamples } from './scheduler.js';
 import { median, pairedRatioCi, summarizeTurns, turnMedians } from './stats.js';
 

@@ -5,8 +5,9 @@
  * host's KVM" and the check falls back to `exits`, which counts every exit. A counter that moved
  * but disagrees is a real disagreement: the cell is suspect.
  */
+
+import type { ExitCountCheck } from '../results/types.js';
 import type { KvmStats } from './cell.js';
-import type { ExitCountCheck } from './results.js';
 import type { Workload } from './workloads.js';
 
 /**

@@ -99,12 +99,66 @@ declare const MMIO_LEN_U32: number;
 declare const MMIO_IS_WRITE_U8: number;
 
 /**
+ * Checks one exit against what the guest must have done (and supplies the data of an IN or MMIO
+ * read); seq is the guest's counter for this iteration.
+ */
+type ExitCheck = (u8: Uint8Array, u16: Uint16Array, u32: Uint32Array, target: number, seq: number) => boolean;
+
+const pioOut: ExitCheck = (u8, u16, u32, port, seq) =>
+  u32[EXIT_REASON_U32] === EXIT_IO &&
+  u8[IO_DIRECTION_U8] === IO_OUT &&
+  u8[IO_SIZE_U8] === 1 &&
+  u16[IO_PORT_U16] === port &&
+  u32[IO_COUNT_U32] === 1 &&
+  u8[u32[IO_DATA_OFFSET_U32] as number] === (seq & 0xff);
+
+function pioIn(u8: Uint8Array, u16: Uint16Array, u32: Uint32Array, port: number, seq: number): boolean {
+  if (
+    u32[EXIT_REASON_U32] !== EXIT_IO ||
+    u8[IO_DIRECTION_U8] !== IO_IN ||
+    u8[IO_SIZE_U8] !== 1 ||
+    u16[IO_PORT_U16] !== port ||
+    u32[IO_COUNT_U32] !== 1
+  ) {
+    return false;
+  }
+  u8[u32[IO_DATA_OFFSET_U32] as number] = seq & 0xff;
+  return true;
+}
+
+// The checks are compiled per cell like the loops (see compile()): each stands alone.
+const mmioWrite: ExitCheck = (u8, _u16, u32, address, seq) =>
+  u32[EXIT_REASON_U32] === EXIT_MMIO &&
+  u8[MMIO_IS_WRITE_U8] === 1 &&
+  u32[MMIO_LEN_U32] === 1 &&
+  u32[MMIO_ADDRESS_LOW_U32] === address &&
+  u32[MMIO_ADDRESS_HIGH_U32] === 0 &&
+  u8[MMIO_DATA_U8] === (seq & 0xff);
+
+function mmioRead(u8: Uint8Array, _u16: Uint16Array, u32: Uint32Array, address: number, seq: number): boolean {
+  if (
+    u32[EXIT_REASON_U32] !== EXIT_MMIO ||
+    u8[MMIO_IS_WRITE_U8] !== 0 ||
+    u32[MMIO_LEN_U32] !== 1 ||
+    u32[MMIO_ADDRESS_LOW_U32] !== address ||
+    u32[MMIO_ADDRESS_HIGH_U32] !== 0
+  ) {
+    return false;
+  }
+  u8[MMIO_DATA_U8] = seq & 0xff;
+  return true;
+}
+
+const hlt: ExitCheck = (_u8, _u16, u32) => u32[EXIT_REASON_U32] === EXIT_HLT;
+
+/**
  * A guest loop: returns the iterations completed; fewer than n means iteration `return value`
  * failed its check (state.ret holds the call's result). The guest's counter is checked and
  * continued through state.sequence.
  */
 type GuestLoop = (
   run: () => number,
+  check: ExitCheck,
   u8: Uint8Array,
   u16: Uint16Array,
   u32: Uint32Array,
@@ -113,28 +167,21 @@ type GuestLoop = (
   state: LoopState,
 ) => number;
 
-function pioOut(
+function checkedLoop(
   run: () => number,
+  check: ExitCheck,
   u8: Uint8Array,
   u16: Uint16Array,
   u32: Uint32Array,
   n: number,
-  port: number,
+  target: number,
   state: LoopState,
 ): number {
   let seq = state.sequence;
   let i = 0;
   for (; i < n; i++) {
     const ret = run();
-    if (
-      ret !== 0 ||
-      u32[EXIT_REASON_U32] !== EXIT_IO ||
-      u8[IO_DIRECTION_U8] !== IO_OUT ||
-      u8[IO_SIZE_U8] !== 1 ||
-      u16[IO_PORT_U16] !== port ||
-      u32[IO_COUNT_U32] !== 1 ||
-      u8[u32[IO_DATA_OFFSET_U32] as number] !== (seq & 0xff)
-    ) {
+    if (ret !== 0 || !check(u8, u16, u32, target, seq)) {
       if (ret === EINTR_RESULT) {
         state.eintr++;
         i--;
@@ -146,145 +193,13 @@ function pioOut(
     seq++;
   }
   state.sequence = seq;
-  return i;
-}
-
-function pioIn(
-  run: () => number,
-  u8: Uint8Array,
-  u16: Uint16Array,
-  u32: Uint32Array,
-  n: number,
-  port: number,
-  state: LoopState,
-): number {
-  let seq = state.sequence;
-  let i = 0;
-  for (; i < n; i++) {
-    const ret = run();
-    if (
-      ret !== 0 ||
-      u32[EXIT_REASON_U32] !== EXIT_IO ||
-      u8[IO_DIRECTION_U8] !== IO_IN ||
-      u8[IO_SIZE_U8] !== 1 ||
-      u16[IO_PORT_U16] !== port ||
-      u32[IO_COUNT_U32] !== 1
-    ) {
-      if (ret === EINTR_RESULT) {
-        state.eintr++;
-        i--;
-        continue;
-      }
-      state.ret = ret;
-      break;
-    }
-    u8[u32[IO_DATA_OFFSET_U32] as number] = seq & 0xff;
-    seq++;
-  }
-  state.sequence = seq;
-  return i;
-}
-
-function mmioWrite(
-  run: () => number,
-  u8: Uint8Array,
-  _u16: Uint16Array,
-  u32: Uint32Array,
-  n: number,
-  address: number,
-  state: LoopState,
-): number {
-  let seq = state.sequence;
-  let i = 0;
-  for (; i < n; i++) {
-    const ret = run();
-    if (
-      ret !== 0 ||
-      u32[EXIT_REASON_U32] !== EXIT_MMIO ||
-      u8[MMIO_IS_WRITE_U8] !== 1 ||
-      u32[MMIO_LEN_U32] !== 1 ||
-      u32[MMIO_ADDRESS_LOW_U32] !== address ||
-      u32[MMIO_ADDRESS_HIGH_U32] !== 0 ||
-      u8[MMIO_DATA_U8] !== (seq & 0xff)
-    ) {
-      if (ret === EINTR_RESULT) {
-        state.eintr++;
-        i--;
-        continue;
-      }
-      state.ret = ret;
-      break;
-    }
-    seq++;
-  }
-  state.sequence = seq;
-  return i;
-}
-
-function mmioRead(
-  run: () => number,
-  u8: Uint8Array,
-  _u16: Uint16Array,
-  u32: Uint32Array,
-  n: number,
-  address: number,
-  state: LoopState,
-): number {
-  let seq = state.sequence;
-  let i = 0;
-  for (; i < n; i++) {
-    const ret = run();
-    if (
-      ret !== 0 ||
-      u32[EXIT_REASON_U32] !== EXIT_MMIO ||
-      u8[MMIO_IS_WRITE_U8] !== 0 ||
-      u32[MMIO_LEN_U32] !== 1 ||
-      u32[MMIO_ADDRESS_LOW_U32] !== address ||
-      u32[MMIO_ADDRESS_HIGH_U32] !== 0
-    ) {
-      if (ret === EINTR_RESULT) {
-        state.eintr++;
-        i--;
-        continue;
-      }
-      state.ret = ret;
-      break;
-    }
-    u8[MMIO_DATA_U8] = seq & 0xff;
-    seq++;
-  }
-  state.sequence = seq;
-  return i;
-}
-
-function hlt(
-  run: () => number,
-  _u8: Uint8Array,
-  _u16: Uint16Array,
-  u32: Uint32Array,
-  n: number,
-  _target: number,
-  state: LoopState,
-): number {
-  let i = 0;
-  for (; i < n; i++) {
-    const ret = run();
-    if (ret !== 0 || u32[EXIT_REASON_U32] !== EXIT_HLT) {
-      if (ret === EINTR_RESULT) {
-        state.eintr++;
-        i--;
-        continue;
-      }
-      state.ret = ret;
-      break;
-    }
-  }
   return i;
 }
 
 /** immediate_exit set: every KVM_RUN must fail with EINTR without entering the guest. */
 function immediateExit(
   run: () => number,
+  _check: ExitCheck,
   _u8: Uint8Array,
   _u16: Uint16Array,
   _u32: Uint32Array,
@@ -331,13 +246,12 @@ function nullIoctl(
   return i;
 }
 
-const GUEST_LOOPS: Record<ExitLoopName | 'immediate-exit', GuestLoop> = {
+const EXIT_CHECKS: Record<ExitLoopName, ExitCheck> = {
   'pio-out': pioOut,
   'pio-in': pioIn,
   'mmio-write': mmioWrite,
   'mmio-read': mmioRead,
   hlt,
-  'immediate-exit': immediateExit,
 };
 
 const EXPECTED: Record<LoopTarget['kind'], string> = {
@@ -394,12 +308,14 @@ function jsBatch(target: LoopTarget, state: LoopState): Batch {
       return elapsed;
     };
   }
-  const loop = compile<GuestLoop>(GUEST_LOOPS[target.kind]);
+  const immediate = target.kind === 'immediate-exit';
+  const loop = compile<GuestLoop>(immediate ? immediateExit : checkedLoop);
+  const check = immediate ? hlt : compile(EXIT_CHECKS[target.kind]);
   const { run, u8, u16, u32 } = target.vcpu.page();
   const value = loopTargetValue(target);
   return (n) => {
     const start = process.hrtime.bigint();
-    const done = loop(run, u8, u16, u32, n, value, state);
+    const done = loop(run, check, u8, u16, u32, n, value, state);
     const elapsed = Number(process.hrtime.bigint() - start);
     if (done !== n) throw loopError(target, failureMessage(target, done, state));
     return elapsed;

@@ -15,7 +15,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import type { GuestMemory } from '../kvm/vm.js';
-import type { GuestClockResult, HostFingerprint } from './results.js';
+import type { GuestClockResult, HostFingerprint } from '../results/types.js';
 import { summarizeTurns } from './stats.js';
 
 const CYCLES_U32 = 0;

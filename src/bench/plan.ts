@@ -6,7 +6,7 @@
 import { BINDING_NAMES, type BindingName } from '../bindings/types.js';
 import { type Guest, loadGuest } from '../guests/manifest.js';
 import type { RegisterName } from '../kvm/structs.js';
-import type { RunOptions } from './results.js';
+import type { RunOptions } from '../results/types.js';
 import { type Workload, workloadCatalogue } from './workloads.js';
 
 /** The binding every other is compared with: the whole loop in C. */

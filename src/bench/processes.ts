@@ -8,9 +8,9 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import type { ExitCountCheck, Measurement, Results } from '../results/types.js';
 import type { MeasuredCell } from './analyze.js';
 import type { Plan } from './plan.js';
-import type { ExitCountCheck, Measurement, Results } from './results.js';
 import type { CellSamples } from './scheduler.js';
 import { median } from './stats.js';
 

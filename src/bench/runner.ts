@@ -12,6 +12,13 @@ import { getBinding } from '../bindings/registry.js';
 import type { BindingName } from '../bindings/types.js';
 import { hostFingerprint } from '../host/fingerprint.js';
 import { DEFAULT_KVM_PATH, Kvm } from '../kvm/system.js';
+import {
+  type HarnessInfo,
+  type HostFingerprint,
+  type Results,
+  type RunOptions,
+  SCHEMA_VERSION,
+} from '../results/types.js';
 import type { CellTrace, TraceSession } from '../trace/session.js';
 import { registerCleanup } from '../util/cleanup.js';
 import { type MeasuredCell, measurementsOf, warningsFor } from './analyze.js';
@@ -21,7 +28,6 @@ import { tscFrequency } from './guest-clock.js';
 import { pinToCpu } from './pinning.js';
 import { cellsByWorkload, type Plan, planRun } from './plan.js';
 import { measureInProcesses, mergeProcessRuns } from './processes.js';
-import { type HarnessInfo, type HostFingerprint, type Results, type RunOptions, SCHEMA_VERSION } from './results.js';
 import { type Calibration, type CellSamples, calibrate, runRounds } from './scheduler.js';
 import { median } from './stats.js';
 import { openTraceSession, traceCells } from './trace-phase.js';

@@ -107,6 +107,8 @@ export async function calibrate(
   const iterationsPerSample = new Map<string, number>();
   const total = workloads.reduce((sum, row) => sum + row.length, 0);
   let done = 0;
+  const first = workloads[0]?.[0];
+  if (first) control.onProgress?.({ phase: 'calibrate', done, total, cell: first });
   for (const row of workloads) {
     let fastest = Number.POSITIVE_INFINITY;
     for (const runner of row) {

@@ -5,7 +5,7 @@
  * registers it sets. Adding a workload: an entry here, its guest (guests/), and, for a new exit
  * protocol, one JS loop (exit-loops.ts) and one C loop (src/native/c_loop.c).
  */
-import type { WorkloadInfo } from './results.js';
+import type { WorkloadInfo } from '../results/types.js';
 
 /** What the measured loop drives. For exit workloads it is also the guest's exit protocol. */
 export const LOOP_NAMES = [

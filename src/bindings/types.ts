@@ -1,7 +1,8 @@
 /**
  * The seam kvmbench measures: every binding implements this same narrow interface, and everything
  * above it (Kvm / Vm / Vcpu, the workloads) is shared. Calls return their result or -errno rather
- * than throwing, so failure handling lives in one place (src/kvm/errors.ts) for every binding.
+ * than throwing, so failure handling lives in one place (check() in src/kvm/check.ts turns -errno into
+ * a SyscallError from src/errors.ts) for every binding.
  */
 
 export const BINDING_NAMES = ['c-loop', 'napi', 'koffi', 'koffi-variadic'] as const;
@@ -83,12 +84,13 @@ export interface NativeLoops {
   ): LoopResult;
   cLifecycle(
     kvmFd: number,
+    vcpuMmapSize: number,
     image: Uint8Array,
     memBase: number,
     memSize: number,
     loadAddress: number,
-    rax: number,
-    rbx: number,
+    /** The encoded struct kvm_regs to set (SIZEOF_KVM_REGS bytes). */
+    regs: Uint8Array,
     serial: Uint8Array,
     serialPort: number,
     stepNs: Float64Array,

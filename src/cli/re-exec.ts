@@ -1,5 +1,6 @@
 /** Runs this same command again in a child Node with extra flags, forwarding signals and the exit code. */
 import { execa } from 'execa';
+import { signalExitCode } from '../util/exit-codes.js';
 
 export async function reExecWith(nodeFlags: string[]): Promise<number> {
   const child = execa(process.execPath, [...nodeFlags, ...process.execArgv, ...process.argv.slice(1)], {
@@ -13,7 +14,7 @@ export async function reExecWith(nodeFlags: string[]): Promise<number> {
   process.on('SIGTERM', forward);
   try {
     const result = await child;
-    return result.exitCode ?? (result.signal === 'SIGTERM' ? 143 : 130);
+    return result.exitCode ?? signalExitCode(result.signal as NodeJS.Signals | undefined);
   } finally {
     process.off('SIGINT', ignore);
     process.off('SIGTERM', forward);

@@ -1,6 +1,7 @@
 /** The guest-clock table of the terminal report: each *-tsc cell timed by the host and by the guest. */
-import type { Measurement, Results } from '../bench/results.js';
-import { formatNs } from './format.js';
+
+import { formatNs } from '../format/units.js';
+import type { Measurement, Results } from '../results/types.js';
 
 const cycles = (value: number | undefined) => (value === undefined ? '-' : value.toFixed(0));
 

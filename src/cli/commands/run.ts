@@ -1,15 +1,17 @@
 /** `kvmbench run`: measure, then write the run folder and print the summary table. */
 import { cpus } from 'node:os';
 import type { Command } from 'commander';
-import type { RunOptions } from '../../bench/results.js';
 import { newRunId, runBenchmarks } from '../../bench/runner.js';
 import { DEFAULT_CPUID_K, WORKLOAD_NAMES } from '../../bench/workloads.js';
 import { BINDING_NAMES } from '../../bindings/types.js';
 import { UsageError } from '../../errors.js';
 import { probePerf } from '../../host/perf.js';
+import { DEFAULT_KVM_PATH } from '../../kvm/system.js';
 import { DEFAULT_FORMATS, exportersFor, FORMAT_NAMES } from '../../report/registry.js';
 import { terminalTable } from '../../report/terminal.js';
 import { createRunFolder, prepareOutputDirectory, removeIfEmpty, writeRunFiles } from '../../report/write.js';
+import { updateLatestPointer } from '../../results/latest.js';
+import type { RunOptions } from '../../results/types.js';
 import { PERF_BASIC_PROF } from '../../trace/perf-record-session.js';
 import { TRACE_MODES, type TraceMode } from '../../trace/session.js';
 import { onInterrupt } from '../../util/cleanup.js';
@@ -42,7 +44,14 @@ const PROFILES = {
   quick: { rounds: 8, timePerRoundMs: 12, warmupMs: 10 },
 };
 
-export function planFromOptions(options: RunCommandOptions): RunOptions {
+/** The options that shape what a run measures (calibrate passes these alone). */
+export type PlanOptions = Pick<
+  RunCommandOptions,
+  'workloads' | 'bindings' | 'quick' | 'rounds' | 'timePerRound' | 'pin' | 'trace' | 'processes'
+> &
+  Partial<Pick<RunCommandOptions, 'cpuidK'>>;
+
+export function planFromOptions(options: PlanOptions): RunOptions {
   const profile = options.quick ? PROFILES.quick : PROFILES.default;
   return {
     workloads: options.workloads ? parseList('--workloads', options.workloads, WORKLOAD_NAMES) : [...WORKLOAD_NAMES],
@@ -54,7 +63,7 @@ export function planFromOptions(options: RunCommandOptions): RunOptions {
     warmupMs: profile.warmupMs,
     quick: Boolean(options.quick),
     ...(options.pin === undefined ? {} : { pin: parseInteger('--pin', options.pin, 0, cpus().length - 1) }),
-    cpuidK: parsePositiveInteger('--cpuid-k', options.cpuidK, 10_000),
+    cpuidK: options.cpuidK === undefined ? DEFAULT_CPUID_K : parsePositiveInteger('--cpuid-k', options.cpuidK, 10_000),
     processes: options.processes === undefined ? 1 : parsePositiveInteger('--processes', options.processes, 64),
     ...(options.trace === undefined ? {} : { trace: parseList('--trace', options.trace, TRACE_MODES)[0] as TraceMode }),
   };
@@ -73,7 +82,7 @@ export function registerRun(program: Command): void {
     .option('-o, --out <dir>', 'directory that receives a new run folder', 'results')
     .option('-f, --format <list>', `comma-separated: ${FORMAT_NAMES.join(', ')}`, DEFAULT_FORMATS.join(','))
     .option('--cpuid-k <k>', 'in-kernel CPUID exits per userspace exit in cpuid-then-pio', String(DEFAULT_CPUID_K))
-    .option('--kvm <path>', 'the KVM device', '/dev/kvm')
+    .option('--kvm <path>', 'the KVM device', DEFAULT_KVM_PATH)
     .option('--processes <n>', 'repeat the run in n fresh Node processes and merge them (default 1)')
     .option('--trace <mode>', `after measuring, trace one batch per cell: ${TRACE_MODES.join(', ')}`)
     .addHelpText(
@@ -135,6 +144,11 @@ Examples:
       );
       process.stdout.write(terminalTable(results));
       for (const warning of results.warnings) process.stderr.write(`warning: ${warning}\n`);
+      try {
+        updateLatestPointer(outDir, folder);
+      } catch (error) {
+        process.stderr.write(`warning: ${(error as Error).message}\n`);
+      }
       process.stdout.write(`\nwrote ${written.length} files to ${folder}\n`);
       process.exitCode = runExitCode(results, signal, traceFailed);
     });

@@ -3,9 +3,10 @@
  * exit (as kvm-unit-tests' x86/vmexit does), beside the host-timed median of the same cells. Runs
  * without such a workload get no section.
  */
-import type { Measurement, Results } from '../../../bench/results.js';
+
+import { formatHz, formatInteger, formatNs, formatNsInterval, formatNsSigned } from '../../../format/units.js';
+import type { Measurement, Results } from '../../../results/types.js';
 import { html, type SafeHtml } from '../escape.js';
-import { formatHz, formatInteger, formatNs, formatNsInterval, formatNsSigned } from '../format.js';
 import type { Palette } from '../palette.js';
 import { bindingName, section } from './layout.js';
 

@@ -3,8 +3,9 @@
  * `kvmbench compare` and the HTML report read. Nothing reaches back from them into measuring.
  * All times are nanoseconds.
  */
+
+import type { SampleStats, TurnStats } from '../bench/stats.js';
 import type { CellTrace, TraceMode } from '../trace/session.js';
-import type { SampleStats, TurnStats } from './stats.js';
 
 export const SCHEMA_VERSION = 2;
 
@@ -231,4 +232,12 @@ export interface HarnessInfo {
   timerNs: number;
   /** Per workload: iterations per sample, the same for all its bindings. */
   iterationsPerSample: Record<string, number>;
+}
+
+/**
+ * Whether a measurement has statistics to show: measured (ok), or measured while KVM's exit counter
+ * disagreed (suspect: shown with its numbers, marked).
+ */
+export function hasStatistics(m: Measurement): m is Measurement & { stats: MeasurementStats } {
+  return (m.status === 'ok' || m.status === 'suspect') && m.stats !== undefined && m.samples.length > 0;
 }
