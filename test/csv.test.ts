@@ -125,6 +125,7 @@ describe('csv export', () => {
       'time_ms',
       'ns_per_iteration',
       'iterations',
+      'guest_cycles_per_round_trip',
     ]);
     assert.deepEqual(plain.samples.header, [...SAMPLE_COLUMNS]);
   });

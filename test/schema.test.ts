@@ -171,6 +171,20 @@ describe('results schema', () => {
       stepSamples: [[1, 2]],
       totalIterations: ok.totalIterations,
       trace,
+      guestClock: {
+        status: 'ok',
+        note: '',
+        cycleSamples: [26000, 26100],
+        windowSamples: [9, 9],
+        miscountedSamples: 0,
+        cyclesPerRoundTrip: ok.stats,
+        tscHz: 2.6e9,
+        tscSource: 'kernel log',
+        nsPerRoundTrip: 1111,
+        nsCi95: [1100, 1120],
+        hostMinusGuestNs: 300,
+        hostMinusGuestCi95: [290, 310],
+      },
     };
     const options: Required<RunOptions> = { ...fixture.run.options, pin: 1, trace: 'ftrace', processes: 1 };
     const run: Required<RunInfo> = { ...fixture.run, options, pinnedCpu: 1 };

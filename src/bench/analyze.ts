@@ -6,6 +6,7 @@
 
 import type { ExitCountCheck, Measurement, OverheadVsFloor } from '../results/types.js';
 import type { CellTrace } from '../trace/session.js';
+import { guestClockOf, type TscFrequency } from './guest-clock.js';
 import { LIFECYCLE_STEPS } from './lifecycle.js';
 import type { PlannedCell } from './plan.js';
 import type { CellCalibration, CellSamples } from './scheduler.js';
@@ -55,6 +56,7 @@ export function measurementOf(
   cell: MeasuredCell,
   floor: MeasuredCell | undefined,
   tscHz: number | undefined,
+  guestTsc?: TscFrequency,
 ): Measurement {
   const { samples, sampleRounds, sampleTimesMs, stepSamples, error } = cell.samples;
   const base: Measurement = {
@@ -94,6 +96,16 @@ export function measurementOf(
   if (tscHz) measurement.medianCycles = (stats.median * tscHz) / 1e9;
   const overhead = overheadOf(cell, floor);
   if (overhead) measurement.overheadVsFloor = overhead;
+  if (cell.samples.guestClock) {
+    measurement.guestClock = guestClockOf(
+      cell.samples.guestClock,
+      samples,
+      sampleRounds,
+      cell.sampleProcesses,
+      cell.iterationsPerSample,
+      guestTsc ?? { source: 'unknown: no TSC frequency was looked up' },
+    );
+  }
   if (stepSamples) {
     measurement.stepSamples = stepSamples;
     measurement.steps = LIFECYCLE_STEPS.map((name, i) => ({
@@ -109,12 +121,13 @@ export function measurementsOf(
   cells: readonly MeasuredCell[],
   floorBinding: string | undefined,
   tscHz: number | undefined,
+  guestTsc?: TscFrequency,
 ): Measurement[] {
   return cells.map((cell) => {
     const floor = cells.find(
       (candidate) => candidate.cell.workload === cell.cell.workload && candidate.cell.binding === floorBinding,
     );
-    return measurementOf(cell, floor, tscHz);
+    return measurementOf(cell, floor, tscHz, guestTsc);
   });
 }
 
@@ -168,6 +181,12 @@ export function warningsFor(measurements: readonly Measurement[], targetSampleNs
   if (costly.length) {
     warnings.push(
       `the harness's own cost per sample is above ${MAX_HARNESS_SHARE * 100} % of the sample: ${list(costly, (m) => `${((m.calibration?.harnessShare ?? 0) * 100).toFixed(2)} %`)}`,
+    );
+  }
+  const noGuestClock = measurements.filter((m) => m.guestClock && m.guestClock.status !== 'ok');
+  if (noGuestClock.length) {
+    warnings.push(
+      `the guest's own clock gives no ns figure in ${noGuestClock.length} cell(s): ${list(noGuestClock, (m) => m.guestClock?.note ?? '')}`,
     );
   }
   const interrupted = measurements.filter((m) => (m.interruptedRuns ?? 0) > 0);

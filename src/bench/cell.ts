@@ -9,6 +9,7 @@ import type { Guest } from '../guests/manifest.js';
 import { openVcpuStats, type StatsReader } from '../kvm/stats-fd.js';
 import type { Kvm } from '../kvm/system.js';
 import { type Batch, createBatch, type LoopState } from './exit-loops.js';
+import { GuestClockPage, type GuestClockReading } from './guest-clock.js';
 import { LIFECYCLE_STEPS, runLifecycles } from './lifecycle.js';
 import type { PlannedCell } from './plan.js';
 
@@ -39,6 +40,11 @@ export interface CellRunner {
   readonly eintr: number;
   /** KVM's vCPU stats now (undefined where the cell has no vCPU or the kernel no binary stats). */
   readStats(): KvmStats | undefined;
+  /**
+   * Guest-clock workloads: what the guest timed in the last batch, and whether its window count was
+   * the n - 1 the batch should give (the batch's first window spans the gap before it and is skipped).
+   */
+  readonly lastGuestClock?: (GuestClockReading & { counted: boolean }) | undefined;
   close(): void;
 }
 
@@ -56,6 +62,9 @@ class LoopRunner implements CellRunner {
   readonly #state: LoopState = { sequence: 0, eintr: 0, ret: 0 };
   readonly #booted: BootedGuest | undefined;
   readonly #stats: StatsReader | undefined;
+  readonly #clock: GuestClockPage | undefined;
+  #batches = 0;
+  lastGuestClock: (GuestClockReading & { counted: boolean }) | undefined;
 
   constructor(
     readonly cell: PlannedCell,
@@ -78,6 +87,14 @@ class LoopRunner implements CellRunner {
       } else {
         this.#batch = createBatch(binding, { kind: cell.workload.loop, guest, vcpu }, this.#state);
         this.#stats = openVcpuStats(vcpu, KVM_STATS_READ);
+        if (cell.workload.guestClock) {
+          if (!guest.guestClock) {
+            throw new Error(
+              `workload '${cell.workload.name}' reads a guest clock but guest '${guest.name}' names no guestClock.address in guests/manifest.json`,
+            );
+          }
+          this.#clock = new GuestClockPage(this.#booted.memory, guest.guestClock.address);
+        }
       }
     } catch (error) {
       this.#booted.close();
@@ -92,7 +109,22 @@ class LoopRunner implements CellRunner {
   run(n: number): number {
     // Counted before running: a batch that fails part-way still ran iterations KVM counted.
     this.iterations += n;
-    return this.#batch(n);
+    if (!this.#clock) return this.#batch(n);
+    return this.#runTimedByGuest(n);
+  }
+
+  /** The batch with the guest's clock armed before and read after, both outside the timed loop. */
+  #runTimedByGuest(n: number): number {
+    const clock = this.#clock as GuestClockPage;
+    clock.arm();
+    const before = clock.read();
+    const ns = this.#batch(n);
+    const after = clock.read();
+    const windows = after.windows - before.windows;
+    // The very first batch closes no window in its first run (the guest had not opened one yet).
+    const expected = Math.max(0, n - (this.#batches++ === 0 ? 2 : 1));
+    this.lastGuestClock = { cycles: after.cycles - before.cycles, windows, counted: windows === expected };
+    return ns;
   }
 
   readStats(): KvmStats | undefined {

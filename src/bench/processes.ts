@@ -115,12 +115,20 @@ export function mergeProcessRuns(plan: Plan, runs: readonly Results[]): Measured
     const sampleProcesses: number[] = [];
     const lifecycle = parts.some(({ m }) => m.stepSamples);
     if (lifecycle) samples.stepSamples = (parts[0]?.m.stepSamples ?? []).map(() => []);
+    if (parts.some(({ m }) => m.guestClock)) samples.guestClock = { cycles: [], windows: [], miscounted: 0 };
     for (const { process, m } of parts) {
       samples.samples.push(...m.samples);
       samples.sampleRounds.push(...m.sampleRounds);
       samples.sampleTimesMs.push(...m.sampleTimesMs);
       sampleProcesses.push(...m.samples.map(() => process));
       for (const [step, values] of (m.stepSamples ?? []).entries()) samples.stepSamples?.[step]?.push(...values);
+      if (samples.guestClock) {
+        // A process whose cell failed reports no guest clock: its samples count as untimed (0 windows).
+        const zeros = m.samples.map(() => 0);
+        samples.guestClock.cycles.push(...(m.guestClock?.cycleSamples ?? zeros));
+        samples.guestClock.windows.push(...(m.guestClock?.windowSamples ?? zeros));
+        samples.guestClock.miscounted += m.guestClock?.miscountedSamples ?? 0;
+      }
       if (m.status === 'failed' && samples.error === undefined) samples.error = `process ${process + 1}: ${m.error}`;
     }
     const iterations = parts.reduce((sum, { m }) => sum + m.totalIterations, 0);

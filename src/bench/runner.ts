@@ -25,6 +25,7 @@ import { registerCleanup } from '../util/cleanup.js';
 import { type MeasuredCell, measurementsOf, warningsFor } from './analyze.js';
 import { type CellRunner, type KvmStats, openCellRunner } from './cell.js';
 import { checkExitCount, emulatedInstructionsPerIteration } from './counters.js';
+import { tscFrequency } from './guest-clock.js';
 import { pinToCpu } from './pinning.js';
 import { cellsByWorkload, type Plan, planRun } from './plan.js';
 import { measureInProcesses, mergeProcessRuns } from './processes.js';
@@ -108,7 +109,8 @@ export async function runBenchmarks(options: RunOptions, env: RunEnvironment): P
   const measured =
     (options.processes ?? 1) > 1 ? await measureInChildren(plan, env) : await measureHere(plan, env, runStartMs);
   const host = hostFingerprint(env.hardwareCounters);
-  const measurements = measurementsOf(measured.cells, plan.floor, host.tscHz);
+  const guestTsc = plan.workloads.some((workload) => workload.guestClock) ? tscFrequency(host) : undefined;
+  const measurements = measurementsOf(measured.cells, plan.floor, host.tscHz, guestTsc);
   const warnings = [
     ...(measured.traceFailure ? [measured.traceFailure] : []),
     ...(measured.completed ? [] : ['the run was interrupted: these are the samples taken until then']),

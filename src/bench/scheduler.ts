@@ -7,6 +7,7 @@
  */
 import { Bench } from 'tinybench';
 import type { CellRunner } from './cell.js';
+import type { GuestClockSamples } from './guest-clock.js';
 import { LIFECYCLE_STEPS } from './lifecycle.js';
 import { median } from './stats.js';
 
@@ -62,6 +63,8 @@ export interface CellSamples {
   sampleTimesMs: number[];
   /** Lifecycle: per step, the mean nanoseconds of that step in each sample (aligned with samples). */
   stepSamples?: number[][];
+  /** Guest-clock workloads: what the guest timed in each sample (aligned with samples). */
+  guestClock?: GuestClockSamples;
   error?: string;
 }
 
@@ -169,9 +172,17 @@ function runTurn(runner: CellRunner, n: number, round: number, options: RoundOpt
     into.sampleRounds.push(round);
     into.sampleTimesMs.push(performance.now() - options.runStartMs);
     if (lifecycle) recordSteps(runner.lastSteps as Float64Array, n, into.stepSamples as number[][]);
+    if (into.guestClock) recordGuestClock(runner, into.guestClock);
     return { overriddenDuration: ns / n / 1e6, overriddenIterationCost: ns / 1e6 };
   });
   bench.runSync();
+}
+
+function recordGuestClock(runner: CellRunner, into: GuestClockSamples): void {
+  const clock = runner.lastGuestClock;
+  into.cycles.push(clock?.cycles ?? 0);
+  into.windows.push(clock?.windows ?? 0);
+  if (!clock?.counted) into.miscounted++;
 }
 
 function recordSteps(steps: Float64Array, n: number, into: number[][]): void {
@@ -203,6 +214,7 @@ export async function runRounds(
         sampleRounds: [],
         sampleTimesMs: [],
         ...(lifecycle ? { stepSamples: LIFECYCLE_STEPS.map(() => []) } : {}),
+        ...(runner.cell.workload.guestClock ? { guestClock: { cycles: [], windows: [], miscounted: 0 } } : {}),
         ...(error ? { error } : {}),
       });
     }

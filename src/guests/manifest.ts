@@ -40,7 +40,15 @@ export interface GuestSpec {
   /** Segment attributes set after the mode's setup, e.g. to make VM entry fail on purpose. */
   segments: SegmentOverrides;
   exits: ExitProtocol;
+  /**
+   * Guests that time their own exits with RDTSC: where their clock page lies (u64 cycles, u64 windows
+   * timed, u8 skip; see src/bench/guest-clock.ts).
+   */
+  guestClock?: { address: number };
 }
+
+/** Bytes of a guest's clock page that the host reads and writes (cycles, windows, skip flag). */
+export const GUEST_CLOCK_BYTES = 17;
 
 export interface Guest extends GuestSpec {
   image: Uint8Array;
@@ -120,6 +128,10 @@ function parseExits(r: ManifestReader, raw: Record<string, unknown>): ExitProtoc
   }
 }
 
+function parseGuestClock(r: ManifestReader, raw: unknown): { address: number } {
+  return { address: r.integer(r.object(raw, 'guestClock').address, 'guestClock.address') };
+}
+
 function parseSegments(r: ManifestReader, raw: unknown): SegmentOverrides {
   if (raw === undefined) return {};
   const segments: SegmentOverrides = {};
@@ -155,6 +167,7 @@ export function parseGuestSpec(raw: unknown, where: string): GuestSpec {
     registers: {},
     segments: parseSegments(r, entry.segments),
     exits: parseExits(r, r.object(entry.exits, 'exits')),
+    ...(entry.guestClock === undefined ? {} : { guestClock: parseGuestClock(r, entry.guestClock) }),
   };
   if (spec.memory.base % PAGE || spec.memory.size % PAGE || spec.memory.size === 0) {
     r.fail('memory.base and memory.size must be multiples of 0x1000, and size not 0');
@@ -166,6 +179,18 @@ export function parseGuestSpec(raw: unknown, where: string): GuestSpec {
     r.fail(
       'protected and long mode guests need memory from 0x0 of at least 0x8000 bytes and a load address at or above 0x5000 (the host puts the GDT and page tables below it)',
     );
+  }
+  if (spec.guestClock) {
+    const { address } = spec.guestClock;
+    if (
+      address % 8 ||
+      address < spec.memory.base ||
+      address + GUEST_CLOCK_BYTES > spec.memory.base + spec.memory.size
+    ) {
+      r.fail(
+        `guestClock.address 0x${address.toString(16)} must be 8-byte aligned with ${GUEST_CLOCK_BYTES} bytes inside the guest's memory`,
+      );
+    }
   }
   const registers = entry.registers === undefined ? {} : r.object(entry.registers, 'registers');
   for (const [register, value] of Object.entries(registers)) {

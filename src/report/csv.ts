@@ -8,6 +8,21 @@ const round = (value: number | undefined, digits = 1) => (value === undefined ? 
 /** Booleans as words: csv-stringify's default writes false as an empty field, the same as absent. */
 const CAST = { boolean: (value: boolean) => (value ? 'true' : 'false') };
 
+/** The guest-clock workloads' figures (empty on other rows); see GuestClockResult. */
+function guestClockColumns(m: Measurement) {
+  const clock = m.guestClock;
+  return {
+    guest_clock_status: clock?.status ?? '',
+    guest_cycles: round(clock?.cyclesPerRoundTrip?.median, 0),
+    guest_ns: round(clock?.nsPerRoundTrip),
+    guest_ns_ci_low: round(clock?.nsCi95?.[0]),
+    guest_ns_ci_high: round(clock?.nsCi95?.[1]),
+    host_minus_guest_ns: round(clock?.hostMinusGuestNs),
+    guest_tsc_hz: clock?.tscHz ?? '',
+    guest_tsc_source: clock?.tscSource ?? '',
+  };
+}
+
 function summaryRow(m: Measurement) {
   const s = m.stats;
   const trace = m.trace;
@@ -45,6 +60,7 @@ function summaryRow(m: Measurement) {
     trace_round_trip_ns: round(split?.roundTripNs),
     trace_loop_ns: round(trace?.tracedLoopNsPerIteration),
     trace_count_matched: trace?.countCheck?.matched ?? '',
+    ...guestClockColumns(m),
     error: m.error ?? '',
   };
 }
@@ -84,6 +100,14 @@ export const SUMMARY_COLUMNS: readonly SummaryColumn[] = [
   'trace_round_trip_ns',
   'trace_loop_ns',
   'trace_count_matched',
+  'guest_clock_status',
+  'guest_cycles',
+  'guest_ns',
+  'guest_ns_ci_low',
+  'guest_ns_ci_high',
+  'host_minus_guest_ns',
+  'guest_tsc_hz',
+  'guest_tsc_source',
   'error',
 ];
 
@@ -95,7 +119,14 @@ export const SAMPLE_COLUMNS = [
   'time_ms',
   'ns_per_iteration',
   'iterations',
+  'guest_cycles_per_round_trip',
 ] as const;
+
+/** The guest's cycles per timed window in sample i ('' where the workload keeps no clock or timed none). */
+function guestCyclesOfSample(m: Measurement, i: number): number | '' {
+  const windows = m.guestClock?.windowSamples[i] ?? 0;
+  return windows > 0 ? round((m.guestClock?.cycleSamples[i] ?? 0) / windows, 0) : '';
+}
 
 export const csvExporter: Exporter = {
   format: 'csv',
@@ -116,6 +147,7 @@ export const csvExporter: Exporter = {
           time_ms: round(m.sampleTimesMs[i], 3),
           ns_per_iteration: round(ns),
           iterations: m.iterationsPerSample,
+          guest_cycles_per_round_trip: guestCyclesOfSample(m, i),
         })),
       ),
       { header: true, columns: [...SAMPLE_COLUMNS] },

@@ -15,6 +15,12 @@ import { bindingPalette, comparisonPalette } from './html/palette.js';
 import { BASELINE_SECTION_ID, BASELINE_SECTION_TITLE, baselineSection } from './html/sections/baseline.js';
 import { lifecycleSection, overheadSection, runOrderSection, workloadsSection } from './html/sections/charts.js';
 import { environmentSection } from './html/sections/environment.js';
+import {
+  GUEST_CLOCK_SECTION_ID,
+  GUEST_CLOCK_SECTION_TITLE,
+  guestClockSection,
+  hasGuestClockSection,
+} from './html/sections/guest-clock.js';
 import { reportHeader } from './html/sections/header.js';
 import { summarySection } from './html/sections/summary.js';
 import { hasTraceSection, traceSection } from './html/sections/trace.js';
@@ -40,6 +46,9 @@ function tableOfContents(results: Results, withBaseline: boolean): SafeHtml {
     ['workloads', 'Workloads'],
     ...(results.measurements.some((cell) => (cell.steps?.length ?? 0) > 0)
       ? ([['lifecycle', 'Lifecycle steps']] as Array<[string, string]>)
+      : []),
+    ...(hasGuestClockSection(results)
+      ? ([[GUEST_CLOCK_SECTION_ID, GUEST_CLOCK_SECTION_TITLE]] as Array<[string, string]>)
       : []),
     ...(hasTraceSection(results) ? ([['trace', 'Where the time goes']] as Array<[string, string]>) : []),
     ['run-order', 'Run order'],
@@ -93,6 +102,7 @@ ${warningsSection(results)}
 ${environmentSection(results, palette)}
 ${workloadsSection(results, palette)}
 ${lifecycleSection(results, palette)}
+${guestClockSection(results, palette)}
 ${traceSection(results, palette)}
 ${runOrderSection(results, palette)}
 </main>

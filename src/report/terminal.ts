@@ -2,6 +2,7 @@
 
 import { formatChange, formatNs, formatNsInterval, formatNsSigned, formatPercent, MISSING } from '../format/units.js';
 import { hasStatistics, type Measurement, type Results } from '../results/types.js';
+import { guestClockLines } from './guest-clock.js';
 
 /** Columns padded to their widest cell, two spaces apart, with a dashed rule under the header. */
 function table(header: string[], rows: string[][]): string[] {
@@ -16,7 +17,7 @@ function table(header: string[], rows: string[][]): string[] {
 
 /** "5.10–5.40 µs": a cell's range over its traced batches. */
 const range = (spread: [number, number] | undefined) =>
-  spread ? `${formatNs(spread[0])} – ${formatNs(spread[1])}` : '-';
+  spread ? `${formatNs(spread[0])} – ${formatNs(spread[1])}` : MISSING;
 
 /**
  * With --trace ftrace: per traced cell, the median over its traced batches of the time inside
@@ -137,7 +138,12 @@ export function terminalTable(results: Results): string {
       m.status === 'suspect' ? 'SUSPECT' : check?.matched === true ? 'ok' : check ? 'n/a' : '',
     ];
   });
-  const out = [...table(header, rows), ...harnessLine(results), ...traceSplitTable(results.measurements)];
+  const out = [
+    ...table(header, rows),
+    ...harnessLine(results),
+    ...traceSplitTable(results.measurements),
+    ...guestClockLines(results, table),
+  ];
   for (const m of results.measurements) {
     if (m.status === 'failed' || m.status === 'suspect')
       out.push(`\n${m.workload} / ${m.binding} ${m.status}: ${m.error}`);

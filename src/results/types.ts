@@ -21,6 +21,8 @@ export interface WorkloadInfo {
   userspaceExitsPerIteration: number;
   /** Exits KVM handles in the kernel per iteration (cpuid-then-pio's K). */
   inKernelExitsPerIteration: number;
+  /** The guest times each exit with its own TSC too (see GuestClockResult). */
+  guestClock?: boolean;
 }
 
 export interface BindingInfo {
@@ -141,6 +143,40 @@ export interface Measurement {
   totalIterations: number;
   /** With --trace: the traced batch run after the measured rounds (tracing slows it, so it is kept apart). */
   trace?: CellTrace;
+  /** Workloads whose guest keeps a clock: the round trip timed from inside the guest with RDTSC. */
+  guestClock?: GuestClockResult;
+}
+
+/**
+ * A round trip timed by the guest (RDTSC just before and after the exiting instruction, as in
+ * kvm-unit-tests' x86/vmexit) beside the host's figure. src/bench/guest-clock.ts says what a window is.
+ */
+export interface GuestClockResult {
+  /** ok: cycles and ns; cycles-only: the TSC frequency is unknown; unusable: the guest's TSC cannot be trusted (see note). */
+  status: 'ok' | 'cycles-only' | 'unusable';
+  /** Why there is no ns figure or no figure at all. */
+  note?: string;
+  /** Guest TSC cycles inside the timed windows, per sample (aligned with samples). */
+  cycleSamples: number[];
+  /** Windows (round trips) the guest timed per sample: each batch's iterations less its first. */
+  windowSamples: number[];
+  /** Samples whose window count was not iterations - 1. */
+  miscountedSamples: number;
+  /** Guest cycles per round trip: median over turns with its interval, like the host figure. */
+  cyclesPerRoundTrip?: MeasurementStats;
+  /** The TSC frequency the ns figures use. */
+  tscHz?: number;
+  /** Where tscHz came from, or why it is unknown. */
+  tscSource: string;
+  /** Guest-timed ns per round trip (cyclesPerRoundTrip.median at tscHz) and its interval. */
+  nsPerRoundTrip?: number;
+  nsCi95?: [number, number];
+  /**
+   * Host-timed minus guest-timed ns per round trip (median over turns of the per-sample difference):
+   * what the host's loop holds outside the guest's windows.
+   */
+  hostMinusGuestNs?: number;
+  hostMinusGuestCi95?: [number, number];
 }
 
 export interface RunOptions {

@@ -1,0 +1,73 @@
+/**
+ * Guest-clock timing on real /dev/kvm: every *-tsc guest, through every binding, times each exit with
+ * its TSC, and what it timed must fit inside what the host timed.
+ *
+ * Every timed window (RDTSC before the exit to RDTSC after it) lies inside the host's timed loop, so
+ * per batch: 0 < guest ns of all windows <= host ns of the batch. Tolerance: 1 % (the TSC frequency is
+ * known to a kHz; KVM gives the guest the host's rate) plus 1 µs (the host clock's reads). Skips, saying
+ * why, where the TSC frequency is unknown.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { openCellRunner } from '../src/bench/cell.js';
+import { tscFrequency } from '../src/bench/guest-clock.js';
+import { planRun } from '../src/bench/plan.js';
+import { getBinding } from '../src/bindings/registry.js';
+import { BINDING_NAMES } from '../src/bindings/types.js';
+import { tscHz } from '../src/host/facts.js';
+import { Kvm } from '../src/kvm/system.js';
+import { kvmSkip } from './helpers/kvm.js';
+
+const RELATIVE_TOLERANCE = 0.01;
+const ABSOLUTE_TOLERANCE_NS = 1000;
+const BATCHES = 5;
+const N = 100;
+
+const tsc = kvmSkip ? { source: 'not looked up' } : tscFrequency({ tscHz: tscHz() });
+const skip = kvmSkip || (tsc.hz === undefined ? `the TSC frequency is not known: ${tsc.source}` : false);
+if (skip && !kvmSkip) process.stdout.write(`# guest-clock KVM tests skipped: ${skip}\n`);
+
+describe('guest clock on KVM', { skip }, () => {
+  const workloads = ['pio-out-tsc', 'pio-out-long-tsc', 'hlt-long-tsc'];
+  const plan = planRun({
+    workloads,
+    bindings: [...BINDING_NAMES],
+    rounds: 1,
+    timePerRoundMs: 1,
+    warmupMs: 0,
+    quick: true,
+    cpuidK: 8,
+  });
+  for (const cell of plan.cells) {
+    test(`${cell.workload.name} / ${cell.binding}: the guest's cycles fit inside the host's time, one window per exit`, () => {
+      const hz = tsc.hz as number;
+      const binding = getBinding(cell.binding);
+      const kvm = Kvm.open(binding);
+      const runner = openCellRunner(cell, binding, kvm);
+      try {
+        runner.run(1); // the cold batch: the guest opens its first window
+        for (let batch = 0; batch < BATCHES; batch++) {
+          const hostNs = runner.run(N);
+          const clock = runner.lastGuestClock;
+          assert.ok(clock, 'a guest-clock cell reports its clock after every batch');
+          assert.equal(
+            clock.windows,
+            N - 1,
+            'the batch times every exit but its first (which spans the gap before it)',
+          );
+          assert.ok(clock.counted);
+          const guestNs = (clock.cycles * 1e9) / hz;
+          assert.ok(guestNs > 0, `the guest's TSC advanced (${clock.cycles} cycles)`);
+          const bound = hostNs * (1 + RELATIVE_TOLERANCE) + ABSOLUTE_TOLERANCE_NS;
+          assert.ok(
+            guestNs <= bound,
+            `guest-timed ${(guestNs / (N - 1)).toFixed(0)} ns/exit over ${N - 1} exits must fit in host-timed ${(hostNs / N).toFixed(0)} ns/exit (batch ${guestNs.toFixed(0)} > ${bound.toFixed(0)} ns)`,
+          );
+        }
+      } finally {
+        runner.close();
+        kvm.close();
+      }
+    });
+  }
+});
