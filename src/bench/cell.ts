@@ -8,6 +8,7 @@ import { type BootedGuest, bootGuest } from '../guests/boot.js';
 import type { Guest } from '../guests/manifest.js';
 import { openVcpuStats, type StatsReader } from '../kvm/stats-fd.js';
 import type { Kvm } from '../kvm/system.js';
+import { openSweepRunner } from '../sweeps/runners.js';
 import { type Batch, createBatch, type LoopState } from './exit-loops.js';
 import { LIFECYCLE_STEPS, runLifecycles } from './lifecycle.js';
 import type { PlannedCell } from './plan.js';
@@ -73,8 +74,8 @@ class LoopRunner implements CellRunner {
       if (cell.workload.loop === 'immediate-exit') {
         vcpu.immediateExit = true;
         this.#batch = createBatch(binding, { kind: 'immediate-exit', guest, vcpu }, this.#state);
-      } else if (cell.workload.loop === 'lifecycle') {
-        throw new Error('lifecycle cells run through LifecycleRunner');
+      } else if (cell.workload.loop === 'lifecycle' || cell.workload.loop === 'sweep') {
+        throw new Error(`${cell.workload.loop} cells have runners of their own`);
       } else {
         this.#batch = createBatch(binding, { kind: cell.workload.loop, guest, vcpu }, this.#state);
         this.#stats = openVcpuStats(vcpu, KVM_STATS_READ);
@@ -134,6 +135,7 @@ class LifecycleRunner implements CellRunner {
 }
 
 export function openCellRunner(cell: PlannedCell, binding: Binding, kvm: Kvm): CellRunner {
+  if (cell.workload.loop === 'sweep') return openSweepRunner(cell, binding, kvm);
   return cell.workload.loop === 'lifecycle'
     ? new LifecycleRunner(cell, binding, kvm)
     : new LoopRunner(cell, binding, kvm);

@@ -8,7 +8,8 @@ import type { SampleStats, TurnStats } from './stats.js';
 
 export const SCHEMA_VERSION = 2;
 
-export type WorkloadKind = 'lifecycle' | 'exit' | 'baseline';
+/** sweep: a point of a memory, vCPU or VM-count sweep (src/sweeps/). */
+export type WorkloadKind = 'lifecycle' | 'exit' | 'baseline' | 'sweep';
 
 export interface WorkloadInfo {
   name: string;
@@ -154,6 +155,8 @@ export interface RunOptions {
   trace?: TraceMode;
   /** Fresh Node processes the run was repeated in and merged from (1: this process only). */
   processes?: number;
+  /** `run --sweep`: the sweep whose points are the workloads. */
+  sweep?: 'memory' | 'vcpus' | 'vms';
 }
 
 export interface RunInfo {

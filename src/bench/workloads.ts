@@ -5,6 +5,7 @@
  * registers it sets. Adding a workload: an entry here, its guest (guests/), and, for a new exit
  * protocol, one JS loop (exit-loops.ts) and one C loop (src/native/c_loop.c).
  */
+import { LIFECYCLE_STEPS } from './lifecycle.js';
 import type { WorkloadInfo } from './results.js';
 
 /** What the measured loop drives. For exit workloads it is also the guest's exit protocol. */
@@ -17,6 +18,8 @@ export const LOOP_NAMES = [
   'immediate-exit',
   'null-ioctl',
   'lifecycle',
+  // A point of a sweep (src/sweeps/): its own runner, chosen by its name (memory@1MiB, vms@2).
+  'sweep',
 ] as const;
 export type LoopName = (typeof LOOP_NAMES)[number];
 /** Loops that run the guest until it exits to userspace, once per iteration. */
@@ -31,6 +34,10 @@ export interface Workload extends WorkloadInfo {
   kvmCounter?: KvmExitCounter;
   /** The tracepoint `--trace perf-stat` expects exactly once per iteration. */
   perfCounter?: string;
+  /** Steps timed apart in every iteration (their sum is the sample); the lifecycle's are LIFECYCLE_STEPS. */
+  steps?: readonly string[];
+  /** Only these bindings run it (a sweep point whose loop is JS-only); all when absent. */
+  bindings?: readonly string[];
 }
 
 export const DEFAULT_CPUID_K = 8;
@@ -120,4 +127,9 @@ export const WORKLOAD_NAMES = workloadCatalogue().map((workload) => workload.nam
 export function workloadInfo(workload: Workload): WorkloadInfo {
   const { name, kind, description, guest, userspaceExitsPerIteration, inKernelExitsPerIteration } = workload;
   return { name, kind, description, guest, userspaceExitsPerIteration, inKernelExitsPerIteration };
+}
+
+/** The steps a workload times apart, or undefined when it times only whole iterations. */
+export function stepNamesOf(workload: Workload): readonly string[] | undefined {
+  return workload.steps ?? (workload.loop === 'lifecycle' ? LIFECYCLE_STEPS : undefined);
 }

@@ -10,6 +10,9 @@ import { probePerf } from '../../host/perf.js';
 import { DEFAULT_FORMATS, exportersFor, FORMAT_NAMES } from '../../report/registry.js';
 import { terminalTable } from '../../report/terminal.js';
 import { createRunFolder, prepareOutputDirectory, removeIfEmpty, writeRunFiles } from '../../report/write.js';
+import { probeSweepHost } from '../../sweeps/host.js';
+import { defaultSweepBindings, type SweepHost, sweepWorkloads } from '../../sweeps/plan.js';
+import { SWEEP_KINDS, type SweepKind } from '../../sweeps/points.js';
 import { PERF_BASIC_PROF } from '../../trace/perf-record-session.js';
 import { TRACE_MODES, type TraceMode } from '../../trace/session.js';
 import { onInterrupt } from '../../util/cleanup.js';
@@ -31,6 +34,7 @@ export interface RunCommandOptions {
   kvm: string;
   trace?: string;
   processes?: string;
+  sweep?: string;
 }
 
 /**
@@ -40,13 +44,21 @@ export interface RunCommandOptions {
 const PROFILES = {
   default: { rounds: 20, timePerRoundMs: 40, warmupMs: 40 },
   quick: { rounds: 8, timePerRoundMs: 12, warmupMs: 10 },
+  // A 64 MiB memory point takes ~0.15 s per iteration on a PVM host: six turns (the fewest with a
+  // 95 % order-statistic interval) keep `--sweep memory --quick` near 20 s.
+  quickSweep: { rounds: 6, timePerRoundMs: 12, warmupMs: 10 },
 };
 
-export function planFromOptions(options: RunCommandOptions): RunOptions {
-  const profile = options.quick ? PROFILES.quick : PROFILES.default;
+export function planFromOptions(options: RunCommandOptions, sweepHost?: () => SweepHost): RunOptions {
+  const sweep = sweepOptions(options, sweepHost);
+  const profile = options.quick ? (sweep ? PROFILES.quickSweep : PROFILES.quick) : PROFILES.default;
   return {
-    workloads: options.workloads ? parseList('--workloads', options.workloads, WORKLOAD_NAMES) : [...WORKLOAD_NAMES],
-    bindings: options.bindings ? parseList('--bindings', options.bindings, BINDING_NAMES) : [...BINDING_NAMES],
+    workloads:
+      sweep?.workloads ??
+      (options.workloads ? parseList('--workloads', options.workloads, WORKLOAD_NAMES) : [...WORKLOAD_NAMES]),
+    bindings: options.bindings
+      ? parseList('--bindings', options.bindings, BINDING_NAMES)
+      : (sweep?.bindings ?? [...BINDING_NAMES]),
     rounds: options.rounds ? parsePositiveInteger('--rounds', options.rounds, 1000) : profile.rounds,
     timePerRoundMs: options.timePerRound
       ? parsePositiveInteger('--time-per-round', options.timePerRound, 600_000)
@@ -57,6 +69,29 @@ export function planFromOptions(options: RunCommandOptions): RunOptions {
     cpuidK: parsePositiveInteger('--cpuid-k', options.cpuidK, 10_000),
     processes: options.processes === undefined ? 1 : parsePositiveInteger('--processes', options.processes, 64),
     ...(options.trace === undefined ? {} : { trace: parseList('--trace', options.trace, TRACE_MODES)[0] as TraceMode }),
+    ...(sweep ? { sweep: sweep.kind } : {}),
+  };
+}
+
+/** --sweep: the sweep's points become the workloads (src/sweeps/plan.ts); it stands alone. */
+function sweepOptions(options: RunCommandOptions, host: (() => SweepHost) | undefined) {
+  if (options.sweep === undefined) return undefined;
+  const kind = parseList('--sweep', options.sweep, SWEEP_KINDS);
+  if (kind.length !== 1) throw new UsageError('--sweep takes one sweep at a time: memory, vcpus or vms');
+  for (const [flag, value] of [
+    ['--workloads', options.workloads],
+    ['--trace', options.trace],
+    ['--processes', options.processes],
+  ] as const) {
+    if (value !== undefined)
+      throw new UsageError(`--sweep chooses its own workloads and runs in one process: drop ${flag}`);
+  }
+  const sweep = kind[0] as SweepKind;
+  const probed = (host ?? (() => probeSweepHost(options.kvm)))();
+  return {
+    kind: sweep,
+    workloads: sweepWorkloads(sweep, Boolean(options.quick), probed),
+    bindings: defaultSweepBindings(sweep, Boolean(options.quick)),
   };
 }
 
@@ -75,6 +110,10 @@ export function registerRun(program: Command): void {
     .option('--cpuid-k <k>', 'in-kernel CPUID exits per userspace exit in cpuid-then-pio', String(DEFAULT_CPUID_K))
     .option('--kvm <path>', 'the KVM device', '/dev/kvm')
     .option('--processes <n>', 'repeat the run in n fresh Node processes and merge them (default 1)')
+    .option(
+      '--sweep <kind>',
+      `measure how costs grow: ${SWEEP_KINDS.join(', ')} (guest memory size, vCPUs, concurrent VMs), each point a workload`,
+    )
     .option('--trace <mode>', `after measuring, trace one batch per cell: ${TRACE_MODES.join(', ')}`)
     .addHelpText(
       'after',
@@ -85,7 +124,10 @@ Examples:
   kvmbench run --pin 1 --out /results --format json,csv
   kvmbench run --processes 4                process-to-process variation in the intervals
   kvmbench run --quick --trace ftrace      per-exit split: in KVM_RUN vs userspace turnaround
-  kvmbench run --quick --trace perf-record flame graph with the koffi and N-API frames`,
+  kvmbench run --quick --trace perf-record flame graph with the koffi and N-API frames
+  kvmbench run --sweep memory --quick      4 KiB..64 MiB: set region, touch every page, dirty log, teardown
+  kvmbench run --sweep vcpus               vCPU creation and exit throughput, 1..2x CPUs vCPUs in threads
+  kvmbench run --sweep vms                 N VMs created, run and destroyed at once`,
     )
     .action(async (options: RunCommandOptions) => {
       const plan = planFromOptions(options);
