@@ -5,6 +5,7 @@
  */
 import type { Results } from '../bench/results.js';
 import { type Comparison, compareResults } from '../compare/compare-results.js';
+import { hasSweeps, sweepsSection } from '../sweeps/chart.js';
 import type { ExportedFile, Exporter } from './exporter.js';
 import { REPORT_CSS } from './html/css.js';
 import { html, type SafeHtml, trustedConstant } from './html/escape.js';
@@ -38,6 +39,7 @@ function tableOfContents(results: Results, withBaseline: boolean): SafeHtml {
     ['environment', 'Environment'],
     ...(results.warnings.length > 0 ? ([['warnings', 'Warnings']] as Array<[string, string]>) : []),
     ['summary', 'Summary'],
+    ...(hasSweeps(results) ? ([['sweeps', 'Sweeps']] as Array<[string, string]>) : []),
     ['workloads', 'Workloads'],
     ...(results.measurements.some((cell) => (cell.steps?.length ?? 0) > 0)
       ? ([['lifecycle', 'Lifecycle steps']] as Array<[string, string]>)
@@ -96,6 +98,7 @@ ${tableOfContents(results, baseline !== undefined)}
 ${change}${environmentSection(results, palette)}
 ${warningsSection(results)}
 ${summarySection(results, palette)}
+${sweepsSection(results)}
 ${workloadsSection(results, palette)}
 ${lifecycleSection(results, palette)}
 ${overheadSection(results, palette)}
