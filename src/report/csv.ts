@@ -1,6 +1,7 @@
 /** Two CSV files: summary.csv (one row per workload × binding) and samples.csv (one row per sample). */
 import { stringify } from 'csv-stringify/sync';
 import type { Measurement } from '../bench/results.js';
+import { parsePoint } from '../sweeps/points.js';
 import type { Exporter } from './exporter.js';
 
 const round = (value: number | undefined, digits = 1) => (value === undefined ? '' : Number(value.toFixed(digits)));
@@ -46,6 +47,17 @@ function summaryRow(m: Measurement) {
     trace_loop_ns: round(trace?.tracedLoopNsPerIteration),
     trace_count_matched: trace?.countCheck?.matched ?? '',
     error: m.error ?? '',
+    ...pointColumns(m.workload),
+  };
+}
+
+/** Sweep points (memory@1MiB, vcpu-exits@2, vms@4): their size in its own column, empty elsewhere. */
+function pointColumns(workload: string) {
+  const point = parsePoint(workload);
+  return {
+    memory_bytes: point?.column === 'memory_bytes' ? point.size : '',
+    vcpus: point?.column === 'vcpus' ? point.size : '',
+    vms: point?.column === 'vms' ? point.size : '',
   };
 }
 
@@ -85,6 +97,9 @@ export const SUMMARY_COLUMNS: readonly SummaryColumn[] = [
   'trace_loop_ns',
   'trace_count_matched',
   'error',
+  'memory_bytes',
+  'vcpus',
+  'vms',
 ];
 
 export const SAMPLE_COLUMNS = [

@@ -17,7 +17,7 @@ const TOP = 14;
 const BOTTOM = 44;
 const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b', '#e377c2', '#17becf'];
 
-const TITLES: Record<SeriesName, string> = {
+export const SERIES_TITLES: Record<SeriesName, string> = {
   memory: 'Guest memory, 4 KiB pages: map, set region, touch every page, tear down',
   'memory-thp': 'Guest memory, transparent huge pages: map, set region, touch every page, tear down',
   'memory-hugetlb': 'Guest memory, MAP_HUGETLB: map, set region, touch every page, tear down',
@@ -39,7 +39,8 @@ function logScale(min: number, max: number, from: number, to: number) {
 
 const n1 = (value: number) => value.toFixed(1);
 
-function chart(series: SeriesName, lines: SweepSeries[]): SafeHtml {
+/** The log-log chart of one series: a line per binding (or per host and binding in a fleet). */
+export function sweepChart(series: SeriesName, lines: SweepSeries[]): SafeHtml {
   const sizes = [...new Set(lines.flatMap((line) => line.points.map((point) => point.size)))].sort((a, b) => a - b);
   const lows = lines.flatMap((line) => line.points.map((point) => point.ci95[0])).filter((v) => v > 0);
   const highs = lines.flatMap((line) => line.points.map((point) => point.ci95[1]));
@@ -95,7 +96,7 @@ function chart(series: SeriesName, lines: SweepSeries[]): SafeHtml {
         html`<circle cx="${n1(x(point.size))}" cy="${n1(y(point.median))}" r="3" fill="${color}"><title>${point.workload} / ${line.binding}: ${formatNs(point.median)} [${formatNs(point.ci95[0])}, ${formatNs(point.ci95[1])}]</title></circle>`,
     )}${label}</g>`;
   });
-  return html`<svg class="chart sweep-chart" viewBox="0 0 ${WIDTH} ${HEIGHT}" width="${WIDTH}" height="${HEIGHT}" role="img" aria-label="${TITLES[series]}" font-size="11">${grid}${drawn}</svg>`;
+  return html`<svg class="chart sweep-chart" viewBox="0 0 ${WIDTH} ${HEIGHT}" width="${WIDTH}" height="${HEIGHT}" role="img" aria-label="${SERIES_TITLES[series]}" font-size="11">${grid}${drawn}</svg>`;
 }
 
 function interval(low: number, high: number, format: (value: number) => string): string {
@@ -140,8 +141,8 @@ export function sweepsSection(results: Results): SafeHtml {
   const bySeries = new Map<SeriesName, SweepSeries[]>();
   for (const line of all) bySeries.set(line.series, [...(bySeries.get(line.series) ?? []), line]);
   const blocks = [...bySeries].map(
-    ([series, lines]) => html`<h3>${TITLES[series]}</h3>
-<figure>${chart(series, lines)}<figcaption>Median per point (95 % interval over turns shaded), log-log; dashed: the fitted line fixed + slope × ${lines[0]?.unit ?? 'unit'}.</figcaption></figure>
+    ([series, lines]) => html`<h3>${SERIES_TITLES[series]}</h3>
+<figure>${sweepChart(series, lines)}<figcaption>Median per point (95 % interval over turns shaded), log-log; dashed: the fitted line fixed + slope × ${lines[0]?.unit ?? 'unit'}.</figcaption></figure>
 <table class="sweep-fit"><thead><tr><th>binding</th><th>slope [95 % CI]</th><th>fixed cost [95 % CI]</th><th>growth exponent, larger half [95 % CI]</th><th>off the line (&gt;25 %)</th></tr></thead><tbody>${lines.map(fitRow)}</tbody></table>
 ${pointsTable(series, lines)}`,
   );
