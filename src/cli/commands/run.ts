@@ -13,6 +13,7 @@ import { createRunFolder, prepareOutputDirectory, removeIfEmpty, writeRunFiles }
 import { probeSweepHost } from '../../sweeps/host.js';
 import { defaultSweepBindings, type SweepHost, sweepWorkloads } from '../../sweeps/plan.js';
 import { SWEEP_KINDS, type SweepKind } from '../../sweeps/points.js';
+import { sweepSummaryLines } from '../../sweeps/terminal.js';
 import { PERF_BASIC_PROF } from '../../trace/perf-record-session.js';
 import { TRACE_MODES, type TraceMode } from '../../trace/session.js';
 import { onInterrupt } from '../../util/cleanup.js';
@@ -176,6 +177,7 @@ Examples:
         exporters.flatMap((exporter) => exporter.export(results)),
       );
       process.stdout.write(terminalTable(results));
+      if (results.run.options.sweep) process.stdout.write(sweepSummaryLines(results).join('\n'));
       for (const warning of results.warnings) process.stderr.write(`warning: ${warning}\n`);
       process.stdout.write(`\nwrote ${written.length} files to ${folder}\n`);
       process.exitCode = runExitCode(results, signal, traceFailed);
