@@ -17,6 +17,7 @@ function summaryRow(m: Measurement) {
   return {
     workload: m.workload,
     binding: m.binding,
+    ...pointColumns(m.workload),
     status: m.status,
     n: s?.n ?? 0,
     iterations_per_sample: m.iterationsPerSample,
@@ -47,7 +48,6 @@ function summaryRow(m: Measurement) {
     trace_loop_ns: round(trace?.tracedLoopNsPerIteration),
     trace_count_matched: trace?.countCheck?.matched ?? '',
     error: m.error ?? '',
-    ...pointColumns(m.workload),
   };
 }
 
@@ -67,6 +67,9 @@ type SummaryColumn = keyof ReturnType<typeof summaryRow>;
 export const SUMMARY_COLUMNS: readonly SummaryColumn[] = [
   'workload',
   'binding',
+  'memory_bytes',
+  'vcpus',
+  'vms',
   'status',
   'n',
   'iterations_per_sample',
@@ -97,9 +100,6 @@ export const SUMMARY_COLUMNS: readonly SummaryColumn[] = [
   'trace_loop_ns',
   'trace_count_matched',
   'error',
-  'memory_bytes',
-  'vcpus',
-  'vms',
 ];
 
 export const SAMPLE_COLUMNS = [
