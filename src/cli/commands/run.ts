@@ -11,6 +11,7 @@ import { DEFAULT_FORMATS, exportersFor, FORMAT_NAMES } from '../../report/regist
 import { terminalTable } from '../../report/terminal.js';
 import { createRunFolder, prepareOutputDirectory, removeIfEmpty, writeRunFiles } from '../../report/write.js';
 import { probeSweepHost } from '../../sweeps/host.js';
+import { hugePageBacking } from '../../sweeps/host-memory.js';
 import { defaultSweepBindings, type SweepHost, sweepWorkloads } from '../../sweeps/plan.js';
 import { SWEEP_KINDS, type SweepKind } from '../../sweeps/points.js';
 import { sweepSummaryLines } from '../../sweeps/terminal.js';
@@ -89,6 +90,9 @@ function sweepOptions(options: RunCommandOptions, host: (() => SweepHost) | unde
   }
   const sweep = kind[0] as SweepKind;
   const probed = (host ?? (() => probeSweepHost(options.kvm)))();
+  if (sweep === 'memory' && !probed.hugePages) {
+    process.stderr.write(`kvmbench: the memory sweep runs on 4 KiB pages only: ${hugePageBacking().detail}\n`);
+  }
   return {
     kind: sweep,
     workloads: sweepWorkloads(sweep, Boolean(options.quick), probed),
