@@ -4,7 +4,7 @@ import { availableParallelism } from 'node:os';
 import { getBinding } from '../bindings/registry.js';
 import { KVM_CAP_MAX_VCPUS } from '../kvm/abi.js';
 import { Kvm } from '../kvm/system.js';
-import { hugePageBacking } from './host-memory.js';
+import { hugePageBacking } from './huge-pages.js';
 import type { SweepHost } from './plan.js';
 
 function memAvailableBytes(): number {

@@ -6,6 +6,7 @@
  */
 import type { Workload } from '../bench/workloads.js';
 import type { PageBacking } from './host-memory.js';
+import { hugePageBacking } from './huge-pages.js';
 
 export const SWEEP_KINDS = ['memory', 'vcpus', 'vms'] as const;
 export type SweepKind = (typeof SWEEP_KINDS)[number];
@@ -80,7 +81,7 @@ export function parsePoint(workload: string): SweepPoint | undefined {
 export const SWEEP_SLOT_BASE = 0x4000_0000;
 
 /** The workload entry of a point: the catalogue's shape, so plan, scheduler and analysis take it as is. */
-export function pointWorkload(name: string, hugePages?: { backing?: 'thp' | 'hugetlb'; detail: string }): Workload {
+export function pointWorkload(name: string): Workload {
   const point = parsePoint(name);
   if (!point) throw new Error(`'${name}' is not a sweep point (series@size, e.g. memory@1MiB, vcpu-exits@2)`);
   const pages = point.sweep === 'memory' ? point.size / 4096 : 0;
@@ -93,7 +94,7 @@ export function pointWorkload(name: string, hugePages?: { backing?: 'thp' | 'hug
     case 'dirty-log': {
       const backing: PageBacking =
         point.series === 'memory-thp' ? 'thp' : point.series === 'memory-hugetlb' ? 'hugetlb' : '4k';
-      const pagesText = backing === '4k' ? '4 KiB pages' : (hugePages?.detail ?? backing);
+      const pagesText = backing === '4k' ? '4 KiB pages (MADV_NOHUGEPAGE)' : hugePageBacking().detail;
       const dirty = point.series === 'dirty-log';
       return {
         ...base,

@@ -30,7 +30,8 @@ import { zeroRegisters } from '../kvm/structs.js';
 import type { Kvm } from '../kvm/system.js';
 import type { Vcpu } from '../kvm/vcpu.js';
 import type { Vm } from '../kvm/vm.js';
-import { hugePageBacking, mapHostMemory, PAGE_SIZE, type PageBacking } from './host-memory.js';
+import { mapHostMemory, PAGE_SIZE, type PageBacking } from './host-memory.js';
+import { hugePageBacking } from './huge-pages.js';
 import { parsePoint, SWEEP_SLOT_BASE, type SweepPoint } from './points.js';
 import { WorkerPool } from './worker-pool.js';
 

@@ -11,7 +11,7 @@ import { DEFAULT_FORMATS, exportersFor, FORMAT_NAMES } from '../../report/regist
 import { terminalTable } from '../../report/terminal.js';
 import { createRunFolder, prepareOutputDirectory, removeIfEmpty, writeRunFiles } from '../../report/write.js';
 import { probeSweepHost } from '../../sweeps/host.js';
-import { hugePageBacking } from '../../sweeps/host-memory.js';
+import { hugePageBacking } from '../../sweeps/huge-pages.js';
 import { defaultSweepBindings, type SweepHost, sweepWorkloads } from '../../sweeps/plan.js';
 import { SWEEP_KINDS, type SweepKind } from '../../sweeps/points.js';
 import { sweepSummaryLines } from '../../sweeps/terminal.js';
