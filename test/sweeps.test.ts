@@ -22,6 +22,7 @@ import { countPoints, sweepWorkloads } from '../src/sweeps/plan.js';
 import { formatBytesLabel, parsePoint, pointName } from '../src/sweeps/points.js';
 import { openSweepRunner } from '../src/sweeps/runners.js';
 import { kvmbench } from './helpers/cli.js';
+import { makeFixtureResults } from './helpers/fixture-results.js';
 import { kvmSkip } from './helpers/kvm.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -278,6 +279,53 @@ describe('run --sweep and merge, end to end', { skip: kvmSkip }, () => {
     const result = kvmbench(['merge', join(dir, 'no-such-run')]);
     assert.equal(result.status, 2);
     assert.match(result.stderr, /no-such-run/);
+  });
+});
+
+describe('merge without KVM', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kvmbench-merge-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const write = (name: string, results: Results) => {
+    writeFileSync(join(dir, `${name}.json`), JSON.stringify(results));
+    return join(dir, `${name}.json`);
+  };
+
+  it('one column per host: runs of one host with different cells share it; repeated cells get their own', () => {
+    const full = makeFixtureResults();
+    const onlyPio = {
+      ...full,
+      run: { ...full.run, id: 'run-pio' },
+      measurements: full.measurements.filter((m) => m.workload === 'pio-out'),
+    };
+    const rest = {
+      ...full,
+      run: { ...full.run, id: 'run-rest' },
+      measurements: full.measurements.filter((m) => m.workload !== 'pio-out'),
+    };
+    const other = makeFixtureResults({ host: { hostname: 'host-b', cpuModel: 'Other CPU' }, run: { id: 'run-b' } });
+    const fleet = mergeRuns([
+      write('pio', onlyPio),
+      write('rest', rest),
+      write('b', other),
+      write('again', { ...onlyPio, run: { ...onlyPio.run, id: 'run-again' } }),
+    ]);
+    assert.deepEqual(
+      fleet.hosts.map((host) => [host.label, host.runs.map((run) => run.run.id)]),
+      [
+        [`${full.host.hostname} (run-pio)`, ['run-pio', 'run-rest']],
+        ['host-b', ['run-b']],
+        [`${full.host.hostname} (run-again)`, ['run-again']],
+      ],
+    );
+    const page = renderFleetHtml(fleet);
+    assert.match(page, /Other CPU/);
+    assert.match(page, /run-pio; run-rest/);
+    assert.ok(!/NaN|undefined/.test(page));
+  });
+
+  it('refuses a fleet file of another kind, naming it', () => {
+    writeFileSync(join(dir, 'fleet.json'), JSON.stringify({ kind: 'kvmbench-fleet', fleetVersion: 99, hosts: [] }));
+    assert.throws(() => mergeRuns([join(dir, 'fleet.json')]), /fleetVersion 1/);
   });
 });
 

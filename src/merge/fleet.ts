@@ -17,9 +17,13 @@ export const FLEET_VERSION = 1;
 export interface FleetHost {
   /** Column heading: the hostname, made unique within the fleet. */
   label: string;
-  /** Where it was read from. */
-  source: string;
-  results: Results;
+  /** Where each run was read from. */
+  sources: string[];
+  /**
+   * The host's runs (a quick run and a sweep, say): one column, since no two of them measured the
+   * same cell. Runs that did are given columns of their own.
+   */
+  runs: Results[];
 }
 
 export interface Fleet {
@@ -51,7 +55,13 @@ function fleetPath(path: string): string | undefined {
   return isFleetFile(path) ? path : undefined;
 }
 
-function readFleet(path: string): FleetHost[] {
+interface ReadRun {
+  results: Results;
+  source: string;
+  label?: string;
+}
+
+function readFleet(path: string): ReadRun[] {
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(path, 'utf8'));
@@ -64,21 +74,50 @@ function readFleet(path: string): FleetHost[] {
       `${path}: a fleet file must have kind '${FLEET_KIND}', fleetVersion ${FLEET_VERSION} and hosts`,
     );
   }
-  return fleet.hosts.map((host, i) => ({
-    label: String(host.label),
-    source: `${path} hosts[${i}]`,
-    results: validateResults(host.results, `${path} hosts[${i}].results`),
-  }));
+  return fleet.hosts.flatMap((host, i) =>
+    (Array.isArray(host.runs) ? host.runs : []).map((run, j) => ({
+      label: String(host.label),
+      source: `${path} hosts[${i}].runs[${j}]`,
+      results: validateResults(run, `${path} hosts[${i}].runs[${j}]`),
+    })),
+  );
 }
 
-/** One label per host: the hostname, with the run id where two runs share a hostname. */
-function labelHosts(hosts: readonly { results: Results; label?: string }[]): string[] {
-  const names = hosts.map((host) => host.label ?? host.results.host.hostname);
+/** Runs of one machine: same hostname, CPU and kernel. */
+function hostKey(run: ReadRun): string {
+  const host = run.results.host;
+  return [run.label ?? host.hostname, host.cpuModel, host.kernel].join('\u0000');
+}
+
+const cellKeys = (results: Results) => results.measurements.map((m) => `${m.workload}\u0000${m.binding}`);
+
+/** Groups runs per host; a run that measured a cell its host's column already has starts a column of its own. */
+function groupByHost(runs: readonly ReadRun[]): ReadRun[][] {
+  const groups: { key: string; cells: Set<string>; runs: ReadRun[] }[] = [];
+  for (const run of runs) {
+    const key = hostKey(run);
+    const cells = cellKeys(run.results);
+    const group = groups.find(
+      (candidate) => candidate.key === key && cells.every((cell) => !candidate.cells.has(cell)),
+    );
+    if (group) {
+      group.runs.push(run);
+      for (const cell of cells) group.cells.add(cell);
+    } else {
+      groups.push({ key, cells: new Set(cells), runs: [run] });
+    }
+  }
+  return groups.map((group) => group.runs);
+}
+
+/** One label per column: the hostname, with the first run id where a hostname has several columns. */
+function labelHosts(groups: readonly ReadRun[][]): string[] {
+  const names = groups.map((runs) => runs[0]?.label ?? runs[0]?.results.host.hostname ?? 'host');
   const seen = new Map<string, number>();
   for (const name of names) seen.set(name, (seen.get(name) ?? 0) + 1);
   const used = new Set<string>();
   return names.map((name, i) => {
-    let label = (seen.get(name) ?? 0) > 1 ? `${name} (${hosts[i]?.results.run.id})` : name;
+    let label = (seen.get(name) ?? 0) > 1 ? `${name} (${groups[i]?.[0]?.results.run.id})` : name;
     for (let n = 2; used.has(label); n++) label = `${name} #${n}`;
     used.add(label);
     return label;
@@ -88,18 +127,23 @@ function labelHosts(hosts: readonly { results: Results; label?: string }[]): str
 /** Reads run folders, results files and fleet files into one fleet. Throws a UsageError naming a bad input. */
 export function mergeRuns(paths: readonly string[], now = new Date()): Fleet {
   if (paths.length === 0) throw new UsageError('merge needs at least one run folder, results.json or fleet.json');
-  const collected: { results: Results; source: string; label?: string }[] = [];
+  const collected: ReadRun[] = [];
   for (const path of paths) {
     const fleet = fleetPath(path);
     if (fleet) collected.push(...readFleet(fleet));
     else collected.push({ results: loadResultsFile(path), source: path });
   }
-  const labels = labelHosts(collected);
+  const groups = groupByHost(collected);
+  const labels = labelHosts(groups);
   return {
     kind: FLEET_KIND,
     fleetVersion: FLEET_VERSION,
     createdAt: now.toISOString(),
-    hosts: collected.map((host, i) => ({ label: labels[i] as string, source: host.source, results: host.results })),
+    hosts: groups.map((runs, i) => ({
+      label: labels[i] as string,
+      sources: runs.map((run) => run.source),
+      runs: runs.map((run) => run.results),
+    })),
   };
 }
 
@@ -108,8 +152,10 @@ export function fingerprintRows(fleet: Fleet): [string, string[]][] {
   const field = (name: string, get: (host: HostFingerprint, results: Results) => unknown): [string, string[]] => [
     name,
     fleet.hosts.map((host) => {
-      const value = get(host.results.host, host.results);
-      return value === undefined || value === '' ? '—' : String(value);
+      const values = [...new Set(host.runs.map((run) => get(run.host, run)))].filter(
+        (v) => v !== undefined && v !== '',
+      );
+      return values.length === 0 ? '—' : values.map(String).join('; ');
     }),
   ];
   return [
@@ -141,7 +187,7 @@ export function fleetCells(fleet: Fleet): { workload: string; binding: string }[
   const cells: { workload: string; binding: string }[] = [];
   const seen = new Set<string>();
   for (const host of fleet.hosts) {
-    for (const m of host.results.measurements) {
+    for (const m of host.runs.flatMap((run) => run.measurements)) {
       const key = `${m.workload}\u0000${m.binding}`;
       if (!seen.has(key)) {
         seen.add(key);
