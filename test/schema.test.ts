@@ -186,7 +186,13 @@ describe('results schema', () => {
         hostMinusGuestCi95: [290, 310],
       },
     };
-    const options: Required<RunOptions> = { ...fixture.run.options, pin: 1, trace: 'ftrace', processes: 1 };
+    const options: Required<RunOptions> = {
+      ...fixture.run.options,
+      pin: 1,
+      trace: 'ftrace',
+      processes: 1,
+      sweep: 'memory',
+    };
     const run: Required<RunInfo> = { ...fixture.run, options, pinnedCpu: 1 };
     const host: Required<HostFingerprint> = {
       ...fixture.host,

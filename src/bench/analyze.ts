@@ -7,10 +7,10 @@
 import type { ExitCountCheck, Measurement, OverheadVsFloor } from '../results/types.js';
 import type { CellTrace } from '../trace/session.js';
 import { guestClockOf, type TscFrequency } from './guest-clock.js';
-import { LIFECYCLE_STEPS } from './lifecycle.js';
 import type { PlannedCell } from './plan.js';
 import type { CellCalibration, CellSamples } from './scheduler.js';
 import { median, pairedRatioCi, summarizeTurns, turnMedians } from './stats.js';
+import { stepNamesOf } from './workloads.js';
 
 /** A coefficient of variation above this makes a cell's numbers worth a warning. */
 const NOISY_CV = 0.1;
@@ -108,7 +108,7 @@ export function measurementOf(
   }
   if (stepSamples) {
     measurement.stepSamples = stepSamples;
-    measurement.steps = LIFECYCLE_STEPS.map((name, i) => ({
+    measurement.steps = (stepNamesOf(cell.cell.workload) ?? []).map((name, i) => ({
       name,
       stats: summarizeTurns(stepSamples[i] as number[], sampleRounds, cell.sampleProcesses),
     }));

@@ -12,6 +12,7 @@ import { type Batch, createBatch, type LoopState } from './exit-loops.js';
 import { GuestClockPage, type GuestClockReading } from './guest-clock.js';
 import { LIFECYCLE_STEPS, runLifecycles } from './lifecycle.js';
 import type { PlannedCell } from './plan.js';
+import { openSweepRunner } from './sweeps/runners.js';
 
 /** KVM's vCPU stats read around the measured loops: exits by kind, all exits, emulated instructions. */
 export const KVM_STATS_READ = [
@@ -82,8 +83,8 @@ class LoopRunner implements CellRunner {
       if (cell.workload.loop === 'immediate-exit') {
         vcpu.immediateExit = true;
         this.#batch = createBatch(binding, { kind: 'immediate-exit', guest, vcpu }, this.#state);
-      } else if (cell.workload.loop === 'lifecycle') {
-        throw new Error('lifecycle cells run through LifecycleRunner');
+      } else if (cell.workload.loop === 'lifecycle' || cell.workload.loop === 'sweep') {
+        throw new Error(`${cell.workload.loop} cells have runners of their own`);
       } else {
         this.#batch = createBatch(binding, { kind: cell.workload.loop, guest, vcpu }, this.#state);
         this.#stats = openVcpuStats(vcpu, KVM_STATS_READ);
@@ -166,6 +167,7 @@ class LifecycleRunner implements CellRunner {
 }
 
 export function openCellRunner(cell: PlannedCell, binding: Binding, kvm: Kvm): CellRunner {
+  if (cell.workload.loop === 'sweep') return openSweepRunner(cell, binding, kvm);
   return cell.workload.loop === 'lifecycle'
     ? new LifecycleRunner(cell, binding, kvm)
     : new LoopRunner(cell, binding, kvm);

@@ -7,6 +7,7 @@ import { BINDING_NAMES, type BindingName } from '../bindings/types.js';
 import { type Guest, loadGuest } from '../guests/manifest.js';
 import type { RegisterName } from '../kvm/structs.js';
 import type { RunOptions } from '../results/types.js';
+import { parsePoint, pointWorkload } from './sweeps/points.js';
 import { type Workload, workloadCatalogue } from './workloads.js';
 
 /** The binding every other is compared with: the whole loop in C. */
@@ -48,6 +49,7 @@ function guestRegisters(workload: Workload, guest: Guest): Partial<Record<Regist
 function plannedGuest(workload: Workload): Guest | undefined {
   if (workload.guest === '') return undefined;
   const guest = loadGuest(workload.guest);
+  if (workload.loop === 'sweep') return guest; // its runner drives the guest (src/sweeps/)
   const expectedProtocol = workload.loop === 'lifecycle' ? 'serial' : workload.loop;
   if (workload.loop !== 'immediate-exit' && guest.exits.kind !== expectedProtocol) {
     throw new Error(
@@ -61,7 +63,8 @@ function plannedGuest(workload: Workload): Guest | undefined {
 export function planRun(options: RunOptions): Plan {
   const catalogue = workloadCatalogue(options.cpuidK);
   const workloads = options.workloads.map((name) => {
-    const workload = catalogue.find((candidate) => candidate.name === name);
+    const workload =
+      catalogue.find((candidate) => candidate.name === name) ?? (parsePoint(name) && pointWorkload(name));
     if (!workload) throw new Error(`no workload named '${name}'`);
     return workload;
   });
@@ -72,7 +75,10 @@ export function planRun(options: RunOptions): Plan {
   const cells: PlannedCell[] = [];
   for (const workload of workloads) {
     const guest = plannedGuest(workload);
-    for (const binding of bindings) cells.push({ index: cells.length, workload, binding, guest });
+    for (const binding of bindings) {
+      if (workload.bindings && !workload.bindings.includes(binding)) continue;
+      cells.push({ index: cells.length, workload, binding, guest });
+    }
   }
   return {
     options,

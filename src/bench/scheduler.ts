@@ -8,8 +8,8 @@
 import { Bench } from 'tinybench';
 import type { CellRunner } from './cell.js';
 import type { GuestClockSamples } from './guest-clock.js';
-import { LIFECYCLE_STEPS } from './lifecycle.js';
 import { median } from './stats.js';
+import { stepNamesOf } from './workloads.js';
 
 /** A sample lasts at least this long on every binding, so timer reads and call overhead vanish in it. */
 export const TARGET_SAMPLE_NS = 500_000;
@@ -186,7 +186,7 @@ function recordGuestClock(runner: CellRunner, into: GuestClockSamples): void {
 }
 
 function recordSteps(steps: Float64Array, n: number, into: number[][]): void {
-  const count = LIFECYCLE_STEPS.length;
+  const count = into.length;
   for (let step = 0; step < count; step++) {
     let sum = 0;
     for (let i = 0; i < n; i++) sum += steps[i * count + step] as number;
@@ -207,13 +207,13 @@ export async function runRounds(
   const cells = new Map<number, CellSamples>();
   for (const row of workloads) {
     for (const runner of row) {
-      const lifecycle = runner.cell.workload.loop === 'lifecycle';
+      const steps = stepNamesOf(runner.cell.workload);
       const error = calibration.cells.get(runner.cell.index)?.error;
       cells.set(runner.cell.index, {
         samples: [],
         sampleRounds: [],
         sampleTimesMs: [],
-        ...(lifecycle ? { stepSamples: LIFECYCLE_STEPS.map(() => []) } : {}),
+        ...(steps ? { stepSamples: steps.map(() => []) } : {}),
         ...(runner.cell.workload.guestClock ? { guestClock: { cycles: [], windows: [], miscounted: 0 } } : {}),
         ...(error ? { error } : {}),
       });

@@ -6,6 +6,7 @@
  * protocol, one JS loop (exit-loops.ts) and one C loop (src/native/c_loop.c).
  */
 import type { WorkloadInfo } from '../results/types.js';
+import { LIFECYCLE_STEPS } from './lifecycle.js';
 
 /** What the measured loop drives. For exit workloads it is also the guest's exit protocol. */
 export const LOOP_NAMES = [
@@ -17,6 +18,8 @@ export const LOOP_NAMES = [
   'immediate-exit',
   'null-ioctl',
   'lifecycle',
+  // A point of a sweep (src/sweeps/): its own runner, chosen by its name (memory@1MiB, vms@2).
+  'sweep',
 ] as const;
 export type LoopName = (typeof LOOP_NAMES)[number];
 /** Loops that run the guest until it exits to userspace, once per iteration. */
@@ -31,6 +34,10 @@ export interface Workload extends WorkloadInfo {
   kvmCounter?: KvmExitCounter;
   /** The tracepoint `--trace perf-stat` expects exactly once per iteration. */
   perfCounter?: string;
+  /** Steps timed apart in every iteration (their sum is the sample); the lifecycle's are LIFECYCLE_STEPS. */
+  steps?: readonly string[];
+  /** Only these bindings run it (a sweep point whose loop is JS-only); all when absent. */
+  bindings?: readonly string[];
 }
 
 /**
@@ -150,4 +157,9 @@ export function workloadInfo(workload: Workload): WorkloadInfo {
     inKernelExitsPerIteration,
     ...(workload.guestClock ? { guestClock: true } : {}),
   };
+}
+
+/** The steps a workload times apart, or undefined when it times only whole iterations. */
+export function stepNamesOf(workload: Workload): readonly string[] | undefined {
+  return workload.steps ?? (workload.loop === 'lifecycle' ? LIFECYCLE_STEPS : undefined);
 }

@@ -9,6 +9,7 @@ import { registerCompare } from './commands/compare.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerHello } from './commands/hello.js';
 import { registerList } from './commands/list.js';
+import { registerMerge } from './commands/merge.js';
 import { registerProfile } from './commands/profile.js';
 import { registerReport } from './commands/report.js';
 import { registerRun } from './commands/run.js';
@@ -46,6 +47,7 @@ registerProfile(program);
 registerCompare(program);
 registerReport(program);
 registerCalibrate(program);
+registerMerge(program);
 
 /** Bad input is 2; everything else that stops a command (host, guest, system call) is 1. */
 const exitCodeFor = (error: unknown): number => (error instanceof UsageError ? EXIT.usage : EXIT.failure);

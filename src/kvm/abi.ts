@@ -37,6 +37,11 @@ export const KVM_CREATE_VCPU = io(0x41);
 export const KVM_SET_USER_MEMORY_REGION = iow(0x46, SIZEOF_KVM_USERSPACE_MEMORY_REGION);
 export const KVM_SET_TSS_ADDR = io(0x47);
 export const KVM_GET_STATS_FD = io(0xce);
+/** struct kvm_dirty_log: slot u32, padding u32, dirty_bitmap pointer u64. */
+export const SIZEOF_KVM_DIRTY_LOG = 16;
+export const KVM_GET_DIRTY_LOG = iow(0x42, SIZEOF_KVM_DIRTY_LOG);
+/** kvm_userspace_memory_region.flags: track the pages the guest writes (KVM_GET_DIRTY_LOG). */
+export const KVM_MEM_LOG_DIRTY_PAGES = 1;
 
 export const KVM_RUN = io(0x80);
 export const KVM_GET_REGS = ior(0x81, SIZEOF_KVM_REGS);

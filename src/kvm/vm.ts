@@ -3,12 +3,14 @@ import type { Binding, Mapping } from '../bindings/types.js';
 import { ClosedError } from '../errors.js';
 import {
   KVM_CREATE_VCPU,
+  KVM_GET_DIRTY_LOG,
   KVM_SET_USER_MEMORY_REGION,
   REGION_FLAGS,
   REGION_GUEST_PHYS_ADDR,
   REGION_MEMORY_SIZE,
   REGION_SLOT,
   REGION_USERSPACE_ADDR,
+  SIZEOF_KVM_DIRTY_LOG,
   SIZEOF_KVM_USERSPACE_MEMORY_REGION,
 } from './abi.js';
 import { check, checkMapping } from './check.js';
@@ -80,6 +82,19 @@ export class Vm {
     setUint64(data, REGION_MEMORY_SIZE, region.memorySize);
     data.setBigUint64(REGION_USERSPACE_ADDR, region.userspaceAddr, true);
     check(this.binding.ioctlBuffer(this.fd, KVM_SET_USER_MEMORY_REGION, regionBytes), 'KVM_SET_USER_MEMORY_REGION');
+  }
+
+  /**
+   * KVM_GET_DIRTY_LOG: fills the bitmap at bitmapAddress (one bit per 4 KiB page of the slot, in
+   * 64-bit words) with the pages written since the last call, and clears KVM's log. The slot must
+   * have KVM_MEM_LOG_DIRTY_PAGES set.
+   */
+  getDirtyLog(slot: number, bitmapAddress: bigint): void {
+    const bytes = new Uint8Array(SIZEOF_KVM_DIRTY_LOG);
+    const data = new DataView(bytes.buffer);
+    data.setUint32(0, slot, true);
+    data.setBigUint64(8, bitmapAddress, true);
+    check(this.binding.ioctlBuffer(this.fd, KVM_GET_DIRTY_LOG, bytes), 'KVM_GET_DIRTY_LOG');
   }
 
   /** Allocates page-aligned host memory and maps it at guestPhysAddr in the next free slot. */

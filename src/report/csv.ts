@@ -1,5 +1,6 @@
 /** Two CSV files: summary.csv (one row per workload × binding) and samples.csv (one row per sample). */
 import { stringify } from 'csv-stringify/sync';
+import { parsePoint } from '../bench/sweeps/points.js';
 import type { Measurement } from '../results/types.js';
 import type { Exporter } from './exporter.js';
 
@@ -31,6 +32,7 @@ function summaryRow(m: Measurement) {
   return {
     workload: m.workload,
     binding: m.binding,
+    ...pointColumns(m.workload),
     status: m.status,
     n: s?.n ?? 0,
     iterations_per_sample: m.iterationsPerSample,
@@ -65,12 +67,25 @@ function summaryRow(m: Measurement) {
   };
 }
 
+/** Sweep points (memory@1MiB, vcpu-exits@2, vms@4): their size in its own column, empty elsewhere. */
+function pointColumns(workload: string) {
+  const point = parsePoint(workload);
+  return {
+    memory_bytes: point?.column === 'memory_bytes' ? point.size : '',
+    vcpus: point?.column === 'vcpus' ? point.size : '',
+    vms: point?.column === 'vms' ? point.size : '',
+  };
+}
+
 type SummaryColumn = keyof ReturnType<typeof summaryRow>;
 
 /** Named up front so that a run without measurements still gets its header line. */
 export const SUMMARY_COLUMNS: readonly SummaryColumn[] = [
   'workload',
   'binding',
+  'memory_bytes',
+  'vcpus',
+  'vms',
   'status',
   'n',
   'iterations_per_sample',

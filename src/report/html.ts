@@ -25,6 +25,7 @@ import { reportHeader } from './html/sections/header.js';
 import { summarySection } from './html/sections/summary.js';
 import { hasTraceSection, traceSection } from './html/sections/trace.js';
 import { warningsSection } from './html/sections/warnings.js';
+import { hasSweeps, sweepsSection } from './sweeps/chart.js';
 
 /** Inline styles only, images only as data: URLs, no scripts, no connections, no forms. */
 const CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'none'";
@@ -41,6 +42,7 @@ function tableOfContents(results: Results, withBaseline: boolean): SafeHtml {
     ...(withBaseline ? ([[BASELINE_SECTION_ID, BASELINE_SECTION_TITLE]] as Array<[string, string]>) : []),
     ['overhead', 'Overhead'],
     ['summary', 'Summary'],
+    ...(hasSweeps(results) ? ([['sweeps', 'Sweeps']] as Array<[string, string]>) : []),
     ...(results.warnings.length > 0 ? ([['warnings', 'Warnings']] as Array<[string, string]>) : []),
     ['environment', 'Environment'],
     ['workloads', 'Workloads'],
@@ -98,6 +100,7 @@ ${tableOfContents(results, baseline !== undefined)}
 <main>
 ${change}${overheadSection(results, palette)}
 ${summarySection(results, palette)}
+${sweepsSection(results)}
 ${warningsSection(results)}
 ${environmentSection(results, palette)}
 ${workloadsSection(results, palette)}

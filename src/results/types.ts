@@ -9,7 +9,8 @@ import type { CellTrace, TraceMode } from '../trace/session.js';
 
 export const SCHEMA_VERSION = 2;
 
-export type WorkloadKind = 'lifecycle' | 'exit' | 'baseline';
+/** sweep: a point of a memory, vCPU or VM-count sweep (src/sweeps/). */
+export type WorkloadKind = 'lifecycle' | 'exit' | 'baseline' | 'sweep';
 
 export interface WorkloadInfo {
   name: string;
@@ -191,6 +192,8 @@ export interface RunOptions {
   trace?: TraceMode;
   /** Fresh Node processes the run was repeated in and merged from (1: this process only). */
   processes?: number;
+  /** `run --sweep`: the sweep whose points are the workloads. */
+  sweep?: 'memory' | 'vcpus' | 'vms';
 }
 
 export interface RunInfo {

@@ -2,6 +2,10 @@
 import { cpus } from 'node:os';
 import type { Command } from 'commander';
 import { newRunId, runBenchmarks } from '../../bench/runner.js';
+import { probeSweepHost } from '../../bench/sweeps/host.js';
+import { hugePageBacking } from '../../bench/sweeps/huge-pages.js';
+import { defaultSweepBindings, type SweepHost, sweepWorkloads } from '../../bench/sweeps/plan.js';
+import { SWEEP_KINDS, type SweepKind } from '../../bench/sweeps/points.js';
 import { DEFAULT_CPUID_K, WORKLOAD_NAMES } from '../../bench/workloads.js';
 import { BINDING_NAMES } from '../../bindings/types.js';
 import { UsageError } from '../../errors.js';
@@ -9,6 +13,7 @@ import { probePerf } from '../../host/perf.js';
 import { DEFAULT_KVM_PATH } from '../../kvm/system.js';
 import { exportFiles } from '../../report/export-worker.js';
 import { DEFAULT_FORMATS, exportersFor, FORMAT_NAMES } from '../../report/registry.js';
+import { sweepSummaryLines } from '../../report/sweeps/terminal.js';
 import { terminalTable } from '../../report/terminal.js';
 import { createRunFolder, prepareOutputDirectory, removeIfEmpty, writeRunFiles } from '../../report/write.js';
 import { updateLatestPointer } from '../../results/latest.js';
@@ -35,6 +40,7 @@ export interface RunCommandOptions {
   kvm: string;
   trace?: string;
   processes?: string;
+  sweep?: string;
 }
 
 /**
@@ -44,25 +50,31 @@ export interface RunCommandOptions {
 const PROFILES = {
   default: { rounds: 20, timePerRoundMs: 40, warmupMs: 40 },
   quick: { rounds: 8, timePerRoundMs: 12, warmupMs: 10 },
+  // A 64 MiB memory point takes ~0.15 s per iteration on a PVM host: six turns (the fewest with a
+  // 95 % order-statistic interval) keep `--sweep memory --quick` near 20 s.
+  quickSweep: { rounds: 6, timePerRoundMs: 12, warmupMs: 10 },
 };
 
-/** The options that shape what a run measures (calibrate passes these alone). */
-export type PlanOptions = Pick<
-  RunCommandOptions,
-  'workloads' | 'bindings' | 'quick' | 'rounds' | 'timePerRound' | 'pin' | 'trace' | 'processes'
-> &
-  Partial<Pick<RunCommandOptions, 'cpuidK'>>;
+/** The options that shape what a run measures (calibrate passes a few alone). */
+export type PlanOptions = Pick<RunCommandOptions, 'workloads' | 'bindings' | 'quick'> &
+  Partial<
+    Pick<RunCommandOptions, 'rounds' | 'timePerRound' | 'pin' | 'trace' | 'processes' | 'cpuidK' | 'sweep' | 'kvm'>
+  >;
 
-export function planFromOptions(options: PlanOptions): RunOptions {
-  const profile = options.quick ? PROFILES.quick : PROFILES.default;
+export function planFromOptions(options: PlanOptions, sweepHost?: () => SweepHost): RunOptions {
+  const sweep = sweepOptions(options, sweepHost);
+  const profile = options.quick ? (sweep ? PROFILES.quickSweep : PROFILES.quick) : PROFILES.default;
   // `!== undefined`, not truthiness: an empty value ('') is an error, not "use the default".
   return {
     workloads:
-      options.workloads !== undefined
+      sweep?.workloads ??
+      (options.workloads !== undefined
         ? parseList('--workloads', options.workloads, WORKLOAD_NAMES)
-        : [...WORKLOAD_NAMES],
+        : [...WORKLOAD_NAMES]),
     bindings:
-      options.bindings !== undefined ? parseList('--bindings', options.bindings, BINDING_NAMES) : [...BINDING_NAMES],
+      options.bindings !== undefined
+        ? parseList('--bindings', options.bindings, BINDING_NAMES)
+        : (sweep?.bindings ?? [...BINDING_NAMES]),
     rounds: options.rounds !== undefined ? parsePositiveInteger('--rounds', options.rounds, 1000) : profile.rounds,
     timePerRoundMs:
       options.timePerRound !== undefined
@@ -74,6 +86,32 @@ export function planFromOptions(options: PlanOptions): RunOptions {
     cpuidK: options.cpuidK === undefined ? DEFAULT_CPUID_K : parsePositiveInteger('--cpuid-k', options.cpuidK, 10_000),
     processes: options.processes === undefined ? 1 : parsePositiveInteger('--processes', options.processes, 64),
     ...(options.trace === undefined ? {} : { trace: parseOne('--trace', options.trace, TRACE_MODES) }),
+    ...(sweep ? { sweep: sweep.kind } : {}),
+  };
+}
+
+/** --sweep: the sweep's points become the workloads (src/sweeps/plan.ts); it stands alone. */
+function sweepOptions(options: PlanOptions, host: (() => SweepHost) | undefined) {
+  if (options.sweep === undefined) return undefined;
+  const kind = parseList('--sweep', options.sweep, SWEEP_KINDS);
+  if (kind.length !== 1) throw new UsageError('--sweep takes one sweep at a time: memory, vcpus or vms');
+  for (const [flag, value] of [
+    ['--workloads', options.workloads],
+    ['--trace', options.trace],
+    ['--processes', options.processes],
+  ] as const) {
+    if (value !== undefined)
+      throw new UsageError(`--sweep chooses its own workloads and runs in one process: drop ${flag}`);
+  }
+  const sweep = kind[0] as SweepKind;
+  const probed = (host ?? (() => probeSweepHost(options.kvm ?? DEFAULT_KVM_PATH)))();
+  if (sweep === 'memory' && !probed.hugePages) {
+    process.stderr.write(`kvmbench: the memory sweep runs on 4 KiB pages only: ${hugePageBacking().detail}\n`);
+  }
+  return {
+    kind: sweep,
+    workloads: sweepWorkloads(sweep, Boolean(options.quick), probed),
+    bindings: defaultSweepBindings(sweep, Boolean(options.quick)),
   };
 }
 
@@ -92,6 +130,10 @@ export function registerRun(program: Command): void {
     .option('--cpuid-k <k>', 'in-kernel CPUID exits per userspace exit in cpuid-then-pio', String(DEFAULT_CPUID_K))
     .option('--kvm <path>', 'the KVM device', DEFAULT_KVM_PATH)
     .option('--processes <n>', 'repeat the run in n fresh Node processes and merge them (default 1)')
+    .option(
+      '--sweep <kind>',
+      `measure how costs grow: ${SWEEP_KINDS.join(', ')} (guest memory size, vCPUs, concurrent VMs), each point a workload`,
+    )
     .option('--trace <mode>', `after measuring, trace one batch per cell: ${TRACE_MODES.join(', ')}`)
     .addHelpText(
       'after',
@@ -102,7 +144,10 @@ Examples:
   kvmbench run --pin 1 --out /results --format json,csv
   kvmbench run --processes 4                process-to-process variation in the intervals
   kvmbench run --quick --trace ftrace      per-exit split: in KVM_RUN vs userspace turnaround
-  kvmbench run --quick --trace perf-record flame graph with the koffi and N-API frames`,
+  kvmbench run --quick --trace perf-record flame graph with the koffi and N-API frames
+  kvmbench run --sweep memory --quick      4 KiB..64 MiB: set region, touch every page, dirty log, teardown
+  kvmbench run --sweep vcpus               vCPU creation and exit throughput, 1..2x CPUs vCPUs in threads
+  kvmbench run --sweep vms                 N VMs created, run and destroyed at once`,
     )
     .action(async (options: RunCommandOptions) => {
       const plan = planFromOptions(options);
@@ -148,6 +193,7 @@ Examples:
       const { results, traceFailed } = outcome;
       // The table first: whatever happens to the files, the numbers were seen.
       process.stdout.write(terminalTable(results));
+      if (results.run.options.sweep) process.stdout.write(sweepSummaryLines(results).join('\n'));
       for (const warning of results.warnings) process.stderr.write(`warning: ${warning}\n`);
       // Writing: a first Ctrl-C lets it finish (the run is measured), a second quits at once.
       const stopWriting = onInterrupt((received) => {
