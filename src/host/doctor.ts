@@ -17,6 +17,7 @@ import {
   TraceInstance,
 } from '../trace/tracefs.js';
 import { ERRNO } from '../util/errno.js';
+import { type AccessModel, adviseDeviceAccess, type DeviceAdvice, readDeviceFacts } from './device-access.js';
 import { perfEventParanoid, type Virtualization, virtualization } from './facts.js';
 import { type PerfSupport, probePerf } from './perf.js';
 
@@ -92,6 +93,32 @@ function countFiringTracepoints(root: string, binding: Binding, kvm: Kvm): Map<s
   }
 }
 
+const MODEL_TEXT: Record<AccessModel, (advice: DeviceAdvice, gid: number) => string> = {
+  world: () => 'every user may open it',
+  group: (_advice, gid) => `members of its group may open it (in Docker: --group-add ${gid})`,
+  'owner-only': () => 'only its owner may open it; no group can, so --group-add cannot help',
+};
+
+/** The device's permission model, and what a user without access would need (said before anything runs). */
+function kvmAccessCheck(kvmPath: string, opened: boolean): Check | undefined {
+  const facts = readDeviceFacts(kvmPath);
+  if (!facts) return undefined;
+  const advice = adviseDeviceAccess(facts);
+  const place = facts.inContainer ? 'in this container' : 'on this host';
+  const detail = `${kvmPath} is ${advice.description} ${place}: ${MODEL_TEXT[advice.model](advice, facts.gid)}`;
+  if (!opened) return { name: 'kvm permissions', status: 'info', detail };
+  if (advice.model === 'world') return { name: 'kvm permissions', status: 'ok', detail };
+  // Opened, perhaps only because this process is root or in the group: say what anyone else needs.
+  const stranger = adviseDeviceAccess({ ...facts, processUid: 65534, processGroups: [65534] });
+  const how = facts.processUid === 0 ? 'opened as root' : 'opened through its group';
+  return {
+    name: 'kvm permissions',
+    status: 'info',
+    detail: `${detail}; ${how}`,
+    fix: `for other users: ${stranger.fix}`,
+  };
+}
+
 export async function runDoctor(options: { binding?: Binding; kvmPath?: string }): Promise<DoctorReport> {
   const checks: Check[] = [];
   const kvmPath = options.kvmPath ?? DEFAULT_KVM_PATH;
@@ -155,6 +182,9 @@ export async function runDoctor(options: { binding?: Binding; kvmPath?: string }
       checks.push({ name: 'kvm device', status: 'fail', detail, ...(fix ? { fix } : {}) });
     }
   }
+
+  const access = kvmAccessCheck(kvmPath, report.kvm.accessible);
+  if (access) checks.push(access);
 
   const v = report.virtualization;
   checks.push({ name: 'virtualization', status: 'info', detail: v.description });
