@@ -55,7 +55,10 @@ describe('device access: the three permission models', () => {
     assert.match(host.fix, /sudo usermod -aG kvm \$USER/);
     assert.doesNotMatch(host.fix, /--user 0|chmod/);
     // In the group already: then the mode is not what refuses it.
-    assert.equal(adviseDeviceAccess({ ...facts(0o660, 993, 'kvm', true), processGroups: [1000, 993] }).modeAllows, true);
+    assert.equal(
+      adviseDeviceAccess({ ...facts(0o660, 993, 'kvm', true), processGroups: [1000, 993] }).modeAllows,
+      true,
+    );
   });
 
   test('0600 root:root: no --group-add; host chmod/chgrp with the udev rule, or --user 0 and what it costs', () => {
@@ -89,8 +92,11 @@ describe('the open error on the real /dev/kvm', () => {
       return undefined;
     }
   })();
-  const skip =
-    !device ? 'no /dev/kvm here' : process.getuid?.() !== 0 ? 'needs root to start a child as nobody' : false;
+  const skip = !device
+    ? 'no /dev/kvm here'
+    : process.getuid?.() !== 0
+      ? 'needs root to start a child as nobody'
+      : false;
 
   test('an unprivileged child gets the mode, owner and the fix for them', { skip }, () => {
     const model = accessModel(Number(device?.mode));

@@ -8,6 +8,7 @@ import { bootGuest } from '../guests/boot.js';
 import { loadGuest } from '../guests/manifest.js';
 import { CAPABILITIES } from '../kvm/abi.js';
 import { DEFAULT_KVM_PATH, Kvm, openHint } from '../kvm/system.js';
+import { parseTrace } from '../trace/ftrace-parse.js';
 import {
   countEvents,
   eventExists,
@@ -66,12 +67,30 @@ function versions(binding: Binding | undefined): Record<string, string> {
   };
 }
 
+/**
+ * The pid the kernel, and so every trace line, knows this process by: the pid on its own trace marker.
+ * It differs from process.pid in a pid namespace (a container without --pid host).
+ */
+export function kernelPid(instance: TraceInstance): number | undefined {
+  instance.start();
+  instance.mark('kvmbench pid probe');
+  instance.stop();
+  const marker = parseTrace(instance.read()).find((event) => event.name === 'tracing_mark_write');
+  instance.clear();
+  return marker?.pid;
+}
+
 /** Runs a few hundred PIO and MMIO exits while the KVM tracepoints record into a private instance. */
-function countFiringTracepoints(root: string, binding: Binding, kvm: Kvm): Map<string, number> {
+function countFiringTracepoints(
+  root: string,
+  binding: Binding,
+  kvm: Kvm,
+): { fired: Map<string, number>; kernelPid: number | undefined } {
   const instance = TraceInstance.create(root, 'doctor');
   try {
     instance.setBufferSizeKb(1024);
-    const filter = `common_pid == ${process.pid}`;
+    const pid = kernelPid(instance);
+    const filter = `common_pid == ${pid ?? process.pid}`;
     for (const event of KVM_TRACEPOINTS) {
       if (!eventExists(root, event)) continue;
       // Syscall tracepoints carry the pid; KVM's fire in the vCPU thread, which is this one.
@@ -87,7 +106,7 @@ function countFiringTracepoints(root: string, binding: Binding, kvm: Kvm): Map<s
       }
     }
     instance.stop();
-    return countEvents(instance.read());
+    return { fired: countEvents(instance.read()), kernelPid: pid };
   } finally {
     instance.remove();
   }
@@ -217,8 +236,17 @@ export async function runDoctor(options: { binding?: Binding; kvmPath?: string }
     let measured = false;
     if (report.tracefs.writable && kvm && binding) {
       try {
-        fired = countFiringTracepoints(root, binding, kvm);
+        const probe = countFiringTracepoints(root, binding, kvm);
+        fired = probe.fired;
         measured = true;
+        if (probe.kernelPid !== undefined && probe.kernelPid !== process.pid) {
+          checks.push({
+            name: 'pid namespace',
+            status: 'warn',
+            detail: `this process is pid ${process.pid} here but pid ${probe.kernelPid} to the kernel (its own pid namespace), and trace lines carry the kernel's: --trace ftrace filters on this pid and would find no events`,
+            fix: 'run the container with --pid host',
+          });
+        }
       } catch (error) {
         checks.push({
           name: 'tracepoint probe',
