@@ -87,7 +87,7 @@ packages=$(docker run --rm --entrypoint sh "$image" -c 'test ! -e node_modules/c
 user=$(docker run --rm --entrypoint id "$image" -u)
 [ "$user" != 0 ] && pass "the image runs as uid $user by default" || fail 'the image runs as root'
 docker run --rm "$image" --version >/dev/null && pass "--version: $(docker run --rm "$image" --version)" || fail '--version'
-docker run --rm "$image" list | grep -q 'koffi-variadic' && pass 'list names the bindings' || fail 'list does not name the bindings'
+grep -q 'koffi-variadic' <<<"$(docker run --rm "$image" list)" && pass 'list names the bindings' || fail 'list does not name the bindings'
 
 t0=$(date +%s)
 node_version=$(docker run --rm --entrypoint node "$build_image" --version)
