@@ -92,7 +92,7 @@ grep -q 'koffi-variadic' <<<"$(docker run --rm "$image" list)" && pass 'list nam
 t0=$(date +%s)
 node_version=$(docker run --rm --entrypoint node "$build_image" --version)
 if docker run --rm --network none "$build_image" node scripts/test.mjs --no-build >"$work/unit-tests.log" 2>&1; then
-  pass "unit tests on node $node_version in the image's build stage ($(grep -E '^# (pass|skipped)' "$work/unit-tests.log" | tr '\n' ' '), $(since "$t0"))"
+  pass "unit tests on node $node_version in the image's build stage ($(grep -E '^ℹ (tests|pass|fail|skipped) ' "$work/unit-tests.log" | sed 's/ℹ //' | tr '\n' ' '), $(since "$t0"))"
 else
   tail -40 "$work/unit-tests.log"
   fail "unit tests on node $node_version in the image's build stage"

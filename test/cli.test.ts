@@ -148,7 +148,9 @@ const asNobodySkip =
       ? false
       : 'runuser (util-linux) is not installed';
 
-test('run without permission on the KVM device names its mode and the fix for it, and exits 1', { skip: asNobodySkip }, (t) => {
+test('run without permission on the KVM device names its mode and the fix for it, and exits 1', {
+  skip: asNobodySkip,
+}, (t) => {
   const readable = spawnSync(RUNUSER as string, [
     '-u',
     'nobody',
