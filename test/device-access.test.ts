@@ -1,14 +1,19 @@
 /**
  * The advice for a /dev/kvm this process cannot open, for the three permission models hosts use
  * (0666, 0660 root:kvm, 0600 root:root), on the host and in a container; then the real message, from a
- * child that opens the real /dev/kvm as an unprivileged user, and the git revision a container records.
+ * child that opens the real /dev/kvm as an unprivileged user, and from doctor; the pid trace lines carry
+ * (doctor's pid-namespace check); and the git revision a container records.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { describe, test } from 'node:test';
+import { getBinding } from '../src/bindings/registry.js';
 import { accessModel, adviseDeviceAccess, type DeviceFacts, modeString } from '../src/host/device-access.js';
+import { kernelPid, runDoctor } from '../src/host/doctor.js';
 import { revisionFromEnv } from '../src/host/fingerprint.js';
+import { findTracefs, TraceInstance } from '../src/trace/tracefs.js';
+import { kvmSkip } from './helpers/kvm.js';
 
 const CHR = 0o020000;
 const user = { processUid: 1000, processGroups: [1000] };
@@ -118,6 +123,29 @@ describe('the open error on the real /dev/kvm', () => {
     assert.match(message, new RegExp(`which is ${modeString(Number(device?.mode)).replace(/[-]/g, '\\-')} `));
     if (model === 'owner-only') assert.match(message, /--group-add cannot help|no group can/);
     else assert.match(message, /usermod -aG|--group-add/);
+  });
+});
+
+describe('doctor', () => {
+  test('says the permission model of the real /dev/kvm before anything runs', { skip: kvmSkip }, async () => {
+    const report = await runDoctor({ binding: getBinding('napi') });
+    const check = report.checks.find((c) => c.name === 'kvm permissions');
+    assert.ok(check, 'a kvm permissions line');
+    const mode = Number(statSync('/dev/kvm').mode);
+    assert.match(check.detail, new RegExp(`^/dev/kvm is ${modeString(mode)} `));
+    if (accessModel(mode) !== 'world') assert.match(check.fix ?? '', /^for other users: /);
+  });
+});
+
+describe('the pid trace lines carry', () => {
+  const root = findTracefs();
+  test("is this process's own pid outside a pid namespace", { skip: root ? false : 'tracefs is not mounted' }, () => {
+    const instance = TraceInstance.create(root as string, 'pid-probe-test');
+    try {
+      assert.equal(kernelPid(instance), process.pid);
+    } finally {
+      instance.remove();
+    }
   });
 });
 
