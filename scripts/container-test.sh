@@ -189,7 +189,7 @@ for init in '' --init; do
     run --workloads pio-out,hlt --rounds 50 --out "/results/sigint$init" >/dev/null
   # Interrupt once it measures (its progress goes to stderr).
   for _ in $(seq 1 60); do
-    docker logs "$name" 2>&1 | grep -q 'round' && break
+    grep -q 'round' <<<"$(docker logs "$name" 2>&1)" && break
     sleep 0.5
   done
   docker kill --signal INT "$name" >/dev/null
@@ -286,7 +286,7 @@ if [ "$(id -u)" = 0 ]; then
   kvm_dev=$(stat -c '%t %T' /dev/kvm)
   for model in 0666:0 0660:4242 0600:0; do
     m=${model%:*} g=${model#*:}
-    [ "$m" = "$mode" ] && continue
+    [ $((8#$m)) = $((8#$mode)) ] && continue # the host's own model was checked above
     node_path="$work/kvm-$m"
     mknod -m "$m" "$node_path" c $((16#${kvm_dev% *})) $((16#${kvm_dev#* }))
     chown "0:$g" "$node_path"
