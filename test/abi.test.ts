@@ -56,3 +56,20 @@ test('every ABI number matches <linux/kvm.h>', { skip }, () => {
   }
   assert.equal(abi.REGISTER_NAMES.length * 8, abi.SIZEOF_KVM_REGS);
 });
+
+test('the typed-array indexes of kvm_run point at the byte offsets of their fields', () => {
+  const indexes: [number, number, number][] = [
+    [abi.RUN_U32_EXIT_REASON, 4, abi.RUN_EXIT_REASON],
+    [abi.RUN_U8_IO_DIRECTION, 1, abi.RUN_IO_DIRECTION],
+    [abi.RUN_U8_IO_SIZE, 1, abi.RUN_IO_SIZE],
+    [abi.RUN_U16_IO_PORT, 2, abi.RUN_IO_PORT],
+    [abi.RUN_U32_IO_COUNT, 4, abi.RUN_IO_COUNT],
+    [abi.RUN_U32_IO_DATA_OFFSET, 4, abi.RUN_IO_DATA_OFFSET],
+    [abi.RUN_U32_MMIO_PHYS_ADDR_LOW, 4, abi.RUN_MMIO_PHYS_ADDR],
+    [abi.RUN_U32_MMIO_PHYS_ADDR_HIGH, 4, abi.RUN_MMIO_PHYS_ADDR + 4],
+    [abi.RUN_U8_MMIO_DATA, 1, abi.RUN_MMIO_DATA],
+    [abi.RUN_U32_MMIO_LEN, 4, abi.RUN_MMIO_LEN],
+    [abi.RUN_U8_MMIO_IS_WRITE, 1, abi.RUN_MMIO_IS_WRITE],
+  ];
+  for (const [index, width, offset] of indexes) assert.equal(index * width, offset);
+});

@@ -1,20 +1,9 @@
 /** A/A calibration on fixture runs: noise measured from the runs, thresholds suggested above it. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Results } from '../src/bench/results.js';
-import { summarize } from '../src/bench/stats.js';
 import { calibrate, thresholdOption } from '../src/compare/calibrate.js';
 import { makeFixtureResults } from './helpers/fixture-results.js';
-
-/** The same run with every sample scaled, as a slightly different A/A repeat would be. */
-function scaled(results: Results, factor: number): Results {
-  const copy = structuredClone(results);
-  for (const m of copy.measurements) {
-    m.samples = m.samples.map((s) => s * factor);
-    if (m.stats) m.stats = summarize(m.samples);
-  }
-  return copy;
-}
+import { scaled } from './helpers/runs.js';
 
 test('identical runs suggest the minimum threshold', () => {
   const run = makeFixtureResults();

@@ -6,9 +6,10 @@ import { after, describe, it } from 'node:test';
 import { Ajv } from 'ajv';
 import { checkExportTarget, writeFileAtomically } from '../src/compare/export-files.js';
 import { UsageError } from '../src/errors.js';
-import { bencherExporter } from '../src/report/bencher.js';
-import { githubBenchmarkExporter } from '../src/report/github-benchmark.js';
-import { escapeMarkdown, markdownExporter } from '../src/report/markdown.js';
+import { escapeMarkdown } from '../src/format/markdown.js';
+import { bencherExporter, bencherMetrics } from '../src/report/bencher.js';
+import { githubBenchmarkExporter, roundNs } from '../src/report/github-benchmark.js';
+import { markdownExporter } from '../src/report/markdown.js';
 import { makeFixtureResults, renameBinding } from './helpers/fixture-results.js';
 
 const fixture = makeFixtureResults();
@@ -99,12 +100,29 @@ describe('Bencher Metric Format export', () => {
     for (const cell of okCells) {
       const measures = byName[`${cell.workload} / ${cell.binding}`];
       assert.deepEqual(Object.keys(measures ?? {}), ['latency']);
+      const stats = cell.stats;
+      assert.ok(stats);
       assert.deepEqual(measures?.['latency'], {
-        value: cell.stats?.median,
-        lower_value: cell.stats?.medianCi95[0],
-        upper_value: cell.stats?.medianCi95[1],
+        value: roundNs(stats.median),
+        lower_value: roundNs(stats.medianCi95[0]),
+        upper_value: roundNs(stats.medianCi95[1]),
       });
     }
+  });
+
+  it('rounds like the github-action-benchmark export: no float noise such as 884589.0000000054', () => {
+    const [cell] = okCells;
+    assert.ok(cell?.stats);
+    const noisy = {
+      ...fixture,
+      measurements: [
+        { ...cell, stats: { ...cell.stats, median: 884589.0000000054, medianCi95: [884500.00000001, 884700.1234567] } },
+      ],
+    } as typeof fixture;
+    const [metric] = Object.values(bencherMetrics(noisy));
+    assert.deepEqual(metric?.['latency'], { value: 884589, lower_value: 884500, upper_value: 884700.123 });
+    const [entry] = githubBenchmarkExporter.export(noisy);
+    assert.equal((JSON.parse(entry?.content ?? '[]') as Array<{ value: number }>)[0]?.value, 884589);
   });
 });
 

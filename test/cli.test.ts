@@ -183,3 +183,78 @@ test('run without permission on the KVM device names its mode and the fix for it
   assert.match(result.stderr, /EACCES .*which is -rw------- root:root \(0600\).*--group-add cannot help.*chmod 0660/);
   assert.deepEqual(readdirSync(out), []);
 });
+
+// An empty value (an unset shell variable) is a mistake, not "use the default". The base options
+// make a run that would finish in seconds, so a regression shows as exit 0, not as a long run.
+const tiny = ['run', '--quick', '--workloads', 'null-ioctl', '--bindings', 'c-loop', '--format', 'json'];
+const emptyValues: [string, string[], RegExp][] = [
+  ['--workloads', [...tiny, '--workloads', ''], /--workloads was given an empty value/],
+  ['--bindings', [...tiny, '--bindings', ''], /--bindings was given an empty value/],
+  ['--rounds', [...tiny, '--rounds', ''], /--rounds was given an empty value/],
+  ['--time-per-round', [...tiny, '--time-per-round', ''], /--time-per-round was given an empty value/],
+  ['--format', [...tiny, '--format', ''], /--format was given an empty value/],
+  ['--trace', [...tiny, '--trace', ''], /--trace was given an empty value/],
+  [
+    '--workloads with only commas',
+    [...tiny, '--workloads', ' , '],
+    /--workloads was given an empty value|--workloads needs at least one name/,
+  ],
+];
+for (const [what, args, message] of emptyValues) {
+  test(`run refuses an empty ${what} with exit code 2 and writes nothing`, () => {
+    const out = join(scratch, `empty-${what.replace(/\W+/g, '-')}`);
+    const result = kvmbench([...args.slice(0, 1), '--out', out, ...args.slice(1)], { timeoutMs: 60_000 });
+    assert.equal(result.status, 2, result.stderr);
+    assert.match(result.stderr, message);
+    assert.throws(() => readdirSync(out), /ENOENT/, 'no output directory was created');
+  });
+}
+
+test("run --out '' exits 2 and writes nothing into the working directory", () => {
+  const cwd = join(scratch, 'empty-out-cwd');
+  mkdirSync(cwd);
+  const result = kvmbench([...tiny, '--out', ''], { cwd, timeoutMs: 60_000 });
+  assert.equal(result.status, 2, result.stderr);
+  assert.match(result.stderr, /--out was given an empty value/);
+  assert.deepEqual(readdirSync(cwd), []);
+});
+
+test('run --trace with two modes exits 2 instead of silently tracing with the first', () => {
+  const out = join(scratch, 'two-traces');
+  const result = kvmbench([...tiny, '--trace', 'ftrace,perf-stat', '--out', out], { timeoutMs: 60_000 });
+  assert.equal(result.status, 2, result.stderr);
+  assert.match(
+    result.stderr,
+    /--trace takes one name, not 2 \('ftrace,perf-stat'\): choose one of ftrace, perf-stat, perf-record/,
+  );
+  assert.throws(() => readdirSync(out), /ENOENT/);
+});
+
+const otherCommands: [string, string[], RegExp][] = [
+  [
+    'calibrate --out',
+    ['calibrate', '--quick', '--workloads', 'null-ioctl', '--out', ''],
+    /--out was given an empty value/,
+  ],
+  ['calibrate --runs', ['calibrate', '--runs', ''], /--runs was given an empty value/],
+  [
+    'compare --export-bencher',
+    ['compare', 'a', 'b', '--export-bencher', ''],
+    /--export-bencher was given an empty value/,
+  ],
+  ['compare --html', ['compare', 'a', 'b', '--html', ''], /--html was given an empty value/],
+  ['report --baseline', ['report', 'a', '--baseline', ''], /--baseline was given an empty value/],
+  ['profile --timeout', ['profile', '--clinic', 'doctor', '--timeout', ''], /--timeout was given an empty value/],
+  ['profile --clinic with two tools', ['profile', '--clinic', 'doctor,flame'], /--clinic takes one name, not 2/],
+  ['hello --binding', ['hello', '--binding', ''], /unknown binding ''/],
+];
+for (const [what, args, message] of otherCommands) {
+  test(`${what} '' (or two names where one goes) exits 2 and names the option`, () => {
+    const cwd = join(scratch, `other-${what.replace(/\W+/g, '-')}`);
+    mkdirSync(cwd);
+    const result = kvmbench(args, { cwd, timeoutMs: 60_000 });
+    assert.equal(result.status, 2, result.stderr);
+    assert.match(result.stderr, message);
+    assert.deepEqual(readdirSync(cwd), [], 'nothing written into the working directory');
+  });
+}

@@ -1,19 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { holmBonferroni, mannWhitneyU } from '../src/bench/compare-stats.js';
-import { Mulberry32 } from '../src/bench/stats.js';
+import { holmBonferroni, mannWhitneyU } from '../src/compare/stats.js';
+import { normalSamples } from './helpers/runs.js';
 
 function assertRelativelyClose(actual: number, expected: number, relativeTolerance: number): void {
   const error = Math.abs(actual - expected) / Math.abs(expected);
   assert.ok(error <= relativeTolerance, `expected ${expected} (±${relativeTolerance} relative), got ${actual}`);
-}
-
-function normalSamples(n: number, mean: number, sd: number, seed: number): number[] {
-  const random = new Mulberry32(seed);
-  return Array.from({ length: n }, () => {
-    const u1 = 1 - random.next();
-    return mean + sd * Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * random.next());
-  });
 }
 
 describe('mannWhitneyU', () => {

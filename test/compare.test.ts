@@ -1,39 +1,27 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { Command } from 'commander';
-import type { Measurement, Results } from '../src/bench/results.js';
-import { summarize } from '../src/bench/stats.js';
-import { type CompareCommandOptions, registerCompare, runCompare } from '../src/cli/commands/compare.js';
+import { type CompareCommandOptions, registerCompare, runCompare, runsToCompare } from '../src/cli/commands/compare.js';
 import { EXIT } from '../src/cli/exit-codes.js';
-import { type Comparison, compareResults, verdictFor } from '../src/compare/compare-results.js';
+import { compareResults, verdictFor } from '../src/compare/compare-results.js';
 import { IncomparableRunsError } from '../src/compare/host-check.js';
 import { renderMarkdown } from '../src/compare/markdown.js';
 import { renderTerminal } from '../src/compare/terminal.js';
 import { defaultThresholdPolicy, parseThresholdOverrides, parseThresholdPercent } from '../src/compare/thresholds.js';
 import { UsageError } from '../src/errors.js';
+import type { Comparison } from '../src/results/comparison.js';
+import { LATEST_POINTER, updateLatestPointer } from '../src/results/latest.js';
+import type { Results } from '../src/results/types.js';
 import { kvmbenchAsync } from './helpers/cli.js';
 import { makeFixtureResults, renameBinding } from './helpers/fixture-results.js';
+import { scaled, writeRun as writeRunIn } from './helpers/runs.js';
 
-// One round of 30 samples per cell: realistic noise, a fifth of the full fixture's bootstrap work.
-const fixture = makeFixtureResults({ rounds: 1, samplesPerRound: 30 });
+// Ten rounds (turns, the unit compare resamples) of 3 samples per cell: enough turns for a significant change.
+const fixture = makeFixtureResults({ rounds: 10, samplesPerRound: 3 });
 const OK_CELLS = fixture.measurements.filter((measurement) => measurement.status === 'ok').length;
-
-/** The run again with every ok cell's samples multiplied by `factor` (or by factor(measurement)). */
-function scaled(results: Results, factor: number | ((measurement: Measurement) => number)): Results {
-  return {
-    ...results,
-    run: { ...results.run, id: `${results.run.id}-scaled` },
-    measurements: results.measurements.map((measurement) => {
-      if (measurement.status !== 'ok') return measurement;
-      const by = typeof factor === 'number' ? factor : factor(measurement);
-      const samples = measurement.samples.map((sample) => sample * by);
-      return { ...measurement, samples, stats: summarize(samples, { bootstrapResamples: 200 }) };
-    }),
-  };
-}
 
 const verdicts = (comparison: Comparison): string[] => [...new Set(comparison.cells.map((cell) => cell.verdict))];
 
@@ -268,7 +256,12 @@ describe('rendering', () => {
       ...Array(4).fill('lifecycle'),
       ...Array(4).fill('null-ioctl'),
     ]);
-    assert.match(markdown, /<details>\n<summary>Hosts and method<\/summary>\n\n/);
+    // The unchanged cells and the hosts, method and warnings are collapsed, one line each.
+    assert.match(
+      markdown,
+      /\n<details><summary>7 cells without significant change<\/summary><table>.*<\/table><\/details>\n/,
+    );
+    assert.match(markdown, /\n<details><summary>Hosts and method<\/summary><p>Baseline: run .*<\/details>\n$/);
     assert.match(markdown, /Holm-Bonferroni corrected across 19 cells/);
     assert.match(markdown, /- mmio-read \/ koffi-variadic: failed in the baseline run/);
   });
@@ -290,13 +283,7 @@ const scratch = mkdtempSync(join(tmpdir(), 'kvmbench-compare-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
 const fixtureText = JSON.stringify(fixture, null, 2);
-
-function writeRun(name: string, content: Results | string): string {
-  const dir = join(scratch, name);
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'results.json'), typeof content === 'string' ? content : JSON.stringify(content));
-  return dir;
-}
+const writeRun = (name: string, content: Results | string): string => writeRunIn(scratch, name, content);
 
 const baseline = writeRun('baseline', fixture);
 const slower = writeRun('slower', scaled(fixture, 1.2));
@@ -326,7 +313,7 @@ describe('kvmbench compare exit codes (child process)', { concurrency: true }, (
     assert.equal(run.code, 1, run.stderr);
     assert.match(
       run.stdout,
-      /\npio-out +napi +7\.\d\d µs +8\.\d\d µs +\+20\.0 % +\[\+\d+\.\d, \+\d+\.\d\] % +< 0\.001 +5 % +regressed\n/,
+      /\npio-out +napi +7\.\d\d µs +8\.\d\d µs +\+20\.0 % +\+\d+\.\d – \+\d+\.\d % +0\.\d{3} +5 % +regressed\n/,
     );
     assert.match(run.stdout, /result: 19 regressions/);
   });
@@ -334,7 +321,7 @@ describe('kvmbench compare exit codes (child process)', { concurrency: true }, (
   it('exits 2 with a clear message for a corrupt, a truncated and a wrong-version file', async () => {
     const corrupt = writeRun('corrupt', fixtureText.replace('"status": "complete"', '"status": complete'));
     const truncated = writeRun('truncated', fixtureText.slice(0, 1000));
-    const future = writeRun('future', { ...fixture, schemaVersion: 2 } as unknown as Results);
+    const future = writeRun('future', { ...fixture, schemaVersion: 3 } as unknown as Results);
     const [corruptRun, truncatedRun, futureRun] = await Promise.all([
       compareCli(baseline, corrupt),
       compareCli(truncated, baseline),
@@ -345,7 +332,7 @@ describe('kvmbench compare exit codes (child process)', { concurrency: true }, (
     assert.equal(truncatedRun.code, 2);
     assert.match(truncatedRun.stderr, /truncated\/results\.json: corrupt or truncated JSON: it ends in the middle/);
     assert.equal(futureRun.code, 2);
-    assert.match(futureRun.stderr, /future\/results\.json has schemaVersion 2 .* reads schemaVersion 1/);
+    assert.match(futureRun.stderr, /future\/results\.json has schemaVersion 3 .* reads schemaVersion 1 and 2/);
     for (const run of [corruptRun, truncatedRun, futureRun]) assert.equal(run.stdout, '');
   });
 
@@ -393,7 +380,7 @@ describe('runCompare', () => {
     assert.match(allowed.stdout, /^### ✅ kvmbench compare: no significant change/);
     assert.match(
       allowed.stdout,
-      /\| \*\*CPU\*\* \(differs\) \| Intel\(R\) Xeon\(R\) Platinum 8375C CPU @ 2\.90GHz \| AMD EPYC 7R13 \|/,
+      /<td><b>CPU<\/b> \(differs\)<\/td><td>Intel\(R\) Xeon\(R\) Platinum 8375C CPU @ 2\.90GHz<\/td><td>AMD EPYC 7R13<\/td>/,
     );
     assert.match(
       allowed.stderr,
@@ -437,7 +424,8 @@ describe('runCompare', () => {
     const metrics = JSON.parse(readFileSync(bencher, 'utf8')) as Record<string, { latency: { value: number } }>;
     const baselineMedian = fixture.measurements.find((m) => m.workload === 'pio-out' && m.binding === 'napi')?.stats
       ?.median;
-    assert.equal(metrics['pio-out / napi']?.latency.value, baselineMedian);
+    // Rounded to 0.001 ns like the github-action-benchmark export.
+    assert.equal(metrics['pio-out / napi']?.latency.value, Math.round((baselineMedian ?? 0) * 1000) / 1000);
     assert.deepEqual(readdirSync(exportsDir).sort(), ['bencher.json', 'github-benchmark.json']);
   });
 
@@ -450,7 +438,57 @@ describe('runCompare', () => {
     const program = new Command('kvmbench').configureOutput({ writeOut: (text) => (help += text) });
     registerCompare(program);
     program.commands.find((command) => command.name() === 'compare')?.outputHelp();
-    assert.match(help, /Usage: kvmbench compare \[options\] <baseline> <current>/);
+    assert.match(help, /Usage: kvmbench compare \[options\] \[baseline\] \[current\]/);
     assert.match(help, /Exit codes:\n {2}0 {2}no regression\n {2}1 {2}at least one regression\n {2}2 {2}incomparable/);
+  });
+});
+
+describe('an A/A comparison in Markdown', () => {
+  it('fits a PR comment: at most 15 lines, the unchanged cells collapsed', () => {
+    const markdown = renderMarkdown(compareResults(fixture, fixture));
+    const lines = markdown.trimEnd().split('\n');
+    assert.ok(lines.length <= 15, `${lines.length} lines:\n${markdown}`);
+    assert.match(markdown, /^### ✅ kvmbench compare: no significant change\n/);
+    assert.match(markdown, new RegExp(`<details><summary>${OK_CELLS} cells without significant change</summary>`));
+  });
+});
+
+describe('the turn is the unit', () => {
+  it('counts turns, not samples, and does not call a change significant on three turns', () => {
+    const three = makeFixtureResults({ rounds: 3, samplesPerRound: 10 });
+    const comparison = compareResults(three, scaled(three, 1.2));
+    const cell = comparison.cells[0];
+    assert.equal(cell?.baselineTurns, 3);
+    assert.equal(cell?.baselineSamples, 30);
+    assert.deepEqual(verdicts(comparison), ['no significant change']);
+    assert.match(comparison.warnings.join('\n'), /fewer than 6 turns \(rounds\) in a run for every cell/);
+  });
+});
+
+describe('the latest pointer', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kvmbench-latest-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('compares the run before latest with latest, or a named run with latest', () => {
+    assert.throws(
+      () => runsToCompare([], dir),
+      (error: unknown) => {
+        assert.ok(error instanceof UsageError);
+        assert.match(error.message, /latest does not point at a run: run `kvmbench run --out .*` first/);
+        return true;
+      },
+    );
+    const first = writeRunIn(dir, '20261130T080000Z-aaaaaa', fixture);
+    updateLatestPointer(dir, first);
+    assert.throws(() => runsToCompare([], dir), /has no run before 20261130T080000Z-aaaaaa/);
+    const second = writeRunIn(dir, '20261130T090000Z-bbbbbb', scaled(fixture, 1.2));
+    updateLatestPointer(dir, second);
+    assert.equal(readlinkSync(join(dir, LATEST_POINTER)), '20261130T090000Z-bbbbbb');
+    assert.deepEqual(runsToCompare([], dir), { baseline: first, current: resolve(second) });
+    assert.deepEqual(runsToCompare(['base'], dir), { baseline: 'base', current: resolve(second) });
+    assert.deepEqual(runsToCompare(['a', 'b'], dir), { baseline: 'a', current: 'b' });
+    const runs = runsToCompare([], dir);
+    const output = { stdout: () => {}, stderr: () => {} };
+    assert.equal(runCompare(runs.baseline, runs.current, { format: 'table', threshold: 5 }, output), EXIT.failure);
   });
 });

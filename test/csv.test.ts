@@ -5,10 +5,10 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Results } from '../src/bench/results.js';
+import { formatNs } from '../src/format/units.js';
 import { csvExporter, SAMPLE_COLUMNS, SUMMARY_COLUMNS } from '../src/report/csv.js';
-import { formatNs } from '../src/report/format.js';
 import { terminalTable } from '../src/report/terminal.js';
+import type { Results } from '../src/results/types.js';
 import {
   FIXTURE_FAILED_CELL,
   FIXTURE_MISMATCHED_CELL,
@@ -288,7 +288,7 @@ describe('terminal table: --trace ftrace', () => {
       formatNs(split.inGuestNs),
       formatNs(napi.trace.tracedLoopNsPerIteration),
     ]);
-    assert.match(text, /^null-ioctl\s+c-loop\s+-\s+-\s+-\s+\d/m, 'the baseline has nothing to split');
+    assert.match(text, /^null-ioctl\s+c-loop\s+—\s+—\s+—\s+\d/m, 'the baseline has nothing to split');
     const traced = results.measurements.filter((m) => m.trace?.split).length;
     assert.equal(lines.filter((line) => /^(pio-out|mmio-read|hlt|null-ioctl)\s/.test(line)).length, traced);
     assert.ok(!text.includes('does not fire'));

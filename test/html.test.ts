@@ -1,6 +1,6 @@
 /**
  * The HTML report: content and escaping checked on the markup, then the page opened from file://
- * in headless Chromium (test/helpers/chromium.ts: the DevTools protocol on a pipe, no driver package),
+ * in headless Chromium (test/helpers/chromium.ts: playwright-core driving Debian's /usr/bin/chromium),
  * to prove it loads offline without errors, fetches nothing and draws charts with a real size.
  */
 import assert from 'node:assert/strict';
@@ -8,10 +8,11 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import type { Results } from '../src/bench/results.js';
+import { formatNs, formatNsInterval } from '../src/format/units.js';
 import { escapeHtml, html } from '../src/report/html/escape.js';
-import { formatNs, formatNsInterval } from '../src/report/html/format.js';
+import { warningLines } from '../src/report/html/sections/warnings.js';
 import { htmlExporter, renderHtmlReport } from '../src/report/html.js';
+import type { Results } from '../src/results/types.js';
 import { launchChromium, pngSize, skipBrowser, withTimeout } from './helpers/chromium.js';
 import {
   FIXTURE_FAILED_CELL,
@@ -382,7 +383,7 @@ test('browser: the reports open from file:// offline, without errors, and draw t
 }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'kvmbench-html-'));
   const kept: string[] = [];
-  const browser = launchChromium();
+  const browser = await launchChromium();
   try {
     await withTimeout(
       (async () => {
@@ -437,7 +438,6 @@ test('browser: the reports open from file:// offline, without errors, and draw t
           [],
           'nothing fetched from a network',
         );
-        await browser.close();
       })(),
       50_000,
       'chromium',
@@ -447,9 +447,61 @@ test('browser: the reports open from file:// offline, without errors, and draw t
       for (const name of kept) copyFileSync(join(dir, name), join(ARTIFACTS, name));
       t.diagnostic(`screenshots in ${ARTIFACTS}`);
     }
-    assert.ok(!/Uncaught/.test(browser.stderr()), 'no uncaught errors on stderr');
   } finally {
-    browser.dispose();
+    await browser.close();
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('the report opens on the answer: overhead and summary, then warnings, then environment', () => {
+  const withWarnings = renderHtmlReport({ ...fixture, warnings: ['a warning'] });
+  const at = (id: string) => withWarnings.indexOf(`<section id="${id}"`);
+  const order = ['overhead', 'summary', 'warnings', 'environment', 'workloads', 'run-order'];
+  for (const id of order) assert.ok(at(id) > 0, `section ${id}`);
+  assert.deepEqual(
+    [...order].sort((a, b) => at(a) - at(b)),
+    order,
+  );
+});
+
+test('warnings: one line per kind, per-cell warnings of one kind grouped with their cells', () => {
+  const lines = warningLines([
+    'pio-out / c-loop: MISMATCH: KVM counted 0 io_exits, the harness ran 30997 round trips',
+    'pio-out / napi: MISMATCH: KVM counted 0 io_exits, the harness ran 27601 round trips',
+    'hlt / koffi: MISMATCH: KVM counted 0 io_exits, the harness ran 27601 round trips',
+    'KVM here runs through PVM (no hardware virtualisation): exit costs include PVM world switches',
+  ]);
+  assert.deepEqual(lines, [
+    {
+      text: 'MISMATCH: KVM counted … io_exits, the harness ran … round trips',
+      cells: ['pio-out / c-loop', 'pio-out / napi', 'hlt / koffi'],
+    },
+    {
+      text: 'KVM here runs through PVM (no hardware virtualisation): exit costs include PVM world switches',
+      cells: [],
+    },
+  ]);
+  const page = renderHtmlReport({
+    ...fixture,
+    warnings: ['pio-out / napi: noisy (CV 12 %)', 'hlt / napi: noisy (CV 12 %)'],
+  });
+  assert.match(
+    page,
+    /<h2>Warnings <span class="count">1<\/span><\/h2><ul><li title="[^"]*">noisy \(CV 12 %\) \(2 cells: pio-out \/ napi, hlt \/ napi\)<\/li><\/ul>/,
+  );
+});
+
+test('summary table: a column empty in every row is left out', () => {
+  const head = (page: string) => /<table class="summary"><thead><tr>(.*?)<\/tr><\/thead>/.exec(page)?.[1] ?? '';
+  assert.match(head(report), /<th scope="col">cycles<\/th>/);
+  assert.match(head(report), /<th scope="col">exit count<\/th>/);
+  const bare: Results = {
+    ...fixture,
+    measurements: fixture.measurements.map(({ medianCycles: _cycles, exitCountCheck: _check, ...cell }) => cell),
+  };
+  const page = renderHtmlReport(bare);
+  assert.doesNotMatch(head(page), /cycles|exit count/);
+  // A failed cell's error spans the columns after workload, binding and status: 9 of the 12 left.
+  const failed = /<td class="error" colspan="(\d+)">/.exec(page);
+  assert.equal(failed?.[1], '9');
 });

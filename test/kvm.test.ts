@@ -6,13 +6,15 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { runExitLoop } from '../src/bench/exit-loops.js';
 import { ClosedError, GuestError } from '../src/errors.js';
-import { bootGuest } from '../src/guests/boot.js';
+import { bootGuest, entryRegisters } from '../src/guests/boot.js';
 import { loadGuest } from '../src/guests/manifest.js';
+import { probeFailEntry } from '../src/guests/probes.js';
 import { runToHalt } from '../src/guests/run-to-halt.js';
 import { KVM_API_VERSION, KVM_CAP_USER_MEMORY, KVM_INTERNAL_ERROR_EMULATION } from '../src/kvm/abi.js';
 import { describeExit } from '../src/kvm/exits.js';
+import { encodeRegisters } from '../src/kvm/structs.js';
 import { Kvm } from '../src/kvm/system.js';
-import { allBindings, hostAcceptsLongModeCsD, kvmSkip } from './helpers/kvm.js';
+import { allBindings, failEntrySkip, isResetState, kvmSkip } from './helpers/kvm.js';
 
 const LOOP_GUESTS = [
   'pio-out',
@@ -143,28 +145,45 @@ for (const binding of allBindings()) {
       }
     });
 
-    test('triple-fault ends in KVM_EXIT_SHUTDOWN', () => {
+    test('triple-fault ends in KVM_EXIT_SHUTDOWN with rip at its ud2', () => {
       const guest = loadGuest('triple-fault');
       const booted = bootGuest(binding, guest);
       try {
-        assert.equal(booted.vcpu.run().kind, 'shutdown');
+        const exit = booted.vcpu.run();
+        assert.equal(exit.kind, 'shutdown', describeExit(exit));
+        const { rip, rsp } = booted.vcpu.getRegisters();
+        const sregs = booted.vcpu.getSpecialRegisters();
+        // KVM on AMD SVM resets the vCPU after a shutdown; VMX and PVM keep the state at the fault.
+        if (isResetState(rip, sregs)) return;
+        const ud2 = guest.load + 7; // after a 7-byte lidt
+        assert.deepEqual([...guest.image.subarray(7, 9)], [0x0f, 0x0b], 'ud2 at offset 7');
+        assert.equal(rip, BigInt(ud2), 'rip at the faulting ud2');
+        assert.equal(rsp, BigInt(guest.load), 'nothing was pushed: no fault was delivered');
+        assert.deepEqual([sregs.idt.base, sregs.idt.limit], [0n, 0], 'the IDT the guest loaded');
       } finally {
         booted.close();
       }
     });
 
-    test('fail-entry ends in KVM_EXIT_FAIL_ENTRY: VM entry refuses CS.L with CS.D', (t) => {
+    test('fail-entry ends in KVM_EXIT_FAIL_ENTRY: VM entry refuses CS.L with CS.D', { skip: failEntrySkip() }, () => {
       const booted = bootGuest(binding, loadGuest('fail-entry'));
       try {
         const exit = booted.vcpu.run();
-        if (exit.kind === 'hlt') {
-          t.skip(hostAcceptsLongModeCsD);
-          return;
-        }
         // (No check of rip: after a failed VMRUN the state KVM reads back is not the guest's.)
         assert.equal(exit.kind, 'fail-entry', describeExit(exit));
       } finally {
         booted.close();
+      }
+    });
+
+    test('the fail-entry probe says whether VM entry refused CS.L+CS.D, naming the exit it saw', () => {
+      const probe = probeFailEntry(binding);
+      if (probe.provoked) {
+        assert.match(probe.exit, /^fail-entry hardware_entry_failure_reason 0x[0-9a-f]+ cpu \d+$/);
+        assert.equal(probe.reason, undefined);
+      } else {
+        assert.ok(probe.reason?.includes(`(exit: ${probe.exit})`), probe.reason);
+        assert.match(probe.reason ?? '', /so FAIL_ENTRY cannot be provoked here$/);
       }
     });
 
@@ -176,6 +195,7 @@ for (const binding of allBindings()) {
         assert.equal(exit.suberror, KVM_INTERNAL_ERROR_EMULATION);
         // flds 0x8000 in 16-bit code: d9 06 00 80, when this kernel sends the instruction bytes.
         assert.match(describeExit(exit), /\(emulation failure\)( instruction \[d9 06 00 80( [0-9a-f]{2})*\])? data/);
+        assert.equal(booted.vcpu.getRegisters().rip, 0x1000n, 'rip still at the flds');
       } finally {
         booted.close();
       }
@@ -208,12 +228,12 @@ describe('c-loop lifecycle on /dev/kvm', { skip: kvmSkip }, () => {
       const stepNs = new Float64Array(3 * steps);
       const result = binding.native.cLifecycle(
         kvm.fd,
+        kvm.cachedVcpuMmapSize(),
         guest.image,
         guest.memory.base,
         guest.memory.size,
         guest.load,
-        2,
-        2,
+        encodeRegisters(entryRegisters(guest)),
         new TextEncoder().encode('4\nHello\n'),
         0x3f8,
         stepNs,

@@ -4,11 +4,12 @@
  * everything down and still writes what it measured.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { soak } from '../src/bench/soak.js';
 import { BINDING_NAMES } from '../src/bindings/types.js';
 import { CLI, kvmbench } from './helpers/cli.js';
@@ -45,7 +46,7 @@ describe('interrupts', { skip: kvmSkip }, () => {
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`no progress within 60 s: ${stderr}`)), 60_000);
         child.stderr.on('data', () => {
-          if (/round 1/.test(stderr)) {
+          if (/kvmbench: measuring/.test(stderr)) {
             clearTimeout(timer);
             resolve();
           }
@@ -193,9 +194,10 @@ describe('guest faults', { skip: kvmSkip }, () => {
 
 describe('a failing benchmark', { skip: kvmSkip }, () => {
   test('is recorded as failed with guest, binding, exit and registers while the others go on', async () => {
-    const { Cell } = await import('../src/bench/cell.js');
-    const { runSchedule } = await import('../src/bench/scheduler.js');
+    const { openCellRunner } = await import('../src/bench/cell.js');
+    const { calibrate, runRounds } = await import('../src/bench/scheduler.js');
     const { workloadCatalogue } = await import('../src/bench/workloads.js');
+    const { loadGuest } = await import('../src/guests/manifest.js');
     const { getBinding } = await import('../src/bindings/registry.js');
     const { Kvm } = await import('../src/kvm/system.js');
     const catalogue = workloadCatalogue();
@@ -206,19 +208,73 @@ describe('a failing benchmark', { skip: kvmSkip }, () => {
       const binding = getBinding(name);
       const kvm = Kvm.open(binding);
       // rbx=5: the guest expects 5 first, the host supplies 0, so the guest reports a mismatch.
-      const broken = new Cell(pioIn, binding, kvm, { rbx: 5n });
-      const healthy = new Cell(pioOut, binding, kvm, {});
+      const broken = openCellRunner(
+        { index: 0, workload: pioIn, binding: name, guest: loadGuest('pio-in', { rbx: 5n }) },
+        binding,
+        kvm,
+      );
+      const healthy = openCellRunner(
+        { index: 1, workload: pioOut, binding: name, guest: loadGuest('pio-out') },
+        binding,
+        kvm,
+      );
       try {
-        const options = { rounds: 2, timePerRoundMs: 5, warmupMs: 2, onTurn: () => true };
-        assert.equal(await runSchedule([[broken], [healthy]], options, performance.now()), true);
-        assert.ok(broken.failed);
-        assert.match(broken.error ?? '', new RegExp(`guest 'pio-in' on binding '${name}'.*port 0xef.*rip=0x`));
-        assert.ok(!healthy.failed && healthy.samples.length > 0);
+        const control = { stopped: () => false };
+        const calibration = await calibrate([[broken], [healthy]], 2, control);
+        const rounds = await runRounds(
+          [[broken], [healthy]],
+          calibration,
+          { rounds: 2, timePerRoundMs: 5, runStartMs: performance.now() },
+          control,
+        );
+        assert.equal(rounds.completed, true);
+        const failed = rounds.cells.get(0);
+        const measured = rounds.cells.get(1);
+        assert.match(failed?.error ?? '', new RegExp(`guest 'pio-in' on binding '${name}'.*port 0xef.*rip=0x`));
+        assert.ok(measured && measured.error === undefined && measured.samples.length > 0);
       } finally {
         broken.close();
         healthy.close();
         kvm.close();
       }
     }
+  });
+});
+
+describe('inputs that are not what they should be', () => {
+  test('a guest image that is a directory is named, with the fix; exit 2', () => {
+    // A copy of the built tree whose hello.bin is a directory; the checkout itself stays untouched.
+    const root = fileURLToPath(new URL('../../', import.meta.url));
+    const copy = join(scratch, 'tree');
+    mkdirSync(join(copy, 'src', 'native', 'build'), { recursive: true });
+    cpSync(join(root, 'dist'), join(copy, 'dist'), { recursive: true });
+    cpSync(join(root, 'guests'), join(copy, 'guests'), { recursive: true });
+    cpSync(join(root, 'src', 'native', 'build', 'Release'), join(copy, 'src', 'native', 'build', 'Release'), {
+      recursive: true,
+    });
+    cpSync(join(root, 'package.json'), join(copy, 'package.json'));
+    symlinkSync(join(root, 'node_modules'), join(copy, 'node_modules'));
+    const image = join(copy, 'guests', 'build', 'hello.bin');
+    rmSync(image);
+    mkdirSync(image);
+    const result = spawnSync(process.execPath, [join(copy, 'dist', 'src', 'cli', 'main.js'), 'hello'], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    assert.equal(result.status, 2, result.stderr);
+    assert.match(
+      result.stderr,
+      /guest image \S+guests\/build\/hello\.bin is a directory, not a file: remove it and run `npm run build:guests`/,
+    );
+  });
+
+  test('npm run soak -- --help prints the usage and exits 0', () => {
+    const script = fileURLToPath(new URL('../../scripts/soak.mjs', import.meta.url));
+    const result = spawnSync(process.execPath, ['--expose-gc', script, '--help'], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stdout, /^usage: npm run soak \[-- cycles\]/);
   });
 });

@@ -8,14 +8,13 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import type { Measurement, Results } from '../src/bench/results.js';
-import { summarize } from '../src/bench/stats.js';
 import { compareResults } from '../src/compare/compare-results.js';
 import { IncomparableRunsError } from '../src/compare/host-check.js';
+import { formatNs, formatTimestamp } from '../src/format/units.js';
 import { escapeHtml } from '../src/report/html/escape.js';
-import { formatNs, formatTimestamp } from '../src/report/html/format.js';
 import { bindingPalette } from '../src/report/html/palette.js';
 import { htmlExporter, renderHtmlReport } from '../src/report/html.js';
+import type { Results } from '../src/results/types.js';
 import { launchChromium, skipBrowser } from './helpers/chromium.js';
 import { kvmbenchAsync } from './helpers/cli.js';
 import {
@@ -25,36 +24,30 @@ import {
   renameBinding,
   withEveryCellFailed,
 } from './helpers/fixture-results.js';
+import { scaled, writeRun as writeRunIn } from './helpers/runs.js';
 
 /** Set to a folder to keep the pages and screenshots there for a person to look at. */
 const ARTIFACTS = process.env['KVMBENCH_HTML_ARTIFACTS'];
 
-const current = makeFixtureResults();
+// Ten rounds: compare's unit is the turn, and three cannot make a change significant.
+const current = makeFixtureResults({ rounds: 10, samplesPerRound: 12 });
 /** An earlier run on the same host: other noise, another day, another commit. */
 const baseline = makeFixtureResults({
+  rounds: 10,
+  samplesPerRound: 12,
   seed: 7,
   run: { id: '20261118-091500-bench-runner-07', startedAt: '2026-11-18T09:15:00.000Z' },
   host: { gitRevision: '1a2b3c4' },
 });
 
-/** The run again with each ok cell's samples multiplied by factor(cell), statistics recomputed. */
-function scaled(results: Results, factor: number | ((cell: Measurement) => number), id = 'scaled'): Results {
-  return {
-    ...results,
-    run: { ...results.run, id: `${results.run.id}-${id}` },
-    measurements: results.measurements.map((cell) => {
-      if (cell.status !== 'ok') return cell;
-      const by = typeof factor === 'number' ? factor : factor(cell);
-      const samples = cell.samples.map((sample) => sample * by);
-      return { ...cell, samples, stats: summarize(samples, { bootstrapResamples: 200 }) };
-    }),
-  };
-}
-
 /** pio-out 20 % slower, hlt 15 % faster, the rest as in the baseline's fixture. */
 const MIXED_FACTORS: Record<string, number> = { 'pio-out': 1.2, hlt: 0.85 };
 const mixed = scaled(current, (cell) => MIXED_FACTORS[cell.workload] ?? 1, 'mixed');
-const mixedPage = renderHtmlReport(mixed, { baseline });
+/** The report of `current` against `baseline`, compared with compareResults' defaults. */
+const against = (current: Results, baseline: Results): string =>
+  renderHtmlReport(current, { baseline, comparison: compareResults(baseline, current) });
+
+const mixedPage = against(mixed, baseline);
 
 /** The markup of the change section, or '' when the page has none. */
 function changeSection(page: string): string {
@@ -132,7 +125,7 @@ describe('report against a baseline: markup', () => {
 
   test('a ×1.2 copy: every row regressed, +20 %, with baseline and current medians', () => {
     const slower = scaled(current, 1.2);
-    const page = renderHtmlReport(slower, { baseline: current });
+    const page = against(slower, current);
     const rows = changeRows(page);
     assert.equal(rows.length, 19);
     assert.ok(
@@ -151,7 +144,8 @@ describe('report against a baseline: markup', () => {
     assert.ok(row, 'the pio-out × napi row');
     assert.ok(row.includes(formatNs(cell.baselineMedianNs)) && row.includes(formatNs(cell.currentMedianNs)));
     assert.match(row, />\+20\.0 %<span class="sub">\+\d+\.\d – \+\d+\.\d %<\/span>/, 'change with its 95 % CI');
-    assert.match(row, />&lt; 0\.001<span class="sub">raw &lt; 0\.001<\/span>/, 'Holm p');
+    // Ten turns a side: Holm's correction over 19 cells cannot go below 19 × the smallest raw p.
+    assert.match(row, />0\.\d{3}<span class="sub">raw &lt; 0\.001<\/span>/, 'Holm p');
     assert.match(row, /<span class="verdict verdict-regressed" title="threshold ±5 %">▲ regressed<\/span>/);
   });
 
@@ -230,7 +224,7 @@ describe('report against a baseline: markup', () => {
       bindings: baseline.bindings.filter((binding) => binding.name !== 'koffi'),
       measurements: baseline.measurements.filter((cell) => cell.binding !== 'koffi'),
     };
-    const page = renderHtmlReport(current, { baseline: withoutKoffi });
+    const page = against(current, withoutKoffi);
     const svg = ecdfCharts(page).get('pio-out') ?? '';
     assert.equal((svg.match(/class="ecdf ecdf-baseline"/g) ?? []).length, 3);
     assert.equal((svg.match(/class="ecdf ecdf-current"/g) ?? []).length, 4);
@@ -249,7 +243,7 @@ describe('report against a baseline: markup', () => {
     assert.match(changeSection(page), /threshold 25 %/);
 
     const otherHost = { ...slower, host: { ...slower.host, cpuModel: 'AMD EPYC 7R13 48-Core Processor' } };
-    assert.throws(() => renderHtmlReport(otherHost, { baseline: current }), IncomparableRunsError);
+    assert.throws(() => compareResults(current, otherHost), IncomparableRunsError);
     const allowed = compareResults(current, otherHost, { allowDifferentHosts: true });
     const section = changeSection(renderHtmlReport(otherHost, { baseline: current, comparison: allowed }));
     assert.match(
@@ -263,12 +257,15 @@ describe('report against a baseline: markup', () => {
     assert.match(section, /<tr class="differs"><th scope="row">CPU<\/th>/);
     assert.match(section, /<ul class="change-warnings"><li>compared across different hosts/);
 
-    assert.throws(() => renderHtmlReport(current, { comparison: lenient }), /needs the baseline/);
+    assert.throws(
+      () => renderHtmlReport(current, { comparison: lenient }),
+      /give a baseline together with its comparison/,
+    );
   });
 
   test('nothing in common: every current cell failed, the section says so and still draws the baseline', () => {
     const failed = withEveryCellFailed(current);
-    const section = changeSection(renderHtmlReport(failed, { baseline }));
+    const section = changeSection(against(failed, baseline));
     assert.match(section, /<strong>No cell was measured in both runs<\/strong>/);
     assert.equal(changeRows(section).length, 0);
     assert.equal((section.match(/class="ecdf ecdf-current"/g) ?? []).length, 0);
@@ -324,13 +321,7 @@ const kvmbench = kvmbenchAsync;
 describe('kvmbench report and compare --html (child processes)', { concurrency: true }, () => {
   const scratch = mkdtempSync(join(tmpdir(), 'kvmbench-report-'));
   after(() => rmSync(scratch, { recursive: true, force: true }));
-
-  function writeRun(name: string, content: Results | string): string {
-    const dir = join(scratch, name);
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, 'results.json'), typeof content === 'string' ? content : JSON.stringify(content));
-    return dir;
-  }
+  const writeRun = (name: string, content: Results | string): string => writeRunIn(scratch, name, content);
 
   const baseRun = writeRun('base', baseline);
   const currentRun = writeRun('current', mixed);
@@ -467,7 +458,7 @@ test('browser: the baseline report opens offline without console errors and draw
   timeout: 60_000,
 }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'kvmbench-baseline-html-'));
-  const browser = launchChromium();
+  const browser = await launchChromium();
   const kept: string[] = [];
   try {
     const page = await browser.openPage();
@@ -509,14 +500,13 @@ test('browser: the baseline report opens offline without console errors and draw
       'nothing fetched from a network',
     );
 
-    await browser.close();
     if (ARTIFACTS) {
       mkdirSync(ARTIFACTS, { recursive: true });
       for (const name of kept) writeFileSync(join(ARTIFACTS, name), readFileSync(join(dir, name)));
       t.diagnostic(`screenshots in ${ARTIFACTS}`);
     }
   } finally {
-    browser.dispose();
+    await browser.close();
     rmSync(dir, { recursive: true, force: true });
   }
 });

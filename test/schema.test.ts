@@ -3,6 +3,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { UsageError } from '../src/errors.js';
+import { loadResultsFile, validateResults } from '../src/results/read.js';
 import type {
   ExitCountCheck,
   HostFingerprint,
@@ -10,9 +12,7 @@ import type {
   Results,
   RunInfo,
   RunOptions,
-} from '../src/bench/results.js';
-import { loadResultsFile, validateResults } from '../src/bench/schema.js';
-import { UsageError } from '../src/errors.js';
+} from '../src/results/types.js';
 import type { ExitSplit } from '../src/trace/ftrace-parse.js';
 import type { CellTrace } from '../src/trace/session.js';
 import { makeFixtureResults } from './helpers/fixture-results.js';
@@ -110,6 +110,7 @@ describe('results schema', () => {
       expected: 10,
       observed: 10,
       matched: true,
+      notCounted: 'io_exits',
       detail: 'io_exits agrees with the harness',
     };
     const measurement: Required<Measurement> = {
@@ -120,16 +121,21 @@ describe('results schema', () => {
       iterationsPerSample: ok.iterationsPerSample,
       samples: ok.samples,
       sampleRounds: ok.sampleRounds,
+      sampleProcesses: ok.sampleRounds.map(() => 0),
       sampleTimesMs: ok.sampleTimesMs,
       stats: ok.stats,
+      calibration: { probeNsPerIteration: 5000, emptyBatchNs: 90, sampleNs: 510_000, harnessShare: 90 / 510_000 },
+      emulatedInstructionsPerIteration: 3,
+      interruptedRuns: 0,
       medianCycles: 1234,
       overheadVsFloor: ok.overheadVsFloor,
       exitCountCheck,
       steps: ok.steps,
+      stepSamples: [[1, 2]],
       totalIterations: ok.totalIterations,
       trace,
     };
-    const options: Required<RunOptions> = { ...fixture.run.options, pin: 1, trace: 'ftrace' };
+    const options: Required<RunOptions> = { ...fixture.run.options, pin: 1, trace: 'ftrace', processes: 1 };
     const run: Required<RunInfo> = { ...fixture.run, options, pinnedCpu: 1 };
     const host: Required<HostFingerprint> = {
       ...fixture.host,
@@ -188,12 +194,12 @@ describe('results schema', () => {
 
   it('says which schemaVersion it found and which it reads', () => {
     const file = resultsFile(
-      JSON.stringify({ ...fixtureJson(), schemaVersion: 2, tool: { name: 'kvmbench', version: '9.0.0' } }),
+      JSON.stringify({ ...fixtureJson(), schemaVersion: 3, tool: { name: 'kvmbench', version: '9.0.0' } }),
     );
     assertUsageError(
       () => loadResultsFile(file),
       new RegExp(
-        `^${file} has schemaVersion 2 \\(written by kvmbench 9\\.0\\.0\\); this kvmbench \\([^)]+\\) reads schemaVersion 1`,
+        `^${file} has schemaVersion 3 \\(written by kvmbench 9\\.0\\.0\\); this kvmbench \\([^)]+\\) reads schemaVersion 1 and 2`,
       ),
     );
     const { schemaVersion: _, ...unversioned } = fixtureJson();
@@ -221,7 +227,7 @@ describe('results schema', () => {
       /\n {2}\/: must NOT have additional properties \('extra'\)/,
       /\n {2}\/host: must have required property 'kernel'/,
       /\n {2}\/measurements\/0\/samples\/3: must be number/,
-      /\n {2}\/measurements\/1\/status: must be equal to one of the allowed values: \["ok","failed","skipped"\]/,
+      /\n {2}\/measurements\/1\/status: must be equal to one of the allowed values: \["ok","suspect","failed","skipped"\]/,
     );
     assert.doesNotMatch(message, /and \d+ more/);
   });

@@ -1,16 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DEFAULT_SEED, Mulberry32, median, quantile, ratioCi, summarize } from '../src/bench/stats.js';
-
-/** Seeded normal samples (Box-Muller over mulberry32) so every test sees the same data. */
-function normalSamples(n: number, mean: number, sd: number, seed: number): number[] {
-  const random = new Mulberry32(seed);
-  return Array.from({ length: n }, () => {
-    const u1 = 1 - random.next(); // (0, 1], keeps log finite
-    const u2 = random.next();
-    return mean + sd * Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
-  });
-}
+import { normalSamples } from './helpers/runs.js';
 
 function assertClose(actual: number, expected: number, tolerance = 1e-9): void {
   assert.ok(Math.abs(actual - expected) <= tolerance, `expected ${expected} ± ${tolerance}, got ${actual}`);

@@ -1,62 +1,180 @@
-/** Turns measured cells into Measurements: statistics, overhead against the C floor, warnings. */
-import type { Cell } from './cell.js';
+/**
+ * Measured data -> Measurements and warnings. Pure: statistics with the turn as the independent
+ * unit, the overhead against the floor from pairs of turns in the same round, the exit-count check
+ * and what each cell's harness cost. One warning per kind, naming its cells.
+ */
+
+import type { ExitCountCheck, Measurement, OverheadVsFloor } from '../results/types.js';
+import type { CellTrace } from '../trace/session.js';
 import { LIFECYCLE_STEPS } from './lifecycle.js';
-import type { Measurement } from './results.js';
-import { ratioCi, summarize } from './stats.js';
+import type { PlannedCell } from './plan.js';
+import type { CellCalibration, CellSamples } from './scheduler.js';
+import { median, pairedRatioCi, summarizeTurns, turnMedians } from './stats.js';
 
 /** A coefficient of variation above this makes a cell's numbers worth a warning. */
 const NOISY_CV = 0.1;
-const MIN_SAMPLES = 5;
+/** The harness's own cost per sample must stay below this share of the sample. */
+const MAX_HARNESS_SHARE = 0.001;
 
-export function measurementOf(cell: Cell, floor: Cell | undefined, tscHz: number | undefined): Measurement {
-  const base = {
-    workload: cell.workload.name,
-    binding: cell.binding.name,
+/** Everything measuring and tracing found out about one cell. */
+export interface MeasuredCell {
+  cell: PlannedCell;
+  iterationsPerSample: number;
+  samples: CellSamples;
+  /** With --processes: the process of each sample. */
+  sampleProcesses?: number[];
+  calibration?: CellCalibration;
+  /** Iterations run on the cell's vCPU, calibration and warm-up included. */
+  iterations: number;
+  interruptedRuns: number;
+  exitCountCheck?: ExitCountCheck;
+  emulatedInstructionsPerIteration?: number;
+  trace?: CellTrace;
+}
+
+function overheadOf(cell: MeasuredCell, floor: MeasuredCell | undefined): OverheadVsFloor | undefined {
+  if (!floor || floor === cell || floor.samples.samples.length === 0 || cell.samples.samples.length === 0)
+    return undefined;
+  const units = (m: MeasuredCell) => turnMedians(m.samples.samples, m.samples.sampleRounds, m.sampleProcesses);
+  try {
+    const effect = pairedRatioCi(units(floor), units(cell));
+    return {
+      ratio: effect.ratio,
+      ratioCi95: effect.ratioCi95,
+      differenceNs: effect.difference,
+      differenceCi95: effect.differenceCi95,
+      pairs: effect.n,
+      confidence: effect.confidence,
+    };
+  } catch {
+    return undefined; // no turn of this cell has a partner turn of the floor (it failed early)
+  }
+}
+
+export function measurementOf(
+  cell: MeasuredCell,
+  floor: MeasuredCell | undefined,
+  tscHz: number | undefined,
+): Measurement {
+  const { samples, sampleRounds, sampleTimesMs, stepSamples, error } = cell.samples;
+  const base: Measurement = {
+    workload: cell.cell.workload.name,
+    binding: cell.cell.binding,
+    status: 'ok',
     iterationsPerSample: cell.iterationsPerSample,
-    samples: cell.samples,
-    sampleRounds: cell.sampleRounds,
-    sampleTimesMs: cell.sampleTimesMs,
-    totalIterations: cell.totalIterations,
+    samples,
+    sampleRounds,
+    ...(cell.sampleProcesses ? { sampleProcesses: cell.sampleProcesses } : {}),
+    sampleTimesMs,
+    totalIterations: cell.iterations,
+    interruptedRuns: cell.interruptedRuns,
+    ...(cell.exitCountCheck ? { exitCountCheck: cell.exitCountCheck } : {}),
+    ...(cell.emulatedInstructionsPerIteration === undefined
+      ? {}
+      : { emulatedInstructionsPerIteration: cell.emulatedInstructionsPerIteration }),
+    ...(cell.trace ? { trace: cell.trace } : {}),
   };
-  if (cell.failed) return { ...base, status: 'failed', error: cell.error as string };
-  if (cell.samples.length === 0) return { ...base, status: 'skipped', error: 'no samples were taken (interrupted)' };
-  const stats = summarize(cell.samples);
-  const measurement: Measurement = { ...base, status: 'ok', stats };
-  if (tscHz) measurement.medianCycles = (stats.median * tscHz) / 1e9;
-  if (floor && floor !== cell && !floor.failed && floor.samples.length > 0) {
-    const overhead = ratioCi(floor.samples, cell.samples);
-    measurement.overheadVsFloor = {
-      ratio: overhead.ratio,
-      ratioCi95: overhead.ratioCi95,
-      differenceNs: overhead.difference,
-      differenceCi95: overhead.differenceCi95,
+  if (error !== undefined) return { ...base, status: 'failed', error };
+  if (samples.length === 0) return { ...base, status: 'skipped', error: 'no samples were taken (interrupted)' };
+  const stats = summarizeTurns(samples, sampleRounds, cell.sampleProcesses);
+  const measurement: Measurement = { ...base, stats };
+  if (cell.exitCountCheck?.matched === false) {
+    measurement.status = 'suspect';
+    measurement.error = cell.exitCountCheck.detail;
+  }
+  if (cell.calibration && Number.isFinite(cell.calibration.probeNsPerIteration)) {
+    const sampleNs = median(samples) * cell.iterationsPerSample;
+    measurement.calibration = {
+      probeNsPerIteration: cell.calibration.probeNsPerIteration,
+      emptyBatchNs: cell.calibration.emptyBatchNs,
+      sampleNs,
+      harnessShare: cell.calibration.emptyBatchNs / sampleNs,
     };
   }
-  const check = cell.exitCountCheck();
-  if (check) measurement.exitCountCheck = check;
-  if (cell.workload.loop === 'lifecycle') {
-    measurement.steps = LIFECYCLE_STEPS.map((name, i) => ({ name, stats: summarize(cell.stepSamples[i] as number[]) }));
+  if (tscHz) measurement.medianCycles = (stats.median * tscHz) / 1e9;
+  const overhead = overheadOf(cell, floor);
+  if (overhead) measurement.overheadVsFloor = overhead;
+  if (stepSamples) {
+    measurement.stepSamples = stepSamples;
+    measurement.steps = LIFECYCLE_STEPS.map((name, i) => ({
+      name,
+      stats: summarizeTurns(stepSamples[i] as number[], sampleRounds, cell.sampleProcesses),
+    }));
   }
   return measurement;
 }
 
-export function warningsFor(measurements: Measurement[]): string[] {
+/** Measurements for every cell, each exit cell against the floor binding of its workload. */
+export function measurementsOf(
+  cells: readonly MeasuredCell[],
+  floorBinding: string | undefined,
+  tscHz: number | undefined,
+): Measurement[] {
+  return cells.map((cell) => {
+    const floor = cells.find(
+      (candidate) => candidate.cell.workload === cell.cell.workload && candidate.cell.binding === floorBinding,
+    );
+    return measurementOf(cell, floor, tscHz);
+  });
+}
+
+const where = (m: Measurement) => `${m.workload} / ${m.binding}`;
+
+/** One warning per kind of problem, naming its cells. */
+export function warningsFor(measurements: readonly Measurement[], targetSampleNs: number): string[] {
   const warnings: string[] = [];
-  const noisy: string[] = [];
-  const few: string[] = [];
-  for (const m of measurements) {
-    const where = `${m.workload} / ${m.binding}`;
-    if (m.status === 'failed') warnings.push(`${where} failed: ${m.error}`);
-    if (!m.stats) continue;
-    if (m.stats.cv > NOISY_CV) noisy.push(`${where} (CV ${(m.stats.cv * 100).toFixed(0)} %)`);
-    if (m.stats.n < MIN_SAMPLES) few.push(`${where} (${m.stats.n})`);
-    if (m.exitCountCheck?.matched === false) warnings.push(`${where}: ${m.exitCountCheck.detail}`);
-  }
-  if (noisy.length) {
+  const list = (cells: Measurement[], detail: (m: Measurement) => string) =>
+    cells.map((m) => `${where(m)} (${detail(m)})`).join(', ');
+  for (const m of measurements) if (m.status === 'failed') warnings.push(`${where(m)} failed: ${m.error}`);
+
+  const suspect = measurements.filter((m) => m.status === 'suspect');
+  if (suspect.length) {
     warnings.push(
-      `${noisy.length} of ${measurements.length} cells are noisy (CV above ${NOISY_CV * 100} %): compare their medians by their CIs, close other work, or pin with --pin: ${noisy.join(', ')}`,
+      `${suspect.length} cell(s) are suspect: KVM's own exit counter disagrees with the harness: ${list(suspect, (m) => m.error ?? '')}`,
     );
   }
-  if (few.length) warnings.push(`too few samples, raise --rounds or --time-per-round: ${few.join(', ')}`);
+  const notCounted = measurements.filter((m) => m.exitCountCheck?.notCounted);
+  if (notCounted.length) {
+    const counters = [...new Set(notCounted.map((m) => m.exitCountCheck?.notCounted))].join(', ');
+    warnings.push(
+      `this host's KVM never counts ${counters}: ${notCounted.length} cell(s) were checked against its exits counter instead: ${notCounted.map(where).join(', ')}`,
+    );
+  }
+  const emulated = measurements.filter((m) => (m.emulatedInstructionsPerIteration ?? 0) > 0);
+  if (emulated.length) {
+    warnings.push(
+      `KVM's instruction emulator ran guest code in ${emulated.length} cell(s): their times include it (emulated instructions per iteration: ${list(emulated, (m) => (m.emulatedInstructionsPerIteration ?? 0).toFixed(1))})`,
+    );
+  }
+  const noisy = measurements.filter((m) => m.stats && m.stats.cv > NOISY_CV);
+  if (noisy.length) {
+    warnings.push(
+      `${noisy.length} of ${measurements.length} cells are noisy (CV of samples above ${NOISY_CV * 100} %): compare their medians by their CIs, close other work, or pin with --pin: ${list(noisy, (m) => `CV ${((m.stats?.cv ?? 0) * 100).toFixed(0)} %`)}`,
+    );
+  }
+  const fewTurns = measurements.filter((m) => m.stats && (m.stats.ciConfidence ?? 1) < 0.95);
+  if (fewTurns.length) {
+    warnings.push(
+      `too few turns for a 95 % interval, raise --rounds: ${list(fewTurns, (m) => `${m.stats?.turns} turns, ${((m.stats?.ciConfidence ?? 0) * 100).toFixed(0)} % interval`)}`,
+    );
+  }
+  const short = measurements.filter((m) => m.calibration && m.calibration.sampleNs < targetSampleNs);
+  if (short.length) {
+    warnings.push(
+      `samples shorter than the ${(targetSampleNs / 1e6).toFixed(1)} ms intended (the loop got faster after calibration): ${list(short, (m) => `${((m.calibration?.sampleNs ?? 0) / 1e6).toFixed(2)} ms`)}`,
+    );
+  }
+  const costly = measurements.filter((m) => m.calibration && m.calibration.harnessShare > MAX_HARNESS_SHARE);
+  if (costly.length) {
+    warnings.push(
+      `the harness's own cost per sample is above ${MAX_HARNESS_SHARE * 100} % of the sample: ${list(costly, (m) => `${((m.calibration?.harnessShare ?? 0) * 100).toFixed(2)} %`)}`,
+    );
+  }
+  const interrupted = measurements.filter((m) => (m.interruptedRuns ?? 0) > 0);
+  if (interrupted.length) {
+    warnings.push(
+      `a signal interrupted KVM_RUN (EINTR) and it was re-entered: ${list(interrupted, (m) => `${m.interruptedRuns}x`)}`,
+    );
+  }
   return warnings;
 }

@@ -1,128 +1,142 @@
 /**
- * A cell is one workload on one binding: its VM (kept for the whole run, so the guest's counter and
- * KVM's statistics run on), its samples in run order, and its exit counter check.
+ * A cell runner: the open resources of one planned cell (its VM and vCPU, kept for the whole run so
+ * the guest's counter and KVM's statistics run on) and its batch function. It measures and reads
+ * counters; it records nothing: the scheduler keeps the samples it returns.
  */
 import type { Binding } from '../bindings/types.js';
 import { type BootedGuest, bootGuest } from '../guests/boot.js';
-import { type Guest, loadGuest } from '../guests/manifest.js';
+import type { Guest } from '../guests/manifest.js';
 import { openVcpuStats, type StatsReader } from '../kvm/stats-fd.js';
-import type { RegisterName } from '../kvm/structs.js';
 import type { Kvm } from '../kvm/system.js';
-import { type LoopState, type LoopTarget, runExitLoop } from './exit-loops.js';
-import { LIFECYCLE_STEPS, lifecycleTotals, runLifecycles } from './lifecycle.js';
-import type { ExitCountCheck } from './results.js';
-import type { WorkloadDefinition } from './workloads.js';
+import { type Batch, createBatch, type LoopState } from './exit-loops.js';
+import { LIFECYCLE_STEPS, runLifecycles } from './lifecycle.js';
+import type { PlannedCell } from './plan.js';
 
-/** KVM's per-vCPU counter that must equal the harness's iteration count, per guest protocol. */
-const EXIT_COUNTERS: Record<string, string> = {
-  'pio-out': 'io_exits',
-  'pio-in': 'io_exits',
-  'mmio-write': 'mmio_exits',
-  'mmio-read': 'mmio_exits',
-  hlt: 'halt_exits',
-};
+/** KVM's vCPU stats read around the measured loops: exits by kind, all exits, emulated instructions. */
+export const KVM_STATS_READ = [
+  'io_exits',
+  'mmio_exits',
+  'halt_exits',
+  'exits',
+  'insn_emulation',
+  // Exits that are not the guest's doing (host interrupts, signals): `exits` counts them too.
+  'irq_exits',
+  'request_irq_exits',
+  'signal_exits',
+] as const;
+export type KvmStatName = (typeof KVM_STATS_READ)[number];
+export type KvmStats = Partial<Record<KvmStatName, number>>;
 
-export class Cell {
-  readonly samples: number[] = [];
-  readonly sampleRounds: number[] = [];
-  readonly sampleTimesMs: number[] = [];
-  /** Lifecycle only: per-step nanoseconds of every measured lifecycle, one array per step. */
-  readonly stepSamples: number[][] = LIFECYCLE_STEPS.map(() => []);
-  iterationsPerSample = 1;
-  /** Every iteration the harness ran on this cell's vCPU, warm-up included (KVM counts those too). */
-  totalIterations = 0;
-  error: string | undefined;
-  recording = false;
-  #booted: BootedGuest | undefined;
-  #lifecycleGuest: Guest | undefined;
-  #target: LoopTarget | undefined;
-  #stats: StatsReader | undefined;
-  #counterBefore: bigint | undefined;
-  #counter: string | undefined;
-  readonly #state: LoopState = { sequence: 0 };
+export interface CellRunner {
+  readonly cell: PlannedCell;
+  /** Runs n iterations; returns the loop's nanoseconds. Throws a GuestError on a wrong exit. */
+  run(n: number): number;
+  /** Lifecycle only: per-step nanoseconds of the last batch, n rows of LIFECYCLE_STEPS.length. */
+  readonly lastSteps: Float64Array | undefined;
+  /** Every iteration run on this cell's vCPU, warm-up and calibration included (KVM counts those too). */
+  readonly iterations: number;
+  /** KVM_RUN calls interrupted by a signal and re-entered. */
+  readonly eintr: number;
+  /** KVM's vCPU stats now (undefined where the cell has no vCPU or the kernel no binary stats). */
+  readStats(): KvmStats | undefined;
+  close(): void;
+}
+
+function statsOf(reader: StatsReader | undefined): KvmStats | undefined {
+  if (!reader) return undefined;
+  const stats: KvmStats = {};
+  for (const [name, value] of reader.read()) stats[name as KvmStatName] = Number(value);
+  return stats;
+}
+
+class LoopRunner implements CellRunner {
+  iterations = 0;
+  readonly lastSteps = undefined;
+  readonly #batch: Batch;
+  readonly #state: LoopState = { sequence: 0, eintr: 0, ret: 0 };
+  readonly #booted: BootedGuest | undefined;
+  readonly #stats: StatsReader | undefined;
 
   constructor(
-    readonly workload: WorkloadDefinition,
-    readonly binding: Binding,
-    readonly kvm: Kvm,
-    registerOverrides: Partial<Record<RegisterName, bigint>>,
+    readonly cell: PlannedCell,
+    binding: Binding,
+    kvm: Kvm,
   ) {
-    if (workload.loop === 'null-ioctl') {
-      this.#target = { kind: 'null-ioctl', binding, systemFd: kvm.fd };
+    if (cell.workload.loop === 'null-ioctl') {
+      this.#batch = createBatch(binding, { kind: 'null-ioctl', binding, systemFd: kvm.fd }, this.#state);
       return;
     }
-    const guest = loadGuest(workload.guest, registerOverrides);
-    if (workload.loop === 'lifecycle') {
-      this.#lifecycleGuest = guest;
-      return;
-    }
+    const guest = cell.guest as Guest;
     this.#booted = bootGuest(binding, guest, kvm);
-    const vcpu = this.#booted.vcpu;
-    if (workload.loop === 'immediate-exit') {
-      vcpu.immediateExit = true;
-      this.#target = { kind: 'immediate-exit', guest, vcpu };
-      return;
-    }
-    this.#target = { kind: 'exits', guest, vcpu };
-    this.#counter = EXIT_COUNTERS[guest.exits.kind];
-    if (this.#counter) {
-      this.#stats = openVcpuStats(vcpu, [this.#counter]);
-      this.#counterBefore = this.#stats?.read().get(this.#counter);
-    }
-  }
-
-  get failed(): boolean {
-    return this.error !== undefined;
-  }
-
-  /** Runs n iterations; returns nanoseconds per iteration. Records the sample when recording. */
-  runBatch(n: number, round: number, runStartMs: number): number {
-    let perIteration: number;
-    if (this.workload.loop === 'lifecycle') {
-      const steps = runLifecycles(this.binding, this.kvm, this.#lifecycleGuest as Guest, n);
-      const totals = lifecycleTotals(steps);
-      perIteration = totals.reduce((a, b) => a + b, 0) / n;
-      if (this.recording) {
-        for (let i = 0; i < steps.length; i++) this.stepSamples[i % LIFECYCLE_STEPS.length]?.push(steps[i] as number);
+    try {
+      const vcpu = this.#booted.vcpu;
+      if (cell.workload.loop === 'immediate-exit') {
+        vcpu.immediateExit = true;
+        this.#batch = createBatch(binding, { kind: 'immediate-exit', guest, vcpu }, this.#state);
+      } else if (cell.workload.loop === 'lifecycle') {
+        throw new Error('lifecycle cells run through LifecycleRunner');
+      } else {
+        this.#batch = createBatch(binding, { kind: cell.workload.loop, guest, vcpu }, this.#state);
+        this.#stats = openVcpuStats(vcpu, KVM_STATS_READ);
       }
-    } else {
-      perIteration = runExitLoop(this.binding, this.#target as LoopTarget, n, this.#state) / n;
+    } catch (error) {
+      this.#booted.close();
+      throw error;
     }
-    this.totalIterations += n;
-    if (this.recording) {
-      this.samples.push(perIteration);
-      this.sampleRounds.push(round);
-      this.sampleTimesMs.push(performance.now() - runStartMs);
-    }
-    return perIteration;
   }
 
-  /** Compares the harness's iteration count with KVM's own counter for this vCPU. */
-  exitCountCheck(): ExitCountCheck | undefined {
-    if (this.workload.loop !== 'exits') return undefined;
-    if (!this.#counter) return { source: 'unavailable', detail: 'no KVM counter maps to this exit kind' };
-    if (!this.#stats || this.#counterBefore === undefined) {
-      return { source: 'unavailable', detail: `KVM_GET_STATS_FD gives no ${this.#counter} counter on this host` };
-    }
-    const observed = Number((this.#stats.read().get(this.#counter) ?? 0n) - this.#counterBefore);
-    const expected = this.totalIterations;
-    const matched = observed === expected;
-    return {
-      source: 'stats-fd',
-      counter: this.#counter,
-      expected,
-      observed,
-      matched,
-      detail: matched
-        ? `KVM counted ${observed} ${this.#counter}, the harness ran ${expected} round trips`
-        : `MISMATCH: KVM counted ${observed} ${this.#counter}, the harness ran ${expected} round trips`,
-    };
+  get eintr(): number {
+    return this.#state.eintr;
+  }
+
+  run(n: number): number {
+    // Counted before running: a batch that fails part-way still ran iterations KVM counted.
+    this.iterations += n;
+    return this.#batch(n);
+  }
+
+  readStats(): KvmStats | undefined {
+    return statsOf(this.#stats);
   }
 
   close(): void {
     this.#stats?.close();
-    this.#stats = undefined;
     this.#booted?.close();
-    this.#booted = undefined;
   }
 }
+
+/** The lifecycle: every iteration creates, runs and tears down a VM; the time is the sum of its steps. */
+class LifecycleRunner implements CellRunner {
+  iterations = 0;
+  readonly eintr = 0;
+  lastSteps: Float64Array | undefined;
+
+  constructor(
+    readonly cell: PlannedCell,
+    private readonly binding: Binding,
+    private readonly kvm: Kvm,
+  ) {}
+
+  run(n: number): number {
+    this.iterations += n;
+    const steps = runLifecycles(this.binding, this.kvm, this.cell.guest as Guest, n);
+    this.lastSteps = steps;
+    let total = 0;
+    for (let i = 0; i < steps.length; i++) total += steps[i] as number;
+    return total;
+  }
+
+  readStats(): undefined {
+    return undefined;
+  }
+
+  close(): void {}
+}
+
+export function openCellRunner(cell: PlannedCell, binding: Binding, kvm: Kvm): CellRunner {
+  return cell.workload.loop === 'lifecycle'
+    ? new LifecycleRunner(cell, binding, kvm)
+    : new LoopRunner(cell, binding, kvm);
+}
+
+export { LIFECYCLE_STEPS };

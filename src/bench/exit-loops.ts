@@ -1,10 +1,17 @@
 /**
  * The measured loops: N KVM_RUN round trips, each exit checked (reason, direction, size, port or
- * address, count, data) exactly as src/native/c_loop.c checks them. JS bindings run the loops here;
- * the c-loop binding runs the same loop in C. One small function per exit kind keeps each loop
- * monomorphic for V8.
+ * address, count, data) exactly as src/native/c_loop.c checks them.
+ *
+ * Every cell gets its own compiled copy of its loop (`new Function` on the loop's source), so each
+ * copy's call to run() sees one binding and one exit kind: V8 keeps it monomorphic and inlines the
+ * binding's KVM_RUN wrapper. One shared loop for all cells made its call site megamorphic and added
+ * 100-250 ns per exit. Between the two timer reads runs the loop call and nothing else.
+ *
+ * KVM_RUN failing with EINTR (a signal arrived: SIGINT, SIGWINCH, SIGPROF) is not a guest fault:
+ * the loops re-enter it and count it, as the C loop does.
  */
-import { type Binding, LoopKind } from '../bindings/types.js';
+import type { Binding } from '../bindings/types.js';
+import { NATIVE_LOOP_KINDS } from '../bindings/types.js';
 import type { Guest } from '../guests/manifest.js';
 import { guestFailure } from '../guests/run-to-halt.js';
 import {
@@ -16,222 +23,355 @@ import {
   KVM_EXIT_IO_IN,
   KVM_EXIT_IO_OUT,
   KVM_EXIT_MMIO,
+  RUN_EXIT_REASON,
+  RUN_IO_COUNT,
+  RUN_IO_DATA_OFFSET,
+  RUN_IO_DIRECTION,
+  RUN_IO_PORT,
+  RUN_IO_SIZE,
+  RUN_MMIO_DATA,
+  RUN_MMIO_IS_WRITE,
+  RUN_MMIO_LEN,
+  RUN_MMIO_PHYS_ADDR,
 } from '../kvm/abi.js';
 import { decodeExit, describeExit } from '../kvm/exits.js';
-import type { RunPage, Vcpu } from '../kvm/vcpu.js';
+import type { Vcpu } from '../kvm/vcpu.js';
 import { getSystemErrorName } from '../util/errno.js';
+import type { ExitLoopName } from './workloads.js';
 
-/** What a loop drives: a guest's exit protocol, or one of the two baselines that need no guest exits. */
+/** What a loop drives: a guest's exits, KVM_RUN with immediate_exit, or a null ioctl. */
 export type LoopTarget =
-  | { kind: 'exits'; guest: Guest; vcpu: Vcpu }
+  | { kind: ExitLoopName; guest: Guest; vcpu: Vcpu }
   | { kind: 'immediate-exit'; guest: Guest; vcpu: Vcpu }
   | { kind: 'null-ioctl'; binding: Binding; systemFd: number };
 
+/** A loop's running state, kept across batches. */
 export interface LoopState {
   /** The guest's counter, continued across batches. */
   sequence: number;
+  /** KVM_RUN calls that returned EINTR and were re-entered. */
+  eintr: number;
+  /** The result of the call that failed the check (0 when KVM_RUN succeeded but the exit was wrong). */
+  ret: number;
 }
 
-// Word indexes into the kvm_run page (see abi.ts for the byte offsets).
-const EXIT_REASON_U32 = 2;
-const IO_DIRECTION_U8 = 32;
-const IO_SIZE_U8 = 33;
-const IO_PORT_U16 = 17;
-const IO_COUNT_U32 = 9;
-const IO_DATA_OFFSET_U32 = 10;
-const MMIO_ADDRESS_LOW_U32 = 8;
-const MMIO_ADDRESS_HIGH_U32 = 9;
-const MMIO_DATA_U8 = 40;
-const MMIO_LEN_U32 = 12;
-const MMIO_IS_WRITE_U8 = 52;
+/** Runs n iterations and returns the nanoseconds of the loop alone; throws on the first wrong exit. */
+export type Batch = (n: number) => number;
 
-class LoopFailure extends Error {
-  constructor(
-    readonly expected: string,
-    readonly iteration: number,
-    readonly result: number,
-  ) {
-    super(expected);
-  }
-}
-
-function pioOut(page: RunPage, n: number, port: number, seq: number): number {
-  const { run, u8, u16, u32 } = page;
-  for (let i = 0; i < n; i++) {
-    const ret = run();
-    if (
-      ret !== 0 ||
-      u32[EXIT_REASON_U32] !== KVM_EXIT_IO ||
-      u8[IO_DIRECTION_U8] !== KVM_EXIT_IO_OUT ||
-      u8[IO_SIZE_U8] !== 1 ||
-      u16[IO_PORT_U16] !== port ||
-      u32[IO_COUNT_U32] !== 1 ||
-      u8[u32[IO_DATA_OFFSET_U32] as number] !== (seq & 0xff)
-    ) {
-      throw new LoopFailure('KVM_EXIT_IO out', i, ret);
-    }
-    seq++;
-  }
-  return seq;
-}
-
-function pioIn(page: RunPage, n: number, port: number, seq: number): number {
-  const { run, u8, u16, u32 } = page;
-  for (let i = 0; i < n; i++) {
-    const ret = run();
-    if (
-      ret !== 0 ||
-      u32[EXIT_REASON_U32] !== KVM_EXIT_IO ||
-      u8[IO_DIRECTION_U8] !== KVM_EXIT_IO_IN ||
-      u8[IO_SIZE_U8] !== 1 ||
-      u16[IO_PORT_U16] !== port ||
-      u32[IO_COUNT_U32] !== 1
-    ) {
-      throw new LoopFailure('KVM_EXIT_IO in', i, ret);
-    }
-    u8[u32[IO_DATA_OFFSET_U32] as number] = seq & 0xff;
-    seq++;
-  }
-  return seq;
-}
-
-function mmio(page: RunPage, n: number, address: number, isWrite: number, seq: number): number {
-  const { run, u8, u32 } = page;
-  for (let i = 0; i < n; i++) {
-    const ret = run();
-    if (
-      ret !== 0 ||
-      u32[EXIT_REASON_U32] !== KVM_EXIT_MMIO ||
-      u8[MMIO_IS_WRITE_U8] !== isWrite ||
-      u32[MMIO_LEN_U32] !== 1 ||
-      u32[MMIO_ADDRESS_LOW_U32] !== address ||
-      u32[MMIO_ADDRESS_HIGH_U32] !== 0
-    ) {
-      throw new LoopFailure(isWrite ? 'KVM_EXIT_MMIO write' : 'KVM_EXIT_MMIO read', i, ret);
-    }
-    if (isWrite) {
-      if (u8[MMIO_DATA_U8] !== (seq & 0xff)) throw new LoopFailure('KVM_EXIT_MMIO write', i, ret);
-    } else {
-      u8[MMIO_DATA_U8] = seq & 0xff;
-    }
-    seq++;
-  }
-  return seq;
-}
-
-function hlt(page: RunPage, n: number): void {
-  const { run, u32 } = page;
-  for (let i = 0; i < n; i++) {
-    const ret = run();
-    if (ret !== 0 || u32[EXIT_REASON_U32] !== KVM_EXIT_HLT) throw new LoopFailure('KVM_EXIT_HLT', i, ret);
-  }
-}
-
-function immediateExit(page: RunPage, n: number): void {
-  const { run } = page;
-  for (let i = 0; i < n; i++) {
-    const ret = run();
-    if (ret !== -EINTR) throw new LoopFailure('KVM_RUN to fail with EINTR (immediate_exit)', i, ret);
-  }
-}
-
-function nullIoctl(binding: Binding, fd: number, n: number): void {
-  const { ioctl } = binding;
-  for (let i = 0; i < n; i++) {
-    const ret = ioctl(fd, KVM_CHECK_EXTENSION, KVM_CAP_USER_MEMORY);
-    if (ret <= 0) throw new LoopFailure('a positive KVM_CHECK_EXTENSION result', i, ret);
-  }
-}
-
-/** The C loop's kind and target (port or address) for a target. */
-export function nativeLoop(target: LoopTarget): { kind: LoopKind; target: number } {
-  if (target.kind === 'null-ioctl') return { kind: LoopKind.NullIoctl, target: KVM_CAP_USER_MEMORY };
-  if (target.kind === 'immediate-exit') return { kind: LoopKind.ImmediateExit, target: 0 };
-  const exits = target.guest.exits;
-  switch (exits.kind) {
-    case 'pio-out':
-      return { kind: LoopKind.PioOut, target: exits.port };
-    case 'pio-in':
-      return { kind: LoopKind.PioIn, target: exits.port };
-    case 'mmio-write':
-      return { kind: LoopKind.MmioWrite, target: exits.address };
-    case 'mmio-read':
-      return { kind: LoopKind.MmioRead, target: exits.address };
-    case 'hlt':
-      return { kind: LoopKind.Hlt, target: 0 };
-    default:
-      throw new Error(`guest '${target.guest.name}' (${exits.kind}) has no exit loop: it does not loop`);
-  }
-}
-
-function runJsLoop(target: LoopTarget, n: number, state: LoopState): void {
-  if (target.kind === 'null-ioctl') {
-    nullIoctl(target.binding, target.systemFd, n);
-    return;
-  }
-  const page = target.vcpu.page();
-  if (target.kind === 'immediate-exit') {
-    immediateExit(page, n);
-    return;
-  }
-  const exits = target.guest.exits;
-  switch (exits.kind) {
-    case 'pio-out':
-      state.sequence = pioOut(page, n, exits.port, state.sequence);
-      return;
-    case 'pio-in':
-      state.sequence = pioIn(page, n, exits.port, state.sequence);
-      return;
-    case 'mmio-write':
-      state.sequence = mmio(page, n, exits.address, 1, state.sequence);
-      return;
-    case 'mmio-read':
-      state.sequence = mmio(page, n, exits.address, 0, state.sequence);
-      return;
-    case 'hlt':
-      hlt(page, n);
-      return;
-    default:
-      throw new Error(`guest '${target.guest.name}' (${exits.kind}) has no exit loop: it does not loop`);
-  }
-}
-
-function failureMessage(target: LoopTarget, failure: LoopFailure, state: LoopState): string {
-  const got =
-    failure.result < 0
-      ? `the call failed with ${getSystemErrorName(-failure.result)}`
-      : target.kind === 'null-ioctl'
-        ? `result ${failure.result}`
-        : describeExit(decodeExit(target.vcpu.page().buffer));
-  return `iteration ${failure.iteration}: expected ${failure.expected} (sequence 0x${(state.sequence & 0xff).toString(16).padStart(2, '0')}), got ${got}`;
-}
+// Typed-array indexes into the kvm_run page, from the byte offsets in abi.ts. The loops' source is
+// compiled per cell, so they see these as plain variables (see compile()).
+const LOOP_CONSTANTS = {
+  EINTR_RESULT: -EINTR,
+  EXIT_IO: KVM_EXIT_IO,
+  EXIT_MMIO: KVM_EXIT_MMIO,
+  EXIT_HLT: KVM_EXIT_HLT,
+  IO_IN: KVM_EXIT_IO_IN,
+  IO_OUT: KVM_EXIT_IO_OUT,
+  EXIT_REASON_U32: RUN_EXIT_REASON / 4,
+  IO_DIRECTION_U8: RUN_IO_DIRECTION,
+  IO_SIZE_U8: RUN_IO_SIZE,
+  IO_PORT_U16: RUN_IO_PORT / 2,
+  IO_COUNT_U32: RUN_IO_COUNT / 4,
+  IO_DATA_OFFSET_U32: RUN_IO_DATA_OFFSET / 4,
+  MMIO_ADDRESS_LOW_U32: RUN_MMIO_PHYS_ADDR / 4,
+  MMIO_ADDRESS_HIGH_U32: RUN_MMIO_PHYS_ADDR / 4 + 1,
+  MMIO_DATA_U8: RUN_MMIO_DATA,
+  MMIO_LEN_U32: RUN_MMIO_LEN / 4,
+  MMIO_IS_WRITE_U8: RUN_MMIO_IS_WRITE,
+};
+// Declared for the type checker; compile() binds the real values.
+declare const EINTR_RESULT: number;
+declare const EXIT_IO: number;
+declare const EXIT_MMIO: number;
+declare const EXIT_HLT: number;
+declare const IO_IN: number;
+declare const IO_OUT: number;
+declare const EXIT_REASON_U32: number;
+declare const IO_DIRECTION_U8: number;
+declare const IO_SIZE_U8: number;
+declare const IO_PORT_U16: number;
+declare const IO_COUNT_U32: number;
+declare const IO_DATA_OFFSET_U32: number;
+declare const MMIO_ADDRESS_LOW_U32: number;
+declare const MMIO_ADDRESS_HIGH_U32: number;
+declare const MMIO_DATA_U8: number;
+declare const MMIO_LEN_U32: number;
+declare const MMIO_IS_WRITE_U8: number;
 
 /**
- * Runs n round trips through the binding, checking every exit, and returns the elapsed nanoseconds
- * of the loop alone. Throws a GuestError naming the guest, binding, exit and registers on the first
- * wrong exit.
+ * Checks one exit against what the guest must have done (and supplies the data of an IN or MMIO
+ * read); seq is the guest's counter for this iteration.
  */
-export function runExitLoop(binding: Binding, target: LoopTarget, n: number, state: LoopState): number {
-  if (binding.native) {
-    const { kind, target: value } = nativeLoop(target);
-    const fd = target.kind === 'null-ioctl' ? target.systemFd : target.vcpu.fd;
-    const address = target.kind === 'null-ioctl' ? 0n : target.vcpu.page().address;
-    const result = binding.native.cLoop(kind, fd, address, n, value, state.sequence);
-    state.sequence = result.sequence;
-    if (result.error) throw loopError(target, result.error);
-    return result.elapsedNs;
+type ExitCheck = (u8: Uint8Array, u16: Uint16Array, u32: Uint32Array, target: number, seq: number) => boolean;
+
+const pioOut: ExitCheck = (u8, u16, u32, port, seq) =>
+  u32[EXIT_REASON_U32] === EXIT_IO &&
+  u8[IO_DIRECTION_U8] === IO_OUT &&
+  u8[IO_SIZE_U8] === 1 &&
+  u16[IO_PORT_U16] === port &&
+  u32[IO_COUNT_U32] === 1 &&
+  u8[u32[IO_DATA_OFFSET_U32] as number] === (seq & 0xff);
+
+function pioIn(u8: Uint8Array, u16: Uint16Array, u32: Uint32Array, port: number, seq: number): boolean {
+  if (
+    u32[EXIT_REASON_U32] !== EXIT_IO ||
+    u8[IO_DIRECTION_U8] !== IO_IN ||
+    u8[IO_SIZE_U8] !== 1 ||
+    u16[IO_PORT_U16] !== port ||
+    u32[IO_COUNT_U32] !== 1
+  ) {
+    return false;
   }
-  const start = process.hrtime.bigint();
-  try {
-    runJsLoop(target, n, state);
-  } catch (error) {
-    if (error instanceof LoopFailure) throw loopError(target, failureMessage(target, error, state));
-    throw error;
+  u8[u32[IO_DATA_OFFSET_U32] as number] = seq & 0xff;
+  return true;
+}
+
+// The checks are compiled per cell like the loops (see compile()): each stands alone.
+const mmioWrite: ExitCheck = (u8, _u16, u32, address, seq) =>
+  u32[EXIT_REASON_U32] === EXIT_MMIO &&
+  u8[MMIO_IS_WRITE_U8] === 1 &&
+  u32[MMIO_LEN_U32] === 1 &&
+  u32[MMIO_ADDRESS_LOW_U32] === address &&
+  u32[MMIO_ADDRESS_HIGH_U32] === 0 &&
+  u8[MMIO_DATA_U8] === (seq & 0xff);
+
+function mmioRead(u8: Uint8Array, _u16: Uint16Array, u32: Uint32Array, address: number, seq: number): boolean {
+  if (
+    u32[EXIT_REASON_U32] !== EXIT_MMIO ||
+    u8[MMIO_IS_WRITE_U8] !== 0 ||
+    u32[MMIO_LEN_U32] !== 1 ||
+    u32[MMIO_ADDRESS_LOW_U32] !== address ||
+    u32[MMIO_ADDRESS_HIGH_U32] !== 0
+  ) {
+    return false;
   }
-  return Number(process.hrtime.bigint() - start);
+  u8[MMIO_DATA_U8] = seq & 0xff;
+  return true;
+}
+
+const hlt: ExitCheck = (_u8, _u16, u32) => u32[EXIT_REASON_U32] === EXIT_HLT;
+
+/**
+ * A guest loop: returns the iterations completed; fewer than n means iteration `return value`
+ * failed its check (state.ret holds the call's result). The guest's counter is checked and
+ * continued through state.sequence.
+ */
+type GuestLoop = (
+  run: () => number,
+  check: ExitCheck,
+  u8: Uint8Array,
+  u16: Uint16Array,
+  u32: Uint32Array,
+  n: number,
+  target: number,
+  state: LoopState,
+) => number;
+
+function checkedLoop(
+  run: () => number,
+  check: ExitCheck,
+  u8: Uint8Array,
+  u16: Uint16Array,
+  u32: Uint32Array,
+  n: number,
+  target: number,
+  state: LoopState,
+): number {
+  let seq = state.sequence;
+  let i = 0;
+  for (; i < n; i++) {
+    const ret = run();
+    if (ret !== 0 || !check(u8, u16, u32, target, seq)) {
+      if (ret === EINTR_RESULT) {
+        state.eintr++;
+        i--;
+        continue;
+      }
+      state.ret = ret;
+      break;
+    }
+    seq++;
+  }
+  state.sequence = seq;
+  return i;
+}
+
+/** immediate_exit set: every KVM_RUN must fail with EINTR without entering the guest. */
+function immediateExit(
+  run: () => number,
+  _check: ExitCheck,
+  _u8: Uint8Array,
+  _u16: Uint16Array,
+  _u32: Uint32Array,
+  n: number,
+  _target: number,
+  state: LoopState,
+): number {
+  let i = 0;
+  for (; i < n; i++) {
+    const ret = run();
+    if (ret !== EINTR_RESULT) {
+      state.ret = ret;
+      break;
+    }
+  }
+  return i;
+}
+
+type NullLoop = (
+  ioctl: Binding['ioctl'],
+  fd: number,
+  request: number,
+  capability: number,
+  n: number,
+  state: LoopState,
+) => number;
+
+function nullIoctl(
+  ioctl: Binding['ioctl'],
+  fd: number,
+  request: number,
+  capability: number,
+  n: number,
+  state: LoopState,
+): number {
+  let i = 0;
+  for (; i < n; i++) {
+    const ret = ioctl(fd, request, capability);
+    if (ret <= 0) {
+      state.ret = ret;
+      break;
+    }
+  }
+  return i;
+}
+
+const EXIT_CHECKS: Record<ExitLoopName, ExitCheck> = {
+  'pio-out': pioOut,
+  'pio-in': pioIn,
+  'mmio-write': mmioWrite,
+  'mmio-read': mmioRead,
+  hlt,
+};
+
+const EXPECTED: Record<LoopTarget['kind'], string> = {
+  'pio-out': 'KVM_EXIT_IO out',
+  'pio-in': 'KVM_EXIT_IO in',
+  'mmio-write': 'KVM_EXIT_MMIO write',
+  'mmio-read': 'KVM_EXIT_MMIO read',
+  hlt: 'KVM_EXIT_HLT',
+  'immediate-exit': 'KVM_RUN to fail with EINTR (immediate_exit)',
+  'null-ioctl': 'a positive KVM_CHECK_EXTENSION result',
+};
+
+/** A fresh copy of fn with its own feedback and optimised code, with LOOP_CONSTANTS bound. */
+function compile<T extends (...args: never[]) => unknown>(fn: T): T {
+  const names = Object.keys(LOOP_CONSTANTS);
+  const values = Object.values(LOOP_CONSTANTS);
+  return new Function(...names, `"use strict"; return (${fn.toString()});`)(...values) as T;
+}
+
+/** The port or address a guest loop checks. */
+function loopTargetValue(target: Extract<LoopTarget, { guest: Guest }>): number {
+  const exits = target.guest.exits;
+  if (exits.kind === 'pio-out' || exits.kind === 'pio-in') return exits.port;
+  if (exits.kind === 'mmio-write' || exits.kind === 'mmio-read') return exits.address;
+  return 0;
+}
+
+function failureMessage(target: LoopTarget, iteration: number, state: LoopState): string {
+  const got =
+    state.ret < 0
+      ? `the call failed with ${getSystemErrorName(-state.ret)}`
+      : target.kind === 'null-ioctl'
+        ? `result ${state.ret}`
+        : describeExit(decodeExit(target.vcpu.page().buffer));
+  return `iteration ${iteration}: expected ${EXPECTED[target.kind]} (sequence 0x${(state.sequence & 0xff).toString(16).padStart(2, '0')}), got ${got}`;
 }
 
 function loopError(target: LoopTarget, message: string): Error {
   if (target.kind === 'null-ioctl') return new Error(`null-ioctl on binding '${target.binding.name}': ${message}`);
   return guestFailure(target.guest, target.vcpu, message);
+}
+
+/** A JS batch: this cell's own compiled loop between two timer reads. */
+function jsBatch(target: LoopTarget, state: LoopState): Batch {
+  if (target.kind === 'null-ioctl') {
+    const loop = compile<NullLoop>(nullIoctl);
+    const { ioctl } = target.binding;
+    const fd = target.systemFd;
+    return (n) => {
+      const start = process.hrtime.bigint();
+      const done = loop(ioctl, fd, KVM_CHECK_EXTENSION, KVM_CAP_USER_MEMORY, n, state);
+      const elapsed = Number(process.hrtime.bigint() - start);
+      if (done !== n) throw loopError(target, failureMessage(target, done, state));
+      return elapsed;
+    };
+  }
+  const immediate = target.kind === 'immediate-exit';
+  const loop = compile<GuestLoop>(immediate ? immediateExit : checkedLoop);
+  const check = immediate ? hlt : compile(EXIT_CHECKS[target.kind]);
+  const { run, u8, u16, u32 } = target.vcpu.page();
+  const value = loopTargetValue(target);
+  return (n) => {
+    const start = process.hrtime.bigint();
+    const done = loop(run, check, u8, u16, u32, n, value, state);
+    const elapsed = Number(process.hrtime.bigint() - start);
+    if (done !== n) throw loopError(target, failureMessage(target, done, state));
+    return elapsed;
+  };
+}
+
+/** The C loop: the addon runs and times the whole batch. */
+function nativeBatch(binding: Binding, target: LoopTarget, state: LoopState): Batch {
+  const native = binding.native;
+  if (!native) throw new Error(`binding '${binding.name}' has no C loop`);
+  const kind = NATIVE_LOOP_KINDS[target.kind];
+  const fd = target.kind === 'null-ioctl' ? target.systemFd : target.vcpu.fd;
+  const address = target.kind === 'null-ioctl' ? 0n : target.vcpu.page().address;
+  const value = target.kind === 'null-ioctl' ? KVM_CAP_USER_MEMORY : loopTargetValue(target);
+  return (n) => {
+    const result = native.cLoop(kind, fd, address, n, value, state.sequence);
+    state.sequence = result.sequence;
+    state.eintr += result.eintr;
+    if (result.error) throw loopError(target, result.error);
+    return result.elapsedNs;
+  };
+}
+
+/** The batch function of one cell: n checked round trips through the binding, timed. */
+export function createBatch(binding: Binding, target: LoopTarget, state: LoopState): Batch {
+  return binding.native ? nativeBatch(binding, target, state) : jsBatch(target, state);
+}
+
+/** A target named by its guest's exit protocol, as doctor and the tests name it. */
+export type GuestExitsTarget = { kind: 'exits'; guest: Guest; vcpu: Vcpu };
+
+/**
+ * One batch without keeping the compiled loop (doctor, tests): n checked round trips; returns the
+ * loop's nanoseconds and continues state.sequence.
+ */
+export function runExitLoop(
+  binding: Binding,
+  target: LoopTarget | GuestExitsTarget,
+  n: number,
+  state: { sequence: number; eintr?: number },
+): number {
+  const resolved: LoopTarget =
+    target.kind === 'exits' ? { ...target, kind: guestLoopName(target.guest) } : (target as LoopTarget);
+  const full: LoopState = { sequence: state.sequence, eintr: state.eintr ?? 0, ret: 0 };
+  try {
+    return createBatch(binding, resolved, full)(n);
+  } finally {
+    state.sequence = full.sequence;
+    state.eintr = full.eintr;
+  }
+}
+
+function guestLoopName(guest: Guest): ExitLoopName {
+  const kind = guest.exits.kind;
+  if (kind === 'pio-out' || kind === 'pio-in' || kind === 'mmio-write' || kind === 'mmio-read' || kind === 'hlt') {
+    return kind;
+  }
+  throw new Error(`guest '${guest.name}' (${kind}) has no exit loop: it does not loop`);
 }

@@ -1,36 +1,63 @@
 /**
- * `kvmbench run` without the CLI: options → plan (workloads × bindings) → cells → interleaved
- * rounds → results object. Every VM and the CPU pinning are released on every exit path.
+ * `kvmbench run` without the CLI, one way through:
+ *   options -> plan -> open cells -> calibrate -> rounds -> trace -> analyse -> Results.
+ * Each step takes data and returns data; this file only sequences them and owns the open VMs,
+ * which are released (with the CPU pinning) on every exit path.
  */
-import { randomBytes } from 'node:crypto';
-import { getBinding } from '../bindings/registry.js';
-import type { Binding } from '../bindings/types.js';
-import { hostFingerprint } from '../host/fingerprint.js';
-import { Kvm } from '../kvm/system.js';
-import type { CellTrace, TraceSession } from '../trace/session.js';
-import { onInterrupt, registerCleanup } from '../util/cleanup.js';
-import { measurementOf, warningsFor } from './analyze.js';
-import { Cell } from './cell.js';
-import { pinToCpu } from './pinning.js';
-import { type Results, type RunOptions, SCHEMA_VERSION } from './results.js';
-import { runSchedule } from './scheduler.js';
-import { openTraceSession, traceCells } from './trace-phase.js';
-import { workloadCatalogue } from './workloads.js';
 
-export interface RunHooks {
-  onProgress?(progress: { round: number; turn: number; turns: number; workload: string; binding: string }): void;
-  /** Host facts probed by the caller (perf), to include in the fingerprint. */
-  hardwareCounters?: boolean;
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { getBinding } from '../bindings/registry.js';
+import type { BindingName } from '../bindings/types.js';
+import { hostFingerprint } from '../host/fingerprint.js';
+import { DEFAULT_KVM_PATH, Kvm } from '../kvm/system.js';
+import {
+  type HarnessInfo,
+  type HostFingerprint,
+  type Results,
+  type RunOptions,
+  SCHEMA_VERSION,
+} from '../results/types.js';
+import type { CellTrace, TraceSession } from '../trace/session.js';
+import { registerCleanup } from '../util/cleanup.js';
+import { type MeasuredCell, measurementsOf, warningsFor } from './analyze.js';
+import { type CellRunner, type KvmStats, openCellRunner } from './cell.js';
+import { checkExitCount, emulatedInstructionsPerIteration } from './counters.js';
+import { pinToCpu } from './pinning.js';
+import { cellsByWorkload, type Plan, planRun } from './plan.js';
+import { measureInProcesses, mergeProcessRuns } from './processes.js';
+import { type Calibration, type CellSamples, calibrate, runRounds } from './scheduler.js';
+import { median } from './stats.js';
+import { openTraceSession, traceCells } from './trace-phase.js';
+import { workloadInfo } from './workloads.js';
+
+export interface RunEnvironment {
   kvmPath?: string;
+  /** Host facts probed by the caller (perf), for the fingerprint. */
+  hardwareCounters?: boolean;
   /** The run folder's name, chosen before measuring so an unusable --out fails first. */
   runId?: string;
-  /** The run folder, for trace captures (folder/trace/). */
+  /** Where trace captures go (folder/trace/). */
   folder?: string;
-  /**
-   * Tracing failed after the measured rounds: the measurements are kept (and written by the
-   * caller) with a warning saying so; this lets the caller exit non-zero.
-   */
-  onTraceFailure?(error: Error): void;
+  /** True once the run should stop (a signal). */
+  stopped(): boolean;
+  onProgress?(progress: {
+    phase: 'calibrate' | 'measure';
+    done: number;
+    total: number;
+    round?: number;
+    workload: string;
+    binding: string;
+  }): void;
+  /** --processes: child process `index` (0-based) of `count` starts. */
+  onProcess?(index: number, count: number): void;
+}
+
+export interface RunOutcome {
+  results: Results;
+  /** Tracing failed after the measured rounds; the measurements are kept, with a warning. */
+  traceFailed: boolean;
 }
 
 export function newRunId(now = new Date()): string {
@@ -41,107 +68,224 @@ export function newRunId(now = new Date()): string {
   return `${stamp}-${randomBytes(3).toString('hex')}`;
 }
 
-export async function runBenchmarks(options: RunOptions, hooks: RunHooks = {}): Promise<Results> {
+/** The open VMs of a run: one Kvm handle per binding, one runner per cell. */
+function openCells(plan: Plan, kvmPath: string | undefined, kvms: Map<BindingName, Kvm>, runners: CellRunner[]): void {
+  for (const name of plan.bindings) kvms.set(name, Kvm.open(getBinding(name), kvmPath));
+  for (const cell of plan.cells) {
+    runners.push(openCellRunner(cell, getBinding(cell.binding), kvms.get(cell.binding) as Kvm));
+  }
+}
+
+function hostWarnings(host: HostFingerprint): string[] {
+  const warnings: string[] = [];
+  if (host.pvm) {
+    warnings.push(
+      "KVM here runs through PVM (no hardware virtualisation): exit costs include PVM's own world switches",
+    );
+  }
+  if (host.hardwareCounters === false) {
+    warnings.push('hardware perf counters are not available on this host: times only, no cycle or instruction counts');
+  }
+  return warnings;
+}
+
+/** What measuring (in this process or in several) hands to the analysis. */
+interface Measured {
+  cells: MeasuredCell[];
+  completed: boolean;
+  harness: HarnessInfo;
+  /** Why tracing failed after the measured rounds (the measurements are kept). */
+  traceFailure?: string;
+  /** Problems of child processes (--processes). */
+  notes: string[];
+}
+
+export async function runBenchmarks(options: RunOptions, env: RunEnvironment): Promise<RunOutcome> {
   const startedAt = new Date();
   const runStartMs = performance.now();
-  const catalogue = workloadCatalogue(options.cpuidK);
-  const workloads = options.workloads
-    .map((name) => catalogue.find((w) => w.name === name))
-    .filter((w) => w !== undefined);
-  const bindings: Binding[] = options.bindings.map((name) => getBinding(name));
-  const cells: Cell[][] = [];
+  const plan = planRun(options);
+  const measured =
+    (options.processes ?? 1) > 1 ? await measureInChildren(plan, env) : await measureHere(plan, env, runStartMs);
+  const host = hostFingerprint(env.hardwareCounters);
+  const measurements = measurementsOf(measured.cells, plan.floor, host.tscHz);
+  const warnings = [
+    ...(measured.traceFailure ? [measured.traceFailure] : []),
+    ...(measured.completed ? [] : ['the run was interrupted: these are the samples taken until then']),
+    ...measured.notes,
+    ...warningsFor(measurements, measured.harness.targetSampleNs),
+    ...hostWarnings(host),
+  ];
+  const results: Results = {
+    schemaVersion: SCHEMA_VERSION,
+    tool: { name: 'kvmbench', version: host.kvmbench },
+    run: {
+      id: env.runId ?? newRunId(startedAt),
+      startedAt: startedAt.toISOString(),
+      finishedAt: new Date().toISOString(),
+      durationMs: Math.round(performance.now() - runStartMs),
+      status: measured.completed ? 'complete' : 'incomplete',
+      command: process.argv.slice(2),
+      options,
+      ...(options.pin === undefined ? {} : { pinnedCpu: options.pin }),
+      peakRssBytes: process.resourceUsage().maxRSS * 1024,
+    },
+    host,
+    workloads: plan.workloads.map(workloadInfo),
+    bindings: plan.bindings.map((name) => {
+      const { description, version } = getBinding(name);
+      return { name, description, version };
+    }),
+    ...(plan.floor ? { floor: plan.floor } : {}),
+    harness: measured.harness,
+    measurements,
+    warnings,
+  };
+  return { results, traceFailed: measured.traceFailure !== undefined && !env.stopped() };
+}
+
+/** Measures the plan in this process: open cells, calibrate, rounds, trace. */
+async function measureHere(plan: Plan, env: RunEnvironment, runStartMs: number): Promise<Measured> {
+  const options = plan.options;
+  const kvms = new Map<BindingName, Kvm>();
+  const runners: CellRunner[] = [];
   let traceSession: TraceSession | undefined;
-  const restorePinning = options.pin === undefined ? undefined : pinToCpu(options.pin);
-  const kvms = new Map<string, Kvm>();
   const closeAll = () => {
-    for (const row of cells) for (const cell of row) cell.close();
+    for (const runner of runners.splice(0)) runner.close();
     for (const kvm of kvms.values()) kvm.close();
+    kvms.clear();
   };
   const unregister = registerCleanup(closeAll);
-  let stopped = false;
-  const stopListening = onInterrupt(() => {
-    stopped = true;
-  });
+  const restorePinning = options.pin === undefined ? undefined : pinToCpu(options.pin);
   try {
-    if (options.trace) traceSession = openTraceSession(options.trace, () => cells);
-    for (const binding of bindings) kvms.set(binding.name, Kvm.open(binding, hooks.kvmPath));
-    for (const workload of workloads) {
-      // cpuid-then-pio reads its K from rsi.
-      const overrides = workload.name === 'cpuid-then-pio' ? { rsi: BigInt(options.cpuidK) } : {};
-      cells.push(bindings.map((binding) => new Cell(workload, binding, kvms.get(binding.name) as Kvm, overrides)));
-    }
-    const completed = await runSchedule(
-      cells,
-      {
-        rounds: options.rounds,
-        timePerRoundMs: options.timePerRoundMs,
-        warmupMs: options.warmupMs,
-        onTurn({ round, turn, turns, cell }) {
-          hooks.onProgress?.({ round, turn, turns, workload: cell.workload.name, binding: cell.binding.name });
-          return !stopped;
-        },
-      },
-      runStartMs,
+    if (options.trace) traceSession = openTraceSession(options.trace, plan.cells);
+    openCells(plan, env.kvmPath, kvms, runners);
+    const byIndex = (index: number) => runners[index] as CellRunner;
+    const groups = cellsByWorkload(plan).map((row) => row.map((cell) => byIndex(cell.index)));
+    const statsBefore = runners.map((runner) => runner.readStats());
+    const control = {
+      stopped: env.stopped,
+      onProgress: ({
+        phase,
+        done,
+        total,
+        round,
+        cell,
+      }: {
+        phase: 'calibrate' | 'measure';
+        done: number;
+        total: number;
+        round?: number;
+        cell: CellRunner;
+      }) =>
+        env.onProgress?.({
+          phase,
+          done,
+          total,
+          ...(round === undefined ? {} : { round }),
+          workload: cell.cell.workload.name,
+          binding: cell.cell.binding,
+        }),
+    };
+    const calibration = await calibrate(groups, options.warmupMs, control);
+    const rounds = await runRounds(
+      groups,
+      calibration,
+      { rounds: options.rounds, timePerRoundMs: options.timePerRoundMs, runStartMs },
+      control,
     );
-    let traces = new Map<Cell, CellTrace>();
+    const statsAfter = runners.map((runner) => runner.readStats());
+    // Counted with the stats: the traced batches below are not part of the check.
+    const iterations = runners.map((runner) => runner.iterations);
+
+    let traces = new Map<number, CellTrace>();
     let traceFailure: string | undefined;
-    if (completed && traceSession) {
+    if (rounds.completed && traceSession) {
+      const medians = new Map<number, number>();
+      for (const [index, cell] of rounds.cells) {
+        if (cell.error === undefined && cell.samples.length > 0) medians.set(index, median(cell.samples));
+      }
       try {
-        traces = await traceCells(traceSession, cells, hooks.folder, () => !stopped);
-        if (stopped) traceFailure = 'tracing was interrupted: some cells have no trace';
+        if (env.folder) mkdirSync(join(env.folder, 'trace'), { recursive: true });
+        traces = await traceCells(traceSession, runners, medians, env.folder, () => !env.stopped());
+        if (env.stopped()) traceFailure = 'tracing was interrupted: some cells have no trace';
       } catch (error) {
         traceFailure = `--trace ${traceSession.mode} failed after the measured rounds, so there are no traces: ${(error as Error).message}`;
-        hooks.onTraceFailure?.(error as Error);
       }
     }
-    const host = hostFingerprint(hooks.hardwareCounters);
-    const measurements = cells.flatMap((row) => {
-      const floor = row.find((cell) => cell.binding.name === 'c-loop');
-      return row.map((cell) => {
-        const measurement = measurementOf(cell, floor, host.tscHz);
-        const trace = traces.get(cell);
-        if (trace) measurement.trace = trace;
-        return measurement;
-      });
-    });
-    const warnings = warningsFor(measurements);
-    if (!completed) warnings.unshift('the run was interrupted: these are the samples taken until then');
-    if (traceFailure) warnings.unshift(traceFailure);
-    if (host.pvm) {
-      warnings.push(
-        "KVM here runs through PVM (no hardware virtualisation): exit costs include PVM's own world switches",
-      );
-    }
-    if (host.hardwareCounters === false)
-      warnings.push(
-        'hardware perf counters are not available on this host: times only, no cycle or instruction counts',
-      );
-    const finishedAt = new Date();
     return {
-      schemaVersion: SCHEMA_VERSION,
-      tool: { name: 'kvmbench', version: host.kvmbench },
-      run: {
-        id: hooks.runId ?? newRunId(startedAt),
-        startedAt: startedAt.toISOString(),
-        finishedAt: finishedAt.toISOString(),
-        durationMs: Math.round(performance.now() - runStartMs),
-        status: completed ? 'complete' : 'incomplete',
-        command: process.argv.slice(2),
-        options,
-        ...(options.pin === undefined ? {} : { pinnedCpu: options.pin }),
-        peakRssBytes: process.resourceUsage().maxRSS * 1024,
+      cells: measuredCells(plan, runners, iterations, calibration, rounds.cells, statsBefore, statsAfter, traces),
+      completed: rounds.completed,
+      harness: {
+        targetSampleNs: calibration.targetSampleNs,
+        warmupMs: calibration.warmupMs,
+        timerNs: calibration.timerNs,
+        iterationsPerSample: Object.fromEntries(calibration.iterationsPerSample),
       },
-      host,
-      workloads: workloads.map(({ loop: _loop, ...info }) => info),
-      bindings: bindings.map(({ name, description, version }) => ({ name, description, version })),
-      measurements,
-      warnings,
+      ...(traceFailure ? { traceFailure } : {}),
+      notes: [],
     };
   } finally {
-    stopListening();
     unregister();
     closeAll();
     restorePinning?.();
     await traceSession?.close();
   }
+}
+
+/** --processes N: the plan measured in N fresh Node processes, merged per cell. */
+async function measureInChildren(plan: Plan, env: RunEnvironment): Promise<Measured> {
+  const count = plan.options.processes ?? 1;
+  const runs = await measureInProcesses(plan, count, env.kvmPath ?? DEFAULT_KVM_PATH, env.stopped, (index) =>
+    env.onProcess?.(index, count),
+  );
+  const finished = runs.filter((run) => run.results !== undefined).map((run) => run.results as Results);
+  if (finished.length === 0) {
+    const why = runs.map((run) => run.stderr.trim()).find((text) => text.length > 0) ?? 'no process wrote results';
+    throw new Error(`--processes: no process measured anything: ${why}`);
+  }
+  const notes = runs.flatMap((run, i) =>
+    run.results === undefined
+      ? [`process ${i + 1} of ${count} wrote no results (exit ${run.exitCode}): ${run.stderr.trim()}`]
+      : [],
+  );
+  const harness = (finished[0] as Results).harness as HarnessInfo;
+  return {
+    cells: mergeProcessRuns(plan, finished),
+    completed: runs.length === count && finished.every((results) => results.run.status === 'complete'),
+    harness,
+    notes,
+  };
+}
+
+function measuredCells(
+  plan: Plan,
+  runners: readonly CellRunner[],
+  iterationsAtStats: readonly number[],
+  calibration: Calibration,
+  samples: ReadonlyMap<number, CellSamples>,
+  statsBefore: readonly (KvmStats | undefined)[],
+  statsAfter: readonly (KvmStats | undefined)[],
+  traces: ReadonlyMap<number, CellTrace>,
+): MeasuredCell[] {
+  return plan.cells.map((cell) => {
+    const runner = runners[cell.index] as CellRunner;
+    const iterations = iterationsAtStats[cell.index] ?? 0;
+    const before = statsBefore[cell.index];
+    const after = statsAfter[cell.index];
+    const check = checkExitCount(cell.workload, iterations, before, after);
+    const emulated = emulatedInstructionsPerIteration(iterations, before, after);
+    const calibrated = calibration.cells.get(cell.index);
+    const trace = traces.get(cell.index);
+    return {
+      cell,
+      iterationsPerSample: calibration.iterationsPerSample.get(cell.workload.name) ?? 0,
+      samples: samples.get(cell.index) ?? { samples: [], sampleRounds: [], sampleTimesMs: [] },
+      ...(calibrated ? { calibration: calibrated } : {}),
+      iterations,
+      interruptedRuns: runner.eintr,
+      ...(check ? { exitCountCheck: check } : {}),
+      ...(emulated === undefined ? {} : { emulatedInstructionsPerIteration: emulated }),
+      ...(trace ? { trace } : {}),
+    };
+  });
 }

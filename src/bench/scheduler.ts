@@ -1,106 +1,232 @@
 /**
- * Interleaved rounds: in every round each binding of a workload takes a turn (A B C D, then
- * B C D A, ...), so drift on a noisy machine falls on all of them alike. tinybench drives each turn
- * (time budget, minimum iterations, warm-up in the first round); every call of the task runs one
- * batch of round trips and reports the per-iteration time as its duration.
+ * Measuring: calibrate the batch size, then interleaved rounds. In every round each binding of a
+ * workload takes a turn (A B C D, then B C D A, ...), so drift on a noisy machine falls on all of
+ * them alike, and a binding and the floor measured in the same round form a pair. tinybench drives
+ * each turn (time budget, minimum samples); every call of its task runs one batch. The samples are
+ * returned as data: nothing is written onto the cells.
  */
 import { Bench } from 'tinybench';
-import type { Cell } from './cell.js';
+import type { CellRunner } from './cell.js';
+import { LIFECYCLE_STEPS } from './lifecycle.js';
+import { median } from './stats.js';
 
-export interface ScheduleOptions {
-  rounds: number;
-  timePerRoundMs: number;
+/** A sample lasts at least this long on every binding, so timer reads and call overhead vanish in it. */
+export const TARGET_SAMPLE_NS = 500_000;
+/** Batches are sized for this much, so a loop that speeds up after its probes still stays above the target. */
+const SIZING_MARGIN = 1.25;
+const MAX_ITERATIONS_PER_SAMPLE = 1_000_000;
+/** Probe batches after warm-up: their median sizes the batches. */
+const PROBE_BATCHES = 7;
+/** Length of one probe batch: long enough to time, short enough to keep calibration quick. */
+const PROBE_BATCH_NS = 100_000;
+/** Calls of an empty batch that measure the fixed cost inside the two timer reads. */
+const OVERHEAD_CALLS = 51;
+
+export interface ScheduleControl {
+  /** True once the run should stop (a signal); checked between batches of calibration and between turns. */
+  stopped(): boolean;
+  onProgress?(progress: {
+    phase: 'calibrate' | 'measure';
+    done: number;
+    total: number;
+    /** The round (0-based) while measuring. */
+    round?: number;
+    cell: CellRunner;
+  }): void;
+}
+
+export interface CellCalibration {
+  /** Median nanoseconds per iteration of the probe batches, after warm-up. */
+  probeNsPerIteration: number;
+  /** Median nanoseconds of an empty batch (n = 0): timer reads and the call into the loop. */
+  emptyBatchNs: number;
+  error?: string;
+}
+
+export interface Calibration {
+  targetSampleNs: number;
   warmupMs: number;
-  /** Called after every turn, for progress; return false to stop (interrupted). */
-  onTurn(progress: { round: number; turn: number; turns: number; cell: Cell }): boolean;
+  /** Per workload: the same for every binding, so every sample covers the same number of exits. */
+  iterationsPerSample: Map<string, number>;
+  /** Per cell index. */
+  cells: Map<number, CellCalibration>;
+  /** Median nanoseconds of two back-to-back process.hrtime.bigint() reads. */
+  timerNs: number;
 }
 
-/** Target wall time of one sample: long enough to dwarf timer cost, short enough for many samples. */
-const TARGET_BATCH_NS = 500_000;
-const MAX_BATCH = 100_000;
+export interface CellSamples {
+  /** Nanoseconds per iteration, one per sample, in run order. */
+  samples: number[];
+  sampleRounds: number[];
+  /** Milliseconds since the run started at which each sample ended. */
+  sampleTimesMs: number[];
+  /** Lifecycle: per step, the mean nanoseconds of that step in each sample (aligned with samples). */
+  stepSamples?: number[][];
+  error?: string;
+}
 
-/** Picks iterations per sample from a short timed probe, so a sample lasts about TARGET_BATCH_NS. */
-export function calibrate(cell: Cell, runStartMs: number): void {
-  let n = 1;
-  let perIteration = cell.runBatch(n, -1, runStartMs);
-  while (perIteration * n < TARGET_BATCH_NS / 10 && n < MAX_BATCH) {
-    n = Math.min(MAX_BATCH, n * 10);
-    perIteration = cell.runBatch(n, -1, runStartMs);
+/** Yields to the event loop so signals (SIGINT, SIGTERM) are seen. */
+export const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+function timerCost(): number {
+  const costs: number[] = [];
+  for (let i = 0; i < 101; i++) {
+    const a = process.hrtime.bigint();
+    const b = process.hrtime.bigint();
+    costs.push(Number(b - a));
   }
-  cell.iterationsPerSample = Math.max(1, Math.min(MAX_BATCH, Math.round(TARGET_BATCH_NS / Math.max(perIteration, 1))));
+  return median(costs);
 }
 
-function runTurn(cell: Cell, round: number, options: ScheduleOptions, runStartMs: number): void {
-  const bench = new Bench({
-    time: options.timePerRoundMs,
-    iterations: 3,
-    warmup: round === 0,
-    warmupTime: options.warmupMs,
-    warmupIterations: 3,
-    throws: true,
-  });
-  const n = cell.iterationsPerSample;
-  bench.add(
-    `${cell.workload.name}/${cell.binding.name}`,
-    () => {
-      // tinybench may swallow an error (in warm-up) and call again: the first failure is the one
-      // that explains what the guest did, and a failed guest must not be run again.
-      if (cell.failed) throw new Error(cell.error);
-      try {
-        const perIterationNs = cell.runBatch(n, round, runStartMs);
-        return { overriddenDuration: perIterationNs / 1e6, overriddenIterationCost: (perIterationNs * n) / 1e6 };
-      } catch (error) {
-        cell.error = (error as Error).message;
-        throw error;
-      }
-    },
-    {
-      // Samples taken while tinybench warms up are not recorded.
-      beforeAll(mode) {
-        cell.recording = mode === 'run';
-      },
-      afterAll() {
-        cell.recording = false;
-      },
-    },
-  );
-  bench.runSync();
-  if (cell.failed) throw new Error(cell.error);
+/** Warms a cell up for warmupMs (JIT, caches, KVM's own paths), then times probe batches. */
+function calibrateCell(runner: CellRunner, warmupMs: number, stopped: () => boolean): CellCalibration {
+  runner.run(1); // the cold call: first-touch, JIT tiers, KVM's first entry; never a measure
+  let n = 1;
+  let ns = runner.run(n);
+  // Grow the batch until it is long enough to time.
+  while (ns < PROBE_BATCH_NS / 4 && n < MAX_ITERATIONS_PER_SAMPLE) {
+    n *= 4;
+    ns = runner.run(n);
+  }
+  const size = Math.max(1, Math.round((n * PROBE_BATCH_NS) / Math.max(ns, 1)));
+  const warmupEnd = performance.now() + warmupMs;
+  while (performance.now() < warmupEnd && !stopped()) runner.run(size);
+  const perIteration: number[] = [];
+  for (let i = 0; i < PROBE_BATCHES; i++) perIteration.push(runner.run(size) / size);
+  const empty: number[] = [];
+  for (let i = 0; i < OVERHEAD_CALLS; i++) empty.push(runner.run(0));
+  return { probeNsPerIteration: median(perIteration), emptyBatchNs: median(empty) };
 }
 
-/** Yields to the event loop so signals (SIGINT, SIGTERM) are seen between turns. */
-const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-/** Runs every round; returns false when stopped early. Failed cells are skipped from then on. */
-export async function runSchedule(workloads: Cell[][], options: ScheduleOptions, runStartMs: number): Promise<boolean> {
-  const turns = workloads.reduce((sum, cells) => sum + cells.length, 0) * options.rounds;
-  let turn = 0;
-  for (const cells of workloads) {
-    for (const cell of cells) {
+/**
+ * Calibrates every cell (warm-up, probes), then picks one batch size per workload from its fastest
+ * binding, so that a sample lasts >= TARGET_SAMPLE_NS on every binding.
+ */
+export async function calibrate(
+  workloads: CellRunner[][],
+  warmupMs: number,
+  control: ScheduleControl,
+): Promise<Calibration> {
+  const cells = new Map<number, CellCalibration>();
+  const iterationsPerSample = new Map<string, number>();
+  const total = workloads.reduce((sum, row) => sum + row.length, 0);
+  let done = 0;
+  const first = workloads[0]?.[0];
+  if (first) control.onProgress?.({ phase: 'calibrate', done, total, cell: first });
+  for (const row of workloads) {
+    let fastest = Number.POSITIVE_INFINITY;
+    for (const runner of row) {
+      if (control.stopped()) break;
       try {
-        calibrate(cell, runStartMs);
+        const calibration = calibrateCell(runner, warmupMs, control.stopped);
+        cells.set(runner.cell.index, calibration);
+        fastest = Math.min(fastest, calibration.probeNsPerIteration);
       } catch (error) {
-        cell.error = (error as Error).message;
+        cells.set(runner.cell.index, {
+          probeNsPerIteration: Number.NaN,
+          emptyBatchNs: Number.NaN,
+          error: (error as Error).message,
+        });
       }
+      control.onProgress?.({ phase: 'calibrate', done: ++done, total, cell: runner });
+      await yieldToEventLoop();
+    }
+    const workload = row[0]?.cell.workload.name;
+    if (workload !== undefined && Number.isFinite(fastest)) {
+      iterationsPerSample.set(
+        workload,
+        Math.min(
+          MAX_ITERATIONS_PER_SAMPLE,
+          Math.max(1, Math.ceil((TARGET_SAMPLE_NS * SIZING_MARGIN) / Math.max(fastest, 1))),
+        ),
+      );
     }
   }
+  return { targetSampleNs: TARGET_SAMPLE_NS, warmupMs, iterationsPerSample, cells, timerNs: timerCost() };
+}
+
+export interface RoundOptions {
+  rounds: number;
+  timePerRoundMs: number;
+  /** performance.now() at the start of the run, for the samples' timestamps. */
+  runStartMs: number;
+}
+
+/** One turn: as many batches as fit in the time budget (at least 3), each a sample. */
+function runTurn(runner: CellRunner, n: number, round: number, options: RoundOptions, into: CellSamples): void {
+  const lifecycle = into.stepSamples !== undefined;
+  const bench = new Bench({ time: options.timePerRoundMs, iterations: 3, warmup: false, throws: true });
+  bench.add(`${runner.cell.workload.name}/${runner.cell.binding}`, () => {
+    let ns: number;
+    try {
+      ns = runner.run(n);
+    } catch (error) {
+      // Keep the first failure: it is the one that explains what the guest did.
+      into.error ??= (error as Error).message;
+      throw error;
+    }
+    into.samples.push(ns / n);
+    into.sampleRounds.push(round);
+    into.sampleTimesMs.push(performance.now() - options.runStartMs);
+    if (lifecycle) recordSteps(runner.lastSteps as Float64Array, n, into.stepSamples as number[][]);
+    return { overriddenDuration: ns / n / 1e6, overriddenIterationCost: ns / 1e6 };
+  });
+  bench.runSync();
+}
+
+function recordSteps(steps: Float64Array, n: number, into: number[][]): void {
+  const count = LIFECYCLE_STEPS.length;
+  for (let step = 0; step < count; step++) {
+    let sum = 0;
+    for (let i = 0; i < n; i++) sum += steps[i * count + step] as number;
+    into[step]?.push(sum / n);
+  }
+}
+
+/**
+ * Runs the interleaved rounds. Returns each cell's samples (by cell index) and whether every round
+ * ran. A cell whose guest fails is skipped from then on, its error kept.
+ */
+export async function runRounds(
+  workloads: CellRunner[][],
+  calibration: Calibration,
+  options: RoundOptions,
+  control: ScheduleControl,
+): Promise<{ cells: Map<number, CellSamples>; completed: boolean }> {
+  const cells = new Map<number, CellSamples>();
+  for (const row of workloads) {
+    for (const runner of row) {
+      const lifecycle = runner.cell.workload.loop === 'lifecycle';
+      const error = calibration.cells.get(runner.cell.index)?.error;
+      cells.set(runner.cell.index, {
+        samples: [],
+        sampleRounds: [],
+        sampleTimesMs: [],
+        ...(lifecycle ? { stepSamples: LIFECYCLE_STEPS.map(() => []) } : {}),
+        ...(error ? { error } : {}),
+      });
+    }
+  }
+  const total = cells.size * options.rounds;
+  let done = 0;
   for (let round = 0; round < options.rounds; round++) {
-    for (const cells of workloads) {
-      for (let i = 0; i < cells.length; i++) {
-        const cell = cells[(i + round) % cells.length] as Cell;
-        turn++;
-        if (!cell.failed) {
+    for (const row of workloads) {
+      const n = calibration.iterationsPerSample.get(row[0]?.cell.workload.name ?? '');
+      for (let i = 0; i < row.length; i++) {
+        if (control.stopped()) return { cells, completed: false };
+        const runner = row[(i + round) % row.length] as CellRunner;
+        const into = cells.get(runner.cell.index) as CellSamples;
+        if (into.error === undefined && n !== undefined) {
           try {
-            runTurn(cell, round, options, runStartMs);
+            runTurn(runner, n, round, options, into);
           } catch (error) {
-            cell.recording = false;
-            cell.error ??= (error as Error).message;
+            into.error ??= (error as Error).message;
           }
         }
-        if (!options.onTurn({ round, turn, turns, cell })) return false;
+        control.onProgress?.({ phase: 'measure', done: ++done, total, round, cell: runner });
         await yieldToEventLoop();
       }
     }
   }
-  return true;
+  return { cells, completed: true };
 }

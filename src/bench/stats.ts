@@ -19,13 +19,13 @@ export interface SampleStats {
   cv: number;
   /** First quartile (25th percentile). */
   q1: number;
-  /** Median (50th percentile). */
+  /** Median: of all samples (summarize), or of the per-turn medians (summarizeTurns). */
   median: number;
   /** Third quartile (75th percentile). */
   q3: number;
   /** Interquartile range q3 - q1. */
   iqr: number;
-  /** 50th percentile; equal to `median`, kept so percentile tables read uniformly. */
+  /** 50th percentile of all samples (equal to `median` from summarize; from summarizeTurns the two can differ slightly). */
   p50: number;
   /** 90th percentile. */
   p90: number;
@@ -33,7 +33,7 @@ export interface SampleStats {
   p99: number;
   /** 99.9th percentile. */
   p999: number;
-  /** Bootstrap 95 % percentile confidence interval of the median, [low, high]. */
+  /** 95 % confidence interval of the median, [low, high] (over samples from summarize, over turns from summarizeTurns). */
   medianCi95: [number, number];
   /** Tukey outliers (beyond 1.5 IQR from the quartiles); counted, never removed. */
   outliers: {
@@ -191,8 +191,47 @@ export function summarize(samples: readonly number[], options: BootstrapOptions 
   const resamples = options.bootstrapResamples ?? DEFAULT_BOOTSTRAP_RESAMPLES;
   checkResamples(resamples);
   const sorted = sortedCopy(samples);
-  const n = sorted.length;
+  const random = new Mulberry32(options.seed ?? DEFAULT_SEED);
+  const bootstrap = new BootstrapMedian(sorted);
+  const medians = new Float64Array(resamples);
+  for (let r = 0; r < resamples; r++) medians[r] = bootstrap.draw(random);
+  return describeSorted(sorted, quantileOfSorted(sorted, 0.5), percentileInterval(medians));
+}
 
+/** Statistics of a measured cell: `median` and `medianCi95` over turns (see unitsMedianCi), the rest over samples. */
+export interface TurnStats extends SampleStats {
+  /** Turns the median and its interval rest on. */
+  turns: number;
+  /** Processes the turns came from. */
+  processes: number;
+  /** Coverage of medianCi95: 0.95, or less when there were too few turns. */
+  ciConfidence: number;
+}
+
+/**
+ * Summarizes a cell's samples with the turn as the independent unit: `median` is the median of the
+ * per-turn medians, `medianCi95` its interval; `p50` is the 50th percentile of all samples, and the
+ * other fields describe all samples. No resampling of samples, so it is fast for any n.
+ */
+export function summarizeTurns(
+  samples: readonly number[],
+  rounds: readonly number[],
+  processes?: readonly number[],
+  options: BootstrapOptions = {},
+): TurnStats {
+  assertFiniteSamples(samples, 'summarizeTurns');
+  const estimate = unitsMedianCi(turnMedians(samples, rounds, processes), options);
+  return {
+    ...describeSorted(sortedCopy(samples), estimate.median, estimate.ci95),
+    turns: estimate.n,
+    processes: estimate.processes,
+    ciConfidence: estimate.confidence,
+  };
+}
+
+/** Moments, percentiles and Tukey outlier counts of sorted samples, with the given median estimate. */
+function describeSorted(sorted: Float64Array, medianEstimate: number, medianCi95: [number, number]): SampleStats {
+  const n = sorted.length;
   // Two-pass mean/variance: exact enough for nanosecond timings with a large common offset.
   let sum = 0;
   for (const value of sorted) sum += value;
@@ -203,7 +242,7 @@ export function summarize(samples: readonly number[], options: BootstrapOptions 
   const cv = sd === 0 ? 0 : sd / Math.abs(mean);
 
   const q1 = quantileOfSorted(sorted, 0.25);
-  const medianValue = quantileOfSorted(sorted, 0.5);
+  const p50 = quantileOfSorted(sorted, 0.5);
   const q3 = quantileOfSorted(sorted, 0.75);
   const iqr = q3 - q1;
   const lowFence = q1 - 1.5 * iqr;
@@ -214,12 +253,6 @@ export function summarize(samples: readonly number[], options: BootstrapOptions 
     if (value < lowFence) low++;
     else if (value > highFence) high++;
   }
-
-  const random = new Mulberry32(options.seed ?? DEFAULT_SEED);
-  const bootstrap = new BootstrapMedian(sorted);
-  const medians = new Float64Array(resamples);
-  for (let r = 0; r < resamples; r++) medians[r] = bootstrap.draw(random);
-
   return {
     n,
     min: sorted[0] ?? Number.NaN,
@@ -228,14 +261,14 @@ export function summarize(samples: readonly number[], options: BootstrapOptions 
     sd,
     cv,
     q1,
-    median: medianValue,
+    median: medianEstimate,
     q3,
     iqr,
-    p50: medianValue,
+    p50,
     p90: quantileOfSorted(sorted, 0.9),
     p99: quantileOfSorted(sorted, 0.99),
     p999: quantileOfSorted(sorted, 0.999),
-    medianCi95: percentileInterval(medians),
+    medianCi95,
     outliers: { low, high },
   };
 }
@@ -276,5 +309,237 @@ export function ratioCi(a: readonly number[], b: readonly number[], options: Boo
     ratioCi95: percentileInterval(ratios),
     difference: medianB - medianA,
     differenceCi95: percentileInterval(differences),
+  };
+}
+
+/*
+ * Turn-level inference. Successive samples of one process are autocorrelated (code layout, caches,
+ * frequency, the host's other work drift slowly), so a bootstrap over samples gives intervals that
+ * two identical runs fall outside. The independent unit is the *turn*: one cell's batch of samples
+ * in one round (of one process). Rounds are interleaved across bindings, so a binding and the floor
+ * measured in the same round form a pair.
+ */
+
+/** One turn: its process (0 unless `run --processes`), its round and the median of its samples. */
+export interface TurnUnit {
+  process: number;
+  round: number;
+  median: number;
+}
+
+/** A location estimate with its confidence interval over independent units. */
+export interface UnitEstimate {
+  /** Median of the units. */
+  median: number;
+  /** Confidence interval of that median, [low, high]. */
+  ci95: [number, number];
+  /** Its actual coverage: 0.95 or more, lower only when there are too few units for 95 %. */
+  confidence: number;
+  /** Units (turns, or paired turns) it rests on. */
+  n: number;
+  /** Processes the units came from. */
+  processes: number;
+}
+
+/** Per-turn medians of samples tagged with their round (and process), in run order. */
+export function turnMedians(
+  samples: readonly number[],
+  rounds: readonly number[],
+  processes?: readonly number[],
+): TurnUnit[] {
+  if (rounds.length !== samples.length || (processes && processes.length !== samples.length)) {
+    throw new Error(
+      `turnMedians: ${samples.length} samples but ${rounds.length} rounds${processes ? ` and ${processes.length} processes` : ''}`,
+    );
+  }
+  const units: TurnUnit[] = [];
+  let start = 0;
+  while (start < samples.length) {
+    const process = processes?.[start] ?? 0;
+    const round = rounds[start] ?? 0;
+    let end = start + 1;
+    while (end < samples.length && rounds[end] === round && (processes?.[end] ?? 0) === process) end++;
+    units.push({ process, round, median: median(samples.slice(start, end)) });
+    start = end;
+  }
+  return units;
+}
+
+/** log of the binomial coefficient times 0.5^n: P(X = k) for X ~ Binomial(n, 1/2). */
+function binomialHalfPmf(n: number, k: number): number {
+  let logC = 0;
+  for (let i = 1; i <= k; i++) logC += Math.log(n - k + i) - Math.log(i);
+  return Math.exp(logC - n * Math.LN2);
+}
+
+/**
+ * Distribution-free interval for the median of n independent values: [x(k), x(n+1-k)] with the
+ * largest k whose coverage 1 - 2 P(X < k), X ~ Binomial(n, 1/2), is still >= 95 %. Below n = 6 no
+ * such k exists: the interval is then [min, max] and its (lower) coverage is returned.
+ */
+export function orderStatisticInterval(values: readonly number[]): { ci95: [number, number]; confidence: number } {
+  const sorted = sortedCopy(values);
+  const n = sorted.length;
+  let k = 1;
+  let below = binomialHalfPmf(n, 0); // P(X < k) for k = 1
+  for (;;) {
+    const next = below + binomialHalfPmf(n, k);
+    if (1 - 2 * next < 0.95 || k + 1 > (n + 1) / 2) break;
+    below = next;
+    k++;
+  }
+  return {
+    ci95: [sorted[k - 1] ?? Number.NaN, sorted[n - k] ?? Number.NaN],
+    confidence: Math.max(0, 1 - 2 * below),
+  };
+}
+
+function groupByProcess<T extends { process: number }>(units: readonly T[]): T[][] {
+  const groups = new Map<number, T[]>();
+  for (const unit of units) {
+    const group = groups.get(unit.process);
+    if (group) group.push(unit);
+    else groups.set(unit.process, [unit]);
+  }
+  return [...groups.values()];
+}
+
+/** One two-level bootstrap draw: processes with replacement, then each one's values with replacement. */
+function drawHierarchical(groups: readonly Float64Array[], random: Mulberry32, out: number[]): void {
+  out.length = 0;
+  for (let g = 0; g < groups.length; g++) {
+    const group = groups[Math.floor(random.next() * groups.length)] as Float64Array;
+    for (let i = 0; i < group.length; i++) out.push(group[Math.floor(random.next() * group.length)] as number);
+  }
+}
+
+function medianOfArray(values: number[]): number {
+  return quantileOfSorted(Float64Array.from(values).sort(), 0.5);
+}
+
+/**
+ * Median of independent values grouped by process, with its 95 % CI: distribution-free order
+ * statistics when they come from one process; a two-level bootstrap (processes, then values within
+ * each) when from several, so process-to-process variation widens the interval as it should.
+ */
+export function groupedMedianCi(
+  values: readonly { process: number; value: number }[],
+  options: BootstrapOptions = {},
+): UnitEstimate {
+  const flat = values.map((unit) => unit.value);
+  assertFiniteSamples(flat, 'groupedMedianCi');
+  const groups = groupByProcess(values).map((group) => Float64Array.from(group, (unit) => unit.value));
+  const estimate = median(flat);
+  if (groups.length === 1) {
+    const { ci95, confidence } = orderStatisticInterval(flat);
+    return { median: estimate, ci95, confidence, n: flat.length, processes: 1 };
+  }
+  const resamples = options.bootstrapResamples ?? DEFAULT_BOOTSTRAP_RESAMPLES;
+  checkResamples(resamples);
+  const random = new Mulberry32(options.seed ?? DEFAULT_SEED);
+  const draws = new Float64Array(resamples);
+  const scratch: number[] = [];
+  for (let r = 0; r < resamples; r++) {
+    drawHierarchical(groups, random, scratch);
+    draws[r] = medianOfArray(scratch);
+  }
+  return {
+    median: estimate,
+    ci95: percentileInterval(draws),
+    confidence: 0.95,
+    n: flat.length,
+    processes: groups.length,
+  };
+}
+
+/** Median of the turn medians with its 95 % CI (see groupedMedianCi). */
+export function unitsMedianCi(units: readonly TurnUnit[], options: BootstrapOptions = {}): UnitEstimate {
+  return groupedMedianCi(
+    units.map((unit) => ({ process: unit.process, value: unit.median })),
+    options,
+  );
+}
+
+/** A relative and an absolute effect of b against a, each with its interval. */
+export interface PairedEffect extends RatioCi {
+  /** Pairs (or, unpaired, units of the smaller side) the intervals rest on. */
+  n: number;
+  /** Coverage of the intervals (0.95 unless there were too few units). */
+  confidence: number;
+}
+
+/**
+ * b relative to a when both were measured in the same rounds (a binding against the floor):
+ * per pair of turns (same process and round) the ratio and the difference of their medians; the
+ * estimate is the median over pairs, the interval is groupedMedianCi's. Turns without a partner
+ * (a failed or interrupted turn) are left out.
+ */
+export function pairedRatioCi(
+  a: readonly TurnUnit[],
+  b: readonly TurnUnit[],
+  options: BootstrapOptions = {},
+): PairedEffect {
+  const partner = new Map(a.map((unit) => [`${unit.process}/${unit.round}`, unit.median]));
+  const ratios: { process: number; value: number }[] = [];
+  const differences: { process: number; value: number }[] = [];
+  for (const unit of b) {
+    const base = partner.get(`${unit.process}/${unit.round}`);
+    if (base === undefined || !(base > 0)) continue;
+    ratios.push({ process: unit.process, value: unit.median / base });
+    differences.push({ process: unit.process, value: unit.median - base });
+  }
+  if (ratios.length === 0) throw new Error('pairedRatioCi: no turn of b has a partner in a (same process and round)');
+  const ratio = groupedMedianCi(ratios, options);
+  const difference = groupedMedianCi(differences, options);
+  return {
+    ratio: ratio.median,
+    ratioCi95: ratio.ci95,
+    difference: difference.median,
+    differenceCi95: difference.ci95,
+    n: ratio.n,
+    confidence: Math.min(ratio.confidence, difference.confidence),
+  };
+}
+
+/**
+ * b relative to a for two separate runs (compare): median(b units) / median(a units) and
+ * median(b) - median(a), with percentile intervals from bootstrapping each side's units
+ * independently (two-level when a side has several processes).
+ */
+export function unpairedRatioCi(
+  a: readonly TurnUnit[],
+  b: readonly TurnUnit[],
+  options: BootstrapOptions = {},
+): PairedEffect {
+  const valuesA = a.map((unit) => unit.median);
+  const valuesB = b.map((unit) => unit.median);
+  assertFiniteSamples(valuesA, 'unpairedRatioCi(a)');
+  assertFiniteSamples(valuesB, 'unpairedRatioCi(b)');
+  const medianA = median(valuesA);
+  const medianB = median(valuesB);
+  if (!(medianA > 0)) throw new Error(`unpairedRatioCi: median(a) must be positive to form a ratio, got ${medianA}`);
+  const resamples = options.bootstrapResamples ?? DEFAULT_BOOTSTRAP_RESAMPLES;
+  checkResamples(resamples);
+  const groupsA = groupByProcess(a).map((group) => Float64Array.from(group, (unit) => unit.median));
+  const groupsB = groupByProcess(b).map((group) => Float64Array.from(group, (unit) => unit.median));
+  const random = new Mulberry32(options.seed ?? DEFAULT_SEED);
+  const ratios = new Float64Array(resamples);
+  const differences = new Float64Array(resamples);
+  const scratch: number[] = [];
+  for (let r = 0; r < resamples; r++) {
+    drawHierarchical(groupsA, random, scratch);
+    const drawnA = medianOfArray(scratch);
+    drawHierarchical(groupsB, random, scratch);
+    const drawnB = medianOfArray(scratch);
+    ratios[r] = drawnB / drawnA;
+    differences[r] = drawnB - drawnA;
+  }
+  return {
+    ratio: medianB / medianA,
+    ratioCi95: percentileInterval(ratios),
+    difference: medianB - medianA,
+    differenceCi95: percentileInterval(differences),
+    n: Math.min(a.length, b.length),
+    confidence: 0.95,
   };
 }

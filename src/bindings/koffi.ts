@@ -5,6 +5,7 @@
  * every call; it is kept as its own binding so users see what that costs.
  */
 import { createRequire } from 'node:module';
+import { KVM_RUN } from '../kvm/abi.js';
 import type { Binding, Mapping, SysResult } from './types.js';
 
 type KoffiModule = typeof import('koffi');
@@ -70,15 +71,21 @@ function createKoffiBinding(variadic: boolean): Binding {
     version: `koffi ${koffi.version}`,
     open: (path) => result(open(path, O_RDWR_CLOEXEC)),
     close: (fd) => result(close(fd)),
-    ioctl: (fd, request, arg) => result(integerIoctl(fd, request, arg)),
-    ioctlBuffer: (fd, request, buffer) => result(pointerIoctl(fd, request, buffer)),
+    // errno is read inline, as in the runner: these run in timed lifecycle steps.
+    ioctl(fd, request, arg) {
+      const ret = integerIoctl(fd, request, arg);
+      return ret === -1 ? -koffi.errno() : ret;
+    },
+    ioctlBuffer(fd, request, buffer) {
+      const ret = pointerIoctl(fd, request, buffer);
+      return ret === -1 ? -koffi.errno() : ret;
+    },
     mapFile: (fd, length) => toMapping(mmap(null, length, PROT_READ_WRITE, MAP_SHARED, fd, 0), length),
     mapAnonymous: (length) =>
       toMapping(mmap(null, length, PROT_READ_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0), length),
     // koffi's views cannot be detached; Vm and Vcpu never hand them out and refuse use after close.
     unmap: (mapping) => result(munmap(mapping.address, mapping.length)),
     runner(fd) {
-      const KVM_RUN = 0xae80;
       return () => {
         const ret = integerIoctl(fd, KVM_RUN, 0);
         return ret === -1 ? -koffi.errno() : ret;

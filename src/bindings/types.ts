@@ -1,7 +1,8 @@
 /**
  * The seam kvmbench measures: every binding implements this same narrow interface, and everything
  * above it (Kvm / Vm / Vcpu, the workloads) is shared. Calls return their result or -errno rather
- * than throwing, so failure handling lives in one place (src/kvm/errors.ts) for every binding.
+ * than throwing, so failure handling lives in one place (check() in src/kvm/check.ts turns -errno into
+ * a SyscallError from src/errors.ts) for every binding.
  */
 
 export const BINDING_NAMES = ['c-loop', 'napi', 'koffi', 'koffi-variadic'] as const;
@@ -42,22 +43,28 @@ export interface Binding {
   readonly native?: NativeLoops;
 }
 
-/** Keep in step with enum loop_kind in src/native/c_loop.c. */
-export enum LoopKind {
-  PioOut = 0,
-  PioIn = 1,
-  MmioWrite = 2,
-  MmioRead = 3,
-  Hlt = 4,
-  ImmediateExit = 5,
-  NullIoctl = 6,
-}
+/**
+ * The C loop's number for each loop name of the workload catalogue (src/bench/workloads.ts).
+ * Keep in step with enum loop_kind in src/native/c_loop.c.
+ */
+export const NATIVE_LOOP_KINDS = {
+  'pio-out': 0,
+  'pio-in': 1,
+  'mmio-write': 2,
+  'mmio-read': 3,
+  hlt: 4,
+  'immediate-exit': 5,
+  'null-ioctl': 6,
+} as const;
+export type NativeLoopKind = (typeof NATIVE_LOOP_KINDS)[keyof typeof NATIVE_LOOP_KINDS];
 
 export interface LoopResult {
   elapsedNs: number;
   completed: number;
   /** The guest's counter after the loop, so the next batch continues the sequence. */
   sequence: number;
+  /** KVM_RUN calls that returned EINTR (a signal) and were re-entered. */
+  eintr: number;
   error?: string;
 }
 
@@ -68,7 +75,7 @@ export interface LifecycleResult {
 
 export interface NativeLoops {
   cLoop(
-    kind: LoopKind,
+    kind: NativeLoopKind,
     fd: number,
     runAddress: bigint,
     iterations: number,
@@ -77,12 +84,13 @@ export interface NativeLoops {
   ): LoopResult;
   cLifecycle(
     kvmFd: number,
+    vcpuMmapSize: number,
     image: Uint8Array,
     memBase: number,
     memSize: number,
     loadAddress: number,
-    rax: number,
-    rbx: number,
+    /** The encoded struct kvm_regs to set (SIZEOF_KVM_REGS bytes). */
+    regs: Uint8Array,
     serial: Uint8Array,
     serialPort: number,
     stepNs: Float64Array,

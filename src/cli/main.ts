@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 /** kvmbench command line: parses arguments, runs one command, maps errors to exit codes. */
-import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { UsageError } from '../errors.js';
+import { terminalSafe } from '../util/terminal-safe.js';
+import { KVMBENCH_VERSION } from '../version.js';
 import { registerCalibrate } from './commands/calibrate.js';
 import { registerCompare } from './commands/compare.js';
 import { registerDoctor } from './commands/doctor.js';
@@ -12,22 +13,30 @@ import { registerProfile } from './commands/profile.js';
 import { registerReport } from './commands/report.js';
 import { registerRun } from './commands/run.js';
 import { EXIT } from './exit-codes.js';
-
-const { version } = createRequire(import.meta.url)('../../../package.json') as { version: string };
+import { helpFormat } from './help-format.js';
+import { rejectEmptyOptionValues } from './options.js';
 
 const program = new Command('kvmbench')
   .description('Benchmark and trace Linux KVM from Node.js: VM lifecycle, exits and FFI strategies')
-  .version(version, '-V, --version')
+  .version(KVMBENCH_VERSION, '-V, --version')
   .showHelpAfterError('(run kvmbench --help for usage)')
+  // Before the commands are added: each copies the help settings when it is created.
+  .configureHelp(helpFormat)
   .exitOverride()
   .addHelpText(
     'after',
     `
 Examples:
   kvmbench doctor                      what this host can do, and how to fix what it cannot
-  kvmbench hello --binding koffi       run the seed's guest: prints 4 and Hello
-  kvmbench list                        workloads and bindings, one line each`,
+  kvmbench hello --binding koffi       the hello guest from the LWN kvmtest.c walk-through: prints 4, Hello
+  kvmbench list                        workloads and bindings, one line each
+  kvmbench run --quick                 measure every workload through every binding (about 10 s)
+  kvmbench compare                     the run before the latest against the latest; exit 1 on a regression
+  kvmbench <command> --help            each command's options and examples`,
   );
+
+// Empty option values ('') are refused for every command, before it starts.
+program.hook('preAction', (_program, command) => rejectEmptyOptionValues(command));
 
 registerHello(program);
 registerDoctor(program);
@@ -54,7 +63,8 @@ try {
     // Commander already printed help, the version or the usage error.
     process.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.usage;
   } else {
-    process.stderr.write(`kvmbench: ${(error as Error).message}\n`);
+    // Messages can quote what a file said (a name, a value): printed so it cannot drive the terminal.
+    process.stderr.write(`kvmbench: ${terminalSafe((error as Error).message)}\n`);
     if (process.env.KVMBENCH_DEBUG) process.stderr.write(`${(error as Error).stack}\n`);
     process.exitCode = exitCodeFor(error);
   }

@@ -1,5 +1,6 @@
 /** Parsers for option values: each rejects bad input with a UsageError naming the option and value. */
 
+import type { Command } from 'commander';
 import { isBindingName } from '../bindings/registry.js';
 import { BINDING_NAMES, type BindingName } from '../bindings/types.js';
 import { UsageError } from '../errors.js';
@@ -21,6 +22,31 @@ export function parseList<T extends string>(option: string, value: string, allow
       throw new UsageError(`${option}: unknown name '${item}': choose from ${allowed.join(', ')}`);
   }
   return [...new Set(items)] as T[];
+}
+
+/** Exactly one name from `allowed`: `--trace ftrace,perf-stat` is an error, not "the first one". */
+export function parseOne<T extends string>(option: string, value: string, allowed: readonly T[]): T {
+  const items = parseList(option, value, allowed);
+  if (items.length > 1)
+    throw new UsageError(
+      `${option} takes one name, not ${items.length} ('${value}'): choose one of ${allowed.join(', ')}`,
+    );
+  return items[0] as T;
+}
+
+/**
+ * An option given an empty value (`--out ''`, `--rounds ''`) is a mistake (an unset shell variable,
+ * usually), not a request for the default: refuse it for every option of every command.
+ */
+export function rejectEmptyOptionValues(command: Command): void {
+  for (const option of command.options) {
+    const value = command.getOptionValue(option.attributeName());
+    if (typeof value === 'string' && value.trim() === '') {
+      throw new UsageError(
+        `${option.long ?? option.short} was given an empty value: give one, or leave the option out`,
+      );
+    }
+  }
 }
 
 export function parseInteger(option: string, value: string, min: number, max: number): number {

@@ -1,33 +1,40 @@
 /** Progress on stderr: a one-line bar on a TTY, plain lines (one per round) otherwise. */
 export function progressReporter(stream: NodeJS.WriteStream = process.stderr) {
   const started = Date.now();
-  let lastRound = -1;
+  let lastLine: string | undefined;
   return {
     update({
+      phase,
+      done,
+      total,
       round,
-      turn,
-      turns,
       workload,
       binding,
     }: {
-      round: number;
-      turn: number;
-      turns: number;
+      phase: 'calibrate' | 'measure';
+      done: number;
+      total: number;
+      round?: number;
       workload: string;
       binding: string;
     }) {
       const elapsed = ((Date.now() - started) / 1000).toFixed(0);
       if (stream.isTTY) {
         const width = 24;
-        const filled = Math.round((turn / turns) * width);
+        const filled = Math.round((done / total) * width);
         stream.write(
-          `\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${turn}/${turns} round ${round + 1} ${workload}/${binding} ${elapsed}s\x1b[K`,
+          `\r${phase === 'calibrate' ? 'calibrating ' : ''}[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} ${workload}/${binding} ${elapsed}s\x1b[K`,
         );
-        if (turn === turns) stream.write('\n');
-      } else if (round !== lastRound) {
-        stream.write(`kvmbench: round ${round + 1}, ${turn}/${turns} turns, ${elapsed} s\n`);
+        if (done === total) stream.write('\n');
+      } else {
+        // Plain lines name each phase and round once, so logs (and tests) see where the run is.
+        const line =
+          phase === 'calibrate'
+            ? `kvmbench: calibrating, ${total} cells`
+            : `kvmbench: measuring, round ${(round ?? 0) + 1}, ${total} turns`;
+        if (line !== lastLine) stream.write(`${line}, ${elapsed} s\n`);
+        lastLine = line;
       }
-      lastRound = round;
     },
     finish() {
       if (stream.isTTY) stream.write('\r\x1b[K');

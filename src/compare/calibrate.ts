@@ -3,7 +3,7 @@
  * first. The largest change seen between identical builds, plus its interval, is the noise a
  * threshold must clear; the suggested threshold leaves a margin above it.
  */
-import type { Results } from '../bench/results.js';
+import type { Results } from '../results/types.js';
 import { compareResults } from './compare-results.js';
 
 export interface WorkloadNoise {

@@ -1,19 +1,33 @@
 /**
  * Run-to-run comparison: for each workload × binding measured in both runs, the change in median
  * with a bootstrap CI, a Mann-Whitney U test, Holm's correction across all cells, and a verdict.
- * Pure: takes two results objects, returns one comparison object that the formatters render.
+ * The independent unit is the turn, as in the run itself: one cell's samples in one round (of one
+ * process). Samples within a turn are autocorrelated; treating them as independent gives intervals
+ * that two identical runs fall outside. Pure: two results objects in, one Comparison out.
  */
-import { holmBonferroni, mannWhitneyU, ratioCi } from '../bench/compare-stats.js';
-import type { HostFingerprint, Measurement, Results, WorkloadInfo } from '../bench/results.js';
+
 import {
   type BootstrapOptions,
   DEFAULT_BOOTSTRAP_RESAMPLES,
   DEFAULT_SEED,
   median,
-  type RatioCi,
+  type TurnUnit,
+  turnMedians,
+  unpairedRatioCi,
 } from '../bench/stats.js';
 import { UsageError } from '../errors.js';
-import { checkHostsComparable, type HostDifference } from './host-check.js';
+import type {
+  CellComparison,
+  CellRef,
+  Comparison,
+  HostDifference,
+  RunReference,
+  UncomparedCell,
+  Verdict,
+} from '../results/comparison.js';
+import type { Measurement, Results, WorkloadInfo } from '../results/types.js';
+import { checkHostsComparable } from './host-check.js';
+import { holmBonferroni, mannWhitneyU } from './stats.js';
 import {
   checkThresholdOverrides,
   defaultThresholdPolicy,
@@ -23,78 +37,11 @@ import {
 
 export const DEFAULT_ALPHA = 0.05;
 
-/** Below this many samples in a run, Mann-Whitney's normal approximation is only indicative. */
-const MIN_SAMPLES_FOR_ASYMPTOTIC_TEST = 20;
-
-export type Verdict = 'regressed' | 'improved' | 'no significant change';
-
-export interface CellRef {
-  workload: string;
-  binding: string;
-}
-
-export interface CellComparison extends CellRef {
-  verdict: Verdict;
-  /** The smallest change in percent this cell's verdict counts. */
-  thresholdPercent: number;
-  baselineMedianNs: number;
-  currentMedianNs: number;
-  baselineSamples: number;
-  currentSamples: number;
-  /** median(current) / median(baseline): above 1 means slower. */
-  ratio: number;
-  /** Bootstrap 95 % percentile interval of the ratio. */
-  ratioCi95: [number, number];
-  /** median(current) - median(baseline), ns. */
-  differenceNs: number;
-  differenceCi95: [number, number];
-  /** Two-sided Mann-Whitney U p-value of this cell alone. */
-  pValue: number;
-  /** p-value after Holm-Bonferroni across every compared cell: the one the verdict uses. */
-  pValueHolm: number;
-}
-
-/** A cell measured in both runs that could not be compared, and why. */
-export interface UncomparedCell extends CellRef {
-  reason: string;
-}
-
-export interface RunReference {
-  /** The file or folder it was read from ('' when given as an object). */
-  source: string;
-  id: string;
-  startedAt: string;
-  status: 'complete' | 'incomplete';
-  kvmbench: string;
-  host: HostFingerprint;
-}
-
-export interface ComparisonMethod {
-  alpha: number;
-  defaultThresholdPercent: number;
-  thresholdOverrides: Record<string, number>;
-  bootstrapResamples: number;
-  seed: number;
-  /** How many cells Holm's correction covered. */
-  comparisons: number;
-}
-
-export interface Comparison {
-  baseline: RunReference;
-  current: RunReference;
-  method: ComparisonMethod;
-  /** In the order the runs list them; formatters sort by effect. */
-  cells: CellComparison[];
-  /** Cells only in the current run. */
-  added: CellRef[];
-  /** Cells only in the baseline. */
-  removed: CellRef[];
-  notCompared: UncomparedCell[];
-  /** Every fingerprint difference (performance-relevant ones only with allowDifferentHosts). */
-  hostDifferences: HostDifference[];
-  warnings: string[];
-  summary: { regressed: number; improved: number; unchanged: number };
-}
+/**
+ * Below this many turns on a side, Mann-Whitney cannot reach p < 0.05 across a few cells (3 turns
+ * against 3: no p below 0.1 at all), so no cell can be called regressed or improved.
+ */
+const MIN_TURNS_FOR_TEST = 6;
 
 export interface CompareOptions {
   thresholds?: ThresholdPolicy;
@@ -199,28 +146,46 @@ function pairCells(baseline: Results, current: Results): { pairs: CellPair[]; ad
   return { pairs, added, removed };
 }
 
-/** The change in median with its bootstrap CI and the uncorrected test, or why it cannot be computed. */
+/** The independent units of a measurement: its turn medians. */
+export function unitsOf(measurement: Measurement): TurnUnit[] {
+  const processes = (measurement as Measurement & { sampleProcesses?: number[] }).sampleProcesses;
+  return turnMedians(measurement.samples, measurement.sampleRounds, processes);
+}
+
+/** The change in median turn with its bootstrap CI and the uncorrected test, or why it cannot be computed. */
 function measureChange(
   before: Measurement,
   after: Measurement,
   bootstrap: BootstrapOptions | undefined,
 ): MeasuredChange | string {
-  let change: RatioCi;
+  let unitsBefore: TurnUnit[];
+  let unitsAfter: TurnUnit[];
   try {
-    change = ratioCi(before.samples, after.samples, bootstrap);
+    unitsBefore = unitsOf(before);
+    unitsAfter = unitsOf(after);
+  } catch (error) {
+    return (error as Error).message; // samples and their rounds disagree in length
+  }
+  let change: ReturnType<typeof unpairedRatioCi>;
+  try {
+    change = unpairedRatioCi(unitsBefore, unitsAfter, bootstrap);
   } catch (error) {
     return (error as Error).message; // a zero median: no ratio to form
   }
+  const mediansBefore = unitsBefore.map((unit) => unit.median);
+  const mediansAfter = unitsAfter.map((unit) => unit.median);
   return {
-    baselineMedianNs: median(before.samples),
-    currentMedianNs: median(after.samples),
+    baselineMedianNs: median(mediansBefore),
+    currentMedianNs: median(mediansAfter),
     baselineSamples: before.samples.length,
     currentSamples: after.samples.length,
+    baselineTurns: unitsBefore.length,
+    currentTurns: unitsAfter.length,
     ratio: change.ratio,
     ratioCi95: change.ratioCi95,
     differenceNs: change.difference,
     differenceCi95: change.differenceCi95,
-    pValue: mannWhitneyU(before.samples, after.samples).p,
+    pValue: mannWhitneyU(mediansBefore, mediansAfter).p,
   };
 }
 
@@ -304,14 +269,13 @@ function comparisonWarnings(
     const names = newlyFailing.map(([, after]) => `${after.workload} / ${after.binding}`);
     warnings.push(`${names.join(', ')} failed in the current run but worked in the baseline`);
   }
-  const fewSamples = cells.filter(
-    (cell) => Math.min(cell.baselineSamples, cell.currentSamples) < MIN_SAMPLES_FOR_ASYMPTOTIC_TEST,
-  );
-  if (fewSamples.length > 0) {
+  const fewTurns = cells.filter((cell) => Math.min(cell.baselineTurns, cell.currentTurns) < MIN_TURNS_FOR_TEST);
+  if (fewTurns.length > 0) {
+    const all = fewTurns.length === cells.length;
     warnings.push(
-      `fewer than ${MIN_SAMPLES_FOR_ASYMPTOTIC_TEST} samples in a run for ` +
-        `${fewSamples.map((cell) => `${cell.workload} / ${cell.binding}`).join(', ')}: ` +
-        "Mann-Whitney's p-value is approximate there; more rounds make it reliable",
+      `fewer than ${MIN_TURNS_FOR_TEST} turns (rounds) in a run for ` +
+        `${all ? 'every cell' : fewTurns.map((cell) => `${cell.workload} / ${cell.binding}`).join(', ')}: ` +
+        'too few independent units to call a change significant; run with more --rounds (the default is 8)',
     );
   }
   return warnings;

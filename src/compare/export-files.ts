@@ -1,14 +1,14 @@
 /**
- * Writing export files so that a reader (a CI step uploading them) never sees half a file, and an
- * existing file is only replaced when asked to.
+ * Export files named on the command line (compare's --export-*, --html; report's --out): an
+ * existing file is only replaced when asked to. Written with the project's one atomic writer.
  */
-import { randomBytes } from 'node:crypto';
-import { existsSync, linkSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { statSync } from 'node:fs';
 import { UsageError } from '../errors.js';
+import { WriteError, writeFileAtomically as write } from '../results/write.js';
 
 /** Fails early, before any work, when `path` exists and may not be replaced. */
 export function checkExportTarget(path: string, option: string, force: boolean): void {
+  if (path.trim() === '') throw new UsageError(`${option} needs a file name`);
   let isDirectory = false;
   try {
     isDirectory = statSync(path).isDirectory();
@@ -20,38 +20,15 @@ export function checkExportTarget(path: string, option: string, force: boolean):
 }
 
 /**
- * Writes `content` to a temporary file beside `path`, then moves it into place: rename (replacing)
- * with `force`, otherwise a hard link, which fails atomically when `path` appeared in the meantime.
+ * Writes `content` atomically: replacing `path` with `force`, otherwise failing (atomically, by a
+ * hard link) when `path` appeared in the meantime. Failures are the user's to fix: exit code 2.
  */
 export function writeFileAtomically(path: string, content: string, option: string, force: boolean): void {
-  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
-    writeFileSync(temporary, content, { flag: 'wx' });
+    write(path, content, { replace: force });
   } catch (error) {
-    throw new UsageError(`${option} ${path}: cannot write there (${(error as Error).message})`);
-  }
-  try {
-    moveIntoPlace(temporary, path, option, force);
-  } catch (error) {
-    if (error instanceof UsageError) throw error;
-    throw new UsageError(`${option} ${path}: cannot write there (${(error as Error).message})`);
-  } finally {
-    rmSync(temporary, { force: true });
-  }
-}
-
-function moveIntoPlace(temporary: string, path: string, option: string, force: boolean): void {
-  const exists = (): UsageError => new UsageError(`${option} ${path}: the file exists; pass --force to replace it`);
-  if (force) {
-    renameSync(temporary, path);
-    return;
-  }
-  try {
-    linkSync(temporary, path);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw exists();
-    // Filesystems without hard links: check, then rename (a narrow race instead of none).
-    if (existsSync(path)) throw exists();
-    renameSync(temporary, path);
+    if (!(error instanceof WriteError)) throw error;
+    if (error.code === 'EEXIST') throw new UsageError(`${option} ${path}: the file exists; pass --force to replace it`);
+    throw new UsageError(`${option} ${path}: cannot write there (${error.message})`);
   }
 }

@@ -2,17 +2,11 @@
  * Whether two runs come from hosts similar enough to compare. A different CPU, kernel, nesting or
  * KVM module parameter changes what an exit costs, so a "regression" across them would be the host's.
  */
-import type { HostFingerprint } from '../bench/results.js';
-import { UsageError } from '../errors.js';
 
-export interface HostDifference {
-  /** The fingerprint field, with a path for module parameters (kvmModules.kvm_intel.ept). */
-  field: string;
-  baseline: string;
-  current: string;
-  /** Whether the field changes performance: such differences make runs incomparable. */
-  affectsPerformance: boolean;
-}
+import { UsageError } from '../errors.js';
+import { describeHostDifference } from '../format/comparison.js';
+import type { HostDifference } from '../results/comparison.js';
+import type { HostFingerprint } from '../results/types.js';
 
 /** Runs that must not be compared: exit code 2 like any other unusable input. */
 export class IncomparableRunsError extends UsageError {
@@ -60,10 +54,6 @@ const INFORMATIONAL_FIELDS: readonly FingerprintField[] = [
 const NOT_RECORDED = '(not recorded)';
 
 const show = (value: unknown): string => (value === undefined ? NOT_RECORDED : String(value));
-
-export function describeHostDifference(difference: HostDifference): string {
-  return `${difference.field}: '${difference.baseline}' (baseline) vs '${difference.current}' (current)`;
-}
 
 /** Every fingerprint difference, the performance-relevant ones first. */
 export function hostDifferences(baseline: HostFingerprint, current: HostFingerprint): HostDifference[] {

@@ -1,20 +1,28 @@
 /**
- * The comparison as GitHub Markdown, for a job summary ($GITHUB_STEP_SUMMARY) or a PR comment:
- * a headline verdict, the cells sorted by effect with regressions first, then host, method and
- * warnings in a collapsed section. Every string from a results file is escaped.
+ * The comparison as GitHub Markdown, for a job summary ($GITHUB_STEP_SUMMARY) or a PR comment: a
+ * headline verdict, the regressions and improvements as a table, then in collapsed sections (one
+ * line of HTML each, so that an A/A comparison stays a few lines) the unchanged cells, and the
+ * hosts, method and warnings. Every string from a results file is escaped.
  */
-import type { HostFingerprint } from '../bench/results.js';
-import { escapeMarkdown, markdownDetails, markdownTable } from '../report/markdown.js';
-import type { CellComparison, CellRef, Comparison, RunReference, Verdict } from './compare-results.js';
+
+import { cellName, methodDescription, summaryLine } from '../format/comparison.js';
 import {
-  formatChange,
-  formatChangeCi,
-  formatNs,
-  formatP,
-  methodDescription,
+  escapeHtmlInMarkdown as escapeHtml,
+  escapeMarkdown,
+  htmlDetailsLine,
+  htmlTableLine,
+  markdownTable,
+} from '../format/markdown.js';
+import { formatChange, formatChangeInterval, formatNs, formatPValue, MISSING } from '../format/units.js';
+import {
+  type CellComparison,
+  type CellRef,
+  type Comparison,
   orderByEffect,
-  summaryLine,
-} from './format.js';
+  type RunReference,
+  type Verdict,
+} from '../results/comparison.js';
+import type { HostFingerprint } from '../results/types.js';
 
 const VERDICT_MARK: Record<Verdict, string> = { regressed: '🔴', improved: '🟢', 'no significant change': '⚪' };
 
@@ -27,21 +35,43 @@ function headline(comparison: Comparison): string {
   return '### ✅ kvmbench compare: no significant change';
 }
 
-const run = (reference: RunReference): string =>
-  `${escapeMarkdown(reference.id)}${reference.status === 'incomplete' ? ' (interrupted)' : ''}`;
+const runName = (reference: RunReference, escapeText: (text: string) => string): string =>
+  `${escapeText(reference.id)}${reference.status === 'incomplete' ? ' (interrupted)' : ''}`;
 
-function cellRow(cell: CellComparison): string[] {
+const HEADER = ['Workload', 'Binding', 'Baseline', 'Current', 'Change', '95 % CI', 'p (Holm)'];
+const ALIGN = ['left', 'left', 'right', 'right', 'right', 'right', 'right'] as const;
+
+function cellRow(cell: CellComparison, escapeText: (text: string) => string): string[] {
   return [
-    VERDICT_MARK[cell.verdict],
-    escapeMarkdown(cell.workload),
-    escapeMarkdown(cell.binding),
+    escapeText(cell.workload),
+    escapeText(cell.binding),
     formatNs(cell.baselineMedianNs),
     formatNs(cell.currentMedianNs),
     formatChange(cell.ratio),
-    formatChangeCi(cell.ratioCi95),
-    formatP(cell.pValueHolm),
-    cell.verdict,
+    formatChangeInterval(cell.ratioCi95[0], cell.ratioCi95[1]),
+    formatPValue(cell.pValueHolm),
   ];
+}
+
+/** Regressions, then improvements, largest first: the rows a reviewer must see. */
+function changedTable(cells: readonly CellComparison[]): string {
+  return markdownTable(
+    ['', ...HEADER, 'Verdict'],
+    cells.map((cell) => [VERDICT_MARK[cell.verdict], ...cellRow(cell, escapeMarkdown), cell.verdict]),
+    ['left', ...ALIGN, 'left'],
+  );
+}
+
+function unchangedBlock(cells: readonly CellComparison[]): string {
+  const summary = `${cells.length} cell${cells.length === 1 ? '' : 's'} without significant change`;
+  return htmlDetailsLine(
+    summary,
+    htmlTableLine(
+      HEADER,
+      cells.map((cell) => cellRow(cell, escapeHtml)),
+      ALIGN,
+    ),
+  );
 }
 
 const cellList = (cells: readonly CellRef[]): string =>
@@ -55,7 +85,7 @@ function otherCells(comparison: Comparison): string[] {
     paragraphs.push(`**Removed** (only in the baseline): ${cellList(comparison.removed)}`);
   if (comparison.notCompared.length > 0) {
     const items = comparison.notCompared.map(
-      (cell) => `- ${escapeMarkdown(cell.workload)} / ${escapeMarkdown(cell.binding)}: ${escapeMarkdown(cell.reason)}`,
+      (cell) => `- ${escapeMarkdown(cellName(cell))}: ${escapeMarkdown(cell.reason)}`,
     );
     paragraphs.push(`**Not compared:**\n\n${items.join('\n')}`);
   }
@@ -85,62 +115,62 @@ const HOST_ROWS: ReadonlyArray<[label: string, field: keyof HostFingerprint]> = 
   ['Git revision', 'gitRevision'],
 ];
 
-const hostValue = (value: unknown): string => (value === undefined ? '–' : escapeMarkdown(String(value)));
+const hostValue = (value: unknown): string => (value === undefined ? MISSING : escapeHtml(String(value)));
 
-function hostTable(comparison: Comparison): string {
+/** One sentence when the hosts match; a baseline / current table of every field when they differ. */
+function hostPart(comparison: Comparison): string {
   const baseline = comparison.baseline.host;
   const current = comparison.current.host;
+  if (comparison.hostDifferences.length === 0) {
+    return (
+      `<p>Both runs on one host: ${escapeHtml(baseline.cpuModel)}, ${baseline.cpuCount} CPUs, ` +
+      `Linux ${escapeHtml(baseline.kernel)}, ${escapeHtml(baseline.virtualization)}, Node ${escapeHtml(baseline.node)}.</p>`
+    );
+  }
   const rows = HOST_ROWS.map(([label, field]) => {
     const differs = baseline[field] !== current[field];
-    return [differs ? `**${label}** (differs)` : label, hostValue(baseline[field]), hostValue(current[field])];
+    return [differs ? `<b>${label}</b> (differs)` : label, hostValue(baseline[field]), hostValue(current[field])];
   });
+  const modules = (host: HostFingerprint): string => escapeHtml(Object.keys(host.kvmModules).sort().join(', '));
   const moduleDifferences = comparison.hostDifferences.filter((d) => d.field.startsWith('kvmModules'));
-  const modules = (host: HostFingerprint): string => escapeMarkdown(Object.keys(host.kvmModules).sort().join(', '));
   rows.push([
-    moduleDifferences.length > 0 ? '**KVM modules** (differ)' : 'KVM modules',
+    moduleDifferences.length > 0 ? '<b>KVM modules</b> (differ)' : 'KVM modules',
     modules(baseline),
     modules(current),
   ]);
   for (const difference of moduleDifferences)
-    rows.push([
-      escapeMarkdown(difference.field),
-      escapeMarkdown(difference.baseline),
-      escapeMarkdown(difference.current),
-    ]);
-  return markdownTable(['Host', 'Baseline', 'Current'], rows);
+    rows.push([escapeHtml(difference.field), escapeHtml(difference.baseline), escapeHtml(difference.current)]);
+  return htmlTableLine(['Host', 'Baseline', 'Current'], rows);
 }
 
-function detailsBody(comparison: Comparison): string {
-  const { baseline, current } = comparison;
-  const parts = [
-    `Baseline: run ${run(baseline)}, started ${escapeMarkdown(baseline.startedAt)}, kvmbench ${escapeMarkdown(baseline.kvmbench)}.  \n` +
-      `Current: run ${run(current)}, started ${escapeMarkdown(current.startedAt)}, kvmbench ${escapeMarkdown(current.kvmbench)}.`,
-    hostTable(comparison),
-    `**Method.** ${methodDescription(comparison)} Times are nanoseconds per iteration.`,
-  ];
-  if (comparison.warnings.length > 0)
-    parts.push(`**Warnings:**\n\n${comparison.warnings.map((warning) => `- ${escapeMarkdown(warning)}`).join('\n')}`);
-  return parts.join('\n\n');
+function detailsBlock(comparison: Comparison): string {
+  const { baseline, current, warnings } = comparison;
+  const run = (role: string, reference: RunReference): string =>
+    `${role}: run ${runName(reference, escapeHtml)}, started ${escapeHtml(reference.startedAt)}, ` +
+    `kvmbench ${escapeHtml(reference.kvmbench)}.`;
+  const body = [
+    `<p>${run('Baseline', baseline)}<br>${run('Current', current)}</p>`,
+    hostPart(comparison),
+    `<p><b>Method.</b> ${escapeHtml(methodDescription(comparison))} Times are nanoseconds per iteration.</p>`,
+    warnings.length > 0 ? `<ul>${warnings.map((warning) => `<li>${escapeHtml(warning)}</li>`).join('')}</ul>` : '',
+  ].join('');
+  const summary =
+    warnings.length === 0
+      ? 'Hosts and method'
+      : `Hosts, method and ${warnings.length} warning${warnings.length === 1 ? '' : 's'}`;
+  return htmlDetailsLine(summary, body);
 }
 
 export function renderMarkdown(comparison: Comparison): string {
+  const ordered = orderByEffect(comparison.cells);
+  const changed = ordered.filter((cell) => cell.verdict !== 'no significant change');
+  const unchanged = ordered.filter((cell) => cell.verdict === 'no significant change');
   const sections = [
     headline(comparison),
-    `${summaryLine(comparison)}: run ${run(comparison.current)} against baseline ${run(comparison.baseline)}.`,
+    `${summaryLine(comparison)}: run ${runName(comparison.current, escapeMarkdown)} against baseline ${runName(comparison.baseline, escapeMarkdown)}.`,
   ];
-  if (comparison.cells.length > 0) {
-    sections.push(
-      markdownTable(
-        ['', 'Workload', 'Binding', 'Baseline', 'Current', 'Change', '95 % CI', 'p (Holm)', 'Verdict'],
-        orderByEffect(comparison.cells).map(cellRow),
-        ['left', 'left', 'left', 'right', 'right', 'right', 'right', 'right', 'left'],
-      ),
-    );
-  }
-  sections.push(...otherCells(comparison));
-  const warnings = comparison.warnings.length;
-  const summary =
-    warnings === 0 ? 'Hosts and method' : `Hosts, method and ${warnings} warning${warnings === 1 ? '' : 's'}`;
-  sections.push(markdownDetails(summary, detailsBody(comparison)));
+  if (changed.length > 0) sections.push(changedTable(changed));
+  if (unchanged.length > 0) sections.push(unchangedBlock(unchanged));
+  sections.push(...otherCells(comparison), detailsBlock(comparison));
   return `${sections.join('\n\n')}\n`;
 }

@@ -1,16 +1,7 @@
 /** The comparison as a plain-text table for a terminal or a CI log. */
-import type { Comparison, RunReference } from './compare-results.js';
-import {
-  cellName,
-  formatChange,
-  formatChangeCi,
-  formatNs,
-  formatP,
-  methodDescription,
-  orderByEffect,
-  summaryLine,
-} from './format.js';
-import { describeHostDifference } from './host-check.js';
+import { cellName, describeHostDifference, methodDescription, summaryLine } from '../format/comparison.js';
+import { formatChange, formatChangeInterval, formatNs, formatPValue } from '../format/units.js';
+import { type Comparison, orderByEffect, type RunReference } from '../results/comparison.js';
 
 /** Names come from files: control characters would let one rewrite the terminal (escape sequences). */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
@@ -62,8 +53,8 @@ export function renderTerminal(comparison: Comparison): string {
       formatNs(cell.baselineMedianNs),
       formatNs(cell.currentMedianNs),
       formatChange(cell.ratio),
-      formatChangeCi(cell.ratioCi95),
-      formatP(cell.pValueHolm),
+      formatChangeInterval(cell.ratioCi95[0], cell.ratioCi95[1]),
+      formatPValue(cell.pValueHolm),
       `${cell.thresholdPercent} %`,
       cell.verdict,
     ]);

@@ -2,8 +2,9 @@
  * The smallest change `kvmbench compare` calls a regression or an improvement, in percent:
  * one default plus overrides per workload (by name, or by kind: lifecycle, exit, baseline).
  */
-import type { WorkloadInfo, WorkloadKind } from '../bench/results.js';
+
 import { UsageError } from '../errors.js';
+import type { WorkloadInfo, WorkloadKind } from '../results/types.js';
 
 export const DEFAULT_THRESHOLD_PERCENT = 5;
 

@@ -209,7 +209,18 @@ export function loadGuest(name: string, overrides: Partial<Record<RegisterName, 
   if (!existsSync(imagePath)) {
     throw new UsageError(`guest image ${imagePath} is missing: run \`npm run build:guests\` (needs GNU binutils)`);
   }
-  const image = new Uint8Array(readFileSync(imagePath));
+  let image: Uint8Array;
+  try {
+    image = new Uint8Array(readFileSync(imagePath));
+  } catch (error) {
+    // EISDIR, EACCES, EIO: name the file, not just the errno.
+    const code = (error as NodeJS.ErrnoException).code;
+    const what =
+      code === 'EISDIR' ? 'is a directory, not a file' : `cannot be read (${code ?? (error as Error).message})`;
+    throw new UsageError(
+      `guest image ${imagePath} ${what}: remove it and run \`npm run build:guests\` to build it again`,
+    );
+  }
   return checkImageFits({ ...spec, registers: { ...spec.registers, ...overrides }, image });
 }
 

@@ -59,11 +59,11 @@ function loadFlatSegments(sregs: SpecialRegisters, memory: GuestMemory, long: bo
   write64(memory, LAYOUT.gdt + DATA_SELECTOR, gdtDescriptor(data));
   sregs.gdt = { base: BigInt(LAYOUT.gdt), limit: 3 * 8 - 1 };
   sregs.cs = code;
-  sregs.ds = { ...data };
-  sregs.es = { ...data };
-  sregs.fs = { ...data };
-  sregs.gs = { ...data };
-  sregs.ss = { ...data };
+  sregs.ds = data;
+  sregs.es = data;
+  sregs.fs = data;
+  sregs.gs = data;
+  sregs.ss = data;
 }
 
 /** Identity-maps the first 1 GiB with 2 MiB pages: PML4[0] -> PDPT[0] -> PD[0..511]. */
@@ -85,8 +85,9 @@ export function enterMode(vcpu: Vcpu, memory: GuestMemory, mode: GuestMode, segm
   const sregs = vcpu.getSpecialRegisters();
   if (mode === 'real') {
     // As in the seed: code and data at segment 0, so linear address == offset.
-    sregs.cs.base = 0n;
-    sregs.cs.selector = 0;
+    const cs = sregs.cs;
+    cs.base = 0n;
+    cs.selector = 0;
   } else {
     loadFlatSegments(sregs, memory, mode === 'long');
     sregs.cr0 = CR0_PE | CR0_ET | CR0_NE;
@@ -98,8 +99,9 @@ export function enterMode(vcpu: Vcpu, memory: GuestMemory, mode: GuestMode, segm
       sregs.efer |= EFER_LME | EFER_LMA;
     }
   }
-  for (const [name, fields] of Object.entries(segments)) {
-    Object.assign(sregs[name as keyof SegmentOverrides], fields);
+  for (const name in segments) {
+    const segment = name as keyof SegmentOverrides;
+    Object.assign(sregs[segment], segments[segment]);
   }
   vcpu.setSpecialRegisters(sregs);
 }

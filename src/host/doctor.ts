@@ -18,6 +18,7 @@ import {
   TraceInstance,
 } from '../trace/tracefs.js';
 import { ERRNO } from '../util/errno.js';
+import { KVMBENCH_VERSION } from '../version.js';
 import { type AccessModel, adviseDeviceAccess, type DeviceAdvice, readDeviceFacts } from './device-access.js';
 import { perfEventParanoid, type Virtualization, virtualization } from './facts.js';
 import { type PerfSupport, probePerf } from './perf.js';
@@ -58,7 +59,7 @@ function versions(binding: Binding | undefined): Record<string, string> {
     }
   };
   return {
-    kvmbench: (require('../../../package.json') as { version: string }).version,
+    kvmbench: KVMBENCH_VERSION,
     node: process.versions.node,
     v8: process.versions.v8,
     napi: process.versions.napi ?? 'unknown',
@@ -192,7 +193,9 @@ export async function runDoctor(options: { binding?: Binding; kvmPath?: string }
           .map(([name, value]) => `${name.replace('KVM_CAP_', '')}=${value}`)
           .join(' '),
         ...(missing.length
-          ? { fix: `missing: ${missing.map(([name]) => name).join(', ')}; benchmarks needing them are skipped` }
+          ? {
+              fix: `missing: ${missing.map(([name]) => name).join(', ')}; cells that need them fail in kvmbench run (without BINARY_STATS_FD only the exit-count check is off)`,
+            }
           : {}),
       });
     } catch (error) {

@@ -4,7 +4,8 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import type { HostFingerprint } from '../bench/results.js';
+import type { HostFingerprint } from '../results/types.js';
+import { KVMBENCH_VERSION } from '../version.js';
 import { runningInContainer } from './device-access.js';
 import {
   cpuGovernor,
@@ -71,7 +72,7 @@ export function hostFingerprint(hardwareCounters?: boolean): HostFingerprint {
     v8: process.versions.v8,
     koffi: (require('koffi') as { version: string }).version,
     napi: process.versions.napi ?? 'unknown',
-    kvmbench: (require(`${ROOT}package.json`) as { version: string }).version,
+    kvmbench: KVMBENCH_VERSION,
     ...optional('gitRevision', gitRevision()),
     container: runningInContainer(),
   };

@@ -139,6 +139,27 @@ export const RUN_INTERNAL_NDATA = 36; // __u32
 export const RUN_INTERNAL_DATA = 40; // __u64[16]
 export const RUN_HW_EXIT_REASON = 32; // __u64 (KVM_EXIT_UNKNOWN)
 
+/** offset / width as an index into a typed array over kvm_run; throws at load if the field is misaligned. */
+function runIndex(offset: number, width: 1 | 2 | 4): number {
+  if (offset % width !== 0) throw new Error(`kvm_run offset ${offset} is not ${width}-byte aligned`);
+  return offset / width;
+}
+
+// Indexes into Uint8Array / Uint16Array / Uint32Array views of kvm_run, for loops that check exits
+// without a DataView. Derived from the byte offsets above, so the layout lives in one place.
+export const RUN_U32_EXIT_REASON = runIndex(RUN_EXIT_REASON, 4);
+export const RUN_U8_IO_DIRECTION = RUN_IO_DIRECTION;
+export const RUN_U8_IO_SIZE = RUN_IO_SIZE;
+export const RUN_U16_IO_PORT = runIndex(RUN_IO_PORT, 2);
+export const RUN_U32_IO_COUNT = runIndex(RUN_IO_COUNT, 4);
+/** The low word of the __u64 data_offset: the data lies inside the mapping, far below 4 GiB. */
+export const RUN_U32_IO_DATA_OFFSET = runIndex(RUN_IO_DATA_OFFSET, 4);
+export const RUN_U32_MMIO_PHYS_ADDR_LOW = runIndex(RUN_MMIO_PHYS_ADDR, 4);
+export const RUN_U32_MMIO_PHYS_ADDR_HIGH = runIndex(RUN_MMIO_PHYS_ADDR + 4, 4);
+export const RUN_U8_MMIO_DATA = RUN_MMIO_DATA;
+export const RUN_U32_MMIO_LEN = runIndex(RUN_MMIO_LEN, 4);
+export const RUN_U8_MMIO_IS_WRITE = RUN_MMIO_IS_WRITE;
+
 // --- struct kvm_regs: 18 x __u64 in this order ------------------------------------------------
 export const REGISTER_NAMES = [
   'rax',

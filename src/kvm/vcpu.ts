@@ -1,11 +1,10 @@
 /** Vcpu: a vCPU file descriptor, its shared kvm_run page and the ioctls issued on it. */
-import type { Mapping } from '../bindings/types.js';
+import type { Binding, Mapping } from '../bindings/types.js';
 import { ClosedError } from '../errors.js';
 import {
   EINTR,
   KVM_GET_REGS,
   KVM_GET_SREGS,
-  KVM_RUN,
   KVM_SET_REGS,
   KVM_SET_SREGS,
   RUN_IMMEDIATE_EXIT,
@@ -14,15 +13,12 @@ import {
 } from './abi.js';
 import { check, checkMapping } from './check.js';
 import { decodeExit, type VcpuExit } from './exits.js';
-import {
-  decodeRegisters,
-  decodeSpecialRegisters,
-  encodeRegisters,
-  encodeSpecialRegisters,
-  type Registers,
-  type SpecialRegisters,
-} from './structs.js';
+import { decodeRegisters, encodeRegisters, type Registers, SpecialRegisters, structBuffer } from './structs.js';
 import type { Vm } from './vm.js';
+
+// KVM_SET_REGS encodes into this: the kernel copies the struct in before the ioctl returns, and JS
+// is single-threaded, so one buffer serves every vCPU without an allocation per call.
+const setRegsBuffer = new Uint8Array(SIZEOF_KVM_REGS);
 
 /**
  * Typed views of the kvm_run page for loops that check exits without allocating. They are valid
@@ -42,6 +38,8 @@ export class Vcpu {
   #fd: number;
   #runMapping: Mapping | undefined;
   readonly #page: RunPage;
+  /** The VM's binding, held directly: one property load per system call instead of a getter chain. */
+  readonly binding: Binding;
 
   constructor(
     readonly vm: Vm,
@@ -49,6 +47,7 @@ export class Vcpu {
     mmapSize: number,
   ) {
     this.#fd = fd;
+    this.binding = vm.binding;
     const mapping = checkMapping(vm.binding.mapFile(fd, mmapSize), 'mmap of the vCPU kvm_run page');
     this.#runMapping = mapping;
     this.#page = {
@@ -59,10 +58,6 @@ export class Vcpu {
       u32: new Uint32Array(mapping.buffer),
       run: vm.binding.runner(fd),
     };
-  }
-
-  get binding() {
-    return this.vm.binding;
   }
 
   get fd(): number {
@@ -82,26 +77,26 @@ export class Vcpu {
 
   /** KVM_GET_REGS */
   getRegisters(): Registers {
-    const bytes = new Uint8Array(SIZEOF_KVM_REGS);
+    const bytes = structBuffer(SIZEOF_KVM_REGS);
     check(this.binding.ioctlBuffer(this.fd, KVM_GET_REGS, bytes), 'KVM_GET_REGS');
     return decodeRegisters(bytes);
   }
 
   /** KVM_SET_REGS */
   setRegisters(regs: Registers): void {
-    check(this.binding.ioctlBuffer(this.fd, KVM_SET_REGS, encodeRegisters(regs)), 'KVM_SET_REGS');
+    check(this.binding.ioctlBuffer(this.fd, KVM_SET_REGS, encodeRegisters(regs, setRegsBuffer)), 'KVM_SET_REGS');
   }
 
   /** KVM_GET_SREGS: segments, descriptor tables, control registers, EFER. */
   getSpecialRegisters(): SpecialRegisters {
-    const bytes = new Uint8Array(SIZEOF_KVM_SREGS);
+    const bytes = structBuffer(SIZEOF_KVM_SREGS);
     check(this.binding.ioctlBuffer(this.fd, KVM_GET_SREGS, bytes), 'KVM_GET_SREGS');
-    return decodeSpecialRegisters(bytes);
+    return new SpecialRegisters(bytes);
   }
 
   /** KVM_SET_SREGS */
   setSpecialRegisters(sregs: SpecialRegisters): void {
-    check(this.binding.ioctlBuffer(this.fd, KVM_SET_SREGS, encodeSpecialRegisters(sregs)), 'KVM_SET_SREGS');
+    check(this.binding.ioctlBuffer(this.fd, KVM_SET_SREGS, sregs.raw), 'KVM_SET_SREGS');
   }
 
   /** kvm_run.immediate_exit: when set, KVM_RUN returns EINTR at once without entering the guest. */
@@ -120,11 +115,6 @@ export class Vcpu {
     if (ret === -EINTR) return { kind: 'interrupted' };
     check(ret, 'KVM_RUN');
     return decodeExit(page.buffer);
-  }
-
-  /** KVM_RUN through the binding's generic ioctl path (not the bound runner), for comparison. */
-  runUnbound(): number {
-    return this.binding.ioctl(this.fd, KVM_RUN, 0);
   }
 
   /** Unmaps kvm_run and closes the fd. Safe to call twice. */

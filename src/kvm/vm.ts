@@ -1,10 +1,8 @@
 /** Vm: a VM file descriptor, its memory slots and the ioctls issued on it. */
-import type { Mapping } from '../bindings/types.js';
+import type { Binding, Mapping } from '../bindings/types.js';
 import { ClosedError } from '../errors.js';
 import {
-  KVM_CHECK_EXTENSION,
   KVM_CREATE_VCPU,
-  KVM_SET_TSS_ADDR,
   KVM_SET_USER_MEMORY_REGION,
   REGION_FLAGS,
   REGION_GUEST_PHYS_ADDR,
@@ -36,20 +34,32 @@ export interface GuestMemory {
 
 const PAGE_SIZE = 4096;
 
+// The kernel copies the region in before the ioctl returns and JS is single-threaded: one buffer
+// serves every call without an allocation.
+const regionBytes = new Uint8Array(SIZEOF_KVM_USERSPACE_MEMORY_REGION);
+const regionData = new DataView(regionBytes.buffer);
+
+/** A non-negative safe integer as a little-endian __u64, without a BigInt. */
+function setUint64(data: DataView, offset: number, value: number): void {
+  if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`${value} is not a valid 64-bit address or size`);
+  data.setUint32(offset, value >>> 0, true);
+  data.setUint32(offset + 4, Math.floor(value / 2 ** 32), true);
+}
+
 export class Vm {
   #fd: number;
   readonly #memory: { mapping: Mapping; memory: GuestMemory }[] = [];
   readonly #vcpus: Vcpu[] = [];
+
+  /** The Kvm's binding, held directly: one property load per system call instead of a getter chain. */
+  readonly binding: Binding;
 
   constructor(
     readonly kvm: Kvm,
     fd: number,
   ) {
     this.#fd = fd;
-  }
-
-  get binding() {
-    return this.kvm.binding;
+    this.binding = kvm.binding;
   }
 
   get fd(): number {
@@ -61,21 +71,15 @@ export class Vm {
     return this.#fd < 0;
   }
 
-  /** KVM_CHECK_EXTENSION on the VM fd: answers for this VM's type. */
-  checkExtension(capability: number): number {
-    return check(this.binding.ioctl(this.fd, KVM_CHECK_EXTENSION, capability), 'KVM_CHECK_EXTENSION');
-  }
-
   /** KVM_SET_USER_MEMORY_REGION: maps host memory at a guest-physical address (size 0 deletes the slot). */
   setUserMemoryRegion(region: MemoryRegion): void {
-    const bytes = new Uint8Array(SIZEOF_KVM_USERSPACE_MEMORY_REGION);
-    const data = new DataView(bytes.buffer);
+    const data = regionData;
     data.setUint32(REGION_SLOT, region.slot, true);
     data.setUint32(REGION_FLAGS, region.flags ?? 0, true);
-    data.setBigUint64(REGION_GUEST_PHYS_ADDR, BigInt(region.guestPhysAddr), true);
-    data.setBigUint64(REGION_MEMORY_SIZE, BigInt(region.memorySize), true);
+    setUint64(data, REGION_GUEST_PHYS_ADDR, region.guestPhysAddr);
+    setUint64(data, REGION_MEMORY_SIZE, region.memorySize);
     data.setBigUint64(REGION_USERSPACE_ADDR, region.userspaceAddr, true);
-    check(this.binding.ioctlBuffer(this.fd, KVM_SET_USER_MEMORY_REGION, bytes), 'KVM_SET_USER_MEMORY_REGION');
+    check(this.binding.ioctlBuffer(this.fd, KVM_SET_USER_MEMORY_REGION, regionBytes), 'KVM_SET_USER_MEMORY_REGION');
   }
 
   /** Allocates page-aligned host memory and maps it at guestPhysAddr in the next free slot. */
@@ -96,10 +100,12 @@ export class Vm {
         `guest memory must be whole 4 KiB pages at a page-aligned address (got ${size} bytes at 0x${guestPhysAddr.toString(16)})`,
       );
     }
-    const mapping = checkMapping(
-      this.binding.mapAnonymous(size),
-      `mmap of ${size} bytes of guest memory at 0x${guestPhysAddr.toString(16)}`,
-    );
+    const result = this.binding.mapAnonymous(size);
+    // The message is built only on failure: this runs in a timed lifecycle step.
+    const mapping =
+      typeof result === 'number'
+        ? checkMapping(result, `mmap of ${size} bytes of guest memory at 0x${guestPhysAddr.toString(16)}`)
+        : result;
     const memory: GuestMemory = {
       slot: this.#memory.length,
       guestPhysAddr,
@@ -112,19 +118,20 @@ export class Vm {
 
   /** KVM_SET_USER_MEMORY_REGION for memory from allocateMemory. */
   registerMemory(memory: GuestMemory): void {
-    const entry = this.#memory.find((candidate) => candidate.memory === memory);
-    if (!entry) throw new Error('registerMemory: this memory was not allocated by this Vm');
-    this.setUserMemoryRegion({
-      slot: memory.slot,
-      guestPhysAddr: memory.guestPhysAddr,
-      memorySize: memory.size,
-      userspaceAddr: entry.mapping.address,
-    });
-  }
-
-  /** KVM_SET_TSS_ADDR: three pages KVM needs for real mode on Intel hosts without unrestricted guest. */
-  setTssAddress(address: number): void {
-    check(this.binding.ioctl(this.fd, KVM_SET_TSS_ADDR, address), 'KVM_SET_TSS_ADDR');
+    // Indexed loops, here and in close(): no closure or iterator in a timed lifecycle step.
+    const entries = this.#memory;
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i] as (typeof entries)[number];
+      if (entry.memory !== memory) continue;
+      this.setUserMemoryRegion({
+        slot: memory.slot,
+        guestPhysAddr: memory.guestPhysAddr,
+        memorySize: memory.size,
+        userspaceAddr: entry.mapping.address,
+      });
+      return;
+    }
+    throw new Error('registerMemory: this memory was not allocated by this Vm');
   }
 
   /** KVM_CREATE_VCPU, then maps its kvm_run page. */
@@ -143,10 +150,14 @@ export class Vm {
   /** Releases every vCPU, every memory mapping and the VM fd. Safe to call twice. */
   close(): void {
     if (this.#fd < 0) return;
-    for (const vcpu of this.#vcpus.splice(0)) vcpu.close();
+    const vcpus = this.#vcpus;
+    for (let i = 0; i < vcpus.length; i++) (vcpus[i] as Vcpu).close();
+    vcpus.length = 0;
     this.binding.close(this.#fd);
     this.#fd = -1;
     // Unmap after the VM fd is closed, so KVM has dropped its references to the memory slots.
-    for (const { mapping } of this.#memory.splice(0)) this.binding.unmap(mapping);
+    const memory = this.#memory;
+    for (let i = 0; i < memory.length; i++) this.binding.unmap((memory[i] as (typeof memory)[number]).mapping);
+    memory.length = 0;
   }
 }

@@ -1,5 +1,6 @@
-/* The lifecycle floor: the seed's whole kvmtest.c sequence in C, timed per step. The steps and their
- * order match src/bench/lifecycle.ts so each step's JS overhead can be read against this. */
+/* The lifecycle floor: the seed's whole kvmtest.c sequence in C, timed per step. The steps, and the
+ * system calls in each, match src/bench/lifecycle.ts call for call (test/lifecycle.test.ts checks it
+ * with strace), so each step's JS overhead can be read against this. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,13 +13,14 @@
 #include "exit_check.h"
 
 /* Keep in step with LIFECYCLE_STEPS in src/bench/lifecycle.ts. CREATE_VCPU includes mapping kvm_run, as
- * Vm.createVcpu does; the mapping size is asked once per batch, as Kvm caches it. */
+ * Vm.createVcpu does; the mapping size comes from the caller's Kvm, which asks it once. */
 enum step { CREATE_VM, GUEST_MEMORY, MEMORY_REGION, CREATE_VCPU, SET_SREGS, SET_REGS, RUN, TEARDOWN, STEPS };
 
 struct lifecycle_guest {
   const uint8_t *image;
   size_t image_size;
-  uint64_t mem_base, mem_size, load_address, rax, rbx;
+  uint64_t mem_base, mem_size, load_address;
+  const struct kvm_regs *regs; /* encoded by the JS side's entryRegisters, so both set the same */
   const uint8_t *serial;
   size_t serial_size;
   uint16_t serial_port;
@@ -68,7 +70,7 @@ static int one_lifecycle(int kvm, size_t run_size, const struct lifecycle_guest 
   sregs.cs.selector = 0;
   CHECK(ioctl(vcpu, KVM_SET_SREGS, &sregs) == 0, "KVM_SET_SREGS");
   STEP_DONE(SET_SREGS);
-  struct kvm_regs regs = {.rip = g->load_address, .rax = g->rax, .rbx = g->rbx, .rflags = 0x2};
+  struct kvm_regs regs = *g->regs;
   CHECK(ioctl(vcpu, KVM_SET_REGS, &regs) == 0, "KVM_SET_REGS");
   STEP_DONE(SET_REGS);
   struct kvm_run *run = run_map;
@@ -93,10 +95,11 @@ static int one_lifecycle(int kvm, size_t run_size, const struct lifecycle_guest 
   STEP_DONE(RUN);
   status = 0;
 out:
+  /* Vm.close's order: the vCPU, then the VM, then guest memory once KVM has dropped its slots. */
   if (run_map != MAP_FAILED) munmap(run_map, run_size);
   if (vcpu >= 0) close(vcpu);
-  if (mem != MAP_FAILED) munmap(mem, g->mem_size);
   if (vm >= 0) close(vm);
+  if (mem != MAP_FAILED) munmap(mem, g->mem_size);
   if (status == 0) {
     STEP_DONE(TEARDOWN);
   }
@@ -119,42 +122,56 @@ static bool arg_bytes(napi_env env, napi_value value, const char *name, void **d
   return true;
 }
 
-/* cLifecycle(kvmFd, image, memBase, memSize, loadAddress, rax, rbx, serial, serialPort, stepNs) ->
- *   { completed, error? }; stepNs is a Float64Array of iterations * STEPS, filled row by row. */
+/* cLifecycle(kvmFd, vcpuMmapSize, image, memBase, memSize, loadAddress, regs, serial, serialPort, stepNs)
+ *   -> { completed, error? }; regs is an encoded struct kvm_regs; stepNs is a Float64Array of
+ *   iterations * STEPS, filled row by row. */
 static napi_value js_c_lifecycle(napi_env env, napi_callback_info info) {
   size_t argc = 10;
   napi_value argv[10];
   NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   if (argc < 10) {
-    napi_throw_type_error(env, "ERR_MISSING_ARGS",
-                          "cLifecycle(kvmFd, image, memBase, memSize, loadAddress, rax, rbx, serial, serialPort, stepNs)");
+    napi_throw_type_error(
+        env, "ERR_MISSING_ARGS",
+        "cLifecycle(kvmFd, vcpuMmapSize, image, memBase, memSize, loadAddress, regs, serial, serialPort, stepNs)");
     return NULL;
   }
-  int64_t kvm, mem_base, mem_size, load, rax, rbx, port;
-  void *image, *serial, *steps;
-  size_t image_size, serial_size, steps_size;
-  if (!arg_int64(env, argv[0], "kvmFd", &kvm) || !arg_bytes(env, argv[1], "image", &image, &image_size) ||
-      !arg_int64(env, argv[2], "memBase", &mem_base) || !arg_int64(env, argv[3], "memSize", &mem_size) ||
-      !arg_int64(env, argv[4], "loadAddress", &load) || !arg_int64(env, argv[5], "rax", &rax) ||
-      !arg_int64(env, argv[6], "rbx", &rbx) || !arg_bytes(env, argv[7], "serial", &serial, &serial_size) ||
+  int64_t kvm, mmap_size, mem_base, mem_size, load, port;
+  void *image, *regs, *serial, *steps;
+  size_t image_size, regs_size, serial_size, steps_size;
+  if (!arg_int64(env, argv[0], "kvmFd", &kvm) || !arg_int64(env, argv[1], "vcpuMmapSize", &mmap_size) ||
+      !arg_bytes(env, argv[2], "image", &image, &image_size) || !arg_int64(env, argv[3], "memBase", &mem_base) ||
+      !arg_int64(env, argv[4], "memSize", &mem_size) || !arg_int64(env, argv[5], "loadAddress", &load) ||
+      !arg_bytes(env, argv[6], "regs", &regs, &regs_size) ||
+      !arg_bytes(env, argv[7], "serial", &serial, &serial_size) ||
       !arg_int64(env, argv[8], "serialPort", &port) || !arg_bytes(env, argv[9], "stepNs", &steps, &steps_size))
     return NULL;
+  if (regs_size != sizeof(struct kvm_regs)) {
+    napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "regs must be an encoded struct kvm_regs (144 bytes)");
+    return NULL;
+  }
+  if (mmap_size < (int64_t)sizeof(struct kvm_run)) {
+    napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "vcpuMmapSize must be KVM_GET_VCPU_MMAP_SIZE's answer");
+    return NULL;
+  }
   if (load < mem_base || (uint64_t)(load - mem_base) + image_size > (uint64_t)mem_size) {
     napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "the guest image does not fit its memory");
     return NULL;
   }
-  struct lifecycle_guest g = {image, image_size, (uint64_t)mem_base, (uint64_t)mem_size, (uint64_t)load,
-                              (uint64_t)rax, (uint64_t)rbx, serial, serial_size, (uint16_t)port};
+  struct lifecycle_guest g = {.image = image,
+                              .image_size = image_size,
+                              .mem_base = (uint64_t)mem_base,
+                              .mem_size = (uint64_t)mem_size,
+                              .load_address = (uint64_t)load,
+                              .regs = regs,
+                              .serial = serial,
+                              .serial_size = serial_size,
+                              .serial_port = (uint16_t)port};
   size_t iterations = steps_size / sizeof(double) / STEPS;
   char error[256] = "";
   size_t completed = 0;
-  int mmap_size = ioctl((int)kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
-  if (mmap_size <= 0)
-    snprintf(error, sizeof error, "KVM_GET_VCPU_MMAP_SIZE failed: %s", strerror(errno));
-  else
-    for (; completed < iterations; completed++)
-      if (one_lifecycle((int)kvm, (size_t)mmap_size, &g, (double *)steps + completed * STEPS, error, sizeof error) != 0)
-        break;
+  for (; completed < iterations; completed++)
+    if (one_lifecycle((int)kvm, (size_t)mmap_size, &g, (double *)steps + completed * STEPS, error, sizeof error) != 0)
+      break;
   napi_value result, value;
   NAPI_CALL(env, napi_create_object(env, &result));
   napi_create_double(env, (double)completed, &value);

@@ -10,7 +10,7 @@
 #include "addon.h"
 #include "exit_check.h"
 
-/* Keep in step with LoopKind in src/bindings/types.ts. */
+/* Keep in step with NATIVE_LOOP_KINDS in src/bindings/types.ts. */
 enum loop_kind {
   LOOP_PIO_OUT = 0,
   LOOP_PIO_IN = 1,
@@ -62,6 +62,7 @@ struct loop_result {
   double elapsed_ns;
   uint64_t completed;
   uint32_t sequence;
+  uint64_t eintr; /* KVM_RUN calls interrupted by a signal and re-entered */
   char error[256];
 };
 
@@ -99,6 +100,12 @@ static void run_loop(enum loop_kind kind, int fd, struct kvm_run *run, uint64_t 
     if (kind == LOOP_IMMEDIATE_EXIT) {
       if (!(ret == -1 && errno == EINTR)) FAIL(r, "KVM_RUN to fail with EINTR", run, ret, errno);
       r->completed++;
+      continue;
+    }
+    if (ret < 0 && errno == EINTR) {
+      /* A signal (SIGINT, SIGWINCH, SIGPROF...) is not a guest fault: count it and re-enter. */
+      r->eintr++;
+      i--;
       continue;
     }
     if (ret < 0) FAIL(r, "KVM_RUN to succeed", run, ret, errno);
@@ -161,6 +168,8 @@ static napi_value js_c_loop(napi_env env, napi_callback_info info) {
   napi_set_named_property(env, result, "completed", value);
   napi_create_uint32(env, r.sequence, &value);
   napi_set_named_property(env, result, "sequence", value);
+  napi_create_double(env, (double)r.eintr, &value);
+  napi_set_named_property(env, result, "eintr", value);
   if (r.error[0]) {
     napi_create_string_utf8(env, r.error, NAPI_AUTO_LENGTH, &value);
     napi_set_named_property(env, result, "error", value);

@@ -1,11 +1,14 @@
 /**
  * Bencher Metric Format (bencher.json) for `bencher run --adapter json --file bencher.json`: one
  * benchmark per measured workload × binding, its median in the built-in `latency` measure (ns),
- * with the bootstrap 95 % CI of the median as lower and upper values.
+ * with the bootstrap 95 % CI of the median as lower and upper values, rounded to 0.001 ns like the
+ * github-action-benchmark export (no `884589.0000000054`).
  */
-import type { Results } from '../bench/results.js';
+
 import { summarize } from '../bench/stats.js';
+import type { Results } from '../results/types.js';
 import type { ExportedFile, Exporter } from './exporter.js';
+import { roundNs } from './github-benchmark.js';
 
 export interface BencherMetric {
   value: number;
@@ -23,7 +26,7 @@ export function bencherMetrics(results: Results): BencherMetricFormat {
     const stats = measurement.stats ?? summarize(measurement.samples);
     const [low, high] = stats.medianCi95;
     metrics[`${measurement.workload} / ${measurement.binding}`] = {
-      latency: { value: stats.median, lower_value: low, upper_value: high },
+      latency: { value: roundNs(stats.median), lower_value: roundNs(low), upper_value: roundNs(high) },
     };
   }
   return metrics;

@@ -1,6 +1,6 @@
 /** Two CSV files: summary.csv (one row per workload × binding) and samples.csv (one row per sample). */
 import { stringify } from 'csv-stringify/sync';
-import type { Measurement } from '../bench/results.js';
+import type { Measurement } from '../results/types.js';
 import type { Exporter } from './exporter.js';
 
 const round = (value: number | undefined, digits = 1) => (value === undefined ? '' : Number(value.toFixed(digits)));

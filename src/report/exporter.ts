@@ -2,7 +2,7 @@
  * One small exporter per output format behind one interface: take the results object, return the
  * files to write. Adding a format is one new file and one line in registry.ts.
  */
-import type { Results } from '../bench/results.js';
+import type { Results } from '../results/types.js';
 
 export interface ExportedFile {
   /** File name inside the run folder. */

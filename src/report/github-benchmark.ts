@@ -3,8 +3,9 @@
  * measured workload × binding, its median in ns, with the CI half-width as the range.
  * Workflow: `tool: customSmallerIsBetter`, `output-file-path: <run folder>/github-benchmark.json`.
  */
-import type { Results } from '../bench/results.js';
+
 import { summarize } from '../bench/stats.js';
+import type { Results } from '../results/types.js';
 import type { ExportedFile, Exporter } from './exporter.js';
 
 /** One benchmark as github-action-benchmark reads it. */
@@ -19,7 +20,7 @@ export interface GithubBenchmarkEntry {
 }
 
 /** Rounded so that the charts do not show float noise; 0.001 ns is far below any timer's resolution. */
-const round = (ns: number): number => Math.round(ns * 1000) / 1000;
+export const roundNs = (ns: number): number => Math.round(ns * 1000) / 1000;
 
 export function githubBenchmarkEntries(results: Results): GithubBenchmarkEntry[] {
   return results.measurements
@@ -30,11 +31,11 @@ export function githubBenchmarkEntries(results: Results): GithubBenchmarkEntry[]
       return {
         name: `${measurement.workload} / ${measurement.binding}`,
         unit: 'ns',
-        value: round(stats.median),
-        range: `± ${round((high - low) / 2)}`,
+        value: roundNs(stats.median),
+        range: `± ${roundNs((high - low) / 2)}`,
         extra:
           `median of ${stats.n} samples × ${measurement.iterationsPerSample} iterations\n` +
-          `95 % CI ${round(low)} – ${round(high)} ns, cv ${(stats.cv * 100).toFixed(1)} %\n` +
+          `95 % CI ${roundNs(low)} – ${roundNs(high)} ns, cv ${(stats.cv * 100).toFixed(1)} %\n` +
           `run ${results.run.id}, kvmbench ${results.tool.version}`,
       };
     });

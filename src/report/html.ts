@@ -3,12 +3,13 @@
  * inline, charts are SVG generated here, there is no script, and a Content-Security-Policy forbids
  * every fetch, so nothing in the page can reach a network even if run data tried to.
  */
-import type { Results } from '../bench/results.js';
-import { type Comparison, compareResults } from '../compare/compare-results.js';
+
+import { formatTimestamp } from '../format/units.js';
+import type { Comparison } from '../results/comparison.js';
+import type { Results } from '../results/types.js';
 import type { ExportedFile, Exporter } from './exporter.js';
 import { REPORT_CSS } from './html/css.js';
 import { html, type SafeHtml, trustedConstant } from './html/escape.js';
-import { formatTimestamp } from './html/format.js';
 import { bindingOrder } from './html/model.js';
 import { bindingPalette, comparisonPalette } from './html/palette.js';
 import { BASELINE_SECTION_ID, BASELINE_SECTION_TITLE, baselineSection } from './html/sections/baseline.js';
@@ -22,27 +23,24 @@ import { warningsSection } from './html/sections/warnings.js';
 /** Inline styles only, images only as data: URLs, no scripts, no connections, no forms. */
 const CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'none'";
 
+/** An earlier run to show this one against, with their comparison: adds the "Change against baseline" section. */
 export interface HtmlReportOptions {
-  /** An earlier run to show this one against: adds the "Change against baseline" section. */
   baseline?: Results;
-  /**
-   * The comparison of the run against `baseline` (thresholds, host differences allowed). Without
-   * it, compareResults runs with its defaults, which refuse hosts that differ in performance.
-   */
+  /** The comparison of the run against `baseline`, made by the caller (kvmbench compare / report). */
   comparison?: Comparison;
 }
 
 function tableOfContents(results: Results, withBaseline: boolean): SafeHtml {
   const links: Array<[string, string]> = [
     ...(withBaseline ? ([[BASELINE_SECTION_ID, BASELINE_SECTION_TITLE]] as Array<[string, string]>) : []),
-    ['environment', 'Environment'],
-    ...(results.warnings.length > 0 ? ([['warnings', 'Warnings']] as Array<[string, string]>) : []),
+    ['overhead', 'Overhead'],
     ['summary', 'Summary'],
+    ...(results.warnings.length > 0 ? ([['warnings', 'Warnings']] as Array<[string, string]>) : []),
+    ['environment', 'Environment'],
     ['workloads', 'Workloads'],
     ...(results.measurements.some((cell) => (cell.steps?.length ?? 0) > 0)
       ? ([['lifecycle', 'Lifecycle steps']] as Array<[string, string]>)
       : []),
-    ['overhead', 'Overhead'],
     ...(hasTraceSection(results) ? ([['trace', 'Where the time goes']] as Array<[string, string]>) : []),
     ['run-order', 'Run order'],
   ];
@@ -57,24 +55,20 @@ function bindingsOfBoth(current: Results, baseline: Results): string[] {
 }
 
 /**
- * The report of one run; with `options.baseline`, also how it changed against that run. Throws
- * what compareResults throws (IncomparableRunsError for hosts that differ) when it has to compare.
+ * The report of one run; with `options.baseline` and its comparison, also how it changed against
+ * that run. It opens on the answer (the overhead against the floor, the summary table), then the
+ * warnings, then the environment and the detailed charts.
  */
 export function renderHtmlReport(results: Results, options: HtmlReportOptions = {}): string {
-  const { baseline } = options;
-  if (options.comparison && !baseline) {
-    throw new TypeError('renderHtmlReport: a comparison needs the baseline results it was made from');
+  const { baseline, comparison } = options;
+  if ((comparison === undefined) !== (baseline === undefined)) {
+    throw new TypeError('renderHtmlReport: give a baseline together with its comparison (compareResults), or neither');
   }
   const palette = baseline ? comparisonPalette(results, baseline) : bindingPalette(results);
-  const change = baseline
-    ? baselineSection(
-        results,
-        baseline,
-        options.comparison ?? compareResults(baseline, results),
-        bindingsOfBoth(results, baseline),
-        palette,
-      )
-    : html``;
+  const change =
+    baseline && comparison
+      ? baselineSection(results, baseline, comparison, bindingsOfBoth(results, baseline), palette)
+      : html``;
   const title = baseline ? `${results.run.id} against ${baseline.run.id}` : results.run.id;
   const against = baseline ? html`, against baseline ${baseline.run.id}` : '';
   const page = html`<!doctype html>
@@ -93,12 +87,12 @@ export function renderHtmlReport(results: Results, options: HtmlReportOptions = 
 ${reportHeader(results, palette)}
 ${tableOfContents(results, baseline !== undefined)}
 <main>
-${change}${environmentSection(results, palette)}
-${warningsSection(results)}
+${change}${overheadSection(results, palette)}
 ${summarySection(results, palette)}
+${warningsSection(results)}
+${environmentSection(results, palette)}
 ${workloadsSection(results, palette)}
 ${lifecycleSection(results, palette)}
-${overheadSection(results, palette)}
 ${traceSection(results, palette)}
 ${runOrderSection(results, palette)}
 </main>

@@ -1,67 +1,25 @@
-/**
- * Markdown for GitHub (job summaries, PR comments): escaping of untrusted text, tables, collapsed
- * sections, and the single-run exporter (results.md). Names and host strings come from results
- * files that anyone can edit, so everything not written here goes through escapeMarkdown.
- */
+/** The single-run Markdown exporter (results.md), for a job summary or a PR. */
 
-import type { Measurement, Results } from '../bench/results.js';
+import { escapeMarkdown, markdownTable } from '../format/markdown.js';
+import { formatNs, formatNsInterval, formatPercent } from '../format/units.js';
+import { hasStatistics, type Measurement, type Results } from '../results/types.js';
 import type { ExportedFile, Exporter } from './exporter.js';
-import { formatNs } from './format.js';
-
-const HTML_ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' };
-
-/**
- * Makes text render as itself in GitHub Markdown, inline, in table cells and at the start of a list
- * item: HTML is entity-encoded, Markdown punctuation (emphasis, code, links, table pipes) is
- * backslash-escaped, line breaks and leading blanks go (they would start new blocks), a leading list
- * marker is neutralised, and `@name` gets a zero-width space so a results file cannot notify people.
- */
-export function escapeMarkdown(text: string): string {
-  return text
-    .replace(/[\r\n\t]+/g, ' ')
-    .replace(/^ +/, '')
-    .replace(/[\\`*_[\]|~#]/g, '\\$&')
-    .replace(/[&<>"]/g, (char) => HTML_ENTITIES[char] ?? char)
-    .replace(/^[-+]/, '\\$&')
-    .replace(/^(\d{1,9})([.)])(?= |$)/, '$1\\$2')
-    .replace(/@(?=\w)/g, '@\u200b');
-}
-
-export type ColumnAlign = 'left' | 'right';
-
-/** A GitHub table. Cells must already be Markdown (escape untrusted text first). */
-export function markdownTable(
-  header: readonly string[],
-  rows: readonly string[][],
-  align?: readonly ColumnAlign[],
-): string {
-  const line = (cells: readonly string[]): string => `| ${cells.join(' | ')} |`;
-  const separator = header.map((_, column) => (align?.[column] === 'right' ? '---:' : '---'));
-  return [line(header), line(separator), ...rows.map(line)].join('\n');
-}
-
-/** A collapsed section; the blank lines let GitHub render Markdown inside it. */
-export function markdownDetails(summary: string, body: string): string {
-  return `<details>\n<summary>${summary}</summary>\n\n${body}\n\n</details>`;
-}
-
-const nanoseconds = (ns: number): string => formatNs(ns);
 
 function measurementRow(measurement: Measurement): string[] {
   const stats = measurement.stats;
   const name = [escapeMarkdown(measurement.workload), escapeMarkdown(measurement.binding)];
-  if (measurement.status !== 'ok' || !stats) {
+  if (!hasStatistics(measurement) || !stats) {
     const why = measurement.error ? `: ${escapeMarkdown(measurement.error)}` : '';
     return [...name, '', '', '', String(measurement.samples.length), `${measurement.status}${why}`];
   }
   const [low, high] = stats.medianCi95;
   return [
     ...name,
-    nanoseconds(stats.median),
-    `${nanoseconds(low)} – ${nanoseconds(high)}`,
-    `${(stats.cv * 100).toFixed(1)} %`,
+    formatNs(stats.median),
+    formatNsInterval(low, high),
+    formatPercent(stats.cv),
     String(stats.n),
-    'ok',
+    measurement.status === 'suspect' ? `suspect: ${escapeMarkdown(measurement.error ?? '')}` : 'ok',
   ];
 }
 

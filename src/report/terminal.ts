@@ -1,6 +1,7 @@
 /** The summary table printed at the end of `kvmbench run`, and with --trace ftrace where the time went. */
-import type { Measurement, Results } from '../bench/results.js';
-import { formatNs, formatPercent, formatRatio } from './format.js';
+
+import { formatChange, formatNs, formatNsInterval, formatNsSigned, formatPercent, MISSING } from '../format/units.js';
+import { hasStatistics, type Measurement, type Results } from '../results/types.js';
 
 /** Columns padded to their widest cell, two spaces apart, with a dashed rule under the header. */
 function table(header: string[], rows: string[][]): string[] {
@@ -30,9 +31,9 @@ function traceSplitTable(measurements: Measurement[]): string[] {
     return [
       m.workload,
       m.binding,
-      hasRuns ? formatNs(split.inKvmRunNs) : '-',
-      hasRuns ? formatNs(split.userspaceTurnaroundNs) : '-',
-      ...(withGuest ? [hasRuns ? formatNs(split.inGuestNs) : '-'] : []),
+      hasRuns ? formatNs(split.inKvmRunNs) : MISSING,
+      hasRuns ? formatNs(split.userspaceTurnaroundNs) : MISSING,
+      ...(withGuest ? [hasRuns ? formatNs(split.inGuestNs) : MISSING] : []),
       formatNs(m.trace?.tracedLoopNsPerIteration),
     ];
   });
@@ -49,29 +50,64 @@ function traceSplitTable(measurements: Measurement[]): string[] {
   ];
 }
 
+const turnRange = (turns: number[]) =>
+  Math.min(...turns) === Math.max(...turns) ? String(turns[0]) : `${Math.min(...turns)}-${Math.max(...turns)}`;
+
+/** One line on how samples were sized and what the harness itself costs in them. */
+function harnessLine(results: Results): string[] {
+  const harness = results.harness;
+  if (!harness) return [];
+  const shares = results.measurements.map((m) => m.calibration?.harnessShare).filter((x) => x !== undefined);
+  const turns = results.measurements.map((m) => m.stats?.turns).filter((x) => x !== undefined);
+  return [
+    '',
+    `Samples last >= ${formatNs(harness.targetSampleNs)} on every binding (iterations per sample the same for all ` +
+      `bindings of a workload); the harness costs <= ${formatPercent(Math.max(0, ...shares), 3)} of a sample ` +
+      `(timer ${formatNs(harness.timerNs)}). Intervals: 95 % over ${turnRange(turns)} turns per cell.`,
+  ];
+}
+
 export function terminalTable(results: Results): string {
-  const header = ['workload', 'binding', 'median', '95% CI', 'p99', 'CV', 'vs c-loop', 'exits'];
+  const floor = results.floor ?? 'c-loop';
+  const emulated = results.measurements.some((m) => (m.emulatedInstructionsPerIteration ?? 0) > 0);
+  const header = [
+    'workload',
+    'binding',
+    'median',
+    '95 % CI',
+    'p99',
+    'CV',
+    `vs ${floor}`,
+    `Δ vs ${floor} (95 % CI)`,
+    ...(emulated ? ['emulated/it'] : []),
+    'exits',
+  ];
   const rows = results.measurements.map((m) => {
     const s = m.stats;
-    if (m.status !== 'ok' || !s) return [m.workload, m.binding, m.status.toUpperCase(), '', '', '', '', ''];
+    if (!hasStatistics(m) || !s) return [m.workload, m.binding, m.status.toUpperCase()];
     const check = m.exitCountCheck;
+    const overhead = m.overheadVsFloor;
     return [
       m.workload,
       m.binding,
       formatNs(s.median),
-      `${formatNs(s.medianCi95[0])} – ${formatNs(s.medianCi95[1])}`,
+      formatNsInterval(s.medianCi95[0], s.medianCi95[1]),
       formatNs(s.p99),
       formatPercent(s.cv),
-      m.overheadVsFloor
-        ? formatRatio(m.overheadVsFloor.ratio, m.overheadVsFloor.ratioCi95)
-        : m.binding === 'c-loop'
-          ? 'floor'
-          : '-',
-      check?.matched === true ? 'ok' : check?.matched === false ? 'MISMATCH' : check ? 'n/a' : '',
+      overhead ? formatChange(overhead.ratio) : m.binding === floor ? 'floor' : MISSING,
+      overhead
+        ? `${formatNsSigned(overhead.differenceNs)} (${formatNsInterval(overhead.differenceCi95[0], overhead.differenceCi95[1], { signed: true })})`
+        : '',
+      ...(emulated
+        ? [m.emulatedInstructionsPerIteration === undefined ? '' : m.emulatedInstructionsPerIteration.toFixed(1)]
+        : []),
+      m.status === 'suspect' ? 'SUSPECT' : check?.matched === true ? 'ok' : check ? 'n/a' : '',
     ];
   });
-  const out = [...table(header, rows), ...traceSplitTable(results.measurements)];
-  const failures = results.measurements.filter((m) => m.status === 'failed');
-  for (const m of failures) out.push(`\n${m.workload} / ${m.binding} failed: ${m.error}`);
+  const out = [...table(header, rows), ...harnessLine(results), ...traceSplitTable(results.measurements)];
+  for (const m of results.measurements) {
+    if (m.status === 'failed' || m.status === 'suspect')
+      out.push(`\n${m.workload} / ${m.binding} ${m.status}: ${m.error}`);
+  }
   return `${out.join('\n')}\n`;
 }

@@ -1,25 +1,17 @@
 /**
  * Run folders: a new one per run under the output directory, never reusing an earlier one, and
- * files written atomically (temporary file, then rename) so a crash never leaves half a file.
+ * files written with the project's one atomic writer (src/results/write.ts).
  */
-import {
-  accessSync,
-  constants,
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  renameSync,
-  rmdirSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readdirSync, rmdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
+import { writeFilesAtomically } from '../results/write.js';
 import type { ExportedFile } from './exporter.js';
 
 /**
  * mkdir -p. Not mkdirSync's recursive mode: that retries forever where mkdir fails with ENOENT under
- * a parent that exists (/proc, some FUSE mounts), which hung `--out /proc/x`.
+ * a parent that exists (/proc, some FUSE mounts), which hung `--out /proc/x`. Safe against other
+ * runs making the same folders at the same time: someone else's EEXIST is success.
  */
 export function makeDirectories(path: string): void {
   try {
@@ -28,14 +20,21 @@ export function makeDirectories(path: string): void {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EEXIST') return;
     const parent = dirname(path);
-    if (code !== 'ENOENT' || parent === path || existsSync(parent)) throw error;
-    makeDirectories(parent);
-    mkdirSync(path);
+    if (code !== 'ENOENT' || parent === path) throw error;
+    // The parent may have been made by a concurrent run since our mkdir: only recurse when it is
+    // still missing, and retry once either way. A second ENOENT (as under /proc) is final.
+    if (!existsSync(parent)) makeDirectories(parent);
+    try {
+      mkdirSync(path);
+    } catch (retry) {
+      if ((retry as NodeJS.ErrnoException).code !== 'EEXIST') throw retry;
+    }
   }
 }
 
 /** Checks the output directory is usable (creating it if missing) before any measuring starts. */
-export function prepareOutputDirectory(dir: string): string {
+export function prepareOutputDirectory(dir: string, option = '--out'): string {
+  if (dir.trim() === '') throw new UsageError(`${option} needs a directory: give one, such as ${option} results`);
   const path = resolve(dir);
   let stats: ReturnType<typeof statSync> | undefined;
   try {
@@ -43,13 +42,14 @@ export function prepareOutputDirectory(dir: string): string {
   } catch {
     stats = undefined;
   }
-  if (stats && !stats.isDirectory()) throw new UsageError(`--out ${dir} is a file, not a directory: name a directory`);
+  if (stats && !stats.isDirectory())
+    throw new UsageError(`${option} ${dir} is a file, not a directory: name a directory`);
   try {
     if (!stats) makeDirectories(path);
     accessSync(path, constants.W_OK);
   } catch (error) {
     throw new UsageError(
-      `--out ${dir} is not writable (${(error as NodeJS.ErrnoException).code}): choose another directory`,
+      `${option} ${dir} is not writable (${(error as NodeJS.ErrnoException).code}): choose another directory`,
     );
   }
   return path;
@@ -69,18 +69,12 @@ export function createRunFolder(parent: string, runId: string): string {
   throw new Error(`could not create a new run folder in ${parent}`);
 }
 
-export function writeAtomically(path: string, content: string): void {
-  const temporary = `${path}.tmp-${process.pid}`;
-  writeFileSync(temporary, content, { flag: 'wx' });
-  renameSync(temporary, path);
-}
-
+/**
+ * Writes the exported files into the run folder, each on its own: what fits is written even when
+ * another fails (full disk, fd limit), then a WriteFilesError names every file not written.
+ */
 export function writeRunFiles(folder: string, files: ExportedFile[]): string[] {
-  return files.map((file) => {
-    const path = join(folder, file.name);
-    writeAtomically(path, file.content);
-    return path;
-  });
+  return writeFilesAtomically(files.map((file) => ({ path: join(folder, file.name), content: file.content })));
 }
 
 /** Removes a run folder that nothing was written to (the run failed before measuring). */

@@ -3,10 +3,10 @@
  * instance while each cell runs a traced batch, and splits each round trip into time inside
  * KVM_RUN and userspace turnaround. The raw trace of every cell is kept in the run folder.
  */
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HostError } from '../errors.js';
 import { KVM_RUN } from '../kvm/abi.js';
+import { writeFileAtomically } from '../results/write.js';
 import { parseTrace, splitExits } from './ftrace-parse.js';
 import type { CellTrace, TraceSession } from './session.js';
 import {
@@ -19,6 +19,24 @@ import {
 } from './tracefs.js';
 
 const REQUIRED = ['syscalls:sys_enter_ioctl', 'syscalls:sys_exit_ioctl', 'kvm:kvm_userspace_exit'];
+
+/**
+ * This process's pid as tracefs records it. In a PID namespace (a container, where kvmbench may be
+ * PID 1) process.pid is the namespace's number while tracepoints carry the kernel's: filtering on
+ * process.pid there traced nothing. A marker written by this thread shows the number tracefs uses.
+ */
+function kernelPid(instance: TraceInstance): number {
+  const probe = `kvmbench pid probe ${process.pid}`;
+  instance.clear();
+  instance.start();
+  instance.mark(probe);
+  instance.stop();
+  const marker = parseTrace(instance.read()).find(
+    (event) => event.name === 'tracing_mark_write' && event.fields.includes(probe),
+  );
+  instance.clear();
+  return marker?.pid ?? process.pid;
+}
 
 export function createFtraceSession(): TraceSession {
   const root = findTracefs();
@@ -45,9 +63,10 @@ export function createFtraceSession(): TraceSession {
   // so the session costs the measured rounds nothing.
   instance.stop();
   const enabled = KVM_TRACEPOINTS.filter((event) => eventExists(root, event));
-  const pid = process.pid;
+  let pid = process.pid;
   let eventsEnabled = false;
   const enableEvents = () => {
+    pid = kernelPid(instance);
     instance.setBufferSizeKb(16_384);
     for (const event of enabled) {
       const filter =
@@ -82,7 +101,7 @@ export function createFtraceSession(): TraceSession {
     },
     writeFiles(folder) {
       for (const [label, text] of raw) {
-        writeFileSync(join(folder, 'trace', `${label.replace(/[^a-z0-9-]+/gi, '_')}.txt`), text);
+        writeFileAtomically(join(folder, 'trace', `${label.replace(/[^a-z0-9-]+/gi, '_')}.txt`), text);
       }
     },
     close() {

@@ -3,16 +3,16 @@
  * control FIFO), with Node's --perf-basic-prof symbol map so JIT frames have names. Writes
  * perf.data, folded stacks and a flame graph SVG, where the koffi and N-API frames show.
  */
-import { execFileSync } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execa, type ResultPromise } from 'execa';
+import { execa } from 'execa';
 import { HostError } from '../errors.js';
 import { perfEventParanoid } from '../host/facts.js';
+import { writeFileAtomically } from '../results/write.js';
 import { registerCleanup } from '../util/cleanup.js';
 import { flameGraphSvg, foldedText, foldPerfScript } from './flamegraph.js';
-import { perfCommand, requirePerf } from './perf-control.js';
+import { ControlledPerf, requirePerf } from './perf-control.js';
 import type { CellTrace, TraceSession } from './session.js';
 
 export const PERF_BASIC_PROF = '--perf-basic-prof';
@@ -29,62 +29,41 @@ export function createPerfRecordSession(): TraceSession {
     );
   }
   const dir = mkdtempSync(join(tmpdir(), `kvmbench-perf-record-${process.pid}-`));
-  const ctlPath = join(dir, 'ctl');
-  const ackPath = join(dir, 'ack');
   const dataPath = join(dir, 'perf.data');
-  let perf: { child: ResultPromise<{ reject: false }>; ctl: number; ack: number } | undefined;
+  let perf: ControlledPerf | undefined;
   // perf attaches at the first traced batch, not before: the measured rounds run without it.
   const attach = async () => {
-    execFileSync('mkfifo', [ctlPath, ackPath]);
-    const ctl = openSync(ctlPath, 'r+');
-    const ack = openSync(ackPath, 'r+');
     // cpu-clock works with and without a hardware PMU, so the flame graph is the same kind everywhere.
-    const child: ResultPromise<{ reject: false }> = execa(
-      'perf',
-      [
-        'record',
-        '-e',
-        'cpu-clock',
-        '-F',
-        '4999',
-        '-g',
-        '-p',
-        String(process.pid),
-        '-o',
-        dataPath,
-        '--control',
-        `fifo:${ctlPath},${ackPath}`,
-        '-D',
-        '-1',
-      ],
-      { reject: false, timeout: 3_600_000 },
+    perf = new ControlledPerf(
+      'perf-record',
+      ['record', '-e', 'cpu-clock', '-F', '4999', '-g', '-p', String(process.pid), '-o', dataPath],
+      `kvmbench-perf-record-ctl-${process.pid}-`,
     );
-    perf = { child, ctl, ack };
     await new Promise((resolve) => setTimeout(resolve, 300)); // perf attaches to the process
     return perf;
   };
   const stop = async () => {
-    if (!perf) return;
-    const { child, ctl, ack } = perf;
+    const running = perf;
     perf = undefined;
-    child.kill('SIGINT');
-    await child;
-    closeSync(ctl);
-    closeSync(ack);
+    await running?.stop();
   };
-  const unregister = registerCleanup(() => {
-    perf?.child.kill('SIGKILL');
+  // Node's --perf-basic-prof writes this map of JIT code for the life of the process; perf script
+  // needs it, nobody needs it after this run.
+  const perfMap = join('/tmp', `perf-${process.pid}.map`);
+  const removeOwnFiles = () => {
+    perf?.kill();
     rmSync(dir, { recursive: true, force: true });
-  });
+    rmSync(perfMap, { force: true });
+  };
+  const unregister = registerCleanup(removeOwnFiles);
   return {
     mode: 'perf-record',
     description: `perf record -e cpu-clock -g -p ${process.pid}`,
     async begin() {
-      const { ctl, ack } = perf ?? (await attach());
-      perfCommand(ctl, ack, 'enable');
+      await (perf ?? (await attach())).command('enable');
     },
-    end(_label, iterations, loopNs): CellTrace {
-      if (perf) perfCommand(perf.ctl, perf.ack, 'disable');
+    async end(_label, iterations, loopNs): Promise<CellTrace> {
+      await perf?.command('disable');
       return {
         mode: 'perf-record',
         tracedIterations: iterations,
@@ -96,20 +75,29 @@ export function createPerfRecordSession(): TraceSession {
       await stop();
       if (!existsSync(dataPath)) return; // no cell was traced
       const traceDir = join(folder, 'trace');
-      execFileSync('cp', [dataPath, join(traceDir, 'perf.data')]);
-      const script = execFileSync('perf', ['script', '-i', dataPath, '-F', 'comm,tid,time,event,ip,sym,dso'], {
-        encoding: 'utf8',
+      process.stderr.write('kvmbench: perf-record: making the flame graph (perf script)\n');
+      // Asynchronous, so a second Ctrl-C still ends the process while perf script works.
+      await execa('cp', [dataPath, join(traceDir, 'perf.data')], { timeout: 600_000 });
+      const script = await execa('perf', ['script', '-i', dataPath, '-F', 'comm,tid,time,event,ip,sym,dso'], {
         maxBuffer: 1 << 30,
-        stdio: ['ignore', 'pipe', 'ignore'],
+        stdin: 'ignore',
+        stderr: 'ignore',
+        timeout: 600_000,
       });
-      const folded = foldPerfScript(script);
-      writeFileSync(join(traceDir, 'perf.folded'), foldedText(folded));
-      writeFileSync(join(traceDir, 'flamegraph.svg'), flameGraphSvg(folded, 'kvmbench: traced batches, all bindings'));
+      const folded = foldPerfScript(script.stdout);
+      writeFileAtomically(join(traceDir, 'perf.folded'), foldedText(folded));
+      writeFileAtomically(
+        join(traceDir, 'flamegraph.svg'),
+        flameGraphSvg(folded, 'kvmbench: traced batches, all bindings'),
+      );
     },
     async close() {
-      await stop();
-      unregister();
-      rmSync(dir, { recursive: true, force: true });
+      try {
+        await stop();
+      } finally {
+        unregister();
+        removeOwnFiles();
+      }
     },
   };
 }

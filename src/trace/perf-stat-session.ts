@@ -4,15 +4,11 @@
  * (--control fifo, -D -1), so the counts cover exactly the traced batch; they are checked against
  * the harness's own count of KVM_RUN calls.
  */
-import { execFileSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execa, type ResultPromise } from 'execa';
 import { HostError } from '../errors.js';
 import { perfEventParanoid } from '../host/facts.js';
-import { registerCleanup } from '../util/cleanup.js';
-import { perfCommand, requirePerf } from './perf-control.js';
+import { writeFileAtomically } from '../results/write.js';
+import { ControlledPerf, requirePerf } from './perf-control.js';
 import type { CellTrace, TraceSession } from './session.js';
 import { eventExists, findTracefs } from './tracefs.js';
 
@@ -30,13 +26,6 @@ export function parsePerfStatCsv(text: string): Record<string, number> {
   return counts;
 }
 
-interface ControlledPerf {
-  child: ResultPromise<{ reject: false; all: false }>;
-  ctl: number;
-  ack: number;
-  dir: string;
-}
-
 export function createPerfStatSession(tracedExpectation: (label: string) => string | undefined): TraceSession {
   requirePerf('perf-stat');
   const paranoid = perfEventParanoid() ?? 2;
@@ -48,53 +37,31 @@ export function createPerfStatSession(tracedExpectation: (label: string) => stri
   const root = findTracefs();
   const events = EVENTS.filter((event) => root === undefined || eventExists(root, event));
   let current: ControlledPerf | undefined;
-  const stopCurrent = () => {
-    current?.child.kill('SIGKILL');
-    if (current) rmSync(current.dir, { recursive: true, force: true });
-    current = undefined;
-  };
-  const unregister = registerCleanup(stopCurrent);
   return {
     mode: 'perf-stat',
     description: `perf stat -e ${events.join(',')} -p ${process.pid}`,
     async begin() {
-      const dir = mkdtempSync(join(tmpdir(), `kvmbench-perf-stat-${process.pid}-`));
-      const ctlPath = join(dir, 'ctl');
-      const ackPath = join(dir, 'ack');
-      execFileSync('mkfifo', [ctlPath, ackPath]);
-      // O_RDWR keeps the opens from blocking whether or not perf has opened its ends yet.
-      const ctl = openSync(ctlPath, 'r+');
-      const ack = openSync(ackPath, 'r+');
-      const child = execa(
-        'perf',
-        [
-          'stat',
-          '-x,',
-          '-e',
-          events.join(','),
-          '-p',
-          String(process.pid),
-          '--control',
-          `fifo:${ctlPath},${ackPath}`,
-          '-D',
-          '-1',
-        ],
-        { reject: false, all: false, timeout: 600_000 },
+      current?.kill();
+      current = new ControlledPerf(
+        'perf-stat',
+        ['stat', '-x,', '-e', events.join(','), '-p', String(process.pid)],
+        `kvmbench-perf-stat-${process.pid}-`,
       );
-      current = { child, ctl, ack, dir };
       await new Promise((resolve) => setTimeout(resolve, 200)); // perf attaches to the process
-      perfCommand(ctl, ack, 'enable');
+      await current.command('enable');
     },
     async end(label, iterations, loopNs): Promise<CellTrace> {
-      const perf = current as ControlledPerf;
-      perfCommand(perf.ctl, perf.ack, 'disable');
-      perf.child.kill('SIGINT');
-      const result = await perf.child;
-      closeSync(perf.ctl);
-      closeSync(perf.ack);
-      rmSync(perf.dir, { recursive: true, force: true });
+      const perf = current;
+      if (!perf) throw new Error('perf-stat: end() without begin()');
       current = undefined;
-      const counts = parsePerfStatCsv(String(result.stderr));
+      try {
+        await perf.command('disable');
+      } catch (error) {
+        perf.kill();
+        throw error;
+      }
+      const result = await perf.stop();
+      const counts = parsePerfStatCsv(result.stderr);
       const counter = tracedExpectation(label);
       const trace: CellTrace = {
         mode: 'perf-stat',
@@ -109,11 +76,11 @@ export function createPerfStatSession(tracedExpectation: (label: string) => stri
       return trace;
     },
     writeFiles(folder) {
-      writeFileSync(join(folder, 'trace', 'perf-stat.txt'), `${this.description}\n`);
+      writeFileAtomically(join(folder, 'trace', 'perf-stat.txt'), `${this.description}\n`);
     },
     close() {
-      stopCurrent();
-      unregister();
+      current?.kill();
+      current = undefined;
     },
   };
 }

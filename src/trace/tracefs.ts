@@ -2,7 +2,8 @@
  * tracefs access through a private instance (instances/<name>), so the global trace buffer and
  * anyone else tracing are untouched. The instance is removed on every exit path.
  */
-import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { registerCleanup } from '../util/cleanup.js';
 import { parseTrace, type TraceEvent } from './ftrace-parse.js';
@@ -56,9 +57,15 @@ export class TraceInstance {
     this.#unregister = registerCleanup(() => this.remove());
   }
 
-  /** Creates instances/kvmbench-<purpose>-<pid>: unique per process, so concurrent runs do not collide. */
+  /**
+   * Creates instances/kvmbench-<purpose>-<owner>: unique per process, so concurrent runs do not
+   * collide, and never the name of a run killed earlier (in a container every run may be PID 1).
+   * Instances left by killed runs of this PID namespace are removed first.
+   */
   static create(root: string, purpose: string): TraceInstance {
-    return new TraceInstance(root, `kvmbench-${purpose}-${process.pid}`);
+    removeStaleInstances(root);
+    const owner = ownerTag(process.pid) ?? `${process.pid}-${randomBytes(4).toString('hex')}`;
+    return new TraceInstance(root, `kvmbench-${purpose}-${owner}`);
   }
 
   #write(relative: string, value: string): void {
@@ -111,6 +118,64 @@ export class TraceInstance {
     }
     if (existsSync(this.path)) rmdirSync(this.path);
   }
+}
+
+/**
+ * Who owns an instance: PID namespace, pid and the process's start time. A later process with the
+ * same pid (PID reuse, or PID 1 in every container) has another start time, so it never collides
+ * with, and can safely remove, an instance whose owner was killed with SIGKILL.
+ */
+export function ownerTag(pid: number): string | undefined {
+  const namespace = pidNamespace();
+  const started = startTime(pid);
+  return namespace === undefined || started === undefined ? undefined : `${namespace}-${pid}-${started}`;
+}
+
+function pidNamespace(): string | undefined {
+  try {
+    return /\[(\d+)\]/.exec(readlinkSync('/proc/self/ns/pid'))?.[1];
+  } catch {
+    return undefined;
+  }
+}
+
+/** Field 22 of /proc/<pid>/stat: start time in clock ticks since boot. */
+function startTime(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+const OWNED = /^kvmbench-[a-z-]+?-(\d+)-(\d+)-(\d+)$/;
+
+/**
+ * Removes kvmbench instances whose owner, in this PID namespace, is gone. Instances of other
+ * namespaces (the host's, another container's) are not ours to judge and stay.
+ */
+export function removeStaleInstances(root: string): string[] {
+  const namespace = pidNamespace();
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = readdirSync(join(root, 'instances'));
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    const match = OWNED.exec(name);
+    if (!match || match[1] !== namespace) continue;
+    if (startTime(Number(match[2])) === match[3]) continue; // its owner still runs
+    try {
+      rmdirSync(join(root, 'instances', name));
+      removed.push(name);
+    } catch {
+      // Another run removed it first, or it is busy: either way not ours to insist on.
+    }
+  }
+  return removed;
 }
 
 /** Counts events by name in `trace` text. */

@@ -2,13 +2,13 @@
  * One registry of things to undo (tracefs instances, child processes, VMs). They run in reverse
  * order on normal exit and on SIGINT / SIGTERM, so system state is restored on every path.
  */
+import { signalExitCode } from './exit-codes.js';
+
 type Cleanup = () => void;
 
 const cleanups = new Set<Cleanup>();
 let installed = false;
 let interrupted = 0;
-
-export const SIGNAL_EXIT_CODES = { SIGINT: 130, SIGTERM: 143 } as const;
 
 function runAll(): void {
   for (const cleanup of [...cleanups].reverse()) {
@@ -38,7 +38,7 @@ function handleSignal(signal: 'SIGINT' | 'SIGTERM'): void {
   }
   // Second signal, or nothing to stop gracefully: restore system state and exit now.
   runAll();
-  process.exit(SIGNAL_EXIT_CODES[signal]);
+  process.exit(signalExitCode(signal));
 }
 
 export function registerCleanup(cleanup: Cleanup): () => void {
@@ -52,15 +52,4 @@ export function registerCleanup(cleanup: Cleanup): () => void {
   return () => {
     cleanups.delete(cleanup);
   };
-}
-
-/** Runs fn with cleanup registered for the duration, and runs the cleanup when fn ends. */
-export function withCleanup<T>(cleanup: Cleanup, fn: () => T): T {
-  const unregister = registerCleanup(cleanup);
-  try {
-    return fn();
-  } finally {
-    unregister();
-    cleanup();
-  }
 }

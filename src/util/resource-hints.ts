@@ -16,10 +16,15 @@ function readLimits(): string | undefined {
   }
 }
 
-/** The soft limit from /proc/self/limits ("Max open files", "Max address space"), if readable. */
+/**
+ * The soft limit from /proc/self/limits ("Max open files", "Max address space"), if readable. When
+ * the file cannot be opened now (no fd left), the value at start-up, said so: it may have changed.
+ */
 export function softLimit(name: string): string | undefined {
-  const line = (readLimits() ?? limitsAtStart)?.split('\n').find((candidate) => candidate.startsWith(name));
-  return line?.slice(name.length).trim().split(/\s+/)[0];
+  const now = readLimits();
+  const line = (now ?? limitsAtStart)?.split('\n').find((candidate) => candidate.startsWith(name));
+  const value = line?.slice(name.length).trim().split(/\s+/)[0];
+  return value === undefined || now !== undefined ? value : `${value} at start-up, maybe lower now`;
 }
 
 /** A fix for EMFILE, ENFILE and ENOMEM; undefined for other errors, whose hint depends on the call. */
@@ -31,7 +36,8 @@ export function resourceHint(errno: number): string | undefined {
       return 'the system-wide open-file table is full: close other programs or raise fs.file-max (sysctl -w fs.file-max=...)';
     case 'ENOMEM': {
       const addressSpace = softLimit('Max address space');
-      const limit = addressSpace && addressSpace !== 'unlimited' ? ` (ulimit -v is ${addressSpace} bytes)` : '';
+      const limit =
+        addressSpace && !addressSpace.startsWith('unlimited') ? ` (ulimit -v is ${addressSpace} bytes)` : '';
       return `the host is out of memory or this process hit its address-space limit${limit}: free memory, raise the limit with \`ulimit -v unlimited\`, or give the guest less memory (memory.size in guests/manifest.json)`;
     }
     default:

@@ -6,6 +6,7 @@
  * With `trace`, each traced cell also carries what that --trace mode records (see traceFor).
  */
 import { LIFECYCLE_STEPS } from '../../src/bench/lifecycle.js';
+import { Mulberry32, ratioCi, summarize } from '../../src/bench/stats.js';
 import type {
   BindingInfo,
   ExitCountCheck,
@@ -15,9 +16,8 @@ import type {
   RunInfo,
   StepResult,
   WorkloadInfo,
-} from '../../src/bench/results.js';
-import { SCHEMA_VERSION } from '../../src/bench/results.js';
-import { Mulberry32, ratioCi, summarize } from '../../src/bench/stats.js';
+} from '../../src/results/types.js';
+import { SCHEMA_VERSION } from '../../src/results/types.js';
 import type { ExitSplit } from '../../src/trace/ftrace-parse.js';
 import type { CellTrace, TraceMode } from '../../src/trace/session.js';
 

@@ -3,6 +3,8 @@ import { closeSync, constants, openSync } from 'node:fs';
 import { getBinding } from '../../src/bindings/registry.js';
 import type { Binding } from '../../src/bindings/types.js';
 import { BINDING_NAMES } from '../../src/bindings/types.js';
+import { probeFailEntry } from '../../src/guests/probes.js';
+import type { SpecialRegisters } from '../../src/kvm/structs.js';
 
 function probe(): string | false {
   try {
@@ -20,6 +22,26 @@ if (kvmSkip) process.stdout.write(`# KVM tests skipped: ${kvmSkip}\n`);
 
 export const allBindings = (): Binding[] => BINDING_NAMES.map((name) => getBinding(name));
 
-/** Why a fail-entry test skips on a host whose VM entry does not check CS.L+CS.D (it ran to HLT). */
-export const hostAcceptsLongModeCsD =
-  "this host's VM entry accepted a long mode code segment with L and D set, so FAIL_ENTRY cannot be provoked here";
+let failEntryProbe: string | false | undefined;
+
+/**
+ * false when this host's KVM refuses VM entry of the fail-entry guest, else why the fail-entry tests
+ * skip, naming the exit the probe saw. Probed once per test file through napi; when the probe itself
+ * throws the tests run, so that they report the error.
+ */
+export function failEntrySkip(): string | false {
+  if (kvmSkip) return false; // the KVM suites skip already
+  if (failEntryProbe === undefined) {
+    try {
+      failEntryProbe = probeFailEntry(getBinding('napi')).reason ?? false;
+    } catch {
+      failEntryProbe = false;
+    }
+  }
+  return failEntryProbe;
+}
+
+/** The reset vCPU state KVM on AMD SVM leaves after a shutdown: CS 0xf000 (base 0xffff0000), rip 0xfff0. */
+export function isResetState(rip: bigint, sregs: SpecialRegisters): boolean {
+  return rip === 0xfff0n && sregs.cs.selector === 0xf000 && sregs.cs.base === 0xffff0000n && (sregs.cr0 & 1n) === 0n;
+}

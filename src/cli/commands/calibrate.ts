@@ -1,25 +1,39 @@
 /** `kvmbench calibrate`: A/A runs of this build against itself; prints each workload's noise and a threshold. */
 import type { Command } from 'commander';
-import type { Results } from '../../bench/results.js';
 import { newRunId, runBenchmarks } from '../../bench/runner.js';
 import { calibrate, thresholdOption } from '../../compare/calibrate.js';
 import { probePerf } from '../../host/perf.js';
 import { jsonExporter } from '../../report/json.js';
 import { createRunFolder, prepareOutputDirectory, writeRunFiles } from '../../report/write.js';
-import { parsePositiveInteger, printJson } from '../options.js';
+import type { Results } from '../../results/types.js';
+import { parseInteger, printJson } from '../options.js';
 import { progressReporter } from '../progress.js';
-import { planFromOptions, type RunCommandOptions } from './run.js';
+import { planFromOptions } from './run.js';
+
+const MIN_RUNS = 2;
+const MAX_RUNS = 100;
 
 export function registerCalibrate(program: Command): void {
   program
     .command('calibrate')
     .description('run the same build several times (A/A) and suggest per-workload thresholds for compare')
-    .option('-n, --runs <n>', 'how many runs (at least 2)', '3')
+    .option('-n, --runs <n>', `how many runs, ${MIN_RUNS} to ${MAX_RUNS}`, '3')
     .option('-w, --workloads <list>', 'comma-separated workloads (default: all)')
     .option('-b, --bindings <list>', 'comma-separated bindings (default: all)')
     .option('-q, --quick', 'quick runs')
     .option('-o, --out <dir>', 'directory that receives the runs', 'results')
     .option('--json', 'print the noise table as JSON')
+    .addHelpText(
+      'after',
+      `
+Each run is a full \`kvmbench run\` written to --out; the worst change between any two of them is the
+noise a threshold must stay above.
+
+Examples:
+  kvmbench calibrate --quick
+  kvmbench calibrate --runs 5 --workloads pio-out,lifecycle --bindings napi,koffi
+  kvmbench calibrate --json > noise.json`,
+    )
     .action(
       async (options: {
         runs: string;
@@ -29,14 +43,10 @@ export function registerCalibrate(program: Command): void {
         out: string;
         json?: boolean;
       }) => {
-        const count = Math.max(2, parsePositiveInteger('--runs', options.runs, 100));
-        const plan = planFromOptions({
-          ...options,
-          out: options.out,
-          format: 'json',
-          cpuidK: '8',
-          kvm: '/dev/kvm',
-        } as RunCommandOptions);
+        // One run has nothing to be compared with: refuse it rather than quietly running two.
+        const count = parseInteger('--runs', options.runs, MIN_RUNS, MAX_RUNS);
+        const { workloads, bindings, quick } = options;
+        const plan = planFromOptions({ workloads, bindings, quick });
         const outDir = prepareOutputDirectory(options.out);
         const perf = await probePerf();
         const runs: Results[] = [];
@@ -44,9 +54,10 @@ export function registerCalibrate(program: Command): void {
           process.stderr.write(`kvmbench calibrate: run ${i + 1} of ${count}\n`);
           const progress = progressReporter();
           const runId = newRunId();
-          const results = await runBenchmarks(plan, {
+          const { results } = await runBenchmarks(plan, {
             runId,
             hardwareCounters: perf.hardwareCounters,
+            stopped: () => false,
             onProgress: (p) => progress.update(p),
           });
           progress.finish();

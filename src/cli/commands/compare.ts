@@ -1,20 +1,24 @@
 /**
- * `kvmbench compare <baseline> <current>`: did the current run regress against the baseline?
+ * `kvmbench compare [baseline [current]]`: did the current run regress against the baseline?
+ * Without runs named, the run before results/latest against it; with one, that run against latest.
  * The report goes to stdout, progress and warnings to stderr; the exit code says the verdict.
  */
 import { type Command, Option } from 'commander';
-import { loadResultsFile } from '../../bench/schema.js';
-import { type Comparison, compareResults } from '../../compare/compare-results.js';
+import { compareResults } from '../../compare/compare-results.js';
 import { checkExportTarget, writeFileAtomically } from '../../compare/export-files.js';
-import { summaryLine } from '../../compare/format.js';
 import { renderMarkdown } from '../../compare/markdown.js';
 import { renderTerminal } from '../../compare/terminal.js';
 import { DEFAULT_THRESHOLD_PERCENT, parseThresholdOverrides, parseThresholdPercent } from '../../compare/thresholds.js';
+import { summaryLine } from '../../format/comparison.js';
 import { bencherExporter } from '../../report/bencher.js';
 import type { Exporter } from '../../report/exporter.js';
 import { githubBenchmarkExporter } from '../../report/github-benchmark.js';
 import { renderHtmlReport } from '../../report/html.js';
+import type { Comparison } from '../../results/comparison.js';
+import { latestRun, runBefore } from '../../results/latest.js';
+import { loadResultsFile } from '../../results/read.js';
 import { EXIT } from '../exit-codes.js';
+import { type CommandOutput, processOutput } from '../output.js';
 
 export const COMPARE_FORMATS = ['table', 'markdown', 'json'] as const;
 export type CompareFormat = (typeof COMPARE_FORMATS)[number];
@@ -33,16 +37,19 @@ export interface CompareCommandOptions {
   force?: boolean;
 }
 
-/** Where the command writes; tests pass their own. */
-export interface CompareOutput {
-  stdout(text: string): void;
-  stderr(text: string): void;
-}
+/** The results directory whose `latest` pointer stands for runs not named. */
+export const DEFAULT_RESULTS_DIR = 'results';
 
-const processOutput: CompareOutput = {
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
-};
+/**
+ * The two runs to compare from 0, 1 or 2 names: the run before latest and latest, the named run and
+ * latest, or the two named runs.
+ */
+export function runsToCompare(names: readonly string[], resultsDir: string): { baseline: string; current: string } {
+  const [first, second] = names;
+  if (first !== undefined && second !== undefined) return { baseline: first, current: second };
+  const current = latestRun(resultsDir);
+  return { baseline: first ?? runBefore(resultsDir, current), current };
+}
 
 const RENDERERS: Record<CompareFormat, (comparison: Comparison) => string> = {
   table: renderTerminal,
@@ -64,7 +71,7 @@ export function runCompare(
   baselinePath: string,
   currentPath: string,
   options: CompareCommandOptions,
-  output: CompareOutput = processOutput,
+  output: CommandOutput = processOutput,
 ): number {
   const exports = EXPORTS.flatMap(({ option, key, exporter }) => {
     const path = options[key];
@@ -114,8 +121,12 @@ export function registerCompare(program: Command): void {
   program
     .command('compare')
     .description('compare two runs: per workload × binding, is the current run slower or faster than the baseline?')
-    .argument('<baseline>', 'the baseline run: a run folder (results/<run id>) or its results.json')
-    .argument('<current>', 'the run to judge: a run folder or its results.json')
+    .argument(
+      '[baseline]',
+      'the baseline run: a run folder (results/<run id>) or its results.json (default: the run before latest)',
+    )
+    .argument('[current]', 'the run to judge: a run folder or its results.json (default: results/latest)')
+    .option('--results-dir <dir>', 'where the latest pointer is, for runs not named', DEFAULT_RESULTS_DIR)
     .addOption(new Option('--format <format>', 'report format on stdout').choices(COMPARE_FORMATS).default('table'))
     .option(
       '--threshold <percent>',
@@ -148,14 +159,29 @@ Exit codes:
      that differ (without --allow-different-hosts), a bad option, or an export or --html file that
      exists (without --force)
 
+Without runs named, compare takes the newest two runs of --results-dir (results/latest, which each
+kvmbench run updates, and the run before it); with one, that run against results/latest.
+
 Examples:
+  kvmbench compare                     the previous run against the latest
+  kvmbench compare results/main        results/main against the latest run
   kvmbench compare results/main results/pr
   kvmbench compare base/results.json pr/results.json --format markdown >> "$GITHUB_STEP_SUMMARY"
   kvmbench compare results/main results/pr --threshold 3 --threshold-for lifecycle=10
   kvmbench compare results/main results/pr --export-bencher bencher.json
   kvmbench compare results/main results/pr --html change.html`,
     )
-    .action((baseline: string, current: string, options: CompareCommandOptions) => {
-      process.exitCode = runCompare(baseline, current, options);
-    });
+    .action(
+      (
+        baseline: string | undefined,
+        current: string | undefined,
+        options: CompareCommandOptions & { resultsDir: string },
+      ) => {
+        const runs = runsToCompare(
+          [baseline, current].filter((name) => name !== undefined),
+          options.resultsDir,
+        );
+        process.exitCode = runCompare(runs.baseline, runs.current, options);
+      },
+    );
 }

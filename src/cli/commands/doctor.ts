@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { getBinding } from '../../bindings/registry.js';
 import type { Binding } from '../../bindings/types.js';
 import { type CheckStatus, runDoctor } from '../../host/doctor.js';
+import { DEFAULT_KVM_PATH } from '../../kvm/system.js';
 import { EXIT } from '../exit-codes.js';
 import { printJson } from '../options.js';
 
@@ -12,8 +13,20 @@ export function registerDoctor(program: Command): void {
   program
     .command('doctor')
     .description('check /dev/kvm, capabilities, virtualisation, tracefs, perf and versions')
-    .option('--kvm <path>', 'the KVM device', '/dev/kvm')
+    .option('--kvm <path>', 'the KVM device', DEFAULT_KVM_PATH)
     .option('--json', 'print the report as JSON')
+    .addHelpText(
+      'after',
+      `
+Exit codes:
+  0  kvmbench can run here (warnings say what is missing for tracing or counters)
+  1  at least one FAIL: each says how to fix it
+
+Examples:
+  kvmbench doctor
+  kvmbench doctor --kvm /dev/kvm-test
+  kvmbench doctor --json | jq '.checks[] | select(.status != "ok")'`,
+    )
     .action(async (options: { kvm: string; json?: boolean }) => {
       let binding: Binding | undefined;
       try {

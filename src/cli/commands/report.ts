@@ -7,14 +7,15 @@
 import { statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { Command } from 'commander';
-import type { Results } from '../../bench/results.js';
-import { loadResultsFile, RESULTS_FILE_NAME } from '../../bench/schema.js';
 import { compareResults } from '../../compare/compare-results.js';
 import { checkExportTarget, writeFileAtomically } from '../../compare/export-files.js';
-import { summaryLine } from '../../compare/format.js';
 import { UsageError } from '../../errors.js';
+import { summaryLine } from '../../format/comparison.js';
 import { renderHtmlReport } from '../../report/html.js';
+import { loadResultsFile, RESULTS_FILE_NAME } from '../../results/read.js';
+import type { Results } from '../../results/types.js';
 import { EXIT } from '../exit-codes.js';
+import { type CommandOutput, processOutput } from '../output.js';
 
 /** The name the HTML exporter gives the report inside a run folder. */
 export const REPORT_FILE_NAME = 'report.html';
@@ -25,17 +26,6 @@ export interface ReportCommandOptions {
   force?: boolean;
   allowDifferentHosts?: boolean;
 }
-
-/** Where the command writes; tests pass their own. */
-export interface ReportOutput {
-  stdout(text: string): void;
-  stderr(text: string): void;
-}
-
-const processOutput: ReportOutput = {
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
-};
 
 /**
  * The run folder's report.html: <run>/report.html for a folder, or beside a results.json. Any other
@@ -56,7 +46,7 @@ function defaultTarget(run: string): string {
 }
 
 /** Renders and writes the report; returns EXIT.ok. Throws UsageError (exit 2) for bad input. */
-export function runReport(run: string, options: ReportCommandOptions, output: ReportOutput = processOutput): number {
+export function runReport(run: string, options: ReportCommandOptions, output: CommandOutput = processOutput): number {
   const force = options.force ?? false;
   if (options.out !== undefined) {
     if (options.out.trim() === '') throw new UsageError('--out needs a file name');
@@ -110,7 +100,7 @@ Exit codes:
      (without --allow-different-hosts), or an --out file that exists (without --force)
 
 Examples:
-  kvmbench report results/20261125-140312-bench-runner-07
+  kvmbench report results/20261130T085817Z-628d5c
   kvmbench report results/pr --baseline results/main
   kvmbench report pr/results.json --baseline main/results.json --out change.html --force`,
     )

@@ -1,19 +1,24 @@
 /** `kvmbench run`: measure, then write the run folder and print the summary table. */
 import { cpus } from 'node:os';
 import type { Command } from 'commander';
-import type { RunOptions } from '../../bench/results.js';
 import { newRunId, runBenchmarks } from '../../bench/runner.js';
 import { DEFAULT_CPUID_K, WORKLOAD_NAMES } from '../../bench/workloads.js';
 import { BINDING_NAMES } from '../../bindings/types.js';
+import { UsageError } from '../../errors.js';
 import { probePerf } from '../../host/perf.js';
+import { DEFAULT_KVM_PATH } from '../../kvm/system.js';
+import { exportFiles } from '../../report/export-worker.js';
 import { DEFAULT_FORMATS, exportersFor, FORMAT_NAMES } from '../../report/registry.js';
 import { terminalTable } from '../../report/terminal.js';
 import { createRunFolder, prepareOutputDirectory, removeIfEmpty, writeRunFiles } from '../../report/write.js';
+import { updateLatestPointer } from '../../results/latest.js';
+import type { RunOptions } from '../../results/types.js';
+import { WriteFilesError } from '../../results/write.js';
 import { PERF_BASIC_PROF } from '../../trace/perf-record-session.js';
-import { TRACE_MODES, type TraceMode } from '../../trace/session.js';
+import { TRACE_MODES } from '../../trace/session.js';
 import { onInterrupt } from '../../util/cleanup.js';
 import { runExitCode } from '../exit-codes.js';
-import { parseInteger, parseList, parsePositiveInteger } from '../options.js';
+import { parseInteger, parseList, parseOne, parsePositiveInteger } from '../options.js';
 import { progressReporter } from '../progress.js';
 import { reExecWith } from '../re-exec.js';
 
@@ -29,28 +34,46 @@ export interface RunCommandOptions {
   cpuidK: string;
   kvm: string;
   trace?: string;
+  processes?: string;
 }
 
-/** Defaults sized for 2 cores: a full run in about a minute, --quick in about ten seconds. */
+/**
+ * Defaults sized for 2 cores: a full run in under a minute, --quick in under ten seconds. Many
+ * short rounds rather than a few long ones: the round is the unit the intervals rest on.
+ */
 const PROFILES = {
-  default: { rounds: 8, timePerRoundMs: 120, warmupMs: 100 },
-  quick: { rounds: 3, timePerRoundMs: 40, warmupMs: 30 },
+  default: { rounds: 20, timePerRoundMs: 40, warmupMs: 40 },
+  quick: { rounds: 8, timePerRoundMs: 12, warmupMs: 10 },
 };
 
-export function planFromOptions(options: RunCommandOptions): RunOptions {
+/** The options that shape what a run measures (calibrate passes these alone). */
+export type PlanOptions = Pick<
+  RunCommandOptions,
+  'workloads' | 'bindings' | 'quick' | 'rounds' | 'timePerRound' | 'pin' | 'trace' | 'processes'
+> &
+  Partial<Pick<RunCommandOptions, 'cpuidK'>>;
+
+export function planFromOptions(options: PlanOptions): RunOptions {
   const profile = options.quick ? PROFILES.quick : PROFILES.default;
+  // `!== undefined`, not truthiness: an empty value ('') is an error, not "use the default".
   return {
-    workloads: options.workloads ? parseList('--workloads', options.workloads, WORKLOAD_NAMES) : [...WORKLOAD_NAMES],
-    bindings: options.bindings ? parseList('--bindings', options.bindings, BINDING_NAMES) : [...BINDING_NAMES],
-    rounds: options.rounds ? parsePositiveInteger('--rounds', options.rounds, 1000) : profile.rounds,
-    timePerRoundMs: options.timePerRound
-      ? parsePositiveInteger('--time-per-round', options.timePerRound, 600_000)
-      : profile.timePerRoundMs,
+    workloads:
+      options.workloads !== undefined
+        ? parseList('--workloads', options.workloads, WORKLOAD_NAMES)
+        : [...WORKLOAD_NAMES],
+    bindings:
+      options.bindings !== undefined ? parseList('--bindings', options.bindings, BINDING_NAMES) : [...BINDING_NAMES],
+    rounds: options.rounds !== undefined ? parsePositiveInteger('--rounds', options.rounds, 1000) : profile.rounds,
+    timePerRoundMs:
+      options.timePerRound !== undefined
+        ? parsePositiveInteger('--time-per-round', options.timePerRound, 600_000)
+        : profile.timePerRoundMs,
     warmupMs: profile.warmupMs,
     quick: Boolean(options.quick),
     ...(options.pin === undefined ? {} : { pin: parseInteger('--pin', options.pin, 0, cpus().length - 1) }),
-    cpuidK: parsePositiveInteger('--cpuid-k', options.cpuidK, 10_000),
-    ...(options.trace === undefined ? {} : { trace: parseList('--trace', options.trace, TRACE_MODES)[0] as TraceMode }),
+    cpuidK: options.cpuidK === undefined ? DEFAULT_CPUID_K : parsePositiveInteger('--cpuid-k', options.cpuidK, 10_000),
+    processes: options.processes === undefined ? 1 : parsePositiveInteger('--processes', options.processes, 64),
+    ...(options.trace === undefined ? {} : { trace: parseOne('--trace', options.trace, TRACE_MODES) }),
   };
 }
 
@@ -61,13 +84,14 @@ export function registerRun(program: Command): void {
     .option('-w, --workloads <list>', `comma-separated: ${WORKLOAD_NAMES.join(', ')}`)
     .option('-b, --bindings <list>', `comma-separated: ${BINDING_NAMES.join(', ')}`)
     .option('-q, --quick', 'fewer, shorter rounds (about 10 s)')
-    .option('-r, --rounds <n>', 'interleaved rounds (default 8; 3 with --quick)')
-    .option('-t, --time-per-round <ms>', 'time each binding gets per workload per round (default 120; 40 with --quick)')
+    .option('-r, --rounds <n>', 'interleaved rounds (default 20; 8 with --quick)')
+    .option('-t, --time-per-round <ms>', 'time each binding gets per workload per round (default 40; 12 with --quick)')
     .option('--pin <cpu>', 'pin the process to one CPU for the run (restored afterwards)')
     .option('-o, --out <dir>', 'directory that receives a new run folder', 'results')
     .option('-f, --format <list>', `comma-separated: ${FORMAT_NAMES.join(', ')}`, DEFAULT_FORMATS.join(','))
     .option('--cpuid-k <k>', 'in-kernel CPUID exits per userspace exit in cpuid-then-pio', String(DEFAULT_CPUID_K))
-    .option('--kvm <path>', 'the KVM device', '/dev/kvm')
+    .option('--kvm <path>', 'the KVM device', DEFAULT_KVM_PATH)
+    .option('--processes <n>', 'repeat the run in n fresh Node processes and merge them (default 1)')
     .option('--trace <mode>', `after measuring, trace one batch per cell: ${TRACE_MODES.join(', ')}`)
     .addHelpText(
       'after',
@@ -76,11 +100,15 @@ Examples:
   kvmbench run --quick
   kvmbench run --workloads pio-out,lifecycle --bindings c-loop,napi --rounds 20
   kvmbench run --pin 1 --out /results --format json,csv
+  kvmbench run --processes 4                process-to-process variation in the intervals
   kvmbench run --quick --trace ftrace      per-exit split: in KVM_RUN vs userspace turnaround
   kvmbench run --quick --trace perf-record flame graph with the koffi and N-API frames`,
     )
     .action(async (options: RunCommandOptions) => {
       const plan = planFromOptions(options);
+      if ((plan.processes ?? 1) > 1 && plan.trace) {
+        throw new UsageError('--trace traces this process: run it without --processes (or with --processes 1)');
+      }
       const exporters = exportersFor(parseList('--format', options.format, FORMAT_NAMES));
       const outDir = prepareOutputDirectory(options.out);
       if (plan.trace === 'perf-record' && !process.execArgv.includes(PERF_BASIC_PROF)) {
@@ -99,18 +127,16 @@ Examples:
           `\nkvmbench: ${received}: stopping after this turn and writing what was measured (again to quit at once)\n`,
         );
       });
-      let results: Awaited<ReturnType<typeof runBenchmarks>>;
-      let traceFailed = false;
+      let outcome: Awaited<ReturnType<typeof runBenchmarks>>;
       try {
-        results = await runBenchmarks(plan, {
+        outcome = await runBenchmarks(plan, {
           runId,
           folder,
           kvmPath: options.kvm,
           hardwareCounters: perf.hardwareCounters,
+          stopped: () => signal !== undefined,
+          onProcess: (index, count) => process.stderr.write(`kvmbench: process ${index + 1} of ${count}\n`),
           onProgress: (p) => progress.update(p),
-          onTraceFailure: () => {
-            traceFailed = true;
-          },
         });
       } catch (error) {
         removeIfEmpty(folder);
@@ -119,12 +145,37 @@ Examples:
         stopListening();
         progress.finish();
       }
-      const written = writeRunFiles(
-        folder,
-        exporters.flatMap((exporter) => exporter.export(results)),
-      );
+      const { results, traceFailed } = outcome;
+      // The table first: whatever happens to the files, the numbers were seen.
       process.stdout.write(terminalTable(results));
       for (const warning of results.warnings) process.stderr.write(`warning: ${warning}\n`);
+      // Writing: a first Ctrl-C lets it finish (the run is measured), a second quits at once.
+      const stopWriting = onInterrupt((received) => {
+        signal ??= received;
+        process.stderr.write(`\nkvmbench: ${received}: writing the run folder first (again to quit at once)\n`);
+      });
+      let written: string[];
+      try {
+        written = writeRunFiles(
+          folder,
+          await exportFiles(
+            exporters.map((exporter) => exporter.format),
+            results,
+          ),
+        );
+      } catch (error) {
+        if (!(error instanceof WriteFilesError)) throw error;
+        if (error.written.length > 0) process.stdout.write(`\nwrote ${error.written.length} files to ${folder}\n`);
+        else removeIfEmpty(folder);
+        throw error;
+      } finally {
+        stopWriting();
+      }
+      try {
+        updateLatestPointer(outDir, folder);
+      } catch (error) {
+        process.stderr.write(`warning: ${(error as Error).message}\n`);
+      }
       process.stdout.write(`\nwrote ${written.length} files to ${folder}\n`);
       process.exitCode = runExitCode(results, signal, traceFailed);
     });

@@ -49,6 +49,7 @@ dd { margin: 0; }
 .status-ok { background: var(--ok-bg); color: var(--ok); }
 .status-failed { background: var(--bad-bg); color: var(--bad); }
 .status-skipped { background: var(--grid); color: var(--muted); }
+.status-suspect { background: var(--bad-bg); color: var(--bad); }
 .cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(380px, 1fr)); gap: 14px; margin-bottom: 14px; }
 .card { background: var(--card); border: 1px solid var(--border); border-radius: 8px; padding: 14px 16px; margin-bottom: 14px; }
 .cards .card { margin-bottom: 0; }
@@ -63,12 +64,12 @@ dd { margin: 0; }
 details { margin-top: 10px; font-size: 13px; }
 summary { cursor: pointer; color: var(--accent); }
 .warnings ul { margin: 0; padding: 10px 14px 10px 32px; background: var(--warn-bg); color: var(--warn); border-radius: 8px; border: 1px solid var(--border); }
-.warnings li { margin: 2px 0; overflow-wrap: anywhere; }
+.warnings li { margin: 2px 0; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
 .count { font-size: 12px; font-weight: 600; padding: 0 7px; border-radius: 9px; background: var(--warn-bg); color: var(--warn); vertical-align: 2px; }
 .table-scroll { overflow-x: auto; }
 table { border-collapse: collapse; width: 100%; background: var(--card); font-size: 13px; }
 table.summary { font-size: 12.5px; }
-table.summary th, table.summary td { padding: 4px 7px; }
+table.summary th, table.summary td { padding: 4px 6px; }
 table.summary { border: 1px solid var(--border); border-radius: 8px; }
 th, td { padding: 5px 8px; text-align: left; vertical-align: top; border-bottom: 1px solid var(--border); }
 thead th { font-size: 11px; font-weight: 600; color: var(--muted); text-transform: uppercase; letter-spacing: 0.03em; background: var(--row-alt); white-space: nowrap; position: sticky; top: 0; }

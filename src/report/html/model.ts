@@ -1,11 +1,14 @@
 /** Read-only views of the results object that several report sections share. */
-import type { Measurement, Results } from '../../bench/results.js';
+import { hasStatistics, type Measurement, type Results } from '../../results/types.js';
 
-/**
- * The binding every overhead is measured against. The results object does not name it, so the
- * report assumes the C loop (see overheadVsFloor in results.ts).
- */
+/** The binding every overhead is measured against, when a results file does not name it (schema 1). */
 export const FLOOR_BINDING = 'c-loop';
+
+/** The floor binding the results name (schema 2's top-level `floor`), else the C loop. */
+export function floorBinding(results: Results): string {
+  const named = (results as Results & { floor?: unknown }).floor;
+  return typeof named === 'string' && named !== '' ? named : FLOOR_BINDING;
+}
 
 /** Binding names in the order the run declared them, then any that only appear in measurements. */
 export function bindingOrder(results: Results): string[] {
@@ -37,7 +40,7 @@ export function cellsOf(results: Results, workload: string): Measurement[] {
 export type MeasuredCell = Measurement & { stats: NonNullable<Measurement['stats']> };
 
 export function isMeasured(measurement: Measurement): measurement is MeasuredCell {
-  return measurement.status === 'ok' && measurement.stats !== undefined && measurement.samples.length > 0;
+  return hasStatistics(measurement);
 }
 
 /** A stable, attribute-safe id fragment for anchors (the visible name is escaped separately). */

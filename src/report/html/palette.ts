@@ -2,7 +2,7 @@
  * Colors: one per binding, the same in every chart and table; a separate set for lifecycle steps
  * so a step is never mistaken for a binding. Mid-tone hues that read on light and dark backgrounds.
  */
-import type { Results } from '../../bench/results.js';
+import type { Results } from '../../results/types.js';
 import { bindingOrder } from './model.js';
 
 const BINDING_COLORS = [

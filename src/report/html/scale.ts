@@ -1,5 +1,5 @@
 /** Linear scales with "nice" ticks (1, 2, 5 × 10^k), and tick labels in one unit per axis. */
-import { timeUnitFor } from './format.js';
+import { timeUnitFor } from '../../format/units.js';
 
 export interface LinearScale {
   domain: [number, number];

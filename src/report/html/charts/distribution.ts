@@ -2,10 +2,11 @@
  * Distribution of one workload's samples per binding: a box (quartiles, median) with p1–p99
  * whiskers, and the samples themselves as a jittered strip under it, so bimodality and outliers show.
  */
-import type { Measurement } from '../../../bench/results.js';
+
 import { Mulberry32, quantile } from '../../../bench/stats.js';
+import { formatNs } from '../../../format/units.js';
+import type { Measurement } from '../../../results/types.js';
 import { html, type SafeHtml } from '../escape.js';
-import { formatNs } from '../format.js';
 import { isMeasured, type MeasuredCell } from '../model.js';
 import type { Palette } from '../palette.js';
 import { px, timeScale } from '../scale.js';

@@ -4,10 +4,11 @@
  * distribution; the horizontal gap at 50 % is the change in median, and a gap only near the top is
  * a change in the tail.
  */
-import type { Measurement } from '../../../bench/results.js';
+
 import { quantile } from '../../../bench/stats.js';
+import { formatNs, timeUnitFor } from '../../../format/units.js';
+import type { Measurement } from '../../../results/types.js';
 import { html, type SafeHtml } from '../escape.js';
-import { formatNs, timeUnitFor } from '../format.js';
 import { isMeasured, type MeasuredCell } from '../model.js';
 import type { Palette } from '../palette.js';
 import { type LinearScale, linearScale, px } from '../scale.js';

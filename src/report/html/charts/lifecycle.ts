@@ -3,9 +3,10 @@
  * teardown) stacked left to right, with the lifecycle's own median marked for comparison.
  * Medians of parts need not add up to the median of the whole; the marker shows by how much.
  */
-import type { Measurement } from '../../../bench/results.js';
+
+import { formatNs } from '../../../format/units.js';
+import type { Measurement } from '../../../results/types.js';
 import { html, type SafeHtml } from '../escape.js';
-import { formatNs } from '../format.js';
 import type { Palette } from '../palette.js';
 import { stepColor } from '../palette.js';
 import { px, timeScale } from '../scale.js';

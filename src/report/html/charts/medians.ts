@@ -2,9 +2,10 @@
  * Binding comparison for one workload: each median with its bootstrap 95 % interval on a zoomed
  * axis, and a dashed line at the floor's median, so "is napi really slower than c-loop?" is one look.
  */
-import type { Measurement } from '../../../bench/results.js';
+
+import { formatNs, formatNsInterval } from '../../../format/units.js';
+import type { Measurement } from '../../../results/types.js';
 import { html, type SafeHtml } from '../escape.js';
-import { formatNs, formatNsInterval } from '../format.js';
 import { FLOOR_BINDING, isMeasured } from '../model.js';
 import type { Palette } from '../palette.js';
 import { px, timeScale } from '../scale.js';

@@ -3,9 +3,10 @@
  * with its bootstrap 95 % interval. One chart per workload because ratios differ by workload kind
  * (a null ioctl can cost 3× the floor while an exit costs a few percent more).
  */
-import type { Measurement } from '../../../bench/results.js';
+
+import { formatChange, formatNsSigned, formatRatio } from '../../../format/units.js';
+import type { Measurement } from '../../../results/types.js';
 import { html, type SafeHtml } from '../escape.js';
-import { formatNsSigned, formatRatio, formatRatioAsChange } from '../format.js';
 import { FLOOR_BINDING } from '../model.js';
 import type { Palette } from '../palette.js';
 import { linearScale, px } from '../scale.js';
@@ -45,7 +46,7 @@ export function overheadChart(workload: string, cells: Measurement[], palette: P
     const x = scale.at(overhead.ratio);
     const [ciLow, ciHigh] = overhead.ratioCi95;
     const tooltip = `${cell.binding}: ${formatRatio(overhead.ratio)} ${FLOOR_BINDING} [${formatRatio(ciLow)}, ${formatRatio(ciHigh)}], ${formatNsSigned(overhead.differenceNs)} [${formatNsSigned(overhead.differenceCi95[0])}, ${formatNsSigned(overhead.differenceCi95[1])}]`;
-    return html`${label}<g class="overhead"><title>${tooltip}</title><rect x="${px(Math.min(one, x))}" y="${px(y - 7)}" width="${px(Math.max(1, Math.abs(x - one)))}" height="14" fill="${color}" fill-opacity="0.8"/>${errorBar(scale.at(ciLow), scale.at(ciHigh), y, 8, 'ci ci-dark')}</g>${note(plotRight + 8, y, `${formatRatioAsChange(overhead.ratio)} · ${formatNsSigned(overhead.differenceNs)}`, 'value')}`;
+    return html`${label}<g class="overhead"><title>${tooltip}</title><rect x="${px(Math.min(one, x))}" y="${px(y - 7)}" width="${px(Math.max(1, Math.abs(x - one)))}" height="14" fill="${color}" fill-opacity="0.8"/>${errorBar(scale.at(ciLow), scale.at(ciHigh), y, 8, 'ci ci-dark')}</g>${note(plotRight + 8, y, `${formatChange(overhead.ratio)} · ${formatNsSigned(overhead.differenceNs)}`, 'value')}`;
   });
   const empty =
     rows.length === 0 ? note(MARGIN_LEFT + 6, TOP + ROW_HEIGHT / 2, 'no bindings besides the floor') : false;

@@ -4,8 +4,9 @@
  * long gaps between; each round therefore gets its own panel on a shared value axis, which keeps
  * both the trend inside a round and the step between rounds visible.
  */
-import type { Measurement } from '../../../bench/results.js';
+
 import { quantile } from '../../../bench/stats.js';
+import type { Measurement } from '../../../results/types.js';
 import { html, type SafeHtml } from '../escape.js';
 import { isMeasured, type MeasuredCell } from '../model.js';
 import type { Palette } from '../palette.js';

@@ -5,10 +5,11 @@
  * Two ticks per row: the harness's time per iteration during the traced batch (what the bar should
  * add up to) and the untraced measured median (tracing makes the traced batch slower).
  */
-import type { Measurement } from '../../../bench/results.js';
+
+import { formatNs, formatPercent } from '../../../format/units.js';
+import type { Measurement } from '../../../results/types.js';
 import type { ExitSplit } from '../../../trace/ftrace-parse.js';
 import { html, type SafeHtml } from '../escape.js';
-import { formatNs, formatPercent } from '../format.js';
 import type { Palette } from '../palette.js';
 import { px, timeScale } from '../scale.js';
 import { CHAR_WIDTH, chartSvg, note, seriesLabel, xAxis } from '../svg.js';

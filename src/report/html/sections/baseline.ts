@@ -3,21 +3,27 @@
  * side by side, any host differences, every cell's change in median sorted by effect (regressions
  * first) and, per workload, both runs' sample distributions overlaid as ECDFs.
  */
-import type { Measurement, Results } from '../../../bench/results.js';
-import type { CellComparison, Comparison, Verdict } from '../../../compare/compare-results.js';
-import { methodDescription, orderByEffect } from '../../../compare/format.js';
-import type { HostDifference } from '../../../compare/host-check.js';
-import { type EcdfPair, ecdfChart } from '../charts/ecdf.js';
-import { html, type SafeHtml } from '../escape.js';
+
+import { methodDescription } from '../../../format/comparison.js';
 import {
+  formatChange,
   formatChangeInterval,
   formatNs,
   formatNsInterval,
   formatPercent,
   formatPValue,
-  formatRatioAsChange,
   formatTimestamp,
-} from '../format.js';
+} from '../../../format/units.js';
+import {
+  type CellComparison,
+  type Comparison,
+  type HostDifference,
+  orderByEffect,
+  type Verdict,
+} from '../../../results/comparison.js';
+import type { Measurement, Results } from '../../../results/types.js';
+import { type EcdfPair, ecdfChart } from '../charts/ecdf.js';
+import { html, type SafeHtml } from '../escape.js';
 import { anchorId, workloadOrder } from '../model.js';
 import type { Palette } from '../palette.js';
 import { px } from '../scale.js';
@@ -40,6 +46,10 @@ const VERDICT_LABEL: Record<Verdict, string> = {
 const plural = (count: number, one: string, many = `${one}s`) => `${count} ${count === 1 ? one : many}`;
 
 // ---- Headline and the two runs -----------------------------------------------------------------
+
+/** The units a median rests on: "10 turns · 120 samples". */
+const turns = (count: number | undefined, samples: number): string =>
+  `${count === undefined ? '' : `${count} turn${count === 1 ? '' : 's'} · `}${samples} samples`;
 
 function headline(comparison: Comparison): SafeHtml {
   const { regressed, improved, unchanged } = comparison.summary;
@@ -132,7 +142,7 @@ function changeSpark(cell: CellComparison, extent: number): SafeHtml {
   const band = [at(1 - cell.thresholdPercent / 100), at(1 + cell.thresholdPercent / 100)];
   const middle = SPARK_HEIGHT / 2;
   const [low, high] = cell.ratioCi95;
-  const label = `${formatRatioAsChange(cell.ratio)} (95 % CI ${formatChangeInterval(low, high)}) against a ±${cell.thresholdPercent} % threshold`;
+  const label = `${formatChange(cell.ratio)} (95 % CI ${formatChangeInterval(low, high)}) against a ±${cell.thresholdPercent} % threshold`;
   return html`<svg class="spark verdict-${VERDICT_CLASS[cell.verdict]}" viewBox="0 0 ${SPARK_WIDTH} ${SPARK_HEIGHT}" width="${SPARK_WIDTH}" height="${SPARK_HEIGHT}" role="img" aria-label="${label}"><title>${label}</title><rect class="spark-band" x="${px(band[0] as number)}" y="2" width="${px((band[1] as number) - (band[0] as number))}" height="${SPARK_HEIGHT - 4}"/><line class="spark-zero" x1="${px(at(1))}" x2="${px(at(1))}" y1="0" y2="${SPARK_HEIGHT}"/><line class="spark-ci" x1="${px(at(low))}" x2="${px(at(high))}" y1="${middle}" y2="${middle}"/><circle class="spark-point" cx="${px(at(cell.ratio))}" cy="${middle}" r="3.2"/></svg>`;
 }
 
@@ -140,7 +150,7 @@ function changeRow(cell: CellComparison, palette: Palette, extent: number): Safe
   const verdict = VERDICT_CLASS[cell.verdict];
   const [low, high] = cell.ratioCi95;
   const difference = formatNsInterval(cell.differenceCi95[0], cell.differenceCi95[1], { signed: true });
-  return html`<tr class="change change-${verdict}"><td><a href="#${anchorId('ecdf', cell.workload)}"><code>${cell.workload}</code></a></td><td>${bindingName(cell.binding, palette(cell.binding))}</td><td class="num">${formatNs(cell.baselineMedianNs)}<span class="sub">n = ${cell.baselineSamples}</span></td><td class="num">${formatNs(cell.currentMedianNs)}<span class="sub">n = ${cell.currentSamples}</span></td><td class="num change-value" title="difference ${difference} (95 % CI)">${formatRatioAsChange(cell.ratio)}<span class="sub">${formatChangeInterval(low, high)}</span></td><td class="spark-cell">${changeSpark(cell, extent)}</td><td class="num">${formatPValue(cell.pValueHolm)}<span class="sub">raw ${formatPValue(cell.pValue)}</span></td><td><span class="verdict verdict-${verdict}" title="threshold ±${cell.thresholdPercent} %">${VERDICT_LABEL[cell.verdict]}</span></td></tr>`;
+  return html`<tr class="change change-${verdict}"><td><a href="#${anchorId('ecdf', cell.workload)}"><code>${cell.workload}</code></a></td><td>${bindingName(cell.binding, palette(cell.binding))}</td><td class="num">${formatNs(cell.baselineMedianNs)}<span class="sub">${turns(cell.baselineTurns, cell.baselineSamples)}</span></td><td class="num">${formatNs(cell.currentMedianNs)}<span class="sub">${turns(cell.currentTurns, cell.currentSamples)}</span></td><td class="num change-value" title="difference ${difference} (95 % CI)">${formatChange(cell.ratio)}<span class="sub">${formatChangeInterval(low, high)}</span></td><td class="spark-cell">${changeSpark(cell, extent)}</td><td class="num">${formatPValue(cell.pValueHolm)}<span class="sub">raw ${formatPValue(cell.pValue)}</span></td><td><span class="verdict verdict-${verdict}" title="threshold ±${cell.thresholdPercent} %">${VERDICT_LABEL[cell.verdict]}</span></td></tr>`;
 }
 
 function changeTable(comparison: Comparison, palette: Palette): SafeHtml {

@@ -2,15 +2,16 @@
  * The chart sections: per-workload distributions and medians, lifecycle steps, overhead against
  * the floor, and run order. Each section decides which workloads it applies to and captions its charts.
  */
-import type { Results } from '../../../bench/results.js';
+
+import { formatNs, formatNsInterval } from '../../../format/units.js';
+import type { Results } from '../../../results/types.js';
 import { distributionChart } from '../charts/distribution.js';
 import { lifecycleChart, stepOrder } from '../charts/lifecycle.js';
 import { mediansChart } from '../charts/medians.js';
 import { overheadChart } from '../charts/overhead.js';
 import { runOrderChart } from '../charts/run-order.js';
 import { html, type SafeHtml } from '../escape.js';
-import { formatNs, formatNsInterval } from '../format.js';
-import { anchorId, cellsOf, FLOOR_BINDING, isMeasured, workloadOrder } from '../model.js';
+import { anchorId, cellsOf, floorBinding, isMeasured, workloadOrder } from '../model.js';
 import type { Palette } from '../palette.js';
 import { bindingName, figure, section } from './layout.js';
 
@@ -59,14 +60,15 @@ export function lifecycleSection(results: Results, palette: Palette): SafeHtml {
 }
 
 export function overheadSection(results: Results, palette: Palette): SafeHtml {
+  const floor = floorBinding(results);
   const workloads = workloadsWithData(results).filter((workload) =>
-    cellsOf(results, workload).some((cell) => cell.binding !== FLOOR_BINDING),
+    cellsOf(results, workload).some((cell) => cell.binding !== floor),
   );
   const figures = workloads.map((workload) =>
     figure(html`<code>${workload}</code>`, overheadChart(workload, cellsOf(results, workload), palette)),
   );
-  const intro = `How much slower each binding's median is than ${FLOOR_BINDING}'s, the same loop written in C: the cost of crossing from JavaScript into the kernel and back. Bars start at 1×; whiskers are bootstrap 95 % intervals.`;
-  return section('overhead', `Overhead against ${FLOOR_BINDING}`, intro, html`<div class="grid">${figures}</div>`);
+  const intro = `How much slower each binding's median is than ${floor}'s, the same loop written in C: the cost of crossing from JavaScript into the kernel and back. Bars start at 1×; whiskers are bootstrap 95 % intervals.`;
+  return section('overhead', `Overhead against ${floor}`, intro, html`<div class="grid">${figures}</div>`);
 }
 
 export function runOrderSection(results: Results, palette: Palette): SafeHtml {

@@ -2,9 +2,10 @@
  * Where and how the numbers were taken: the host fingerprint and the run's options. Exit costs
  * depend on CPU, microcode, kernel and virtualization layer, so a reader needs these beside them.
  */
-import type { Results } from '../../../bench/results.js';
+
+import { formatDurationMs, formatHz, formatYesNo } from '../../../format/units.js';
+import type { Results } from '../../../results/types.js';
 import { html, type SafeHtml } from '../escape.js';
-import { formatDurationMs, formatHz, formatYesNo } from '../format.js';
 import type { Palette } from '../palette.js';
 import { bindingName, section } from './layout.js';
 

@@ -1,7 +1,8 @@
 /** The page header: what run this is, whether it finished, and the binding colors used throughout. */
-import type { Results } from '../../../bench/results.js';
+
+import { formatBytes, formatDurationMs, formatTimestamp } from '../../../format/units.js';
+import type { Results } from '../../../results/types.js';
 import { html, type SafeHtml } from '../escape.js';
-import { formatBytes, formatDurationMs, formatTimestamp } from '../format.js';
 import { bindingOrder } from '../model.js';
 import type { Palette } from '../palette.js';
 import { bindingName } from './layout.js';

@@ -3,8 +3,7 @@
  * its CI, tail percentiles, noise, overhead against the floor) and whether KVM's own exit counters
  * agree with the harness. Failed cells keep their row and show the error instead.
  */
-import type { ExitCountCheck, Measurement, Results, WorkloadInfo } from '../../../bench/results.js';
-import { html, type SafeHtml } from '../escape.js';
+
 import {
   formatInteger,
   formatNs,
@@ -13,31 +12,55 @@ import {
   formatPercent,
   formatRatio,
   formatRatioInterval,
-} from '../format.js';
-import { anchorId, cellsOf, FLOOR_BINDING, workloadOrder } from '../model.js';
+} from '../../../format/units.js';
+import {
+  type ExitCountCheck,
+  hasStatistics,
+  type Measurement,
+  type Results,
+  type WorkloadInfo,
+} from '../../../results/types.js';
+import { html, type SafeHtml } from '../escape.js';
+import { anchorId, cellsOf, floorBinding, workloadOrder } from '../model.js';
 import type { Palette } from '../palette.js';
 import { bindingName, section } from './layout.js';
 
 /** A CV above this marks a cell as noisy in the table. */
 const NOISY_CV = 0.05;
-const COLUMNS = [
-  'workload',
-  'binding',
-  'status',
-  'n',
-  'median · 95 % CI',
-  'cycles',
-  'p90',
-  'p99',
-  'min',
-  'CV',
-  'outliers lo / hi',
-  `× ${FLOOR_BINDING}`,
-  `Δ ${FLOOR_BINDING}`,
-  'exit count',
-] as const;
-/** Columns after workload, binding and status: a failed cell's error spans them. */
-const NUMBER_COLUMNS = COLUMNS.length - 3;
+
+/** Which optional columns have a value in some row: a column empty in every row is left out. */
+interface Columns {
+  cycles: boolean;
+  overhead: boolean;
+  exitCount: boolean;
+}
+
+function columnsOf(results: Results): Columns {
+  const measured = results.measurements.filter(hasStatistics);
+  return {
+    cycles: measured.some((cell) => cell.medianCycles !== undefined),
+    overhead: measured.some((cell) => cell.overheadVsFloor !== undefined),
+    exitCount: measured.some((cell) => cell.exitCountCheck !== undefined),
+  };
+}
+
+function columnTitles(columns: Columns, floor: string): string[] {
+  return [
+    'workload',
+    'binding',
+    'status',
+    'n',
+    'median · 95 % CI',
+    ...(columns.cycles ? ['cycles'] : []),
+    'p90',
+    'p99',
+    'min',
+    'CV',
+    'outliers lo / hi',
+    ...(columns.overhead ? [`× ${floor}`, `Δ ${floor}`] : []),
+    ...(columns.exitCount ? ['exit count'] : []),
+  ];
+}
 
 function exitCheckCell(check: ExitCountCheck | undefined): SafeHtml {
   if (!check) return html`<td class="muted">—</td>`;
@@ -57,8 +80,8 @@ function exitCheckCell(check: ExitCountCheck | undefined): SafeHtml {
   return html`<td class="check-bad" title="${tooltip}">mismatch ✗<span class="sub">${difference}</span></td>`;
 }
 
-function overheadCells(cell: Measurement): SafeHtml {
-  if (cell.binding === FLOOR_BINDING) return html`<td class="muted" colspan="2">floor</td>`;
+function overheadCells(cell: Measurement, floor: string): SafeHtml {
+  if (cell.binding === floor) return html`<td class="muted" colspan="2">floor</td>`;
   const overhead = cell.overheadVsFloor;
   if (!overhead) return html`<td class="muted">—</td><td class="muted">—</td>`;
   const [ratioLow, ratioHigh] = overhead.ratioCi95;
@@ -66,16 +89,18 @@ function overheadCells(cell: Measurement): SafeHtml {
   return html`<td class="num">${formatRatio(overhead.ratio)}<span class="sub">${formatRatioInterval(ratioLow, ratioHigh)}</span></td><td class="num">${formatNsSigned(overhead.differenceNs)}<span class="sub">${formatNsInterval(differenceLow, differenceHigh, { signed: true })}</span></td>`;
 }
 
-function measuredCells(cell: Measurement): SafeHtml {
+function measuredCells(cell: Measurement, columns: Columns, floor: string): SafeHtml {
   const stats = cell.stats;
-  if (cell.status !== 'ok' || !stats) {
+  if (!hasStatistics(cell) || !stats) {
     const error = cell.error ?? (cell.status === 'ok' ? 'no statistics recorded' : `${cell.status} without a reason`);
-    return html`<td class="error" colspan="${NUMBER_COLUMNS}">${error}</td>`;
+    // The error spans every column after workload, binding and status.
+    const span = columnTitles(columns, floor).length - 3;
+    return html`<td class="error" colspan="${span}">${error}</td>`;
   }
   const [low, high] = stats.medianCi95;
   const cycles = cell.medianCycles === undefined ? '—' : formatInteger(cell.medianCycles);
   const noisy = stats.cv > NOISY_CV;
-  return html`<td class="num">${formatInteger(stats.n)}</td><td class="num median">${formatNs(stats.median)}<span class="sub">${formatNsInterval(low, high)}</span></td><td class="num">${cycles}</td><td class="num">${formatNs(stats.p90)}</td><td class="num">${formatNs(stats.p99)}</td><td class="num">${formatNs(stats.min)}</td><td class="num${noisy ? ' noisy' : ''}"${noisy ? html` title="CV above ${formatPercent(NOISY_CV, 0)}: noisy"` : ''}>${formatPercent(stats.cv, 2)}</td><td class="num">${stats.outliers.low} / ${stats.outliers.high}</td>${overheadCells(cell)}`;
+  return html`<td class="num">${formatInteger(stats.n)}</td><td class="num median">${formatNs(stats.median)}<span class="sub">${formatNsInterval(low, high)}</span></td>${columns.cycles ? html`<td class="num">${cycles}</td>` : ''}<td class="num">${formatNs(stats.p90)}</td><td class="num">${formatNs(stats.p99)}</td><td class="num">${formatNs(stats.min)}</td><td class="num${noisy ? ' noisy' : ''}"${noisy ? html` title="CV above ${formatPercent(NOISY_CV, 0)}: noisy"` : ''}>${formatPercent(stats.cv, 2)}</td><td class="num">${stats.outliers.low} / ${stats.outliers.high}</td>${columns.overhead ? overheadCells(cell, floor) : ''}`;
 }
 
 function workloadHeading(name: string, info: WorkloadInfo | undefined): SafeHtml {
@@ -85,25 +110,35 @@ function workloadHeading(name: string, info: WorkloadInfo | undefined): SafeHtml
   return html`<a href="#${anchorId('workload', name)}">${name}</a><span class="sub wrap">${detail}</span>`;
 }
 
-function workloadRows(results: Results, workload: string, palette: Palette): SafeHtml[] {
+function workloadRows(results: Results, workload: string, palette: Palette, columns: Columns): SafeHtml[] {
+  const floor = floorBinding(results);
   const cells = cellsOf(results, workload);
   const info = results.workloads.find((candidate) => candidate.name === workload);
   return cells.map((cell, index) => {
     const heading =
       index === 0 ? html`<th scope="rowgroup" rowspan="${cells.length}">${workloadHeading(workload, info)}</th>` : '';
     const statusCell = html`<td><span class="status status-${cell.status}">${cell.status}</span></td>`;
-    const exitCell = cell.status === 'ok' ? exitCheckCell(cell.exitCountCheck) : html``;
-    return html`<tr class="row-${cell.status}">${heading}<td>${bindingName(cell.binding, palette(cell.binding))}</td>${statusCell}${measuredCells(cell)}${exitCell}</tr>`;
+    const exitCell = hasStatistics(cell) && columns.exitCount ? exitCheckCell(cell.exitCountCheck) : html``;
+    return html`<tr class="row-${cell.status}">${heading}<td>${bindingName(cell.binding, palette(cell.binding))}</td>${statusCell}${measuredCells(cell, columns, floor)}${exitCell}</tr>`;
   });
 }
 
 export function summarySection(results: Results, palette: Palette): SafeHtml {
+  const columns = columnsOf(results);
+  const floor = floorBinding(results);
   const groups = workloadOrder(results)
-    .map((workload) => workloadRows(results, workload, palette))
+    .map((workload) => workloadRows(results, workload, palette, columns))
     .filter((rows) => rows.length > 0)
     .map((rows) => html`<tbody>${rows}</tbody>`);
-  const head = html`<thead><tr>${COLUMNS.map((column) => html`<th scope="col">${column}</th>`)}</tr></thead>`;
-  const intro = `Times are per iteration (one round trip or one lifecycle); cycles are the median in TSC cycles. Grey lines under a value are its bootstrap 95 % confidence interval. × and Δ compare the median with ${FLOOR_BINDING}'s (ratio and difference). Outliers are Tukey's (beyond 1.5 IQR), counted, never removed. The exit count is checked against KVM's own statistics.`;
+  const head = html`<thead><tr>${columnTitles(columns, floor).map((column) => html`<th scope="col">${column}</th>`)}</tr></thead>`;
+  const intro = [
+    'Times are per iteration (one round trip or one lifecycle)',
+    columns.cycles ? '; cycles are the median in TSC cycles' : '',
+    '. Grey lines under a value are its 95 % confidence interval.',
+    columns.overhead ? ` × and Δ compare the median with ${floor}'s (ratio and difference).` : '',
+    " Outliers are Tukey's (beyond 1.5 IQR), counted, never removed.",
+    columns.exitCount ? " The exit count is checked against KVM's own statistics." : '',
+  ].join('');
   return section(
     'summary',
     'Summary',

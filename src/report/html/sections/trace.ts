@@ -4,11 +4,12 @@
  * tracepoints and checks them against the harness; perf-record leaves a flame graph in the run
  * folder. Runs without --trace get no section at all.
  */
-import type { Measurement, Results } from '../../../bench/results.js';
+
+import { formatChange, formatInteger, formatNs, formatPercent } from '../../../format/units.js';
+import type { Measurement, Results } from '../../../results/types.js';
 import type { TraceMode } from '../../../trace/session.js';
 import { GUEST_COLOR, hasRoundTrips, KERNEL_COLOR, kernelNs, traceSplitChart } from '../charts/trace-split.js';
 import { html, type SafeHtml } from '../escape.js';
-import { formatInteger, formatNs, formatPercent, formatRatioAsChange } from '../format.js';
 import { anchorId, bindingOrder, cellsOf, workloadOrder } from '../model.js';
 import type { Palette } from '../palette.js';
 import { bindingName, figure, section } from './layout.js';
@@ -46,7 +47,7 @@ function untracedMedian(cell: Measurement): string {
 
 /** How much slower the traced loop ran than the untraced median: "+3.1 %". */
 function slowdown(cell: TracedCell): string {
-  return cell.stats ? formatRatioAsChange(cell.trace.tracedLoopNsPerIteration / cell.stats.median) : '—';
+  return cell.stats ? formatChange(cell.trace.tracedLoopNsPerIteration / cell.stats.median) : '—';
 }
 
 // ---- ftrace --------------------------------------------------------------------------------------

@@ -8,7 +8,8 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { UsageError } from '../errors.js';
-import { type Results, SCHEMA_VERSION } from './results.js';
+import { KVMBENCH_VERSION } from '../version.js';
+import { type Results, SCHEMA_VERSION } from './types.js';
 
 /** The file name a run writes into its folder. */
 export const RESULTS_FILE_NAME = 'results.json';
@@ -16,11 +17,10 @@ export const RESULTS_FILE_NAME = 'results.json';
 /** How many schema violations a message lists before saying how many more there are. */
 const MAX_LISTED_VIOLATIONS = 5;
 
-// Compiled output lives in dist/src/bench/; the schema and package.json stay at the repository root.
+// Compiled output lives in dist/src/results/; the schema stays at the repository root.
 const SCHEMA_URL = new URL('../../../results.schema.json', import.meta.url);
-const require = createRequire(import.meta.url);
-const { version: kvmbenchVersion } = require('../../../package.json') as { version: string };
 
+const require = createRequire(import.meta.url);
 let validator: ValidateFunction<Results> | undefined;
 
 /**
@@ -90,15 +90,18 @@ function resultsFilePath(path: string): string {
   );
 }
 
+/** 1: statistics over samples (still readable: compare re-derives turns from sampleRounds); 2: over turns. */
+const READABLE_SCHEMA_VERSIONS = [1, SCHEMA_VERSION];
+
 /** Checked before the schema so that a file from another kvmbench says so instead of listing violations. */
 function checkSchemaVersion(raw: Record<string, unknown>, source: string): void {
   const found = raw['schemaVersion'];
-  if (found === SCHEMA_VERSION) return;
+  if (READABLE_SCHEMA_VERSIONS.includes(found as number)) return;
   const tool = raw['tool'] as { name?: unknown; version?: unknown } | undefined;
   const writer = typeof tool?.version === 'string' ? ` (written by kvmbench ${tool.version})` : '';
   const what = found === undefined ? 'has no schemaVersion' : `has schemaVersion ${JSON.stringify(found)}`;
   throw new UsageError(
-    `${source} ${what}${writer}; this kvmbench (${kvmbenchVersion}) reads schemaVersion ${SCHEMA_VERSION}: ` +
+    `${source} ${what}${writer}; this kvmbench (${KVMBENCH_VERSION}) reads schemaVersion ${READABLE_SCHEMA_VERSIONS.join(' and ')}: ` +
       'read it with the kvmbench version that wrote it, or re-run that benchmark with this one',
   );
 }
@@ -143,120 +146,35 @@ function lineAndColumn(text: string, offset: number): { line: number; column: nu
   return { line: before.split('\n').length, column: offset - lastNewline };
 }
 
-const JSON_NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
-const JSON_WHITESPACE = new Set([' ', '\t', '\n', '\r']);
-const JSON_ESCAPES = new Set(['"', '\\', '/', 'b', 'f', 'n', 'r', 't']);
+/**
+ * Whether JSON.parse fails on `text` for a reason inside it, not merely because the text stops early
+ * ("Unexpected end", or an error at the very end: an unterminated string or number).
+ */
+function failsBeforeItsEnd(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return false;
+  } catch (error) {
+    const message = (error as Error).message;
+    const position = /at position (\d+)/.exec(message);
+    if (position) return Number(position[1]) < text.length;
+    return !message.startsWith('Unexpected end');
+  }
+}
 
 /**
- * Offset of the first character that makes `text` invalid JSON (text.length when it ends early).
- * JSON.parse's messages carry a position only for some errors (Node 20 omits it for an unexpected
- * token), so the error path walks the grammar itself. Iterative, so deep nesting cannot overflow.
+ * Offset of the first character that makes `text` invalid JSON (text.length when it ends early), or -1.
+ * JSON.parse gives no position for an unexpected token (Node 20), so the error path bisects: every
+ * prefix shorter than the fault only "ends early", every longer one fails before its end.
  */
 function firstJsonSyntaxError(text: string): number {
-  type State = 'value' | 'value-or-close' | 'key' | 'key-or-close' | 'colon' | 'after-value';
-  const containers: string[] = [];
-  let state = 'value' as State;
-  let i = 0;
-
-  const skipWhitespace = (): void => {
-    while (i < text.length && JSON_WHITESPACE.has(text[i] ?? '')) i++;
-  };
-  /** Moves past a string starting at i; returns false (i at the fault) when it is malformed. */
-  const scanString = (): boolean => {
-    i++;
-    while (i < text.length) {
-      const char = text[i] ?? '';
-      if (char === '"') {
-        i++;
-        return true;
-      }
-      if (char < ' ') return false;
-      if (char === '\\') {
-        const escaped = text[i + 1] ?? '';
-        if (escaped === 'u') {
-          for (let k = 2; k < 6; k++) {
-            if (!/[0-9a-fA-F]/.test(text[i + k] ?? '')) {
-              i += k;
-              return false;
-            }
-          }
-          i += 6;
-        } else if (JSON_ESCAPES.has(escaped)) {
-          i += 2;
-        } else {
-          i++;
-          return false;
-        }
-      } else {
-        i++;
-      }
-    }
-    return false;
-  };
-  /** Moves past a scalar or opens a container: the next state, or undefined (i at the fault). */
-  const scanValue = (): State | undefined => {
-    const char = text[i] ?? '';
-    if (char === '{' || char === '[') {
-      containers.push(char);
-      i++;
-      return char === '{' ? 'key-or-close' : 'value-or-close';
-    }
-    if (char === '"') return scanString() ? 'after-value' : undefined;
-    for (const literal of ['true', 'false', 'null']) {
-      if (char !== literal[0]) continue;
-      for (const expected of literal) {
-        if (text[i] !== expected) return undefined;
-        i++;
-      }
-      return 'after-value';
-    }
-    JSON_NUMBER.lastIndex = i;
-    const number = JSON_NUMBER.exec(text);
-    if (!number) return undefined;
-    i += number[0].length;
-    return 'after-value';
-  };
-
-  for (;;) {
-    skipWhitespace();
-    if (i >= text.length) return state === 'after-value' && containers.length === 0 ? -1 : text.length;
-    const char = text[i];
-    const open = containers.at(-1);
-    switch (state) {
-      case 'value':
-      case 'value-or-close': {
-        if (char === ']' && state === 'value-or-close') {
-          containers.pop();
-          i++;
-          state = 'after-value';
-          break;
-        }
-        const next = scanValue();
-        if (!next) return i;
-        state = next;
-        break;
-      }
-      case 'key-or-close':
-      case 'key':
-        if (char === '}' && state === 'key-or-close') {
-          containers.pop();
-          i++;
-          state = 'after-value';
-        } else if (char !== '"' || !scanString()) return i;
-        else state = 'colon';
-        break;
-      case 'colon':
-        if (char !== ':') return i;
-        i++;
-        state = 'value';
-        break;
-      case 'after-value':
-        if (open === undefined) return i;
-        if (char === ',') state = open === '{' ? 'key' : 'value';
-        else if ((open === '{' && char === '}') || (open === '[' && char === ']')) containers.pop();
-        else return i;
-        i++;
-        break;
-    }
+  if (!failsBeforeItsEnd(text)) return text.length;
+  let good = 0; // a prefix length known not to fail before its end
+  let bad = text.length; // a prefix length known to fail before its end
+  while (bad - good > 1) {
+    const middle = Math.floor((good + bad) / 2);
+    if (failsBeforeItsEnd(text.slice(0, middle))) bad = middle;
+    else good = middle;
   }
+  return bad - 1;
 }

@@ -3,9 +3,7 @@
  * Pure functions, no I/O.
  */
 
-import { assertFiniteSamples } from './stats.js';
-
-export { type RatioCi, ratioCi } from './stats.js';
+import { assertFiniteSamples } from '../bench/stats.js';
 
 /** Result of a two-sided Mann-Whitney U test. */
 export interface MannWhitneyResult {

@@ -3,10 +3,11 @@
  * `kvmbench compare` and the HTML report read. Nothing reaches back from them into measuring.
  * All times are nanoseconds.
  */
-import type { CellTrace, TraceMode } from '../trace/session.js';
-import type { SampleStats } from './stats.js';
 
-export const SCHEMA_VERSION = 1;
+import type { SampleStats, TurnStats } from '../bench/stats.js';
+import type { CellTrace, TraceMode } from '../trace/session.js';
+
+export const SCHEMA_VERSION = 2;
 
 export type WorkloadKind = 'lifecycle' | 'exit' | 'baseline';
 
@@ -61,31 +62,56 @@ export interface ExitCountCheck {
   source: 'stats-fd' | 'unavailable';
   /** The counter compared (io_exits, mmio_exits, halt_exits, exits). */
   counter?: string;
+  /** The workload's own counter when this KVM never counts it and `exits` was compared instead. */
+  notCounted?: string;
   expected?: number;
   observed?: number;
   matched?: boolean;
   detail: string;
 }
 
+/**
+ * A binding against the floor, from pairs of turns measured in the same round: the median over
+ * pairs of the ratio and of the difference of the two turns' medians, with 95 % intervals.
+ */
 export interface OverheadVsFloor {
-  /** median(binding) / median(c-loop) with its bootstrap 95 % CI. */
   ratio: number;
   ratioCi95: [number, number];
-  /** median(binding) - median(c-loop), ns, with its CI. */
+  /** ns per iteration. */
   differenceNs: number;
   differenceCi95: [number, number];
+  /** Pairs of turns (absent in schema 1 files). */
+  pairs?: number;
+  /** Coverage of the intervals: 0.95, less only with too few pairs. */
+  confidence?: number;
+}
+
+/** How a cell's batches were sized and what the harness itself costs in them. */
+export interface CellCalibrationInfo {
+  /** Median ns per iteration of the probe batches after warm-up. */
+  probeNsPerIteration: number;
+  /** Median ns of an empty batch: the timer reads and the call into the loop, paid once per sample. */
+  emptyBatchNs: number;
+  /** Median length of this cell's samples, ns. */
+  sampleNs: number;
+  /** emptyBatchNs / sampleNs. */
+  harnessShare: number;
 }
 
 export interface StepResult {
   name: string;
-  stats: SampleStats;
+  stats: MeasurementStats;
 }
+
+/** A cell's statistics: TurnStats from `run`; files of schema 1 carry no turn fields. */
+export type MeasurementStats = SampleStats & Partial<Pick<TurnStats, 'turns' | 'processes' | 'ciConfidence'>>;
 
 export interface Measurement {
   workload: string;
   binding: string;
-  status: 'ok' | 'failed' | 'skipped';
-  /** Why it failed or was skipped (guest, binding, exit, registers for a guest failure). */
+  /** suspect: measured, but KVM's own exit counter disagrees with the harness. */
+  status: 'ok' | 'suspect' | 'failed' | 'skipped';
+  /** Why it failed, was skipped or is suspect (guest, binding, exit, registers for a guest failure). */
   error?: string;
   /** Round trips (or lifecycles) averaged into one sample. */
   iterationsPerSample: number;
@@ -93,15 +119,25 @@ export interface Measurement {
   samples: number[];
   /** The round each sample belongs to (same length as samples). */
   sampleRounds: number[];
+  /** With `run --processes N`: the process (0..N-1) each sample comes from. */
+  sampleProcesses?: number[];
   /** Milliseconds since the run started at which each sample ended: the run-order / drift plot. */
   sampleTimesMs: number[];
-  stats?: SampleStats;
+  /** median and medianCi95 over turns (the independent unit); the other fields over all samples. */
+  stats?: MeasurementStats;
+  calibration?: CellCalibrationInfo;
   /** Median in TSC cycles, where the TSC frequency is known. */
   medianCycles?: number;
   overheadVsFloor?: OverheadVsFloor;
   exitCountCheck?: ExitCountCheck;
+  /** KVM instruction-emulator runs per iteration (KVM's insn_emulation stat), where the host reports it. */
+  emulatedInstructionsPerIteration?: number;
+  /** KVM_RUN calls a signal interrupted (EINTR); each was re-entered, none is a guest fault. */
+  interruptedRuns?: number;
   /** Lifecycle workloads: each step's own statistics. */
   steps?: StepResult[];
+  /** Lifecycle workloads: per step, its mean ns in each sample (aligned with samples). */
+  stepSamples?: number[][];
   totalIterations: number;
   /** With --trace: the traced batch run after the measured rounds (tracing slows it, so it is kept apart). */
   trace?: CellTrace;
@@ -117,6 +153,8 @@ export interface RunOptions {
   pin?: number;
   cpuidK: number;
   trace?: TraceMode;
+  /** Fresh Node processes the run was repeated in and merged from (1: this process only). */
+  processes?: number;
 }
 
 export interface RunInfo {
@@ -141,6 +179,29 @@ export interface Results {
   workloads: WorkloadInfo[];
   bindings: BindingInfo[];
   measurements: Measurement[];
-  /** Things a reader should know: noisy cells, failed checks, what the host cannot do. */
+  /** The binding the others are measured against ('c-loop'), when it was part of the run. */
+  floor?: string;
+  /** How samples were sized and what timing costs on this host. */
+  harness?: HarnessInfo;
+  /** Things a reader should know, one line per kind: noisy cells, failed checks, what the host cannot do. */
   warnings: string[];
+}
+
+export interface HarnessInfo {
+  /** Every sample lasts at least this long on every binding (ns). */
+  targetSampleNs: number;
+  /** Warm-up of each cell before its probes (ms). */
+  warmupMs: number;
+  /** Median cost of reading the clock twice (process.hrtime.bigint), ns. */
+  timerNs: number;
+  /** Per workload: iterations per sample, the same for all its bindings. */
+  iterationsPerSample: Record<string, number>;
+}
+
+/**
+ * Whether a measurement has statistics to show: measured (ok), or measured while KVM's exit counter
+ * disagreed (suspect: shown with its numbers, marked).
+ */
+export function hasStatistics(m: Measurement): m is Measurement & { stats: MeasurementStats } {
+  return (m.status === 'ok' || m.status === 'suspect') && m.stats !== undefined && m.samples.length > 0;
 }

@@ -1,4 +1,14 @@
-/** Human-readable numbers for the report: deterministic (no locale), three significant digits. */
+/**
+ * Numbers and units for every reader: the terminal tables, Markdown and the HTML report print a value
+ * the same way. Deterministic (no locale), three significant digits. One spelling each: a missing
+ * value is MISSING (—), a negative number takes a minus sign (−), a percentage a space before %
+ * ("+1.4 %"), an interval an en dash ("7.00–7.04 µs", "−1.9 – +3.4 %").
+ */
+
+/** What every formatter prints for a value that is absent or not a finite number. */
+export const MISSING = '—';
+const MINUS = '−';
+const finite = (value: number | undefined): value is number => value !== undefined && Number.isFinite(value);
 
 interface TimeUnit {
   label: string;
@@ -35,8 +45,8 @@ function threeSignificant(value: number): string {
 }
 
 /** 7012.4 → "7.01 µs", 950 → "950 ns", 1.234e6 → "1.23 ms". */
-export function formatNs(ns: number): string {
-  if (!Number.isFinite(ns)) return '—';
+export function formatNs(ns: number | undefined): string {
+  if (!finite(ns)) return MISSING;
   let unit = timeUnitFor(ns);
   let text = threeSignificant(ns / unit.ns);
   // 999.6 ns rounds to "1000 ns": say "1.00 µs" instead.
@@ -44,7 +54,7 @@ export function formatNs(ns: number): string {
     unit = TIME_UNITS[TIME_UNITS.indexOf(unit) + 1] as TimeUnit;
     text = threeSignificant(ns / unit.ns);
   }
-  return `${text} ${unit.label}`;
+  return `${text.replace('-', MINUS)} ${unit.label}`;
 }
 
 /**
@@ -53,10 +63,10 @@ export function formatNs(ns: number): string {
  * Signed intervals (differences) print both signs: "+98.0 – +131 ns".
  */
 export function formatNsInterval(low: number, high: number, options: { signed?: boolean } = {}): string {
-  if (!Number.isFinite(low) || !Number.isFinite(high)) return '—';
+  if (!Number.isFinite(low) || !Number.isFinite(high)) return MISSING;
   const unit = timeUnitFor(Math.max(Math.abs(low), Math.abs(high)));
   const sign = (value: number, text: string) =>
-    (options.signed ? (value < 0 ? '−' : '+') : value < 0 ? '−' : '') + text;
+    (options.signed ? (value < 0 ? MINUS : '+') : value < 0 ? MINUS : '') + text;
   // Three significant digits, plus decimals until the interval's width shows (at most five digits).
   const largest = Math.max(Math.abs(low), Math.abs(high)) / unit.ns;
   const magnitude = largest > 0 ? Math.floor(Math.log10(largest)) : 0;
@@ -70,56 +80,65 @@ export function formatNsInterval(low: number, high: number, options: { signed?: 
 
 /** A ratio interval: "1.010–1.015×". */
 export function formatRatioInterval(low: number, high: number): string {
-  if (!Number.isFinite(low) || !Number.isFinite(high)) return '—';
+  if (!Number.isFinite(low) || !Number.isFinite(high)) return MISSING;
   const digits = high < 10 ? 3 : 1;
   return `${low.toFixed(digits)}–${high.toFixed(digits)}×`;
 }
 
 /** A difference: always signed, "+99.0 ns" / "−12.3 ns". */
 export function formatNsSigned(ns: number): string {
-  if (!Number.isFinite(ns)) return '—';
+  if (!Number.isFinite(ns)) return MISSING;
   const text = formatNs(Math.abs(ns));
-  return ns < 0 ? `−${text}` : `+${text}`;
+  return ns < 0 ? `${MINUS}${text}` : `+${text}`;
 }
 
 /** A ratio with enough digits to tell 1.014 from 1.036: "1.014×". */
 export function formatRatio(ratio: number): string {
-  if (!Number.isFinite(ratio)) return '—';
+  if (!Number.isFinite(ratio)) return MISSING;
   return `${ratio.toFixed(ratio < 10 ? 3 : 1)}×`;
 }
 
 /** 0.0123 → "1.2 %". */
-export function formatPercent(fraction: number, digits = 1): string {
-  if (!Number.isFinite(fraction)) return '—';
-  return `${(fraction * 100).toFixed(digits)} %`;
+export function formatPercent(fraction: number | undefined, digits = 1): string {
+  if (!finite(fraction)) return MISSING;
+  return `${(fraction * 100).toFixed(digits).replace('-', MINUS)} %`;
 }
 
-/** A ratio as a signed change: 1.0142 → "+1.4 %". */
-export function formatRatioAsChange(ratio: number): string {
-  if (!Number.isFinite(ratio)) return '—';
+/** A ratio as a signed percentage without the unit: 1.0142 → "+1.4"; a change that rounds to 0 is "+0.0". */
+function signedChange(ratio: number): string {
   const change = (ratio - 1) * 100;
-  return `${change < 0 ? '−' : '+'}${Math.abs(change).toFixed(1)} %`;
+  const text = Math.abs(change).toFixed(1);
+  return `${change < 0 && Number(text) !== 0 ? MINUS : '+'}${text}`;
+}
+
+/** A ratio as a signed change: 1.0142 → "+1.4 %", 0.986 → "−1.4 %". */
+export function formatChange(ratio: number | undefined): string {
+  if (!finite(ratio)) return MISSING;
+  return `${signedChange(ratio)} %`;
 }
 
 /** A ratio interval as signed changes: [0.981, 1.034] → "−1.9 – +3.4 %". */
 export function formatChangeInterval(low: number, high: number): string {
-  if (!Number.isFinite(low) || !Number.isFinite(high)) return '—';
-  const signed = (ratio: number) => {
-    const change = (ratio - 1) * 100;
-    return `${change < 0 ? '−' : '+'}${Math.abs(change).toFixed(1)}`;
-  };
-  return `${signed(low)} – ${signed(high)} %`;
+  if (!Number.isFinite(low) || !Number.isFinite(high)) return MISSING;
+  return `${signedChange(low)} – ${signedChange(high)} %`;
+}
+
+/** A change with its interval: "+43.1 % (+41.1 – +45.5 %)". */
+export function formatChangeWithInterval(ratio: number | undefined, interval?: readonly [number, number]): string {
+  if (!finite(ratio)) return MISSING;
+  return interval ? `${formatChange(ratio)} (${formatChangeInterval(interval[0], interval[1])})` : formatChange(ratio);
 }
 
 /** A p-value: "< 0.001", or three decimals. */
-export function formatPValue(p: number): string {
-  if (!Number.isFinite(p)) return '—';
+export function formatPValue(p: number | undefined): string {
+  if (p === undefined) return MISSING;
+  if (!Number.isFinite(p)) return MISSING;
   return p < 0.001 ? '< 0.001' : p.toFixed(3);
 }
 
 /** 191_234_816 → "182 MiB". */
 export function formatBytes(bytes: number): string {
-  if (!Number.isFinite(bytes)) return '—';
+  if (!Number.isFinite(bytes)) return MISSING;
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
   let value = bytes;
   let index = 0;
@@ -132,7 +151,7 @@ export function formatBytes(bytes: number): string {
 
 /** Wall-clock durations: "850 ms", "12.3 s", "4 min 12 s", "1 h 3 min". */
 export function formatDurationMs(ms: number): string {
-  if (!Number.isFinite(ms)) return '—';
+  if (!Number.isFinite(ms)) return MISSING;
   if (ms < 1000) return `${Math.round(ms)} ms`;
   const seconds = ms / 1000;
   if (seconds < 60) return `${threeSignificant(seconds)} s`;
@@ -145,7 +164,7 @@ export function formatDurationMs(ms: number): string {
 
 /** 2_100_000_000 → "2.10 GHz". */
 export function formatHz(hz: number): string {
-  if (!Number.isFinite(hz)) return '—';
+  if (!Number.isFinite(hz)) return MISSING;
   if (hz >= 1e9) return `${(hz / 1e9).toFixed(2)} GHz`;
   if (hz >= 1e6) return `${(hz / 1e6).toFixed(1)} MHz`;
   return `${Math.round(hz)} Hz`;
@@ -153,8 +172,8 @@ export function formatHz(hz: number): string {
 
 /** Integers with thin-space thousands separators: 14720 → "14 720" (no locale dependence). */
 export function formatInteger(value: number): string {
-  if (!Number.isFinite(value)) return '—';
-  const sign = value < 0 ? '−' : '';
+  if (!Number.isFinite(value)) return MISSING;
+  const sign = value < 0 ? MINUS : '';
   return sign + String(Math.round(Math.abs(value))).replace(/\B(?=(\d{3})+(?!\d))/g, '\u202f');
 }
 

@@ -1,0 +1,89 @@
+/**
+ * Options -> Plan: which cells run (workload x binding), in which order, on what guest with which
+ * registers, and which binding is the floor the others are measured against. Pure apart from
+ * reading the guest manifest; the plan is all that measuring needs to know.
+ */
+import { BINDING_NAMES, type BindingName } from '../bindings/types.js';
+import { type Guest, loadGuest } from '../guests/manifest.js';
+import type { RegisterName } from '../kvm/structs.js';
+import type { RunOptions } from '../results/types.js';
+import { type Workload, workloadCatalogue } from './workloads.js';
+
+/** The binding every other is compared with: the whole loop in C. */
+export const FLOOR_BINDING: BindingName = 'c-loop';
+
+export interface PlannedCell {
+  /** Position in Plan.cells: the cell's identity from here to the results. */
+  index: number;
+  workload: Workload;
+  binding: BindingName;
+  /** The guest it boots, with the workload's register values ('' guest: none). */
+  guest: Guest | undefined;
+}
+
+export interface Plan {
+  options: RunOptions;
+  workloads: Workload[];
+  bindings: BindingName[];
+  /** The floor binding when it is part of the run. */
+  floor: BindingName | undefined;
+  /** Every cell, workload-major: cells of one workload are adjacent, in binding order. */
+  cells: PlannedCell[];
+}
+
+/** The registers a workload sets in its guest: K for guests whose manifest names a register for it. */
+function guestRegisters(workload: Workload, guest: Guest): Partial<Record<RegisterName, bigint>> {
+  const register = guest.exits.kind === 'pio-out' ? guest.exits.inKernelExitsRegister : undefined;
+  if (workload.inKernelExitsPerIteration > 0) {
+    if (!register) {
+      throw new Error(
+        `workload '${workload.name}' makes in-kernel exits but guest '${guest.name}' names no exits.inKernelExitsRegister`,
+      );
+    }
+    return { [register]: BigInt(workload.inKernelExitsPerIteration) };
+  }
+  return {};
+}
+
+function plannedGuest(workload: Workload): Guest | undefined {
+  if (workload.guest === '') return undefined;
+  const guest = loadGuest(workload.guest);
+  const expectedProtocol = workload.loop === 'lifecycle' ? 'serial' : workload.loop;
+  if (workload.loop !== 'immediate-exit' && guest.exits.kind !== expectedProtocol) {
+    throw new Error(
+      `workload '${workload.name}' drives a ${workload.loop} loop but guest '${guest.name}' exits by ${guest.exits.kind}`,
+    );
+  }
+  const registers = guestRegisters(workload, guest);
+  return Object.keys(registers).length ? loadGuest(workload.guest, registers) : guest;
+}
+
+export function planRun(options: RunOptions): Plan {
+  const catalogue = workloadCatalogue(options.cpuidK);
+  const workloads = options.workloads.map((name) => {
+    const workload = catalogue.find((candidate) => candidate.name === name);
+    if (!workload) throw new Error(`no workload named '${name}'`);
+    return workload;
+  });
+  const bindings = options.bindings.map((name) => {
+    if (!(BINDING_NAMES as readonly string[]).includes(name)) throw new Error(`no binding named '${name}'`);
+    return name as BindingName;
+  });
+  const cells: PlannedCell[] = [];
+  for (const workload of workloads) {
+    const guest = plannedGuest(workload);
+    for (const binding of bindings) cells.push({ index: cells.length, workload, binding, guest });
+  }
+  return {
+    options,
+    workloads,
+    bindings,
+    floor: bindings.includes(FLOOR_BINDING) ? FLOOR_BINDING : undefined,
+    cells,
+  };
+}
+
+/** The plan's cells grouped by workload, for the interleaved rounds. */
+export function cellsByWorkload(plan: Plan): PlannedCell[][] {
+  return plan.workloads.map((workload) => plan.cells.filter((cell) => cell.workload === workload));
+}

@@ -1,0 +1,155 @@
+/**
+ * `run --processes N`: the same plan measured in N fresh Node processes, one after another, then
+ * merged, as pyperf does with worker processes. A process brings its own code layout, JIT decisions
+ * and heap; turns from several processes let the intervals include that variation (the analysis
+ * bootstraps processes, then turns within each).
+ */
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import type { ExitCountCheck, Measurement, Results } from '../results/types.js';
+import type { MeasuredCell } from './analyze.js';
+import type { Plan } from './plan.js';
+import type { CellSamples } from './scheduler.js';
+import { median } from './stats.js';
+
+/** Arguments that make a child measure exactly this plan and write only results.json. */
+export function childArguments(plan: Plan, kvmPath: string, out: string): string[] {
+  const o = plan.options;
+  return [
+    'run',
+    '--workloads',
+    o.workloads.join(','),
+    '--bindings',
+    o.bindings.join(','),
+    '--rounds',
+    String(o.rounds),
+    '--time-per-round',
+    String(o.timePerRoundMs),
+    '--cpuid-k',
+    String(o.cpuidK),
+    '--kvm',
+    kvmPath,
+    '--format',
+    'json',
+    '--out',
+    out,
+    ...(o.quick ? ['--quick'] : []),
+    ...(o.pin === undefined ? [] : ['--pin', String(o.pin)]),
+  ];
+}
+
+export interface ProcessRun {
+  results: Results | undefined;
+  exitCode: number;
+  stderr: string;
+}
+
+/** Runs the plan in `count` child processes in turn; stops launching when stopped() says so. */
+export async function measureInProcesses(
+  plan: Plan,
+  count: number,
+  kvmPath: string,
+  stopped: () => boolean,
+  onProcess?: (index: number, count: number) => void,
+): Promise<ProcessRun[]> {
+  const main = process.argv[1] as string;
+  const runs: ProcessRun[] = [];
+  const out = mkdtempSync(join(tmpdir(), 'kvmbench-processes-'));
+  try {
+    for (let i = 0; i < count && !stopped(); i++) {
+      onProcess?.(i, count);
+      const dir = join(out, String(i));
+      // The terminal's Ctrl-C reaches the child too; it writes what it measured and exits 130.
+      const child = await execa(process.execPath, [...process.execArgv, main, ...childArguments(plan, kvmPath, dir)], {
+        reject: false,
+        stdio: ['ignore', 'ignore', 'pipe'],
+        env: { ...process.env, KVMBENCH_CHILD: '1' },
+      });
+      const folder = readdirSync(dir, { withFileTypes: true }).find((entry) => entry.isDirectory());
+      const file = folder ? join(dir, folder.name, 'results.json') : undefined;
+      let results: Results | undefined;
+      try {
+        results = file ? (JSON.parse(readFileSync(file, 'utf8')) as Results) : undefined;
+      } catch {
+        results = undefined;
+      }
+      runs.push({ results, exitCode: child.exitCode ?? 1, stderr: String(child.stderr ?? '') });
+    }
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+  return runs;
+}
+
+function mergeCheck(checks: ExitCountCheck[]): ExitCountCheck | undefined {
+  if (checks.length === 0) return undefined;
+  const counted = checks.filter((check) => check.source === 'stats-fd');
+  if (counted.length < checks.length) return checks.find((check) => check.source !== 'stats-fd');
+  const failed = counted.find((check) => check.matched === false);
+  const first = counted[0] as ExitCountCheck;
+  const expected = counted.reduce((sum, check) => sum + (check.expected ?? 0), 0);
+  const observed = counted.reduce((sum, check) => sum + (check.observed ?? 0), 0);
+  return {
+    ...first,
+    expected,
+    observed,
+    matched: failed === undefined,
+    detail: failed
+      ? `${failed.detail} (in one of ${counted.length} processes)`
+      : `${first.notCounted ? `${first.notCounted} is not counted by this host's KVM; ` : ''}KVM counted ${observed} ${first.counter} over ${counted.length} processes, the harness ran ${expected} round trips`,
+  };
+}
+
+/** The processes' measurements of each planned cell, merged into one measured cell per cell. */
+export function mergeProcessRuns(plan: Plan, runs: readonly Results[]): MeasuredCell[] {
+  return plan.cells.map((cell) => {
+    const parts = runs
+      .map((results, process) => ({
+        process,
+        m: results.measurements.find((m) => m.workload === cell.workload.name && m.binding === cell.binding),
+      }))
+      .filter((part): part is { process: number; m: Measurement } => part.m !== undefined);
+    const samples: CellSamples = { samples: [], sampleRounds: [], sampleTimesMs: [] };
+    const sampleProcesses: number[] = [];
+    const lifecycle = parts.some(({ m }) => m.stepSamples);
+    if (lifecycle) samples.stepSamples = (parts[0]?.m.stepSamples ?? []).map(() => []);
+    for (const { process, m } of parts) {
+      samples.samples.push(...m.samples);
+      samples.sampleRounds.push(...m.sampleRounds);
+      samples.sampleTimesMs.push(...m.sampleTimesMs);
+      sampleProcesses.push(...m.samples.map(() => process));
+      for (const [step, values] of (m.stepSamples ?? []).entries()) samples.stepSamples?.[step]?.push(...values);
+      if (m.status === 'failed' && samples.error === undefined) samples.error = `process ${process + 1}: ${m.error}`;
+    }
+    const iterations = parts.reduce((sum, { m }) => sum + m.totalIterations, 0);
+    const emulated = parts.filter(({ m }) => m.emulatedInstructionsPerIteration !== undefined);
+    const calibrated = parts.map(({ m }) => m.calibration).filter((c) => c !== undefined);
+    const check = mergeCheck(parts.map(({ m }) => m.exitCountCheck).filter((c) => c !== undefined));
+    return {
+      cell,
+      iterationsPerSample: median(parts.map(({ m }) => m.iterationsPerSample).concat(parts.length ? [] : [0])),
+      samples,
+      sampleProcesses,
+      ...(calibrated.length
+        ? {
+            calibration: {
+              probeNsPerIteration: median(calibrated.map((c) => c.probeNsPerIteration)),
+              emptyBatchNs: median(calibrated.map((c) => c.emptyBatchNs)),
+            },
+          }
+        : {}),
+      iterations,
+      interruptedRuns: parts.reduce((sum, { m }) => sum + (m.interruptedRuns ?? 0), 0),
+      ...(check ? { exitCountCheck: check } : {}),
+      ...(emulated.length && iterations
+        ? {
+            emulatedInstructionsPerIteration:
+              emulated.reduce((sum, { m }) => sum + (m.emulatedInstructionsPerIteration ?? 0) * m.totalIterations, 0) /
+              iterations,
+          }
+        : {}),
+    };
+  });
+}

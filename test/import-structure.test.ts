@@ -1,0 +1,163 @@
+/**
+ * The folders of src/ import one way. Reads the compiled import specifiers of dist/src (type-only
+ * imports are gone there: they cost nothing at run time) and checks them against the layers below.
+ * Fails on an import that is not allowed (an upward one, such as results/ importing cli/) and on any
+ * cycle between folders.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+// This file runs compiled, from dist/test: SRC is dist/src, SOURCES the TypeScript it came from.
+const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'src');
+const SOURCES = resolve(SRC, '..', '..', 'src');
+
+/**
+ * Which folder may import which (a top-level file such as errors.ts is its own node). Bottom to top:
+ *   util, version           leaves: cleanup, errno, exit codes, the package version
+ *   errors                  error kinds (util)
+ *   kvm                     ABI numbers, one class per fd, one method per ioctl (binding types only)
+ *   bindings                the four bindings (the ABI's numbers from kvm)
+ *   guests                  guest images, booting them
+ *   results                 the results schema and its types, reading, validating and writing results files
+ *   host, trace             facts about the host; tracing sessions
+ *   bench                   plan, measure, analyse, assemble Results
+ *   format                  numbers, units and sentences for every reader
+ *   compare, report         read results; neither imports the other (report takes a Comparison)
+ *   cli                     the commands: may import everything
+ */
+const ALLOWED: Record<string, readonly string[]> = {
+  util: [],
+  version: [],
+  errors: ['util'],
+  kvm: ['errors', 'util'],
+  bindings: ['kvm', 'errors', 'util'],
+  guests: ['kvm', 'bindings', 'errors', 'util'],
+  host: ['guests', 'kvm', 'bindings', 'errors', 'util', 'version'],
+  trace: ['results', 'host', 'guests', 'kvm', 'bindings', 'errors', 'util'],
+  bench: ['results', 'trace', 'host', 'guests', 'kvm', 'bindings', 'errors', 'util', 'version'],
+  results: ['errors', 'util', 'version'],
+  format: ['results'],
+  compare: ['format', 'results', 'bench', 'errors', 'util'],
+  report: ['format', 'results', 'bench', 'trace', 'errors', 'util', 'version'],
+  cli: [
+    'compare',
+    'report',
+    'format',
+    'results',
+    'bench',
+    'trace',
+    'host',
+    'guests',
+    'kvm',
+    'bindings',
+    'errors',
+    'util',
+    'version',
+  ],
+};
+
+/**
+ * Imports against the layers that exist today, each with what removes it. The test fails once one
+ * is gone, so that this list only shrinks.
+ */
+const PENDING: Record<string, string> = {
+  'host -> bench': 'host/doctor.ts runs an exit loop: doctor belongs above bench (e.g. cli/ or its own folder)',
+  'host -> trace': 'host/doctor.ts probes tracefs: the same move',
+};
+
+function compiledFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return compiledFiles(path);
+    // A compiled file whose source was deleted or moved is stale: it is not part of the program.
+    const source = join(SOURCES, relative(SRC, path)).replace(/\.js$/, '.ts');
+    return entry.name.endsWith('.js') && existsSync(source) ? [path] : [];
+  });
+}
+
+/** The folder of src/ a file is in, or the file's own name for a top-level file. */
+function layerOf(file: string): string {
+  const parts = relative(SRC, file).split(sep);
+  return parts.length === 1 ? (parts[0] as string).replace(/\.js$/, '') : (parts[0] as string);
+}
+
+const IMPORT =
+  /(?:^|[\n;])\s*(?:import|export)\b[^'"]*?\bfrom\s*['"](\.{1,2}\/[^'"]+)['"]|\bimport\(\s*['"](\.{1,2}\/[^'"]+)['"]\s*\)|(?:^|[\n;])\s*import\s*['"](\.{1,2}\/[^'"]+)['"]/g;
+
+/** "from -> to" for every relative import between two layers, with the files that make it. */
+function layerEdges(): Map<string, Set<string>> {
+  const edges = new Map<string, Set<string>>();
+  for (const file of compiledFiles(SRC)) {
+    for (const match of readFileSync(file, 'utf8').matchAll(IMPORT)) {
+      const specifier = match[1] ?? match[2] ?? match[3] ?? '';
+      const from = layerOf(file);
+      const to = layerOf(resolve(dirname(file), specifier));
+      if (from === to) continue;
+      const key = `${from} -> ${to}`;
+      const files = edges.get(key) ?? new Set<string>();
+      files.add(relative(SRC, file));
+      edges.set(key, files);
+    }
+  }
+  return edges;
+}
+
+/** A cycle in the graph, as "a -> b -> a", or undefined. */
+function findCycle(edges: readonly string[]): string | undefined {
+  const next = new Map<string, string[]>();
+  for (const edge of edges) {
+    const [from, to] = edge.split(' -> ') as [string, string];
+    next.set(from, [...(next.get(from) ?? []), to]);
+  }
+  const state = new Map<string, 'open' | 'done'>();
+  const path: string[] = [];
+  const visit = (node: string): string | undefined => {
+    if (state.get(node) === 'done') return undefined;
+    if (state.get(node) === 'open') return [...path.slice(path.indexOf(node)), node].join(' -> ');
+    state.set(node, 'open');
+    path.push(node);
+    for (const target of next.get(node) ?? []) {
+      const cycle = visit(target);
+      if (cycle) return cycle;
+    }
+    path.pop();
+    state.set(node, 'done');
+    return undefined;
+  };
+  for (const node of next.keys()) {
+    const cycle = visit(node);
+    if (cycle) return cycle;
+  }
+  return undefined;
+}
+
+test('src/ folders import only the layers below them, and no folders import each other', () => {
+  const edges = layerEdges();
+  assert.ok(edges.size > 0, `no imports found under ${SRC}: is it built?`);
+  const unknown = [...edges.keys()]
+    .map((edge) => edge.split(' -> ')[0] as string)
+    .filter((layer) => !(layer in ALLOWED));
+  assert.deepEqual([...new Set(unknown)], [], 'a new folder in src/: give it a line in ALLOWED');
+
+  const forbidden = [...edges]
+    .filter(([edge]) => {
+      const [from, to] = edge.split(' -> ') as [string, string];
+      return !(ALLOWED[from] ?? []).includes(to) && !(edge in PENDING);
+    })
+    .map(([edge, files]) => `${edge} (${[...files].join(', ')})`);
+  assert.deepEqual(forbidden, [], 'imports against the layers (see ALLOWED)');
+
+  const healed = Object.keys(PENDING).filter((edge) => !edges.has(edge));
+  assert.deepEqual(healed, [], 'these imports are gone: remove them from PENDING');
+
+  const cycle = findCycle([...edges.keys()].filter((edge) => !(edge in PENDING)));
+  assert.equal(cycle, undefined, `import cycle between folders: ${cycle}`);
+});
+
+test('the cycle finder finds a cycle', () => {
+  assert.equal(findCycle(['a -> b', 'b -> c']), undefined);
+  assert.equal(findCycle(['a -> b', 'b -> c', 'c -> a']), 'a -> b -> c -> a');
+});

@@ -1,0 +1,78 @@
+/**
+ * A signal is handled within 250 ms in every measuring phase: calibration and the rounds yield to
+ * the event loop between cells and turns, and the statistics are fast. The run then writes what it
+ * measured and exits 130. Real CLI, real KVM.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { CLI } from './helpers/cli.js';
+import { kvmSkip } from './helpers/kvm.js';
+
+/** Starts a long run, sends SIGINT when stderr names the phase, and times the exit. */
+function interruptAt(
+  marker: RegExp,
+): Promise<{ status: number | null; afterSignalMs: number; out: string; stderr: string }> {
+  const out = mkdtempSync(join(tmpdir(), 'kvmbench-interrupt-'));
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      [
+        CLI,
+        'run',
+        '--workloads',
+        'lifecycle,pio-out,hlt',
+        '--bindings',
+        'c-loop,napi,koffi',
+        '--rounds',
+        '200',
+        '--out',
+        out,
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    let stderr = '';
+    let signalledAt: number | undefined;
+    const limit = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`no exit within 60 s; stderr:\n${stderr}`));
+    }, 60_000);
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (chunk: string) => {
+      stderr += chunk;
+      if (signalledAt === undefined && marker.test(stderr)) {
+        signalledAt = performance.now();
+        child.kill('SIGINT');
+      }
+    });
+    child.on('exit', (status) => {
+      clearTimeout(limit);
+      resolve({ status, afterSignalMs: performance.now() - (signalledAt ?? Number.NaN), out, stderr });
+    });
+  });
+}
+
+describe('a signal in every measuring phase', { skip: kvmSkip }, () => {
+  for (const [phase, marker] of [
+    ['calibration', /kvmbench: calibrating/],
+    ['the measured rounds', /kvmbench: measuring/],
+  ] as const) {
+    test(`during ${phase}: exit 130 within a second, the run written`, async () => {
+      const { status, afterSignalMs, out, stderr } = await interruptAt(marker);
+      try {
+        assert.equal(status, 130, stderr);
+        // 250 ms to see the signal, the rest to analyse and write the run folder.
+        assert.ok(afterSignalMs < 1000, `exited ${afterSignalMs.toFixed(0)} ms after SIGINT`);
+        const [folder] = readdirSync(out);
+        assert.ok(folder, 'a run folder was written');
+        const results = JSON.parse(readFileSync(join(out, folder, 'results.json'), 'utf8'));
+        assert.equal(results.run.status, 'incomplete');
+      } finally {
+        rmSync(out, { recursive: true, force: true });
+      }
+    });
+  }
+});

@@ -1,0 +1,202 @@
+/**
+ * The measuring core without KVM: calibration against fake cells, turn-level intervals on synthetic
+ * autocorrelated samples, the exit-count check on a PVM host's real vCPU stats.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, test } from 'node:test';
+import { type MeasuredCell, measurementOf } from '../src/bench/analyze.js';
+import type { CellRunner, KvmStats } from '../src/bench/cell.js';
+import { checkExitCount, emulatedInstructionsPerIteration } from '../src/bench/counters.js';
+import type { PlannedCell } from '../src/bench/plan.js';
+import { calibrate, TARGET_SAMPLE_NS } from '../src/bench/scheduler.js';
+import {
+  Mulberry32,
+  orderStatisticInterval,
+  pairedRatioCi,
+  summarize,
+  summarizeTurns,
+  turnMedians,
+  unpairedRatioCi,
+} from '../src/bench/stats.js';
+import { type Workload, workloadCatalogue } from '../src/bench/workloads.js';
+import { runExitCode } from '../src/cli/exit-codes.js';
+import { makeFixtureResults } from './helpers/fixture-results.js';
+
+const workload = (name: string) => workloadCatalogue().find((w) => w.name === name) as Workload;
+
+/** A cell whose iterations cost nsPerIteration, except the first call, which is cold and slow. */
+function fakeRunner(index: number, binding: PlannedCell['binding'], nsPerIteration: number): CellRunner {
+  let calls = 0;
+  let iterations = 0;
+  return {
+    cell: { index, workload: workload('pio-out'), binding, guest: undefined },
+    lastSteps: undefined,
+    get iterations() {
+      return iterations;
+    },
+    eintr: 0,
+    run(n: number) {
+      calls++;
+      iterations += n;
+      return calls === 1 ? 5_000_000 : n * nsPerIteration + 80;
+    },
+    readStats: () => undefined,
+    close() {},
+  } as CellRunner;
+}
+
+describe('calibration', () => {
+  test('sizes batches from warm probes, not the cold first call, the same for every binding', async () => {
+    const fast = fakeRunner(0, 'c-loop', 1000);
+    const slow = fakeRunner(1, 'napi', 1400);
+    const calibration = await calibrate([[fast, slow]], 1, { stopped: () => false });
+    // The fastest binding's samples last >= TARGET_SAMPLE_NS; the slower one's longer.
+    assert.equal(calibration.iterationsPerSample.get('pio-out'), Math.ceil((TARGET_SAMPLE_NS * 1.25) / 1000));
+    assert.ok(Math.abs((calibration.cells.get(0)?.probeNsPerIteration ?? 0) - 1000) < 5);
+    assert.ok(Math.abs((calibration.cells.get(1)?.probeNsPerIteration ?? 0) - 1400) < 5);
+    // The empty batch measures the fixed cost inside the timer reads.
+    assert.equal(calibration.cells.get(0)?.emptyBatchNs, 80);
+  });
+
+  test('a failing cell is recorded, the others are calibrated', async () => {
+    const broken = {
+      ...fakeRunner(0, 'koffi', 1000),
+      run: () => {
+        throw new Error('guest fault');
+      },
+    } as CellRunner;
+    const calibration = await calibrate([[broken, fakeRunner(1, 'napi', 1000)]], 1, { stopped: () => false });
+    assert.equal(calibration.cells.get(0)?.error, 'guest fault');
+    assert.equal(calibration.iterationsPerSample.get('pio-out'), 625);
+  });
+});
+
+/**
+ * A run's samples as a real host makes them: each turn has its own level (the host's state drifts
+ * between turns) and successive samples within a turn are AR(1)-correlated.
+ */
+function autocorrelatedRun(random: Mulberry32, turns: number, perTurn: number, truth: number) {
+  const normal = () => {
+    const u = Math.max(random.next(), 1e-12);
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random.next());
+  };
+  const samples: number[] = [];
+  const rounds: number[] = [];
+  for (let t = 0; t < turns; t++) {
+    const level = truth + 40 * normal();
+    let noise = 0;
+    for (let i = 0; i < perTurn; i++) {
+      noise = 0.9 * noise + 10 * normal();
+      samples.push(level + noise);
+      rounds.push(t);
+    }
+  }
+  return { samples, rounds };
+}
+
+describe('intervals over turns', () => {
+  test('cover the true median of autocorrelated samples at about 95 %, where a bootstrap over samples does not', () => {
+    const random = new Mulberry32(7);
+    const truth = 5000;
+    let coveredByTurns = 0;
+    let coveredBySamples = 0;
+    const runs = 300;
+    for (let r = 0; r < runs; r++) {
+      const { samples, rounds } = autocorrelatedRun(random, 20, 40, truth);
+      const turns = summarizeTurns(samples, rounds);
+      if (turns.medianCi95[0] <= truth && truth <= turns.medianCi95[1]) coveredByTurns++;
+      const naive = summarize(samples, { bootstrapResamples: 200, seed: r });
+      if (naive.medianCi95[0] <= truth && truth <= naive.medianCi95[1]) coveredBySamples++;
+    }
+    assert.ok(coveredByTurns / runs >= 0.92, `turn intervals covered ${coveredByTurns} of ${runs}`);
+    assert.ok(coveredBySamples / runs < 0.6, `sample bootstrap covered ${coveredBySamples} of ${runs}`);
+  });
+
+  test('two identical runs: the unpaired change interval holds 0 in most A/A comparisons', () => {
+    const random = new Mulberry32(11);
+    let holds = 0;
+    const pairs = 200;
+    for (let r = 0; r < pairs; r++) {
+      const a = autocorrelatedRun(random, 20, 40, 5000);
+      const b = autocorrelatedRun(random, 20, 40, 5000);
+      const effect = unpairedRatioCi(turnMedians(a.samples, a.rounds), turnMedians(b.samples, b.rounds), {
+        bootstrapResamples: 400,
+        seed: r,
+      });
+      if (effect.ratioCi95[0] <= 1 && 1 <= effect.ratioCi95[1]) holds++;
+    }
+    assert.ok(holds / pairs >= 0.9, `0 inside the A/A interval in ${holds} of ${pairs}`);
+  });
+
+  test('order statistics: n = 10 gives [x(2), x(9)] at 97.9 %; n = 5 cannot reach 95 %', () => {
+    const ten = orderStatisticInterval([10, 1, 9, 2, 8, 3, 7, 4, 6, 5]);
+    assert.deepEqual(ten.ci95, [2, 9]);
+    assert.ok(Math.abs(ten.confidence - 0.9785) < 0.001);
+    const five = orderStatisticInterval([5, 4, 3, 2, 1]);
+    assert.deepEqual(five.ci95, [1, 5]);
+    assert.ok(five.confidence < 0.95);
+  });
+
+  test('the overhead against the floor comes from pairs of turns in the same round', () => {
+    const floor = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9].map((round) => ({ process: 0, round, median: 1000 + round * 100 }));
+    // The drift (round * 100) falls on both: every pair differs by exactly 50.
+    const binding = floor.map((unit) => ({ ...unit, median: unit.median + 50 }));
+    const effect = pairedRatioCi(floor, binding);
+    assert.equal(effect.difference, 50);
+    assert.deepEqual(effect.differenceCi95, [50, 50]);
+    assert.equal(effect.n, 10);
+  });
+});
+
+/** The vCPU stats a PVM host reported after 1,000 PIO-out exits (io_exits never counted there). */
+function pvmStats(): KvmStats {
+  const text = readFileSync(
+    new URL('../../test/fixtures/vcpu-stats-after-1000-pio-out-exits.txt', import.meta.url),
+    'utf8',
+  );
+  const stats: Record<string, number> = {};
+  for (const line of text.trim().split('\n')) {
+    const [name, value] = line.split('=');
+    if (name && value !== undefined) stats[name] = Number(value);
+  }
+  return stats as KvmStats;
+}
+const zero: KvmStats = { io_exits: 0, mmio_exits: 0, halt_exits: 0, exits: 0, insn_emulation: 0, irq_exits: 0 };
+
+describe('exit-count check', () => {
+  test('io_exits never counted (PVM): checked against exits, named, no mismatch', () => {
+    const check = checkExitCount(workload('pio-out'), 1000, zero, pvmStats());
+    assert.equal(check?.matched, true);
+    assert.equal(check?.counter, 'exits');
+    assert.equal(check?.notCounted, 'io_exits');
+    assert.match(check?.detail ?? '', /io_exits is not counted by this host's KVM/);
+    assert.equal(emulatedInstructionsPerIteration(1000, zero, pvmStats()), 3);
+  });
+
+  test('a wrong expected count makes the cell suspect and the run exit 1', () => {
+    const check = checkExitCount(workload('pio-out'), 1200, zero, pvmStats());
+    assert.equal(check?.matched, false);
+    const measured: MeasuredCell = {
+      cell: { index: 0, workload: workload('pio-out'), binding: 'napi', guest: undefined },
+      iterationsPerSample: 100,
+      samples: { samples: [5000, 5100, 4900, 5050], sampleRounds: [0, 0, 1, 1], sampleTimesMs: [1, 2, 3, 4] },
+      iterations: 1200,
+      interruptedRuns: 0,
+      ...(check ? { exitCountCheck: check } : {}),
+    };
+    const measurement = measurementOf(measured, undefined, undefined);
+    assert.equal(measurement.status, 'suspect');
+    assert.match(measurement.error ?? '', /MISMATCH/);
+    const results = makeFixtureResults();
+    results.measurements = [measurement];
+    assert.equal(runExitCode(results, undefined, false), 1);
+  });
+
+  test('a counter that moves but disagrees is a mismatch (hardware KVM counts io_exits)', () => {
+    const after = { ...zero, io_exits: 999, exits: 1000 };
+    const check = checkExitCount(workload('pio-out'), 1000, zero, after);
+    assert.equal(check?.counter, 'io_exits');
+    assert.equal(check?.matched, false);
+  });
+});

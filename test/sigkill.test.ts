@@ -1,0 +1,96 @@
+/**
+ * A run killed with SIGKILL (no cleanup runs) never makes a later run fail: not on the host, and
+ * not in a container, where every run may be PID 1 and so meets the leftovers of the last one.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { findTracefs } from '../src/trace/tracefs.js';
+import { CLI } from './helpers/cli.js';
+import { interruptRun } from './helpers/interrupt.js';
+import { kvmSkip } from './helpers/kvm.js';
+
+const scratch = mkdtempSync(join(tmpdir(), 'kvmbench-sigkill-'));
+const root = findTracefs();
+const instances = () => (root ? readdirSync(join(root, 'instances')) : []);
+const before = new Set(instances());
+after(() => {
+  // Instances of killed runs in PID namespaces that no longer exist: no later run can judge them.
+  for (const name of instances())
+    if (!before.has(name) && name.startsWith('kvmbench-')) rmdirSync(join(root as string, 'instances', name));
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+const unshareSkip = (() => {
+  if (process.getuid?.() !== 0) return 'a PID namespace needs root';
+  try {
+    execFileSync('unshare', ['--pid', '--fork', '--mount-proc', 'true'], { stdio: 'ignore' });
+    return false;
+  } catch {
+    return 'unshare --pid does not work here';
+  }
+})();
+
+const ftraceRun = (out: string) => [
+  'run',
+  '--quick',
+  '--workloads',
+  'pio-out',
+  '--bindings',
+  'c-loop',
+  '--trace',
+  'ftrace',
+  '--format',
+  'json',
+  '--out',
+  out,
+];
+
+/** A run killed with SIGKILL once its tracefs instance exists; returns the instance's name. */
+async function killedRun(out: string, wrap: string[] = []): Promise<string> {
+  const existing = new Set(instances());
+  let created: string | undefined;
+  const run = wrap.length ? [...wrap.slice(1), process.execPath, CLI, ...ftraceRun(out)] : ftraceRun(out);
+  const result = await interruptRun(run, {
+    when: () => {
+      created = instances().find((name) => !existing.has(name) && name.startsWith('kvmbench-run-'));
+      return created !== undefined;
+    },
+    signal: 'SIGKILL',
+    ...(wrap.length ? { command: wrap[0] } : {}),
+  });
+  assert.ok(result.interrupted && created, `no tracefs instance appeared: ${result.stderr}`);
+  return created as string;
+}
+
+function tracedRunWorks(status: number | null, stderr: string, out: string): void {
+  assert.equal(status, 0, stderr);
+  const [folder] = readdirSync(out);
+  const results = JSON.parse(readFileSync(join(out, folder as string, 'results.json'), 'utf8'));
+  assert.ok(results.measurements[0].trace.split.runs > 0, 'the traced batch was recorded');
+}
+
+describe('after a run killed with SIGKILL', { skip: kvmSkip || !root }, () => {
+  test('on the host: the next run succeeds and removes the dead run’s tracefs instance', async () => {
+    const stale = await killedRun(join(scratch, 'host-killed'));
+    const out = join(scratch, 'host-next');
+    const next = await interruptRun(ftraceRun(out), { when: () => false, count: 0 });
+    tracedRunWorks(next.status, next.stderr, out);
+    assert.ok(!instances().includes(stale), `${stale} was left in tracefs`);
+  });
+
+  test('in a container (PID 1 every time): the next run succeeds and traces', { skip: unshareSkip }, async () => {
+    const unshare = ['unshare', '--pid', '--fork', '--mount-proc'];
+    await killedRun(join(scratch, 'pid1-killed'), unshare);
+    const out = join(scratch, 'pid1-next');
+    const next = await interruptRun([...unshare.slice(1), process.execPath, CLI, ...ftraceRun(out)], {
+      when: () => false,
+      count: 0,
+      command: 'unshare',
+    });
+    tracedRunWorks(next.status, next.stderr, out);
+  });
+});
