@@ -17,9 +17,9 @@ import {
   TRACEFS_HINT,
   TraceInstance,
 } from '../trace/tracefs.js';
+import { type AccessModel, adviseDeviceAccess, type DeviceAdvice, readDeviceFacts } from '../util/device-access.js';
 import { ERRNO } from '../util/errno.js';
 import { KVMBENCH_VERSION } from '../version.js';
-import { type AccessModel, adviseDeviceAccess, type DeviceAdvice, readDeviceFacts } from './device-access.js';
 import { perfEventParanoid, type Virtualization, virtualization } from './facts.js';
 import { type PerfSupport, probePerf } from './perf.js';
 

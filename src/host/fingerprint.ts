@@ -5,8 +5,8 @@ import { createRequire } from 'node:module';
 import { cpus, hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { HostFingerprint } from '../results/types.js';
+import { runningInContainer } from '../util/device-access.js';
 import { KVMBENCH_VERSION } from '../version.js';
-import { runningInContainer } from './device-access.js';
 import {
   cpuGovernor,
   cpuMicrocode,

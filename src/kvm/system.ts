@@ -1,7 +1,7 @@
 /** Kvm: the /dev/kvm file descriptor and the ioctls issued on it. */
 import type { Binding } from '../bindings/types.js';
 import { ClosedError, HostError, SyscallError } from '../errors.js';
-import { deviceAccessHint } from '../host/device-access.js';
+import { deviceAccessHint } from '../util/device-access.js';
 import { getSystemErrorName } from '../util/errno.js';
 import {
   KVM_API_VERSION,
