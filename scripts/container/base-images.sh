@@ -396,11 +396,22 @@ verify() {
 
 T_ALL=$(now)
 mkdir -p "$CACHE" "$WORK"
+REPLACED=()
+before=()
+for name in "$ROOTFS_IMAGE" "$DEBIAN_IMAGE" "$NODE_IMAGE"; do before+=("$(image_id "$name" 2>/dev/null || true)"); done
 import_rootfs
 build_debian_base
 build_node_base
+i=0
+for name in "$ROOTFS_IMAGE" "$DEBIAN_IMAGE" "$NODE_IMAGE"; do
+  [ -n "${before[$i]}" ] && [ "${before[$i]}" != "$(image_id "$name" 2>/dev/null || true)" ] && REPLACED+=("${before[$i]}")
+  i=$((i + 1))
+done
 verify
-# Images replaced by a rebuild are left untagged; drop those (only ours, only dangling ones).
-docker image prune -f --filter label=kvmbench.recipe >/dev/null 2>&1 || true
+# Images replaced by a rebuild are left untagged; drop exactly those. (Not `image prune` by label:
+# every image built on ours inherits the label, and pruning would throw away their build cache.)
+for old in "${REPLACED[@]+"${REPLACED[@]}"}"; do
+  docker image rm "$old" >/dev/null 2>&1 || true
+done
 log "done in $(elapsed "$T_ALL"):"
 docker image ls --format '{{.Repository}}:{{.Tag}}  {{.ID}}  {{.Size}}' | grep -E '^kvmbench/' | sed 's/^/  /' >&2 || true

@@ -8,6 +8,7 @@ import { bootGuest } from '../guests/boot.js';
 import { loadGuest } from '../guests/manifest.js';
 import { CAPABILITIES } from '../kvm/abi.js';
 import { DEFAULT_KVM_PATH, Kvm, openHint } from '../kvm/system.js';
+import { parseTrace } from '../trace/ftrace-parse.js';
 import {
   countEvents,
   eventExists,
@@ -16,6 +17,7 @@ import {
   TRACEFS_HINT,
   TraceInstance,
 } from '../trace/tracefs.js';
+import { type AccessModel, adviseDeviceAccess, type DeviceAdvice, readDeviceFacts } from '../util/device-access.js';
 import { ERRNO } from '../util/errno.js';
 import { KVMBENCH_VERSION } from '../version.js';
 import { perfEventParanoid, type Virtualization, virtualization } from './facts.js';
@@ -66,12 +68,30 @@ function versions(binding: Binding | undefined): Record<string, string> {
   };
 }
 
+/**
+ * The pid the kernel, and so every trace line, knows this process by: the pid on its own trace marker.
+ * It differs from process.pid in a pid namespace (a container without --pid host).
+ */
+export function kernelPid(instance: TraceInstance): number | undefined {
+  instance.start();
+  instance.mark('kvmbench pid probe');
+  instance.stop();
+  const marker = parseTrace(instance.read()).find((event) => event.name === 'tracing_mark_write');
+  instance.clear();
+  return marker?.pid;
+}
+
 /** Runs a few hundred PIO and MMIO exits while the KVM tracepoints record into a private instance. */
-function countFiringTracepoints(root: string, binding: Binding, kvm: Kvm): Map<string, number> {
+function countFiringTracepoints(
+  root: string,
+  binding: Binding,
+  kvm: Kvm,
+): { fired: Map<string, number>; kernelPid: number | undefined } {
   const instance = TraceInstance.create(root, 'doctor');
   try {
     instance.setBufferSizeKb(1024);
-    const filter = `common_pid == ${process.pid}`;
+    const pid = kernelPid(instance);
+    const filter = `common_pid == ${pid ?? process.pid}`;
     for (const event of KVM_TRACEPOINTS) {
       if (!eventExists(root, event)) continue;
       // Syscall tracepoints carry the pid; KVM's fire in the vCPU thread, which is this one.
@@ -87,10 +107,36 @@ function countFiringTracepoints(root: string, binding: Binding, kvm: Kvm): Map<s
       }
     }
     instance.stop();
-    return countEvents(instance.read());
+    return { fired: countEvents(instance.read()), kernelPid: pid };
   } finally {
     instance.remove();
   }
+}
+
+const MODEL_TEXT: Record<AccessModel, (advice: DeviceAdvice, gid: number) => string> = {
+  world: () => 'every user may open it',
+  group: (_advice, gid) => `members of its group may open it (in Docker: --group-add ${gid})`,
+  'owner-only': () => 'only its owner may open it; no group can, so --group-add cannot help',
+};
+
+/** The device's permission model, and what a user without access would need (said before anything runs). */
+function kvmAccessCheck(kvmPath: string, opened: boolean): Check | undefined {
+  const facts = readDeviceFacts(kvmPath);
+  if (!facts) return undefined;
+  const advice = adviseDeviceAccess(facts);
+  const place = facts.inContainer ? 'in this container' : 'on this host';
+  const detail = `${kvmPath} is ${advice.description} ${place}: ${MODEL_TEXT[advice.model](advice, facts.gid)}`;
+  if (!opened) return { name: 'kvm permissions', status: 'info', detail };
+  if (advice.model === 'world') return { name: 'kvm permissions', status: 'ok', detail };
+  // Opened, perhaps only because this process is root or in the group: say what anyone else needs.
+  const stranger = adviseDeviceAccess({ ...facts, processUid: 65534, processGroups: [65534] });
+  const how = facts.processUid === 0 ? 'opened as root' : 'opened through its group';
+  return {
+    name: 'kvm permissions',
+    status: 'info',
+    detail: `${detail}; ${how}`,
+    fix: `for other users: ${stranger.fix}`,
+  };
 }
 
 export async function runDoctor(options: { binding?: Binding; kvmPath?: string }): Promise<DoctorReport> {
@@ -159,6 +205,9 @@ export async function runDoctor(options: { binding?: Binding; kvmPath?: string }
     }
   }
 
+  const access = kvmAccessCheck(kvmPath, report.kvm.accessible);
+  if (access) checks.push(access);
+
   const v = report.virtualization;
   checks.push({ name: 'virtualization', status: 'info', detail: v.description });
   if (v.pvm) {
@@ -190,8 +239,17 @@ export async function runDoctor(options: { binding?: Binding; kvmPath?: string }
     let measured = false;
     if (report.tracefs.writable && kvm && binding) {
       try {
-        fired = countFiringTracepoints(root, binding, kvm);
+        const probe = countFiringTracepoints(root, binding, kvm);
+        fired = probe.fired;
         measured = true;
+        if (probe.kernelPid !== undefined && probe.kernelPid !== process.pid) {
+          checks.push({
+            name: 'pid namespace',
+            status: 'warn',
+            detail: `this process is pid ${process.pid} here but pid ${probe.kernelPid} to the kernel (its own pid namespace), and trace lines carry the kernel's: --trace ftrace filters on this pid and would find no events`,
+            fix: 'run the container with --pid host',
+          });
+        }
       } catch (error) {
         checks.push({
           name: 'tracepoint probe',

@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import { cpus, hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { HostFingerprint } from '../results/types.js';
+import { runningInContainer } from '../util/device-access.js';
 import { KVMBENCH_VERSION } from '../version.js';
 import {
   cpuGovernor,
@@ -12,7 +13,6 @@ import {
   cpuModel,
   kernelRelease,
   kvmModules,
-  readText,
   smtActive,
   transparentHugepages,
   tscHz,
@@ -22,8 +22,17 @@ import {
 const require = createRequire(import.meta.url);
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
+/** Set from the image's GIT_REVISION build arg: a container has the build, not the .git folder. */
+export const GIT_REVISION_ENV = 'KVMBENCH_GIT_REVISION';
+
+/** A short or full hex revision, optionally "-dirty"; anything else in the variable is ignored. */
+export function revisionFromEnv(value: string | undefined): string | undefined {
+  const revision = value?.trim();
+  return revision && /^[0-9a-f]{7,40}(-dirty)?$/.test(revision) ? revision : undefined;
+}
+
 function gitRevision(): string | undefined {
-  if (!existsSync(`${ROOT}.git`)) return undefined;
+  if (!existsSync(`${ROOT}.git`)) return revisionFromEnv(process.env[GIT_REVISION_ENV]);
   try {
     const revision = execFileSync('git', ['-C', ROOT, 'rev-parse', '--short=12', 'HEAD'], {
       encoding: 'utf8',
@@ -37,10 +46,6 @@ function gitRevision(): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-function inContainer(): boolean {
-  return existsSync('/.dockerenv') || /docker|containerd|kubepods|libpod/.test(readText('/proc/1/cgroup') ?? '');
 }
 
 export function hostFingerprint(hardwareCounters?: boolean): HostFingerprint {
@@ -69,6 +74,6 @@ export function hostFingerprint(hardwareCounters?: boolean): HostFingerprint {
     napi: process.versions.napi ?? 'unknown',
     kvmbench: KVMBENCH_VERSION,
     ...optional('gitRevision', gitRevision()),
-    container: inContainer(),
+    container: runningInContainer(),
   };
 }

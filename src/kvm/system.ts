@@ -1,6 +1,7 @@
 /** Kvm: the /dev/kvm file descriptor and the ioctls issued on it. */
 import type { Binding } from '../bindings/types.js';
 import { ClosedError, HostError, SyscallError } from '../errors.js';
+import { deviceAccessHint } from '../util/device-access.js';
 import { getSystemErrorName } from '../util/errno.js';
 import {
   KVM_API_VERSION,
@@ -24,7 +25,7 @@ export function openHint(errno: number, path: string): string {
       return `${path} does not exist: load kvm_intel or kvm_amd (enable VT-x/AMD-V in firmware; on a cloud VM enable nested virtualisation), and in Docker pass --device /dev/kvm`;
     case 'EACCES':
     case 'EPERM':
-      return `no permission on ${path}: add your user to its group (sudo usermod -aG kvm $USER, then log in again), and in Docker add --group-add $(stat -c %g ${path})`;
+      return deviceAccessHint(path);
     default:
       return `check that ${path} is the KVM device`;
   }
