@@ -26,6 +26,7 @@ const SOURCES = resolve(SRC, '..', '..', 'src');
  *   bench                   plan, measure, analyse, assemble Results
  *   format                  numbers, units and sentences for every reader
  *   compare, report         read results; neither imports the other (report takes a Comparison)
+ *   peers                   other VMMs (QEMU, kvmtool) run as processes; their rows added to a run's Results
  *   cli                     the commands: may import everything
  */
 const ALLOWED: Record<string, readonly string[]> = {
@@ -42,7 +43,9 @@ const ALLOWED: Record<string, readonly string[]> = {
   format: ['results'],
   compare: ['format', 'results', 'bench', 'errors', 'util'],
   report: ['format', 'results', 'bench', 'trace', 'errors', 'util', 'version'],
+  peers: ['bench', 'results', 'guests', 'errors', 'util'],
   cli: [
+    'peers',
     'compare',
     'report',
     'format',

@@ -7,6 +7,9 @@ import { BINDING_NAMES } from '../../bindings/types.js';
 import { UsageError } from '../../errors.js';
 import { probePerf } from '../../host/perf.js';
 import { DEFAULT_KVM_PATH } from '../../kvm/system.js';
+import { measurePeers, peerLoopMs } from '../../peers/measure.js';
+import { withPeerRows } from '../../peers/rows.js';
+import { PEER_NAMES } from '../../peers/types.js';
 import { exportFiles } from '../../report/export-worker.js';
 import { DEFAULT_FORMATS, exportersFor, FORMAT_NAMES } from '../../report/registry.js';
 import { terminalTable } from '../../report/terminal.js';
@@ -35,6 +38,7 @@ export interface RunCommandOptions {
   kvm: string;
   trace?: string;
   processes?: string;
+  peers?: string;
 }
 
 /**
@@ -51,6 +55,7 @@ export type PlanOptions = Pick<
   RunCommandOptions,
   'workloads' | 'bindings' | 'quick' | 'rounds' | 'timePerRound' | 'pin' | 'trace' | 'processes'
 > &
+  Partial<Pick<RunCommandOptions, 'peers'>> &
   Partial<Pick<RunCommandOptions, 'cpuidK'>>;
 
 export function planFromOptions(options: PlanOptions): RunOptions {
@@ -74,6 +79,7 @@ export function planFromOptions(options: PlanOptions): RunOptions {
     cpuidK: options.cpuidK === undefined ? DEFAULT_CPUID_K : parsePositiveInteger('--cpuid-k', options.cpuidK, 10_000),
     processes: options.processes === undefined ? 1 : parsePositiveInteger('--processes', options.processes, 64),
     ...(options.trace === undefined ? {} : { trace: parseOne('--trace', options.trace, TRACE_MODES) }),
+    ...(options.peers === undefined ? {} : { peers: parseList('--peers', options.peers, PEER_NAMES) }),
   };
 }
 
@@ -93,6 +99,7 @@ export function registerRun(program: Command): void {
     .option('--kvm <path>', 'the KVM device', DEFAULT_KVM_PATH)
     .option('--processes <n>', 'repeat the run in n fresh Node processes and merge them (default 1)')
     .option('--trace <mode>', `after measuring, trace one batch per cell: ${TRACE_MODES.join(', ')}`)
+    .option('--peers <list>', `also run the pio-out loop under other VMMs where installed: ${PEER_NAMES.join(', ')}`)
     .addHelpText(
       'after',
       `
@@ -102,7 +109,8 @@ Examples:
   kvmbench run --pin 1 --out /results --format json,csv
   kvmbench run --processes 4                process-to-process variation in the intervals
   kvmbench run --quick --trace ftrace      per-exit split: in KVM_RUN vs userspace turnaround
-  kvmbench run --quick --trace perf-record flame graph with the koffi and N-API frames`,
+  kvmbench run --quick --trace perf-record flame graph with the koffi and N-API frames
+  kvmbench run --quick --peers qemu,kvmtool  QEMU and kvmtool beside the bindings (docs/peers.md)`,
     )
     .action(async (options: RunCommandOptions) => {
       const plan = planFromOptions(options);
@@ -138,6 +146,28 @@ Examples:
           onProcess: (index, count) => process.stderr.write(`kvmbench: process ${index + 1} of ${count}\n`),
           onProgress: (p) => progress.update(p),
         });
+        if (plan.peers?.length && signal === undefined) {
+          progress.finish();
+          const results = outcome.results;
+          const startedMs = Date.parse(results.run.startedAt);
+          const outcomes = await measurePeers({
+            peers: plan.peers as (typeof PEER_NAMES)[number][],
+            rounds: plan.rounds,
+            targetLoopMs: peerLoopMs(plan.timePerRoundMs),
+            kvmPath: options.kvm,
+            runStartMs: performance.now() - (Date.now() - startedMs),
+            stopped: () => signal !== undefined,
+            onProgress: (line) => process.stderr.write(`kvmbench: peers: ${line}\n`),
+          });
+          const finished = new Date();
+          outcome.results = withPeerRows(
+            {
+              ...results,
+              run: { ...results.run, finishedAt: finished.toISOString(), durationMs: finished.getTime() - startedMs },
+            },
+            outcomes,
+          );
+        }
       } catch (error) {
         removeIfEmpty(folder);
         throw error;
