@@ -1,6 +1,7 @@
 /**
  * kvmtool (lkvm) as a peer: `lkvm run -k <flat binary>` loads a non-bzImage at 1000:0000 and starts
- * it there in real mode; --nodefaults keeps it from building its default 9p root filesystem. The
+ * it there in real mode; --nodefaults keeps it from building its default 9p root filesystem and
+ * `--network mode=none` from starting its user-mode network. The
  * guest stops it with the i8042 reset command (port 0x64, 0xfe), after which lkvm exits 0.
  * kvmtool refuses to start when the CPU's CPUID shows neither VMX nor SVM (kvm__arch_cpu_supports_vm),
  * which is the case under PVM: that failure is recognised and explained. It has no emulator.
@@ -15,7 +16,21 @@ export const kvmtool: PeerVmm = {
   accelerator: (kvmUsable) =>
     kvmUsable ? 'kvm' : { unavailable: 'kvmtool needs KVM and this host has no usable KVM device' },
   candidates: (executable, context) => [
-    [executable, 'run', '--nodefaults', '--dev', context.kvmPath, '-c', '1', '-m', '64', '-k', context.image],
+    [
+      executable,
+      'run',
+      '--nodefaults',
+      '--network',
+      'mode=none',
+      '--dev',
+      context.kvmPath,
+      '-c',
+      '1',
+      '-m',
+      '64',
+      '-k',
+      context.image,
+    ],
   ],
   exitedAsAsked: (exit) => !exit.timedOut && exit.code === 0 && exit.signal === null,
   diagnose(exit, host) {
@@ -28,5 +43,5 @@ export const kvmtool: PeerVmm = {
     }
     return undefined;
   },
-  describe: () => 'kvmtool (lkvm run --nodefaults, flat binary at 1000:0000) on KVM',
+  describe: () => 'kvmtool (lkvm run --nodefaults --network mode=none, flat binary at 1000:0000) on KVM',
 };
