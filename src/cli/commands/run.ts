@@ -7,6 +7,7 @@ import { BINDING_NAMES } from '../../bindings/types.js';
 import { UsageError } from '../../errors.js';
 import { probePerf } from '../../host/perf.js';
 import { DEFAULT_KVM_PATH } from '../../kvm/system.js';
+import { readPeerGuest } from '../../peers/guest-image.js';
 import { measurePeers, peerLoopMs } from '../../peers/measure.js';
 import { withPeerRows } from '../../peers/rows.js';
 import { PEER_NAMES } from '../../peers/types.js';
@@ -117,6 +118,8 @@ Examples:
       if ((plan.processes ?? 1) > 1 && plan.trace) {
         throw new UsageError('--trace traces this process: run it without --processes (or with --processes 1)');
       }
+      // The peers' guest image is checked before measuring, so that a missing build fails first.
+      if (plan.peers?.length) readPeerGuest();
       const exporters = exportersFor(parseList('--format', options.format, FORMAT_NAMES));
       const outDir = prepareOutputDirectory(options.out);
       if (plan.trace === 'perf-record' && !process.execArgv.includes(PERF_BASIC_PROF)) {
