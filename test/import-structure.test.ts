@@ -27,6 +27,7 @@ const SOURCES = resolve(SRC, '..', '..', 'src');
  *   format                  numbers, units and sentences for every reader
  *   compare, report         read results; neither imports the other (report takes a Comparison)
  *   merge                   several hosts' results into one fleet report
+ *   peers                   other VMMs (QEMU, kvmtool) run as processes; their rows added to a run's Results
  *   cli                     the commands: may import everything
  */
 const ALLOWED: Record<string, readonly string[]> = {
@@ -44,8 +45,10 @@ const ALLOWED: Record<string, readonly string[]> = {
   compare: ['format', 'results', 'bench', 'errors', 'util'],
   report: ['format', 'results', 'bench', 'trace', 'errors', 'util', 'version'],
   merge: ['report', 'format', 'results', 'bench', 'errors', 'util'],
+  peers: ['bench', 'results', 'guests', 'errors', 'util'],
   cli: [
     'merge',
+    'peers',
     'compare',
     'report',
     'format',

@@ -6,6 +6,7 @@ import { after, describe, it } from 'node:test';
 import { UsageError } from '../src/errors.js';
 import { loadResultsFile, validateResults } from '../src/results/read.js';
 import type {
+  BindingInfo,
   ExitCountCheck,
   HostFingerprint,
   Measurement,
@@ -192,6 +193,7 @@ describe('results schema', () => {
       trace: 'ftrace',
       processes: 1,
       sweep: 'memory',
+      peers: ['qemu'],
     };
     const run: Required<RunInfo> = { ...fixture.run, options, pinnedCpu: 1 };
     const host: Required<HostFingerprint> = {
@@ -205,7 +207,22 @@ describe('results schema', () => {
       hardwareCounters: true,
       gitRevision: 'abc1234',
     };
-    const everything: Results = { ...fixture, run, host, measurements: [measurement] };
+    const peer: Required<BindingInfo> = {
+      name: 'qemu',
+      description: 'QEMU microvm',
+      version: 'QEMU emulator version 7.2.22',
+      kind: 'peer',
+      emulated: false,
+      peer: {
+        guest: 'peer-pio-out',
+        accelerator: 'kvm',
+        command: ['qemu-system-x86_64'],
+        exits: [1000, 41000],
+        probeNsPerExit: 5000,
+      },
+    };
+    const bindings = [...fixture.bindings, peer];
+    const everything: Results = { ...fixture, run, host, bindings, measurements: [measurement] };
     assert.deepEqual(validateResults(JSON.parse(JSON.stringify(everything)), 'every field'), everything);
   });
 

@@ -116,14 +116,17 @@ export function terminalTable(results: Results): string {
     ...(emulated ? ['emulated/it'] : []),
     'exits',
   ];
+  // Peers run under a software emulator (run --peers without KVM) are labelled on every row.
+  const emulatedPeers = new Set(results.bindings.filter((b) => b.emulated).map((b) => b.name));
+  const label = (binding: string) => (emulatedPeers.has(binding) ? `${binding} (emulated)` : binding);
   const rows = results.measurements.map((m) => {
     const s = m.stats;
-    if (!hasStatistics(m) || !s) return [m.workload, m.binding, m.status.toUpperCase()];
+    if (!hasStatistics(m) || !s) return [m.workload, label(m.binding), m.status.toUpperCase()];
     const check = m.exitCountCheck;
     const overhead = m.overheadVsFloor;
     return [
       m.workload,
-      m.binding,
+      label(m.binding),
       formatNs(s.median),
       formatNsInterval(s.medianCi95[0], s.medianCi95[1]),
       formatNs(s.p99),

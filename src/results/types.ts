@@ -30,6 +30,25 @@ export interface BindingInfo {
   name: string;
   description: string;
   version: string;
+  /** 'peer': another VMM run as a process (`run --peers`), not a binding of kvmbench's. Absent: a binding. */
+  kind?: 'binding' | 'peer';
+  /** A peer that ran the guest in a software emulator (QEMU's TCG): not comparable with KVM rows. */
+  emulated?: boolean;
+  /** Peers: how they were run. */
+  peer?: PeerInfo;
+}
+
+/** How a peer VMM was run (src/peers/, docs/peers.md). */
+export interface PeerInfo {
+  /** The guest it ran (guests/<guest>.S). */
+  guest: string;
+  accelerator: 'kvm' | 'tcg';
+  /** The command line of the short run. */
+  command: string[];
+  /** Exits of the short and of the long run (the two-length method). */
+  exits: [number, number];
+  /** Per-exit estimate of the probe runs that sized the long run, ns. */
+  probeNsPerExit: number;
 }
 
 export interface HostFingerprint {
@@ -194,6 +213,8 @@ export interface RunOptions {
   processes?: number;
   /** `run --sweep`: the sweep whose points are the workloads. */
   sweep?: 'memory' | 'vcpus' | 'vms';
+  /** Peer VMMs run beside the bindings (`--peers`). */
+  peers?: string[];
 }
 
 export interface RunInfo {

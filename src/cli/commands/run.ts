@@ -11,6 +11,10 @@ import { BINDING_NAMES } from '../../bindings/types.js';
 import { UsageError } from '../../errors.js';
 import { probePerf } from '../../host/perf.js';
 import { DEFAULT_KVM_PATH } from '../../kvm/system.js';
+import { readPeerGuest } from '../../peers/guest-image.js';
+import { measurePeers, peerLoopMs } from '../../peers/measure.js';
+import { withPeerRows } from '../../peers/rows.js';
+import { PEER_NAMES } from '../../peers/types.js';
 import { exportFiles } from '../../report/export-worker.js';
 import { DEFAULT_FORMATS, exportersFor, FORMAT_NAMES } from '../../report/registry.js';
 import { sweepSummaryLines } from '../../report/sweeps/terminal.js';
@@ -41,6 +45,7 @@ export interface RunCommandOptions {
   trace?: string;
   processes?: string;
   sweep?: string;
+  peers?: string;
 }
 
 /**
@@ -58,7 +63,10 @@ const PROFILES = {
 /** The options that shape what a run measures (calibrate passes a few alone). */
 export type PlanOptions = Pick<RunCommandOptions, 'workloads' | 'bindings' | 'quick'> &
   Partial<
-    Pick<RunCommandOptions, 'rounds' | 'timePerRound' | 'pin' | 'trace' | 'processes' | 'cpuidK' | 'sweep' | 'kvm'>
+    Pick<
+      RunCommandOptions,
+      'rounds' | 'timePerRound' | 'pin' | 'trace' | 'processes' | 'cpuidK' | 'sweep' | 'kvm' | 'peers'
+    >
   >;
 
 export function planFromOptions(options: PlanOptions, sweepHost?: () => SweepHost): RunOptions {
@@ -86,6 +94,7 @@ export function planFromOptions(options: PlanOptions, sweepHost?: () => SweepHos
     cpuidK: options.cpuidK === undefined ? DEFAULT_CPUID_K : parsePositiveInteger('--cpuid-k', options.cpuidK, 10_000),
     processes: options.processes === undefined ? 1 : parsePositiveInteger('--processes', options.processes, 64),
     ...(options.trace === undefined ? {} : { trace: parseOne('--trace', options.trace, TRACE_MODES) }),
+    ...(options.peers === undefined ? {} : { peers: parseList('--peers', options.peers, PEER_NAMES) }),
     ...(sweep ? { sweep: sweep.kind } : {}),
   };
 }
@@ -135,6 +144,7 @@ export function registerRun(program: Command): void {
       `measure how costs grow: ${SWEEP_KINDS.join(', ')} (guest memory size, vCPUs, concurrent VMs), each point a workload`,
     )
     .option('--trace <mode>', `after measuring, trace one batch per cell: ${TRACE_MODES.join(', ')}`)
+    .option('--peers <list>', `also run the pio-out loop under other VMMs where installed: ${PEER_NAMES.join(', ')}`)
     .addHelpText(
       'after',
       `
@@ -147,13 +157,16 @@ Examples:
   kvmbench run --quick --trace perf-record flame graph with the koffi and N-API frames
   kvmbench run --sweep memory --quick      4 KiB..64 MiB: set region, touch every page, dirty log, teardown
   kvmbench run --sweep vcpus               vCPU creation and exit throughput, 1..2x CPUs vCPUs in threads
-  kvmbench run --sweep vms                 N VMs created, run and destroyed at once`,
+  kvmbench run --sweep vms                 N VMs created, run and destroyed at once
+  kvmbench run --quick --peers qemu,kvmtool  QEMU and kvmtool beside the bindings (docs/peers.md)`,
     )
     .action(async (options: RunCommandOptions) => {
       const plan = planFromOptions(options);
       if ((plan.processes ?? 1) > 1 && plan.trace) {
         throw new UsageError('--trace traces this process: run it without --processes (or with --processes 1)');
       }
+      // The peers' guest image is checked before measuring, so that a missing build fails first.
+      if (plan.peers?.length) readPeerGuest();
       const exporters = exportersFor(parseList('--format', options.format, FORMAT_NAMES));
       const outDir = prepareOutputDirectory(options.out);
       if (plan.trace === 'perf-record' && !process.execArgv.includes(PERF_BASIC_PROF)) {
@@ -183,6 +196,28 @@ Examples:
           onProcess: (index, count) => process.stderr.write(`kvmbench: process ${index + 1} of ${count}\n`),
           onProgress: (p) => progress.update(p),
         });
+        if (plan.peers?.length && signal === undefined) {
+          progress.finish();
+          const results = outcome.results;
+          const startedMs = Date.parse(results.run.startedAt);
+          const outcomes = await measurePeers({
+            peers: plan.peers as (typeof PEER_NAMES)[number][],
+            rounds: plan.rounds,
+            targetLoopMs: peerLoopMs(plan.timePerRoundMs),
+            kvmPath: options.kvm,
+            runStartMs: performance.now() - (Date.now() - startedMs),
+            stopped: () => signal !== undefined,
+            onProgress: (line) => process.stderr.write(`kvmbench: peers: ${line}\n`),
+          });
+          const finished = new Date();
+          outcome.results = withPeerRows(
+            {
+              ...results,
+              run: { ...results.run, finishedAt: finished.toISOString(), durationMs: finished.getTime() - startedMs },
+            },
+            outcomes,
+          );
+        }
       } catch (error) {
         removeIfEmpty(folder);
         throw error;
