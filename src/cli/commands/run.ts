@@ -54,7 +54,7 @@ export interface RunCommandOptions {
  */
 const PROFILES = {
   default: { rounds: 20, timePerRoundMs: 40, warmupMs: 40 },
-  quick: { rounds: 8, timePerRoundMs: 12, warmupMs: 10 },
+  quick: { rounds: 12, timePerRoundMs: 8, warmupMs: 10 },
   // A 64 MiB memory point takes ~0.15 s per iteration on a PVM host: six turns (the fewest with a
   // 95 % order-statistic interval) keep `--sweep memory --quick` near 20 s.
   quickSweep: { rounds: 6, timePerRoundMs: 12, warmupMs: 10 },
@@ -131,8 +131,8 @@ export function registerRun(program: Command): void {
     .option('-w, --workloads <list>', `comma-separated: ${WORKLOAD_NAMES.join(', ')}`)
     .option('-b, --bindings <list>', `comma-separated: ${BINDING_NAMES.join(', ')}`)
     .option('-q, --quick', 'fewer, shorter rounds (about 10 s)')
-    .option('-r, --rounds <n>', 'interleaved rounds (default 20; 8 with --quick)')
-    .option('-t, --time-per-round <ms>', 'time each binding gets per workload per round (default 40; 12 with --quick)')
+    .option('-r, --rounds <n>', 'interleaved rounds (default 20; 12 with --quick)')
+    .option('-t, --time-per-round <ms>', 'time each binding gets per workload per round (default 40; 8 with --quick)')
     .option('--pin <cpu>', 'pin the process to one CPU for the run (restored afterwards)')
     .option('-o, --out <dir>', 'directory that receives a new run folder', 'results')
     .option('-f, --format <list>', `comma-separated: ${FORMAT_NAMES.join(', ')}`, DEFAULT_FORMATS.join(','))
