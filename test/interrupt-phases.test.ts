@@ -15,6 +15,7 @@ import { kvmSkip } from './helpers/kvm.js';
 /** Starts a long run, sends SIGINT when stderr names the phase, and times the exit. */
 function interruptAt(
   marker: RegExp,
+  selection = ['--processes', '1', '--rounds', '200'],
 ): Promise<{ status: number | null; afterSignalMs: number; out: string; stderr: string }> {
   const out = mkdtempSync(join(tmpdir(), 'kvmbench-interrupt-'));
   return new Promise((resolve, reject) => {
@@ -27,8 +28,7 @@ function interruptAt(
         'lifecycle,pio-out,hlt',
         '--bindings',
         'c-loop,napi,koffi',
-        '--rounds',
-        '200',
+        ...selection,
         '--out',
         out,
       ],
@@ -75,4 +75,24 @@ describe('a signal in every measuring phase', { skip: kvmSkip }, () => {
       }
     });
   }
+
+  test('during a run in several processes: the child writes what it measured, exit 130 within a second', async () => {
+    const { status, afterSignalMs, out, stderr } = await interruptAt(/kvmbench: process 1 of 2/, [
+      '--processes',
+      '2',
+      '--rounds',
+      '100',
+    ]);
+    try {
+      assert.equal(status, 130, stderr);
+      assert.ok(afterSignalMs < 1000, `exited ${afterSignalMs.toFixed(0)} ms after SIGINT`);
+      const [folder] = runFolders(out);
+      assert.ok(folder, 'a run folder was written');
+      const results = JSON.parse(readFileSync(join(out, folder, 'results.json'), 'utf8'));
+      assert.equal(results.run.status, 'incomplete');
+      assert.equal(results.run.options.processes, 2);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
 });

@@ -35,9 +35,13 @@ describe('interrupts', { skip: kvmSkip }, () => {
   ] as const) {
     test(`${signal} mid-run writes the samples so far marked incomplete and exits ${code}`, async () => {
       const out = join(scratch, signal);
-      const child = spawn(process.execPath, [CLI, 'run', '--rounds', '50', '--time-per-round', '50', '--out', out], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      const child = spawn(
+        process.execPath,
+        [CLI, 'run', '--processes', '1', '--rounds', '50', '--time-per-round', '50', '--out', out],
+        {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
       let stderr = '';
       child.stderr.on('data', (chunk) => {
         stderr += chunk;
@@ -135,9 +139,13 @@ describe('SIGINT while tracing', { skip: kvmSkip || perfSkip }, () => {
 describe('a second Ctrl-C', { skip: kvmSkip }, () => {
   test('exits at once with 130, still tearing down', async () => {
     const out = join(scratch, 'twice');
-    const child = spawn(process.execPath, [CLI, 'run', '--rounds', '50', '--time-per-round', '50', '--out', out], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [CLI, 'run', '--processes', '1', '--rounds', '50', '--time-per-round', '50', '--out', out],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stderr = '';
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no progress within 60 s: ${stderr}`)), 60_000);

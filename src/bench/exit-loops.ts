@@ -167,16 +167,7 @@ type GuestLoop = (
   state: LoopState,
 ) => number;
 
-function checkedLoop(
-  run: () => number,
-  check: ExitCheck,
-  u8: Uint8Array,
-  u16: Uint16Array,
-  u32: Uint32Array,
-  n: number,
-  target: number,
-  state: LoopState,
-): number {
+const checkedLoop: GuestLoop = (run, check, u8, u16, u32, n, target, state) => {
   let seq = state.sequence;
   let i = 0;
   for (; i < n; i++) {
@@ -194,19 +185,10 @@ function checkedLoop(
   }
   state.sequence = seq;
   return i;
-}
+};
 
 /** immediate_exit set: every KVM_RUN must fail with EINTR without entering the guest. */
-function immediateExit(
-  run: () => number,
-  _check: ExitCheck,
-  _u8: Uint8Array,
-  _u16: Uint16Array,
-  _u32: Uint32Array,
-  n: number,
-  _target: number,
-  state: LoopState,
-): number {
+const immediateExit: GuestLoop = (run, _check, _u8, _u16, _u32, n, _target, state) => {
   let i = 0;
   for (; i < n; i++) {
     const ret = run();
@@ -216,7 +198,7 @@ function immediateExit(
     }
   }
   return i;
-}
+};
 
 type NullLoop = (
   ioctl: Binding['ioctl'],

@@ -4,11 +4,12 @@
  * and heap; turns from several processes let the intervals include that variation (the analysis
  * bootstraps processes, then turns within each).
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import type { ExitCountCheck, Measurement, Results } from '../results/types.js';
+import { registerCleanup } from '../util/cleanup.js';
 import type { MeasuredCell } from './analyze.js';
 import type { Plan } from './plan.js';
 import type { CellSamples } from './scheduler.js';
@@ -35,6 +36,8 @@ export function childArguments(plan: Plan, kvmPath: string, out: string): string
     'json',
     '--out',
     out,
+    '--processes',
+    '1',
     ...(o.quick ? ['--quick'] : []),
     ...(o.pin === undefined ? [] : ['--pin', String(o.pin)]),
   ];
@@ -52,6 +55,7 @@ export async function measureInProcesses(
   count: number,
   kvmPath: string,
   stopped: () => boolean,
+  signal: () => NodeJS.Signals,
   onProcess?: (index: number, count: number) => void,
 ): Promise<ProcessRun[]> {
   const main = process.argv[1] as string;
@@ -61,13 +65,30 @@ export async function measureInProcesses(
     for (let i = 0; i < count && !stopped(); i++) {
       onProcess?.(i, count);
       const dir = join(out, String(i));
-      // The terminal's Ctrl-C reaches the child too; it writes what it measured and exits 130.
-      const child = await execa(process.execPath, [...process.execArgv, main, ...childArguments(plan, kvmPath, dir)], {
+      // Its own process group: a Ctrl-C reaches this process only, which forwards exactly one
+      // SIGINT, so the child writes what it measured (a second one would make it quit at once).
+      const child = execa(process.execPath, [...process.execArgv, main, ...childArguments(plan, kvmPath, dir)], {
         reject: false,
+        detached: true,
         stdio: ['ignore', 'ignore', 'pipe'],
         env: { ...process.env, KVMBENCH_CHILD: '1' },
       });
-      const folder = readdirSync(dir, { withFileTypes: true }).find((entry) => entry.isDirectory());
+      const kill = () => child.kill('SIGKILL');
+      const unregister = registerCleanup(kill);
+      let forwarded = false;
+      const watch = setInterval(() => {
+        if (stopped() && !forwarded) {
+          forwarded = true;
+          child.kill(signal());
+        }
+      }, 50);
+      const result = await child;
+      clearInterval(watch);
+      unregister();
+      // A child stopped before it made its run folder (a signal during start-up) wrote nothing.
+      const folder = existsSync(dir)
+        ? readdirSync(dir, { withFileTypes: true }).find((entry) => entry.isDirectory())
+        : undefined;
       const file = folder ? join(dir, folder.name, 'results.json') : undefined;
       let results: Results | undefined;
       try {
@@ -75,7 +96,7 @@ export async function measureInProcesses(
       } catch {
         results = undefined;
       }
-      runs.push({ results, exitCode: child.exitCode ?? 1, stderr: String(child.stderr ?? '') });
+      runs.push({ results, exitCode: result.exitCode ?? 1, stderr: String(result.stderr ?? '') });
     }
   } finally {
     rmSync(out, { recursive: true, force: true });

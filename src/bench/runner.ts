@@ -29,10 +29,20 @@ import { tscFrequency } from './guest-clock.js';
 import { pinToCpu } from './pinning.js';
 import { cellsByWorkload, type Plan, planRun } from './plan.js';
 import { measureInProcesses, mergeProcessRuns } from './processes.js';
-import { type Calibration, type CellSamples, calibrate, runRounds } from './scheduler.js';
+import { type Calibration, type CellSamples, calibrate, runRounds, TARGET_SAMPLE_NS } from './scheduler.js';
 import { median } from './stats.js';
 import { openTraceSession, traceCells } from './trace-phase.js';
 import { workloadInfo } from './workloads.js';
+
+/** Where a run is: the phase, how far, the round while measuring, and the cell just done. */
+export interface RunProgress {
+  phase: 'calibrate' | 'measure';
+  done: number;
+  total: number;
+  round?: number;
+  workload: string;
+  binding: string;
+}
 
 export interface RunEnvironment {
   kvmPath?: string;
@@ -44,14 +54,9 @@ export interface RunEnvironment {
   folder?: string;
   /** True once the run should stop (a signal). */
   stopped(): boolean;
-  onProgress?(progress: {
-    phase: 'calibrate' | 'measure';
-    done: number;
-    total: number;
-    round?: number;
-    workload: string;
-    binding: string;
-  }): void;
+  /** The signal that stopped it, forwarded to a child process (--processes). */
+  signal?(): NodeJS.Signals | undefined;
+  onProgress?(progress: RunProgress): void;
   /** --processes: child process `index` (0-based) of `count` starts. */
   onProcess?(index: number, count: number): void;
 }
@@ -95,7 +100,8 @@ function hostWarnings(host: HostFingerprint): string[] {
 interface Measured {
   cells: MeasuredCell[];
   completed: boolean;
-  harness: HarnessInfo;
+  /** Absent when nothing was measured. */
+  harness?: HarnessInfo;
   /** Why tracing failed after the measured rounds (the measurements are kept). */
   traceFailure?: string;
   /** Problems of child processes (--processes). */
@@ -115,7 +121,7 @@ export async function runBenchmarks(options: RunOptions, env: RunEnvironment): P
     ...(measured.traceFailure ? [measured.traceFailure] : []),
     ...(measured.completed ? [] : ['the run was interrupted: these are the samples taken until then']),
     ...measured.notes,
-    ...warningsFor(measurements, measured.harness.targetSampleNs),
+    ...warningsFor(measurements, measured.harness?.targetSampleNs ?? TARGET_SAMPLE_NS),
     ...traceWarnings(measurements),
     ...hostWarnings(host),
   ];
@@ -140,7 +146,7 @@ export async function runBenchmarks(options: RunOptions, env: RunEnvironment): P
       return { name, description, version };
     }),
     ...(plan.floor ? { floor: plan.floor } : {}),
-    harness: measured.harness,
+    ...(measured.harness ? { harness: measured.harness } : {}),
     measurements,
     warnings,
   };
@@ -243,24 +249,33 @@ async function measureHere(plan: Plan, env: RunEnvironment, runStartMs: number):
 /** --processes N: the plan measured in N fresh Node processes, merged per cell. */
 async function measureInChildren(plan: Plan, env: RunEnvironment): Promise<Measured> {
   const count = plan.options.processes ?? 1;
-  const runs = await measureInProcesses(plan, count, env.kvmPath ?? DEFAULT_KVM_PATH, env.stopped, (index) =>
-    env.onProcess?.(index, count),
+  const runs = await measureInProcesses(
+    plan,
+    count,
+    env.kvmPath ?? DEFAULT_KVM_PATH,
+    env.stopped,
+    () => env.signal?.() ?? 'SIGINT',
+    (index) => env.onProcess?.(index, count),
   );
   const finished = runs.filter((run) => run.results !== undefined).map((run) => run.results as Results);
+  if (finished.length === 0 && env.stopped()) {
+    // Stopped before any process measured: every cell skipped, the run incomplete.
+    return { cells: mergeProcessRuns(plan, []), completed: false, notes: [] };
+  }
   if (finished.length === 0) {
     const why = runs.map((run) => run.stderr.trim()).find((text) => text.length > 0) ?? 'no process wrote results';
     throw new Error(`--processes: no process measured anything: ${why}`);
   }
   const notes = runs.flatMap((run, i) =>
-    run.results === undefined
+    run.results === undefined && !env.stopped()
       ? [`process ${i + 1} of ${count} wrote no results (exit ${run.exitCode}): ${run.stderr.trim()}`]
       : [],
   );
-  const harness = (finished[0] as Results).harness as HarnessInfo;
+  const harness = (finished[0] as Results).harness;
   return {
     cells: mergeProcessRuns(plan, finished),
     completed: runs.length === count && finished.every((results) => results.run.status === 'complete'),
-    harness,
+    ...(harness ? { harness } : {}),
     notes,
   };
 }

@@ -4,12 +4,9 @@
  * pointer-argument ioctls get separate prototypes. The variadic form resolves argument types on
  * every call; it is kept as its own binding so users see what that costs.
  */
-import { createRequire } from 'node:module';
 import { KVM_RUN } from '../kvm/abi.js';
+import { koffi, libc, mmap, munmap } from './libc.js';
 import type { Binding, Mapping, SysResult } from './types.js';
-
-type KoffiModule = typeof import('koffi');
-const koffi = createRequire(import.meta.url)('koffi') as KoffiModule;
 
 const PROT_READ_WRITE = 0x1 | 0x2;
 const MAP_SHARED = 0x01;
@@ -18,18 +15,8 @@ const MAP_NORESERVE = 0x4000;
 const O_RDWR_CLOEXEC = 0o2 | 0o2000000;
 const MAP_FAILED = 0xffff_ffff_ffff_ffffn;
 
-const libc = koffi.load('libc.so.6');
 const open = libc.func('int open(const char *path, int flags)') as (path: string, flags: number) => number;
 const close = libc.func('int close(int fd)') as (fd: number) => number;
-const mmap = libc.func('void *mmap(void *addr, size_t length, int prot, int flags, int fd, long offset)') as (
-  addr: null,
-  length: number,
-  prot: number,
-  flags: number,
-  fd: number,
-  offset: number,
-) => bigint | null;
-const munmap = libc.func('int munmap(void *addr, size_t length)') as (addr: bigint, length: number) => number;
 const ioctlInteger = libc.func('int ioctl(int fd, unsigned long request, unsigned long arg)') as (
   fd: number,
   request: number,

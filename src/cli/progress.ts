@@ -1,23 +1,11 @@
+import type { RunProgress } from '../bench/runner.js';
+
 /** Progress on stderr: a one-line bar on a TTY, plain lines (one per round) otherwise. */
 export function progressReporter(stream: NodeJS.WriteStream = process.stderr) {
   const started = Date.now();
   let lastLine: string | undefined;
   return {
-    update({
-      phase,
-      done,
-      total,
-      round,
-      workload,
-      binding,
-    }: {
-      phase: 'calibrate' | 'measure';
-      done: number;
-      total: number;
-      round?: number;
-      workload: string;
-      binding: string;
-    }) {
+    update({ phase, done, total, round, workload, binding }: RunProgress) {
       const elapsed = ((Date.now() - started) / 1000).toFixed(0);
       if (stream.isTTY) {
         const width = 24;

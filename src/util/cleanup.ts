@@ -25,6 +25,8 @@ function runAll(): void {
 const interruptListeners = new Set<(signal: NodeJS.Signals) => void>();
 
 export function onInterrupt(listener: (signal: NodeJS.Signals) => void): () => void {
+  // Installed here too: a signal before any cleanup is registered must still reach the listener.
+  installHandlers();
   interruptListeners.add(listener);
   return () => interruptListeners.delete(listener);
 }
@@ -41,13 +43,17 @@ function handleSignal(signal: 'SIGINT' | 'SIGTERM'): void {
   process.exit(signalExitCode(signal));
 }
 
+/** The process's own handlers, installed once by the first listener or cleanup. */
+function installHandlers(): void {
+  if (installed) return;
+  installed = true;
+  process.on('exit', runAll);
+  process.on('SIGINT', () => handleSignal('SIGINT'));
+  process.on('SIGTERM', () => handleSignal('SIGTERM'));
+}
+
 export function registerCleanup(cleanup: Cleanup): () => void {
-  if (!installed) {
-    installed = true;
-    process.on('exit', runAll);
-    process.on('SIGINT', () => handleSignal('SIGINT'));
-    process.on('SIGTERM', () => handleSignal('SIGTERM'));
-  }
+  installHandlers();
   cleanups.add(cleanup);
   return () => {
     cleanups.delete(cleanup);

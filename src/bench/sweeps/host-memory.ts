@@ -4,10 +4,7 @@
  * host picks, which would make the sweep measure THP or not by accident. libc through koffi, the
  * same for every binding: the binding under test is used for the KVM ioctls only.
  */
-import { createRequire } from 'node:module';
-
-type KoffiModule = typeof import('koffi');
-const koffi = createRequire(import.meta.url)('koffi') as KoffiModule;
+import { koffi, libc, mmap, munmap } from '../../bindings/libc.js';
 
 const PROT_READ_WRITE = 0x1 | 0x2;
 const MAP_PRIVATE = 0x02;
@@ -20,16 +17,6 @@ const MAP_FAILED = 0xffff_ffff_ffff_ffffn;
 export const PAGE_SIZE = 4096;
 export const HUGE_PAGE_SIZE = 2 * 1024 * 1024;
 
-const libc = koffi.load('libc.so.6');
-const mmap = libc.func('void *mmap(void *addr, size_t length, int prot, int flags, int fd, long offset)') as (
-  addr: null,
-  length: number,
-  prot: number,
-  flags: number,
-  fd: number,
-  offset: number,
-) => bigint | null;
-const munmap = libc.func('int munmap(uintptr_t addr, size_t length)') as (addr: bigint, length: number) => number;
 const madvise = libc.func('int madvise(uintptr_t addr, size_t length, int advice)') as (
   addr: bigint,
   length: number,

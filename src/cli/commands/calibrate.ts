@@ -46,7 +46,8 @@ Examples:
         // One run has nothing to be compared with: refuse it rather than quietly running two.
         const count = parseInteger('--runs', options.runs, MIN_RUNS, MAX_RUNS);
         const { workloads, bindings, quick } = options;
-        const plan = planFromOptions({ workloads, bindings, quick });
+        // Each A/A run in this process: calibrate measures run-to-run noise itself.
+        const plan = planFromOptions({ workloads, bindings, quick, processes: '1' });
         const outDir = prepareOutputDirectory(options.out);
         const perf = await probePerf();
         const runs: Results[] = [];

@@ -50,14 +50,18 @@ export interface RunCommandOptions {
 
 /**
  * Defaults sized for 2 cores: a full run in under a minute, --quick in under ten seconds. Many
- * short rounds rather than a few long ones: the round is the unit the intervals rest on.
+ * short rounds rather than a few long ones: the round is the unit the intervals rest on. A default
+ * run measures in 3 fresh processes: a host's performance drifts in phases of seconds (seen: the
+ * same guest 30.7 µs in one process, 38.5 µs in the next), and only turns from several processes
+ * spread over the run give intervals that two identical runs stay inside (A/A: 95-100 % of cells,
+ * against 79-89 % from one process).
  */
 const PROFILES = {
-  default: { rounds: 20, timePerRoundMs: 40, warmupMs: 40 },
-  quick: { rounds: 12, timePerRoundMs: 8, warmupMs: 10 },
+  default: { rounds: 7, timePerRoundMs: 35, warmupMs: 25, processes: 3 },
+  quick: { rounds: 12, timePerRoundMs: 8, warmupMs: 10, processes: 1 },
   // A 64 MiB memory point takes ~0.15 s per iteration on a PVM host: six turns (the fewest with a
   // 95 % order-statistic interval) keep `--sweep memory --quick` near 20 s.
-  quickSweep: { rounds: 6, timePerRoundMs: 12, warmupMs: 10 },
+  quickSweep: { rounds: 6, timePerRoundMs: 12, warmupMs: 10, processes: 1 },
 };
 
 /** The options that shape what a run measures (calibrate passes a few alone). */
@@ -92,7 +96,13 @@ export function planFromOptions(options: PlanOptions, sweepHost?: () => SweepHos
     quick: Boolean(options.quick),
     ...(options.pin === undefined ? {} : { pin: parseInteger('--pin', options.pin, 0, cpus().length - 1) }),
     cpuidK: options.cpuidK === undefined ? DEFAULT_CPUID_K : parsePositiveInteger('--cpuid-k', options.cpuidK, 10_000),
-    processes: options.processes === undefined ? 1 : parsePositiveInteger('--processes', options.processes, 64),
+    // --trace, --sweep and --peers measure in this process (tracing follows it; sweeps and peers run their own children).
+    processes:
+      options.processes !== undefined
+        ? parsePositiveInteger('--processes', options.processes, 64)
+        : options.trace !== undefined || sweep !== undefined || options.peers !== undefined
+          ? 1
+          : profile.processes,
     ...(options.trace === undefined ? {} : { trace: parseOne('--trace', options.trace, TRACE_MODES) }),
     ...(options.peers === undefined ? {} : { peers: parseList('--peers', options.peers, PEER_NAMES) }),
     ...(sweep ? { sweep: sweep.kind } : {}),
@@ -131,14 +141,17 @@ export function registerRun(program: Command): void {
     .option('-w, --workloads <list>', `comma-separated: ${WORKLOAD_NAMES.join(', ')}`)
     .option('-b, --bindings <list>', `comma-separated: ${BINDING_NAMES.join(', ')}`)
     .option('-q, --quick', 'fewer, shorter rounds (about 10 s)')
-    .option('-r, --rounds <n>', 'interleaved rounds (default 20; 12 with --quick)')
-    .option('-t, --time-per-round <ms>', 'time each binding gets per workload per round (default 40; 8 with --quick)')
+    .option('-r, --rounds <n>', 'interleaved rounds per process (default 7; 12 with --quick)')
+    .option('-t, --time-per-round <ms>', 'time each binding gets per workload per round (default 35; 8 with --quick)')
     .option('--pin <cpu>', 'pin the process to one CPU for the run (restored afterwards)')
     .option('-o, --out <dir>', 'directory that receives a new run folder', 'results')
     .option('-f, --format <list>', `comma-separated: ${FORMAT_NAMES.join(', ')}`, DEFAULT_FORMATS.join(','))
     .option('--cpuid-k <k>', 'in-kernel CPUID exits per userspace exit in cpuid-then-pio', String(DEFAULT_CPUID_K))
     .option('--kvm <path>', 'the KVM device', DEFAULT_KVM_PATH)
-    .option('--processes <n>', 'repeat the run in n fresh Node processes and merge them (default 1)')
+    .option(
+      '--processes <n>',
+      'measure in n fresh Node processes, one after another, and merge them (default 3; 1 with --quick, --trace, --sweep, --peers)',
+    )
     .option(
       '--sweep <kind>',
       `measure how costs grow: ${SWEEP_KINDS.join(', ')} (guest memory size, vCPUs, concurrent VMs), each point a workload`,
@@ -152,7 +165,7 @@ Examples:
   kvmbench run --quick
   kvmbench run --workloads pio-out,lifecycle --bindings c-loop,napi --rounds 20
   kvmbench run --pin 1 --out /results --format json,csv
-  kvmbench run --processes 4                process-to-process variation in the intervals
+  kvmbench run --processes 1 --rounds 20    measure in this process only
   kvmbench run --quick --trace ftrace      per-exit split: in KVM_RUN vs userspace turnaround
   kvmbench run --quick --trace perf-record flame graph with the koffi and N-API frames
   kvmbench run --sweep memory --quick      4 KiB..64 MiB: set region, touch every page, dirty log, teardown
@@ -193,6 +206,7 @@ Examples:
           kvmPath: options.kvm,
           hardwareCounters: perf.hardwareCounters,
           stopped: () => signal !== undefined,
+          signal: () => signal,
           onProcess: (index, count) => process.stderr.write(`kvmbench: process ${index + 1} of ${count}\n`),
           onProgress: (p) => progress.update(p),
         });
