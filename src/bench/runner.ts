@@ -6,8 +6,6 @@
  */
 
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { getBinding } from '../bindings/registry.js';
 import type { BindingName } from '../bindings/types.js';
 import { hostFingerprint } from '../host/fingerprint.js';
@@ -19,7 +17,7 @@ import {
   type RunOptions,
   SCHEMA_VERSION,
 } from '../results/types.js';
-import type { CellTrace, TraceSession } from '../trace/session.js';
+import type { CellTrace, TraceFile, TraceSession } from '../trace/session.js';
 import { traceWarnings } from '../trace/split-checks.js';
 import { registerCleanup } from '../util/cleanup.js';
 import { type MeasuredCell, measurementsOf, warningsFor } from './analyze.js';
@@ -50,8 +48,6 @@ export interface RunEnvironment {
   hardwareCounters?: boolean;
   /** The run folder's name, chosen before measuring so an unusable --out fails first. */
   runId?: string;
-  /** Where trace captures go (folder/trace/). */
-  folder?: string;
   /** True once the run should stop (a signal). */
   stopped(): boolean;
   /** The signal that stopped it, forwarded to a child process (--processes). */
@@ -65,6 +61,8 @@ export interface RunOutcome {
   results: Results;
   /** Tracing failed after the measured rounds; the measurements are kept, with a warning. */
   traceFailed: boolean;
+  /** --trace: raw captures (trace/...), written into the run folder beside the exporters' files. */
+  traceFiles: TraceFile[];
 }
 
 export function newRunId(now = new Date()): string {
@@ -106,6 +104,8 @@ interface Measured {
   traceFailure?: string;
   /** Problems of child processes (--processes). */
   notes: string[];
+  /** --trace: the raw captures, for the exporters to write. */
+  traceFiles?: TraceFile[];
 }
 
 export async function runBenchmarks(options: RunOptions, env: RunEnvironment): Promise<RunOutcome> {
@@ -150,7 +150,11 @@ export async function runBenchmarks(options: RunOptions, env: RunEnvironment): P
     measurements,
     warnings,
   };
-  return { results, traceFailed: measured.traceFailure !== undefined && !env.stopped() };
+  return {
+    results,
+    traceFailed: measured.traceFailure !== undefined && !env.stopped(),
+    traceFiles: measured.traceFiles ?? [],
+  };
 }
 
 /** Measures the plan in this process: open cells, calibrate, rounds, trace. */
@@ -208,6 +212,7 @@ async function measureHere(plan: Plan, env: RunEnvironment, runStartMs: number):
     const iterations = runners.map((runner) => runner.iterations);
 
     let traces = new Map<number, CellTrace>();
+    let traceFiles: TraceFile[] = [];
     let traceFailure: string | undefined;
     if (rounds.completed && traceSession) {
       const medians = new Map<number, number>();
@@ -215,12 +220,10 @@ async function measureHere(plan: Plan, env: RunEnvironment, runStartMs: number):
         if (cell.error === undefined && cell.samples.length > 0) medians.set(index, median(cell.samples));
       }
       try {
-        if (env.folder) mkdirSync(join(env.folder, 'trace'), { recursive: true });
-        traces = await traceCells(traceSession, runners, medians, {
-          ...(env.folder ? { folder: env.folder } : {}),
+        ({ traces, files: traceFiles } = await traceCells(traceSession, runners, medians, {
           keepGoing: () => !env.stopped(),
           kvmFor: (binding) => kvms.get(binding),
-        });
+        }));
         if (env.stopped()) traceFailure = 'tracing was interrupted: some cells have no trace';
       } catch (error) {
         traceFailure = `--trace ${traceSession.mode} failed after the measured rounds, so there are no traces: ${(error as Error).message}`;
@@ -236,6 +239,7 @@ async function measureHere(plan: Plan, env: RunEnvironment, runStartMs: number):
         iterationsPerSample: Object.fromEntries(calibration.iterationsPerSample),
       },
       ...(traceFailure ? { traceFailure } : {}),
+      traceFiles,
       notes: [],
     };
   } finally {

@@ -17,7 +17,7 @@ import type { Kvm } from '../kvm/system.js';
 import { createFtraceSession } from '../trace/ftrace-session.js';
 import { createPerfRecordSession } from '../trace/perf-record-session.js';
 import { createPerfStatSession } from '../trace/perf-stat-session.js';
-import type { CellTrace, TraceMode, TraceSession } from '../trace/session.js';
+import type { CellTrace, TraceFile, TraceMode, TraceSession } from '../trace/session.js';
 import {
   type BatchCapture,
   hostSlowRounds,
@@ -120,8 +120,6 @@ function untracedSample(runner: CellRunner, nsPerIteration: number): number {
 }
 
 export interface TraceOptions {
-  /** Where raw captures go (folder/trace/). */
-  folder?: string;
   /** False once the run should stop. */
   keepGoing: () => boolean;
   /** ftrace: the open Kvm of a binding, for its immediate-exit probe VM (the tracepoint reference). */
@@ -138,7 +136,7 @@ export async function traceCells(
   runners: readonly CellRunner[],
   medianNs: ReadonlyMap<number, number>,
   options: TraceOptions,
-): Promise<Map<number, CellTrace>> {
+): Promise<{ traces: Map<number, CellTrace>; files: TraceFile[] }> {
   const ftrace = session.mode === 'ftrace';
   // ftrace splits KVM_RUN round trips; the lifecycle's many different ioctls have no such split.
   const traced = runners.filter(
@@ -222,8 +220,7 @@ export async function traceCells(
     }
     if (ftrace) addTracingCosts(traces, [...traced, ...probes.map((probe) => probe.runner)], medianNs, inPhase);
     for (const probe of probes) traces.delete(probe.runner.cell.index);
-    if (options.folder) await session.writeFiles(options.folder);
-    return traces;
+    return { traces, files: await session.files() };
   } finally {
     for (const probe of probes) probe.runner.close();
   }

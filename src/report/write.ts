@@ -6,7 +6,6 @@ import { accessSync, constants, existsSync, mkdirSync, readdirSync, rmdirSync, s
 import { dirname, join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import { writeFilesAtomically } from '../results/write.js';
-import type { ExportedFile } from './exporter.js';
 
 /**
  * mkdir -p. Not mkdirSync's recursive mode: that retries forever where mkdir fails with ENOENT under
@@ -73,7 +72,14 @@ export function createRunFolder(parent: string, runId: string): string {
  * Writes the exported files into the run folder, each on its own: what fits is written even when
  * another fails (full disk, fd limit), then a WriteFilesError names every file not written.
  */
-export function writeRunFiles(folder: string, files: ExportedFile[]): string[] {
+export function writeRunFiles(
+  folder: string,
+  files: ReadonlyArray<{ name: string; content: string | Uint8Array }>,
+): string[] {
+  // Subfolders (trace/) are made here: the files arrive as data, the run folder is written in one place.
+  for (const sub of new Set(files.map((file) => dirname(file.name)).filter((dir) => dir !== '.'))) {
+    makeDirectories(join(folder, sub));
+  }
   return writeFilesAtomically(files.map((file) => ({ path: join(folder, file.name), content: file.content })));
 }
 

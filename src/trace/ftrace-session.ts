@@ -1,12 +1,5 @@
-/**
- * --trace ftrace: records the KVM and ioctl tracepoints of this process in a private tracefs
- * instance while each traced batch runs, and splits each round trip into time inside KVM_RUN and
- * userspace turnaround. The raw traces the trace phase does not discard are kept in the run folder.
- */
-import { join } from 'node:path';
 import { HostError } from '../errors.js';
 import { KVM_RUN } from '../kvm/abi.js';
-import { writeFileAtomically } from '../results/write.js';
 import { BEGIN_MARKER, END_MARKER, parseTrace, splitExits } from './ftrace-parse.js';
 import type { CellTrace, TraceSession } from './session.js';
 import {
@@ -112,8 +105,8 @@ export function createFtraceSession(): TraceSession {
     discard(label) {
       raw.delete(label);
     },
-    writeFiles(folder) {
-      for (const [label, text] of raw) writeFileAtomically(join(folder, fileOf(label)), text);
+    files() {
+      return [...raw].map(([label, text]) => ({ name: fileOf(label), content: text }));
     },
     close() {
       instance.remove();

@@ -4,12 +4,12 @@
  * perf.data, folded stacks and a flame graph SVG, where the koffi and N-API frames show.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { HostError } from '../errors.js';
 import { perfEventParanoid } from '../host/facts.js';
-import { writeFileAtomically } from '../results/write.js';
 import { registerCleanup } from '../util/cleanup.js';
 import { flameGraphSvg, foldedText, foldPerfScript } from './flamegraph.js';
 import { ControlledPerf, requirePerf } from './perf-control.js';
@@ -71,13 +71,12 @@ export function createPerfRecordSession(): TraceSession {
         rawFile: 'trace/flamegraph.svg',
       };
     },
-    async writeFiles(folder) {
+    async files() {
       await stop();
-      if (!existsSync(dataPath)) return; // no cell was traced
-      const traceDir = join(folder, 'trace');
+      if (!existsSync(dataPath)) return []; // no cell was traced
       process.stderr.write('kvmbench: perf-record: making the flame graph (perf script)\n');
       // Asynchronous, so a second Ctrl-C still ends the process while perf script works.
-      await execa('cp', [dataPath, join(traceDir, 'perf.data')], { timeout: 600_000 });
+      const data = await readFile(dataPath);
       const script = await execa('perf', ['script', '-i', dataPath, '-F', 'comm,tid,time,event,ip,sym,dso'], {
         maxBuffer: 1 << 30,
         stdin: 'ignore',
@@ -85,11 +84,11 @@ export function createPerfRecordSession(): TraceSession {
         timeout: 600_000,
       });
       const folded = foldPerfScript(script.stdout);
-      writeFileAtomically(join(traceDir, 'perf.folded'), foldedText(folded));
-      writeFileAtomically(
-        join(traceDir, 'flamegraph.svg'),
-        flameGraphSvg(folded, 'kvmbench: traced batches, all bindings'),
-      );
+      return [
+        { name: 'trace/perf.data', content: data },
+        { name: 'trace/perf.folded', content: foldedText(folded) },
+        { name: 'trace/flamegraph.svg', content: flameGraphSvg(folded, 'kvmbench: traced batches, all bindings') },
+      ];
     },
     async close() {
       try {

@@ -1,13 +1,5 @@
-/**
- * --trace perf-stat: counts the KVM and ioctl tracepoints of this process with `perf stat`, one
- * perf per traced batch. perf starts disabled and is switched on and off through its control FIFO
- * (--control fifo, -D -1), so the counts cover exactly the traced batch; they are checked against
- * the harness's own count of KVM_RUN calls.
- */
-import { join } from 'node:path';
 import { HostError } from '../errors.js';
 import { perfEventParanoid } from '../host/facts.js';
-import { writeFileAtomically } from '../results/write.js';
 import { ControlledPerf, requirePerf } from './perf-control.js';
 import type { CellTrace, TraceSession } from './session.js';
 import { eventExists, findTracefs } from './tracefs.js';
@@ -75,8 +67,8 @@ export function createPerfStatSession(tracedExpectation: (label: string) => stri
       }
       return trace;
     },
-    writeFiles(folder) {
-      writeFileAtomically(join(folder, 'trace', 'perf-stat.txt'), `${this.description}\n`);
+    files() {
+      return [{ name: 'trace/perf-stat.txt', content: `${this.description}\n` }];
     },
     close() {
       current?.kill();

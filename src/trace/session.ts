@@ -82,6 +82,12 @@ export interface CellTrace {
   rawFile?: string;
 }
 
+/** A capture for the run folder: its name relative to the folder and its bytes. */
+export interface TraceFile {
+  name: string;
+  content: string | Uint8Array;
+}
+
 export interface TraceSession {
   readonly mode: TraceMode;
   readonly description: string;
@@ -94,7 +100,7 @@ export interface TraceSession {
   suspend?(): void;
   /** Forgets a batch's raw capture (ftrace keeps only the batches that explain a cell's split). */
   discard?(label: string): void;
-  /** Writes the raw captures under folder/trace/. */
-  writeFiles(folder: string): void | Promise<void>;
+  /** The raw captures, as files for the run folder (names under trace/); the exporters write them. */
+  files(): TraceFile[] | Promise<TraceFile[]>;
   close(): void | Promise<void>;
 }

@@ -202,7 +202,6 @@ Examples:
       try {
         outcome = await runBenchmarks(plan, {
           runId,
-          folder,
           kvmPath: options.kvm,
           hardwareCounters: perf.hardwareCounters,
           stopped: () => signal !== undefined,
@@ -251,13 +250,13 @@ Examples:
       });
       let written: string[];
       try {
-        written = writeRunFiles(
-          folder,
-          await exportFiles(
+        written = writeRunFiles(folder, [
+          ...outcome.traceFiles,
+          ...(await exportFiles(
             exporters.map((exporter) => exporter.format),
             results,
-          ),
-        );
+          )),
+        ]);
       } catch (error) {
         if (!(error instanceof WriteFilesError)) throw error;
         if (error.written.length > 0) process.stdout.write(`\nwrote ${error.written.length} files to ${folder}\n`);
