@@ -45,14 +45,14 @@ const canMount = (() => {
 const run = ['run', '--quick', '--workloads', 'null-ioctl', '--bindings', 'napi'];
 
 describe('a full disk', { skip: kvmSkip || canMount }, () => {
-  test('1 MiB tmpfs (64 KiB free) as --out: table printed, what fits written, no temporary file, the file and ENOSPC named, exit 1', async () => {
+  test('1 MiB tmpfs (24 KiB free) as --out: table printed, what fits written, no temporary file, the file and ENOSPC named, exit 1', async () => {
     const out = join(scratch, 'tiny');
     mkdirSync(out);
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', out]);
     mounted.push(out);
-    // Leave 64 KiB: the small files fit, report.html (and, with more samples, results.json) does not.
+    // Leave 24 KiB: the small files fit, report.html (and, with more samples, results.json) does not.
     const { bavail, bsize } = statfsSync(out);
-    writeFileSync(join(out, 'filler'), Buffer.alloc(bavail * bsize - 64 * 1024));
+    writeFileSync(join(out, 'filler'), Buffer.alloc(bavail * bsize - 24 * 1024));
     const result = await kvmbenchAsync([...run, '--out', out]);
     assert.equal(result.status, 1, result.stderr);
     assert.match(result.stdout, /null-ioctl\s+napi\s+\d/, 'the table was printed');
