@@ -27,6 +27,7 @@ COPY guests ./guests
 COPY src ./src
 COPY test ./test
 COPY .github ./.github
+COPY examples ./examples
 # This stage, with its dev dependencies and compiled tests, is what the container test runs the unit
 # tests in (`docker build --target build`): same Node as the image, no extra build.
 RUN npm run build
