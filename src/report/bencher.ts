@@ -1,7 +1,7 @@
 /**
  * Bencher Metric Format (bencher.json) for `bencher run --adapter json --file bencher.json`: one
  * benchmark per measured workload × binding, its median in the built-in `latency` measure (ns),
- * with the bootstrap 95 % CI of the median as lower and upper values, rounded to 0.001 ns like the
+ * with the 95 % CI of the median (over turns) as lower and upper values, rounded to 0.001 ns like the
  * github-action-benchmark export (no `884589.0000000054`).
  */
 

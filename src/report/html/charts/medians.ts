@@ -1,5 +1,5 @@
 /**
- * Binding comparison for one workload: each median with its bootstrap 95 % interval on a zoomed
+ * Binding comparison for one workload: each median with its 95 % interval over turns on a zoomed
  * axis, and a dashed line at the floor's median, so "is napi really slower than c-loop?" is one look.
  */
 

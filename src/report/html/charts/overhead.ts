@@ -1,6 +1,6 @@
 /**
  * Overhead of each JS binding over the C loop for one workload: a bar from 1× to the median ratio
- * with its bootstrap 95 % interval. One chart per workload because ratios differ by workload kind
+ * with its 95 % interval over pairs of turns. One chart per workload because ratios differ by workload kind
  * (a null ioctl can cost 3× the floor while an exit costs a few percent more).
  */
 

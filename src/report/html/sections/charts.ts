@@ -67,7 +67,7 @@ export function overheadSection(results: Results, palette: Palette): SafeHtml {
   const figures = workloads.map((workload) =>
     figure(html`<code>${workload}</code>`, overheadChart(workload, cellsOf(results, workload), palette)),
   );
-  const intro = `How much slower each binding's median is than ${floor}'s, the same loop written in C: the cost of crossing from JavaScript into the kernel and back. Bars start at 1×; whiskers are bootstrap 95 % intervals.`;
+  const intro = `How much slower each binding's median is than ${floor}'s, the same loop written in C: the cost of crossing from JavaScript into the kernel and back. Bars start at 1×; whiskers are 95 % intervals over pairs of turns measured in the same round.`;
   return section('overhead', `Overhead against ${floor}`, intro, html`<div class="grid">${figures}</div>`);
 }
 
