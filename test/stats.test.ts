@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DEFAULT_SEED, Mulberry32, median, quantile, ratioCi, summarize } from '../src/bench/stats.js';
+import { DEFAULT_SEED, Mulberry32, median, quantile, summarize } from '../src/bench/stats.js';
 import { normalSamples } from './helpers/runs.js';
 
 function assertClose(actual: number, expected: number, tolerance = 1e-9): void {
@@ -148,37 +148,5 @@ describe('summarize', () => {
     assert.throws(() => summarize([Number.POSITIVE_INFINITY]), /not a finite number/);
     assert.throws(() => summarize([1], { bootstrapResamples: 0 }), /positive integer/);
     assert.throws(() => median([]), /empty input/);
-  });
-});
-
-describe('ratioCi', () => {
-  it('recovers b = 1.2 a exactly, with a CI around 1.2', () => {
-    const a = normalSamples(2000, 1000, 40, 11);
-    const b = a.map((value) => 1.2 * value);
-    const result = ratioCi(a, b);
-    assertClose(result.ratio, 1.2, 1e-12);
-    assert.ok(contains(result.ratioCi95, 1.2), `ratio CI ${result.ratioCi95}`);
-    assertClose(result.difference, 0.2 * median(a), 1e-9);
-    assert.ok(contains(result.differenceCi95, result.difference));
-  });
-
-  it('covers the true ratio and difference of independent samples', () => {
-    // True medians 1000 and 1200: ratio 1.2, difference 200.
-    const result = ratioCi(normalSamples(3000, 1000, 30, 21), normalSamples(3000, 1200, 36, 22));
-    assert.ok(contains(result.ratioCi95, 1.2), `ratio CI ${result.ratioCi95}`);
-    assert.ok(contains(result.differenceCi95, 200), `difference CI ${result.differenceCi95}`);
-    assert.ok(result.ratioCi95[1] - result.ratioCi95[0] < 0.01);
-  });
-
-  it('is deterministic for a seed', () => {
-    const a = normalSamples(500, 10, 1, 31);
-    const b = normalSamples(500, 11, 1, 32);
-    assert.deepEqual(ratioCi(a, b, { seed: 4 }), ratioCi(a, b, { seed: 4 }));
-  });
-
-  it('rejects empty, non-finite and non-positive baselines', () => {
-    assert.throws(() => ratioCi([], [1]), /ratioCi\(a\): no samples/);
-    assert.throws(() => ratioCi([1], [Number.NaN]), /ratioCi\(b\): sample 0/);
-    assert.throws(() => ratioCi([0, 0, 0], [1, 2, 3]), /median\(a\) must be positive/);
   });
 });

@@ -209,14 +209,7 @@ type NullLoop = (
   state: LoopState,
 ) => number;
 
-function nullIoctl(
-  ioctl: Binding['ioctl'],
-  fd: number,
-  request: number,
-  capability: number,
-  n: number,
-  state: LoopState,
-): number {
+const nullIoctl: NullLoop = (ioctl, fd, request, capability, n, state) => {
   let i = 0;
   for (; i < n; i++) {
     const ret = ioctl(fd, request, capability);
@@ -226,7 +219,7 @@ function nullIoctl(
     }
   }
   return i;
-}
+};
 
 const EXIT_CHECKS: Record<ExitLoopName, ExitCheck> = {
   'pio-out': pioOut,

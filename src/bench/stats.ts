@@ -44,7 +44,7 @@ export interface SampleStats {
   };
 }
 
-/** Bootstrap settings shared by `summarize` and `ratioCi`. */
+/** Bootstrap settings shared by `summarize` and the turn-level intervals. */
 export interface BootstrapOptions {
   /** Number of bootstrap resamples; default 2000. */
   bootstrapResamples?: number;
@@ -52,15 +52,15 @@ export interface BootstrapOptions {
   seed?: number;
 }
 
-/** Bootstrap comparison of two sample sets: b relative to a (e.g. a = C loop, b = a binding). */
+/** b relative to a (a = C loop, b = a binding; or a = baseline run, b = current run). */
 export interface RatioCi {
-  /** median(b) / median(a). */
+  /** b over a. */
   ratio: number;
-  /** Bootstrap 95 % percentile confidence interval of the ratio. */
+  /** 95 % confidence interval of the ratio. */
   ratioCi95: [number, number];
-  /** median(b) - median(a), in the unit of the input. */
+  /** b minus a, in the unit of the input. */
   difference: number;
-  /** Bootstrap 95 % percentile confidence interval of the difference. */
+  /** 95 % confidence interval of the difference. */
   differenceCi95: [number, number];
 }
 
@@ -270,45 +270,6 @@ function describeSorted(sorted: Float64Array, medianEstimate: number, medianCi95
     p999: quantileOfSorted(sorted, 0.999),
     medianCi95,
     outliers: { low, high },
-  };
-}
-
-/**
- * Bootstrap 95 % intervals of median(b) / median(a) and median(b) - median(a), each group
- * resampled independently and both statistics taken from the same resamples.
- * Used for overhead against the C loop (a = C loop, b = binding) and run-to-run comparison.
- * Requires median(a) > 0; a resample whose median of a is 0 yields an infinite ratio.
- */
-export function ratioCi(a: readonly number[], b: readonly number[], options: BootstrapOptions = {}): RatioCi {
-  assertFiniteSamples(a, 'ratioCi(a)');
-  assertFiniteSamples(b, 'ratioCi(b)');
-  const resamples = options.bootstrapResamples ?? DEFAULT_BOOTSTRAP_RESAMPLES;
-  checkResamples(resamples);
-  const sortedA = sortedCopy(a);
-  const sortedB = sortedCopy(b);
-  const medianA = quantileOfSorted(sortedA, 0.5);
-  const medianB = quantileOfSorted(sortedB, 0.5);
-  if (!(medianA > 0)) {
-    throw new Error(`ratioCi: median(a) must be positive to form a ratio, got ${medianA}`);
-  }
-
-  const random = new Mulberry32(options.seed ?? DEFAULT_SEED);
-  const bootstrapA = new BootstrapMedian(sortedA);
-  const bootstrapB = new BootstrapMedian(sortedB);
-  const ratios = new Float64Array(resamples);
-  const differences = new Float64Array(resamples);
-  for (let r = 0; r < resamples; r++) {
-    const resampledA = bootstrapA.draw(random);
-    const resampledB = bootstrapB.draw(random);
-    ratios[r] = resampledB / resampledA;
-    differences[r] = resampledB - resampledA;
-  }
-
-  return {
-    ratio: medianB / medianA,
-    ratioCi95: percentileInterval(ratios),
-    difference: medianB - medianA,
-    differenceCi95: percentileInterval(differences),
   };
 }
 

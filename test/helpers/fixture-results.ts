@@ -6,7 +6,7 @@
  * With `trace`, each traced cell also carries what that --trace mode records (see traceFor).
  */
 import { LIFECYCLE_STEPS } from '../../src/bench/lifecycle.js';
-import { Mulberry32, ratioCi, summarize } from '../../src/bench/stats.js';
+import { Mulberry32, pairedRatioCi, summarize, turnMedians } from '../../src/bench/stats.js';
 import type {
   BindingInfo,
   ExitCountCheck,
@@ -335,12 +335,17 @@ function toMeasurement(draft: CellDraft, floor: CellDraft | undefined): Measurem
     totalIterations,
   };
   if (floor && binding !== FIXTURE_FLOOR && floor.samples.length > 0) {
-    const overhead = ratioCi(floor.samples, draft.samples);
+    const overhead = pairedRatioCi(
+      turnMedians(floor.samples, floor.sampleRounds),
+      turnMedians(draft.samples, draft.sampleRounds),
+    );
     measurement.overheadVsFloor = {
       ratio: overhead.ratio,
       ratioCi95: overhead.ratioCi95,
       differenceNs: overhead.difference,
       differenceCi95: overhead.differenceCi95,
+      pairs: overhead.n,
+      confidence: overhead.confidence,
     };
   }
   if (draft.stepSamples.size > 0) {
