@@ -6,14 +6,14 @@
 import { stringify } from 'csv-stringify/sync';
 import { parsePoint, type SeriesName } from '../bench/sweeps/points.js';
 import { formatNs } from '../format/units.js';
-import { REPORT_CSS } from '../report/html/css.js';
 import { html, type SafeHtml, trustedConstant } from '../report/html/escape.js';
+import { pageHead } from '../report/html/page.js';
 import { SERIES_TITLES, sweepChart } from '../report/sweeps/chart.js';
 import { type SweepSeries, sweepSeries } from '../report/sweeps/summary.js';
 import type { Measurement } from '../results/types.js';
 import { type Fleet, fingerprintRows, fleetCells } from './fleet.js';
 
-const CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'none'";
+const FLEET_CSS = '\ntd.differs { font-weight: 600; }\ntd.absent, td.failed { opacity: 0.6; }\n';
 
 function find(fleetHost: Fleet['hosts'][number], workload: string, binding: string): Measurement | undefined {
   for (const run of fleetHost.runs) {
@@ -62,18 +62,7 @@ export function renderFleetHtml(fleet: Fleet): string {
   const sweeps = sweepBlocks(fleet);
   const page = html`<!doctype html>
 <html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="${CONTENT_SECURITY_POLICY}">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="color-scheme" content="light dark">
-<title>kvmbench fleet — ${hosts.length} hosts</title>
-<link rel="icon" href="data:,">
-<style>${trustedConstant(REPORT_CSS)}
-td.differs { font-weight: 600; }
-td.absent, td.failed { opacity: 0.6; }
-</style>
-</head>
+${pageHead(`kvmbench fleet — ${hosts.length} hosts`, { extraCss: FLEET_CSS })}
 <body>
 <header><h1>kvmbench fleet: ${hosts.length} host${hosts.length === 1 ? '' : 's'}</h1><p>Merged ${fleet.createdAt}. Every number is one host's own median and 95 % interval over its turns; no statistic mixes hosts. Bold: differs from the first host.</p></header>
 <main>

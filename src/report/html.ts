@@ -8,9 +8,9 @@ import { formatTimestamp } from '../format/units.js';
 import type { Comparison } from '../results/comparison.js';
 import type { Results } from '../results/types.js';
 import type { ExportedFile, Exporter } from './exporter.js';
-import { REPORT_CSS } from './html/css.js';
-import { html, type SafeHtml, trustedConstant } from './html/escape.js';
+import { html, type SafeHtml } from './html/escape.js';
 import { bindingOrder } from './html/model.js';
+import { pageHead } from './html/page.js';
 import { bindingPalette, comparisonPalette } from './html/palette.js';
 import { BASELINE_SECTION_ID, BASELINE_SECTION_TITLE, baselineSection } from './html/sections/baseline.js';
 import { lifecycleSection, overheadSection, runOrderSection, workloadsSection } from './html/sections/charts.js';
@@ -28,7 +28,6 @@ import { warningsSection } from './html/sections/warnings.js';
 import { hasSweeps, sweepsSection } from './sweeps/chart.js';
 
 /** Inline styles only, images only as data: URLs, no scripts, no connections, no forms. */
-const CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'none'";
 
 /** An earlier run to show this one against, with their comparison: adds the "Change against baseline" section. */
 export interface HtmlReportOptions {
@@ -84,16 +83,7 @@ export function renderHtmlReport(results: Results, options: HtmlReportOptions = 
   const against = baseline ? html`, against baseline ${baseline.run.id}` : '';
   const page = html`<!doctype html>
 <html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="${CONTENT_SECURITY_POLICY}">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="color-scheme" content="light dark">
-<meta name="generator" content="${results.tool.name} ${results.tool.version}">
-<title>kvmbench report — ${title}</title>
-<link rel="icon" href="data:,">
-<style>${trustedConstant(REPORT_CSS)}</style>
-</head>
+${pageHead(`kvmbench report — ${title}`, { generator: `${results.tool.name} ${results.tool.version}` })}
 <body>
 ${reportHeader(results, palette)}
 ${tableOfContents(results, baseline !== undefined)}
