@@ -240,10 +240,15 @@ const EXPECTED: Record<LoopTarget['kind'], string> = {
 };
 
 /** A fresh copy of fn with its own feedback and optimised code, with LOOP_CONSTANTS bound. */
+let compiled = 0;
+
 function compile<T extends (...args: never[]) => unknown>(fn: T): T {
   const names = Object.keys(LOOP_CONSTANTS);
   const values = Object.values(LOOP_CONSTANTS);
-  return new Function(...names, `"use strict"; return (${fn.toString()});`)(...values) as T;
+  // A unique source for every copy: V8 caches `new Function` by its source text, and copies from
+  // one cache entry share their inner functions' type feedback, which is what this avoids.
+  const source = `"use strict"; /* copy ${compiled++} */ return (${fn.toString()});`;
+  return new Function(...names, source)(...values) as T;
 }
 
 /** The port or address a guest loop checks. */
