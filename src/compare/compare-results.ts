@@ -278,5 +278,30 @@ function comparisonWarnings(
         'too few independent units to call a change significant; run with more --rounds (the default is 8)',
     );
   }
+  const drift = floorDrift(cells, current.floor ?? baseline.floor ?? 'c-loop');
+  if (drift) warnings.push(drift);
   return warnings;
+}
+
+/** A move of the C floor this large, in the same direction on most workloads, is the host's, not the code's. */
+const FLOOR_DRIFT_PERCENT = 2;
+
+/**
+ * The floor binding runs no kvmbench JS: when its medians moved together on most workloads, the
+ * host's own speed changed between the runs (seen on a PVM host: 5-8 % within minutes), and every
+ * binding moved with it. The overhead against the floor, measured within each run, is then the
+ * comparison that holds.
+ */
+function floorDrift(cells: readonly CellComparison[], floor: string): string | undefined {
+  const floors = cells.filter((cell) => cell.binding === floor);
+  if (floors.length < 3) return undefined;
+  const changes = floors.map((cell) => (cell.ratio - 1) * 100).sort((a, b) => a - b);
+  const middle = changes[Math.floor(changes.length / 2)] as number;
+  const sameWay = changes.filter((change) => Math.sign(change) === Math.sign(middle)).length;
+  if (Math.abs(middle) < FLOOR_DRIFT_PERCENT || sameWay < floors.length * 0.75) return undefined;
+  return (
+    `the ${floor} floor itself moved ${middle > 0 ? '+' : ''}${middle.toFixed(1)} % (median over ${floors.length} workloads, ` +
+    `${sameWay} the same way): the host's speed changed between the runs, and every binding moved with it; ` +
+    `compare the overhead against ${floor} (within each run) rather than absolute times, or repeat both runs`
+  );
 }
