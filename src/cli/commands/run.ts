@@ -141,8 +141,8 @@ export function registerRun(program: Command): void {
     .option('-w, --workloads <list>', `comma-separated: ${WORKLOAD_NAMES.join(', ')}`)
     .option('-b, --bindings <list>', `comma-separated: ${BINDING_NAMES.join(', ')}`)
     .option('-q, --quick', 'fewer, shorter rounds (about 10 s)')
-    .option('-r, --rounds <n>', 'interleaved rounds per process (default 7; 12 with --quick)')
-    .option('-t, --time-per-round <ms>', 'time each binding gets per workload per round (default 35; 8 with --quick)')
+    .option('-r, --rounds <n>', 'interleaved rounds per process (default: 7; 12 with --quick)')
+    .option('-t, --time-per-round <ms>', 'time each binding gets per workload per round (default: 35; 8 with --quick)')
     .option('--pin <cpu>', 'pin the process to one CPU for the run (restored afterwards)')
     .option('-o, --out <dir>', 'directory that receives a new run folder', 'results')
     .option('-f, --format <list>', `comma-separated: ${FORMAT_NAMES.join(', ')}`, DEFAULT_FORMATS.join(','))
@@ -150,7 +150,7 @@ export function registerRun(program: Command): void {
     .option('--kvm <path>', 'the KVM device', DEFAULT_KVM_PATH)
     .option(
       '--processes <n>',
-      'measure in n fresh Node processes, one after another, and merge them (default 3; 1 with --quick, --trace, --sweep, --peers)',
+      'measure in n fresh Node processes, one after another, and merge them (default: 3; 1 with --quick, --trace, --sweep, --peers)',
     )
     .option(
       '--sweep <kind>',
