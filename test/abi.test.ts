@@ -1,4 +1,4 @@
-/** Every ABI number in src/kvm/abi.ts against the host's <linux/kvm.h>, via a compiled C probe. */
+/** Every ABI number in src/abi/kvm.ts against the host's <linux/kvm.h>, via a compiled C probe. */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import * as abi from '../src/kvm/abi.js';
+import * as abi from '../src/abi/kvm.js';
 
 const probeSource = fileURLToPath(new URL('../../test/fixtures/abi-probe.c', import.meta.url));
 function probeSkip(): string | false {

@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { getBinding } from '../src/bindings/registry.js';
-import { kernelPid, runDoctor } from '../src/host/doctor.js';
+import { kernelPid, runDoctor } from '../src/doctor/doctor.js';
 import { revisionFromEnv } from '../src/host/fingerprint.js';
 import { findTracefs, TraceInstance } from '../src/trace/tracefs.js';
 import { accessModel, adviseDeviceAccess, type DeviceFacts, modeString } from '../src/util/device-access.js';

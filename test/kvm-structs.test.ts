@@ -1,7 +1,7 @@
 /** kvm_regs and kvm_sregs codecs: round trips, in-place field writes, and the struct buffer arena. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { SIZEOF_KVM_SEGMENT, SIZEOF_KVM_SREGS, SREGS_APIC_BASE, SREGS_CR4, SREGS_GDT } from '../src/kvm/abi.js';
+import { SIZEOF_KVM_SEGMENT, SIZEOF_KVM_SREGS, SREGS_APIC_BASE, SREGS_CR4, SREGS_GDT } from '../src/abi/kvm.js';
 import {
   copySegment,
   decodeRegisters,

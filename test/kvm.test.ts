@@ -4,13 +4,13 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { KVM_API_VERSION, KVM_CAP_USER_MEMORY, KVM_INTERNAL_ERROR_EMULATION } from '../src/abi/kvm.js';
 import { runExitLoop } from '../src/bench/exit-loops.js';
 import { ClosedError, GuestError } from '../src/errors.js';
 import { bootGuest, entryRegisters } from '../src/guests/boot.js';
 import { loadGuest } from '../src/guests/manifest.js';
 import { probeFailEntry } from '../src/guests/probes.js';
 import { runToHalt } from '../src/guests/run-to-halt.js';
-import { KVM_API_VERSION, KVM_CAP_USER_MEMORY, KVM_INTERNAL_ERROR_EMULATION } from '../src/kvm/abi.js';
 import { describeExit } from '../src/kvm/exits.js';
 import { encodeRegisters } from '../src/kvm/structs.js';
 import { Kvm } from '../src/kvm/system.js';

@@ -10,10 +10,7 @@
  * KVM_RUN failing with EINTR (a signal arrived: SIGINT, SIGWINCH, SIGPROF) is not a guest fault:
  * the loops re-enter it and count it, as the C loop does.
  */
-import type { Binding } from '../bindings/types.js';
-import { NATIVE_LOOP_KINDS } from '../bindings/types.js';
-import type { Guest } from '../guests/manifest.js';
-import { guestFailure } from '../guests/run-to-halt.js';
+
 import {
   EINTR,
   KVM_CAP_USER_MEMORY,
@@ -33,7 +30,11 @@ import {
   RUN_MMIO_IS_WRITE,
   RUN_MMIO_LEN,
   RUN_MMIO_PHYS_ADDR,
-} from '../kvm/abi.js';
+} from '../abi/kvm.js';
+import type { Binding } from '../bindings/types.js';
+import { NATIVE_LOOP_KINDS } from '../bindings/types.js';
+import type { Guest } from '../guests/manifest.js';
+import { guestFailure } from '../guests/run-to-halt.js';
 import { decodeExit, describeExit } from '../kvm/exits.js';
 import type { Vcpu } from '../kvm/vcpu.js';
 import { getSystemErrorName } from '../util/errno.js';

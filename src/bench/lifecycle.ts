@@ -16,11 +16,7 @@
  *
  * test/lifecycle.test.ts checks with strace that both sides make exactly these calls.
  */
-import type { Binding } from '../bindings/types.js';
-import { GuestError } from '../errors.js';
-import { entryRegisters, loadGuestMemory } from '../guests/boot.js';
-import type { Guest } from '../guests/manifest.js';
-import { enterMode } from '../guests/modes.js';
+
 import {
   KVM_EXIT_HLT,
   KVM_EXIT_IO,
@@ -31,7 +27,12 @@ import {
   RUN_U32_EXIT_REASON,
   RUN_U32_IO_COUNT,
   RUN_U32_IO_DATA_OFFSET,
-} from '../kvm/abi.js';
+} from '../abi/kvm.js';
+import type { Binding } from '../bindings/types.js';
+import { GuestError } from '../errors.js';
+import { entryRegisters, loadGuestMemory } from '../guests/boot.js';
+import type { Guest } from '../guests/manifest.js';
+import { enterMode } from '../guests/modes.js';
 import { decodeExit, describeExit } from '../kvm/exits.js';
 import { encodeRegisters, type Registers } from '../kvm/structs.js';
 import type { Kvm } from '../kvm/system.js';

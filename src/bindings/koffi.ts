@@ -4,7 +4,7 @@
  * pointer-argument ioctls get separate prototypes. The variadic form resolves argument types on
  * every call; it is kept as its own binding so users see what that costs.
  */
-import { KVM_RUN } from '../kvm/abi.js';
+import { KVM_RUN } from '../abi/kvm.js';
 import { koffi, libc, mmap, munmap } from './libc.js';
 import type { Binding, Mapping, SysResult } from './types.js';
 

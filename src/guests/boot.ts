@@ -1,6 +1,7 @@
 /** Boots a guest: a VM with the guest's memory and image, one vCPU in the guest's mode at its entry point. */
+
+import { REGISTER_NAMES } from '../abi/kvm.js';
 import type { Binding } from '../bindings/types.js';
-import { REGISTER_NAMES } from '../kvm/abi.js';
 import { type Registers, zeroRegisters } from '../kvm/structs.js';
 import { Kvm } from '../kvm/system.js';
 import type { Vcpu } from '../kvm/vcpu.js';

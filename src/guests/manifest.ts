@@ -1,8 +1,8 @@
 /** Reads and validates guests/manifest.json and the images built from it (guests/build/<name>.bin). */
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { REGISTER_NAMES } from '../abi/kvm.js';
 import { UsageError } from '../errors.js';
-import { REGISTER_NAMES } from '../kvm/abi.js';
 import type { RegisterName, Segment } from '../kvm/structs.js';
 
 export type GuestMode = 'real' | 'protected' | 'long';

@@ -3,7 +3,7 @@
  * KVM_RUN: the host writes the GDT and page tables into guest memory and loads the segment and
  * control registers directly, so the guest starts executing in its mode at its first instruction.
  */
-import { CR0_ET, CR0_NE, CR0_PE, CR0_PG, CR4_PAE, EFER_LMA, EFER_LME } from '../kvm/abi.js';
+import { CR0_ET, CR0_NE, CR0_PE, CR0_PG, CR4_PAE, EFER_LMA, EFER_LME } from '../abi/kvm.js';
 import type { Segment, SpecialRegisters } from '../kvm/structs.js';
 import type { Vcpu } from '../kvm/vcpu.js';
 import type { GuestMemory } from '../kvm/vm.js';

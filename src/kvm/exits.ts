@@ -28,7 +28,7 @@ import {
   RUN_MMIO_IS_WRITE,
   RUN_MMIO_LEN,
   RUN_MMIO_PHYS_ADDR,
-} from './abi.js';
+} from '../abi/kvm.js';
 
 export type VcpuExit =
   /** `out`: data holds size*count bytes the guest wrote. */

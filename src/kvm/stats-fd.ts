@@ -4,7 +4,7 @@
  * measured loop to check the harness's own exit count against KVM's.
  */
 import { closeSync, readSync } from 'node:fs';
-import { KVM_GET_STATS_FD } from './abi.js';
+import { KVM_GET_STATS_FD } from '../abi/kvm.js';
 import type { Vcpu } from './vcpu.js';
 
 // struct kvm_stats_header: flags, name_size, num_desc, id_offset, desc_offset, data_offset (u32 each).

@@ -20,7 +20,7 @@ import {
   SREGS_GDT,
   SREGS_IDT,
   type SREGS_SEGMENT_NAMES,
-} from './abi.js';
+} from '../abi/kvm.js';
 
 export type RegisterName = (typeof REGISTER_NAMES)[number];
 export type Registers = Record<RegisterName, bigint>;

@@ -1,8 +1,5 @@
 /** Kvm: the /dev/kvm file descriptor and the ioctls issued on it. */
-import type { Binding } from '../bindings/types.js';
-import { ClosedError, HostError, SyscallError } from '../errors.js';
-import { deviceAccessHint } from '../util/device-access.js';
-import { getSystemErrorName } from '../util/errno.js';
+
 import {
   KVM_API_VERSION,
   KVM_CHECK_EXTENSION,
@@ -10,7 +7,11 @@ import {
   KVM_GET_API_VERSION,
   KVM_GET_VCPU_MMAP_SIZE,
   SIZEOF_KVM_RUN,
-} from './abi.js';
+} from '../abi/kvm.js';
+import type { Binding } from '../bindings/types.js';
+import { ClosedError, HostError, SyscallError } from '../errors.js';
+import { deviceAccessHint } from '../util/device-access.js';
+import { getSystemErrorName } from '../util/errno.js';
 import { check } from './check.js';
 import { Vm } from './vm.js';
 

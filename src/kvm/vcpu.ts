@@ -1,6 +1,5 @@
 /** Vcpu: a vCPU file descriptor, its shared kvm_run page and the ioctls issued on it. */
-import type { Binding, Mapping } from '../bindings/types.js';
-import { ClosedError } from '../errors.js';
+
 import {
   EINTR,
   KVM_GET_REGS,
@@ -10,7 +9,9 @@ import {
   RUN_IMMEDIATE_EXIT,
   SIZEOF_KVM_REGS,
   SIZEOF_KVM_SREGS,
-} from './abi.js';
+} from '../abi/kvm.js';
+import type { Binding, Mapping } from '../bindings/types.js';
+import { ClosedError } from '../errors.js';
 import { check, checkMapping } from './check.js';
 import { decodeExit, type VcpuExit } from './exits.js';
 import { decodeRegisters, encodeRegisters, type Registers, SpecialRegisters, structBuffer } from './structs.js';

@@ -1,6 +1,5 @@
 /** Vm: a VM file descriptor, its memory slots and the ioctls issued on it. */
-import type { Binding, Mapping } from '../bindings/types.js';
-import { ClosedError } from '../errors.js';
+
 import {
   KVM_CREATE_VCPU,
   KVM_GET_DIRTY_LOG,
@@ -12,7 +11,9 @@ import {
   REGION_USERSPACE_ADDR,
   SIZEOF_KVM_DIRTY_LOG,
   SIZEOF_KVM_USERSPACE_MEMORY_REGION,
-} from './abi.js';
+} from '../abi/kvm.js';
+import type { Binding, Mapping } from '../bindings/types.js';
+import { ClosedError } from '../errors.js';
 import { check, checkMapping } from './check.js';
 import type { Kvm } from './system.js';
 import { Vcpu } from './vcpu.js';

@@ -4,7 +4,6 @@
  * All times are nanoseconds.
  */
 
-import type { SampleStats, TurnStats } from '../bench/stats.js';
 import type { CellTrace, TraceMode } from '../trace/session.js';
 
 export const SCHEMA_VERSION = 2;
@@ -264,4 +263,55 @@ export interface HarnessInfo {
  */
 export function hasStatistics(m: Measurement): m is Measurement & { stats: MeasurementStats } {
   return (m.status === 'ok' || m.status === 'suspect') && m.stats !== undefined && m.samples.length > 0;
+}
+
+/** Summary of one set of samples; every value is in the unit of the input. */
+export interface SampleStats {
+  /** Number of samples. */
+  n: number;
+  /** Smallest sample. */
+  min: number;
+  /** Largest sample. */
+  max: number;
+  /** Arithmetic mean. */
+  mean: number;
+  /** Sample standard deviation (n - 1 denominator); 0 when n = 1. */
+  sd: number;
+  /** Coefficient of variation sd / |mean| (unitless); 0 when sd = 0. */
+  cv: number;
+  /** First quartile (25th percentile). */
+  q1: number;
+  /** Median: of all samples (summarize), or of the per-turn medians (summarizeTurns). */
+  median: number;
+  /** Third quartile (75th percentile). */
+  q3: number;
+  /** Interquartile range q3 - q1. */
+  iqr: number;
+  /** 50th percentile of all samples (equal to `median` from summarize; from summarizeTurns the two can differ slightly). */
+  p50: number;
+  /** 90th percentile. */
+  p90: number;
+  /** 99th percentile. */
+  p99: number;
+  /** 99.9th percentile. */
+  p999: number;
+  /** 95 % confidence interval of the median, [low, high] (over samples from summarize, over turns from summarizeTurns). */
+  medianCi95: [number, number];
+  /** Tukey outliers (beyond 1.5 IQR from the quartiles); counted, never removed. */
+  outliers: {
+    /** Samples below q1 - 1.5 * iqr. */
+    low: number;
+    /** Samples above q3 + 1.5 * iqr. */
+    high: number;
+  };
+}
+
+/** Statistics of a measured cell: `median` and `medianCi95` over turns (see unitsMedianCi), the rest over samples. */
+export interface TurnStats extends SampleStats {
+  /** Turns the median and its interval rest on. */
+  turns: number;
+  /** Processes the turns came from. */
+  processes: number;
+  /** Coverage of medianCi95: 0.95, or less when there were too few turns. */
+  ciConfidence: number;
 }

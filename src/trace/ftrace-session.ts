@@ -1,5 +1,5 @@
+import { KVM_RUN } from '../abi/kvm.js';
 import { HostError } from '../errors.js';
-import { KVM_RUN } from '../kvm/abi.js';
 import { BEGIN_MARKER, END_MARKER, parseTrace, splitExits } from './ftrace-parse.js';
 import type { CellTrace, TraceSession } from './session.js';
 import {

@@ -1,8 +1,8 @@
 /** The host facts a sweep's points depend on: CPUs, available memory, KVM's vCPU limit, huge pages. */
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { KVM_CAP_MAX_VCPUS } from '../../abi/kvm.js';
 import { getBinding } from '../../bindings/registry.js';
-import { KVM_CAP_MAX_VCPUS } from '../../kvm/abi.js';
 import { Kvm } from '../../kvm/system.js';
 import { hugePageBacking } from './huge-pages.js';
 import type { SweepHost } from './plan.js';

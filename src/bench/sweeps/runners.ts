@@ -8,10 +8,6 @@
  * - vcpu-exits@K, vms@N: a WorkerPool running K pio-out loops or N lifecycles at once.
  */
 
-import type { Binding } from '../../bindings/types.js';
-import { GuestError } from '../../errors.js';
-import type { Guest } from '../../guests/manifest.js';
-import { enterMode } from '../../guests/modes.js';
 import {
   EINTR,
   KVM_CREATE_VCPU,
@@ -19,7 +15,11 @@ import {
   KVM_EXIT_IO_OUT,
   KVM_MEM_LOG_DIRTY_PAGES,
   RUN_IMMEDIATE_EXIT,
-} from '../../kvm/abi.js';
+} from '../../abi/kvm.js';
+import type { Binding } from '../../bindings/types.js';
+import { GuestError } from '../../errors.js';
+import type { Guest } from '../../guests/manifest.js';
+import { enterMode } from '../../guests/modes.js';
 import { check, checkMapping } from '../../kvm/check.js';
 import { decodeExit, describeExit } from '../../kvm/exits.js';
 import { openVcpuStats, type StatsReader } from '../../kvm/stats-fd.js';

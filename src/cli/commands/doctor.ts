@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { getBinding } from '../../bindings/registry.js';
 import type { Binding } from '../../bindings/types.js';
-import { type CheckStatus, runDoctor } from '../../host/doctor.js';
+import { type CheckStatus, runDoctor } from '../../doctor/doctor.js';
 import { DEFAULT_KVM_PATH } from '../../kvm/system.js';
 import { EXIT } from '../exit-codes.js';
 import { printJson } from '../options.js';

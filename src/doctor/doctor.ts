@@ -1,12 +1,14 @@
 /** `kvmbench doctor`: what this host can and cannot do for kvmbench, and how to fix what is missing. */
 import { accessSync, constants, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { CAPABILITIES } from '../abi/kvm.js';
 import { runExitLoop } from '../bench/exit-loops.js';
 import type { Binding } from '../bindings/types.js';
 import { SyscallError } from '../errors.js';
 import { bootGuest } from '../guests/boot.js';
 import { loadGuest } from '../guests/manifest.js';
-import { CAPABILITIES } from '../kvm/abi.js';
+import { perfEventParanoid, type Virtualization, virtualization } from '../host/facts.js';
+import { type PerfSupport, probePerf } from '../host/perf.js';
 import { DEFAULT_KVM_PATH, Kvm, openHint } from '../kvm/system.js';
 import { parseTrace } from '../trace/ftrace-parse.js';
 import {
@@ -20,8 +22,6 @@ import {
 import { type AccessModel, adviseDeviceAccess, type DeviceAdvice, readDeviceFacts } from '../util/device-access.js';
 import { ERRNO } from '../util/errno.js';
 import { KVMBENCH_VERSION } from '../version.js';
-import { perfEventParanoid, type Virtualization, virtualization } from './facts.js';
-import { type PerfSupport, probePerf } from './perf.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail' | 'info';
 
