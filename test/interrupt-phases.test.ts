@@ -55,44 +55,37 @@ function interruptAt(
   });
 }
 
+/**
+ * Interrupts a run at `marker` and checks: exit 130 within a second (250 ms to see the signal, the
+ * rest to analyse and write), a run folder with results.json marked incomplete. Returns those results.
+ */
+async function interruptedRun(marker: RegExp, selection?: string[]) {
+  const { status, afterSignalMs, out, stderr } = await interruptAt(marker, selection);
+  try {
+    assert.equal(status, 130, stderr);
+    assert.ok(afterSignalMs < 1000, `exited ${afterSignalMs.toFixed(0)} ms after SIGINT`);
+    const [folder] = runFolders(out);
+    assert.ok(folder, 'a run folder was written');
+    const results = JSON.parse(readFileSync(join(out, folder, 'results.json'), 'utf8'));
+    assert.equal(results.run.status, 'incomplete');
+    return results;
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+}
+
 describe('a signal in every measuring phase', { skip: kvmSkip }, () => {
   for (const [phase, marker] of [
     ['calibration', /kvmbench: calibrating/],
     ['the measured rounds', /kvmbench: measuring/],
   ] as const) {
     test(`during ${phase}: exit 130 within a second, the run written`, async () => {
-      const { status, afterSignalMs, out, stderr } = await interruptAt(marker);
-      try {
-        assert.equal(status, 130, stderr);
-        // 250 ms to see the signal, the rest to analyse and write the run folder.
-        assert.ok(afterSignalMs < 1000, `exited ${afterSignalMs.toFixed(0)} ms after SIGINT`);
-        const [folder] = runFolders(out);
-        assert.ok(folder, 'a run folder was written');
-        const results = JSON.parse(readFileSync(join(out, folder, 'results.json'), 'utf8'));
-        assert.equal(results.run.status, 'incomplete');
-      } finally {
-        rmSync(out, { recursive: true, force: true });
-      }
+      await interruptedRun(marker);
     });
   }
 
   test('during a run in several processes: the child writes what it measured, exit 130 within a second', async () => {
-    const { status, afterSignalMs, out, stderr } = await interruptAt(/kvmbench: process 1 of 2/, [
-      '--processes',
-      '2',
-      '--rounds',
-      '100',
-    ]);
-    try {
-      assert.equal(status, 130, stderr);
-      assert.ok(afterSignalMs < 1000, `exited ${afterSignalMs.toFixed(0)} ms after SIGINT`);
-      const [folder] = runFolders(out);
-      assert.ok(folder, 'a run folder was written');
-      const results = JSON.parse(readFileSync(join(out, folder, 'results.json'), 'utf8'));
-      assert.equal(results.run.status, 'incomplete');
-      assert.equal(results.run.options.processes, 2);
-    } finally {
-      rmSync(out, { recursive: true, force: true });
-    }
+    const results = await interruptedRun(/kvmbench: process 1 of 2/, ['--processes', '2', '--rounds', '100']);
+    assert.equal(results.run.options.processes, 2);
   });
 });
