@@ -10,7 +10,7 @@ import { openVcpuStats, type StatsReader } from '../kvm/stats-fd.js';
 import type { Kvm } from '../kvm/system.js';
 import { type Batch, createBatch, type LoopState } from './exit-loops.js';
 import { GuestClockPage, type GuestClockReading } from './guest-clock.js';
-import { LIFECYCLE_STEPS, runLifecycles } from './lifecycle.js';
+import { runLifecycles } from './lifecycle.js';
 import type { PlannedCell } from './plan.js';
 import { openSweepRunner } from './sweeps/runners.js';
 
@@ -172,5 +172,3 @@ export function openCellRunner(cell: PlannedCell, binding: Binding, kvm: Kvm): C
     ? new LifecycleRunner(cell, binding, kvm)
     : new LoopRunner(cell, binding, kvm);
 }
-
-export { LIFECYCLE_STEPS };

@@ -158,7 +158,7 @@ export function mergeProcessRuns(plan: Plan, runs: readonly Results[]): Measured
     const check = mergeCheck(parts.map(({ m }) => m.exitCountCheck).filter((c) => c !== undefined));
     return {
       cell,
-      iterationsPerSample: median(parts.map(({ m }) => m.iterationsPerSample).concat(parts.length ? [] : [0])),
+      iterationsPerSample: parts.length ? median(parts.map(({ m }) => m.iterationsPerSample)) : 0,
       samples,
       sampleProcesses,
       ...(calibrated.length
