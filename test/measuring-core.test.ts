@@ -14,6 +14,7 @@ import {
   Mulberry32,
   orderStatisticInterval,
   pairedRatioCi,
+  studentT975,
   summarize,
   summarizeTurns,
   turnMedians,
@@ -127,6 +128,52 @@ describe('intervals over turns', () => {
       if (effect.ratioCi95[0] <= 1 && 1 <= effect.ratioCi95[1]) holds++;
     }
     assert.ok(holds / pairs >= 0.9, `0 inside the A/A interval in ${holds} of ${pairs}`);
+  });
+
+  test('runs of several processes, each at its own level: intervals rest on the processes', () => {
+    // A host whose speed moves between processes (code layout, phases of seconds): each process
+    // has its own level, its turns scatter little around it. Turn-level resampling cannot see
+    // that; three processes are the three units that can.
+    const random = new Mulberry32(23);
+    const normal = () => {
+      const u = Math.max(random.next(), 1e-12);
+      return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random.next());
+    };
+    const truth = 5000;
+    const run = () => {
+      const units: { process: number; round: number; median: number }[] = [];
+      for (let process = 0; process < 3; process++) {
+        const level = truth * (1 + 0.02 * normal());
+        for (let round = 0; round < 7; round++) units.push({ process, round, median: level * (1 + 0.002 * normal()) });
+      }
+      return units;
+    };
+    let medianHolds = 0;
+    let changeHolds = 0;
+    const pairs = 300;
+    for (let r = 0; r < pairs; r++) {
+      const a = run();
+      const b = run();
+      const samples = a.map((unit) => unit.median);
+      const stats = summarizeTurns(
+        samples,
+        a.map((unit) => unit.round),
+        a.map((unit) => unit.process),
+        { bootstrapResamples: 200, seed: r },
+      );
+      if (stats.medianCi95[0] <= truth && truth <= stats.medianCi95[1]) medianHolds++;
+      const effect = unpairedRatioCi(a, b, { bootstrapResamples: 200, seed: r });
+      if (effect.ratioCi95[0] <= 1 && 1 <= effect.ratioCi95[1]) changeHolds++;
+    }
+    assert.ok(medianHolds / pairs >= 0.9, `the median interval held the truth in ${medianHolds} of ${pairs}`);
+    assert.ok(changeHolds / pairs >= 0.9, `0 inside the A/A interval in ${changeHolds} of ${pairs}`);
+  });
+
+  test("Student's t quantiles: table values, Welch's fractional df, the normal limit", () => {
+    assert.equal(studentT975(2), 4.303);
+    assert.ok(studentT975(2.5) < 4.303 && studentT975(2.5) > 3.182);
+    assert.ok(Math.abs(studentT975(100) - 1.984) < 0.001);
+    assert.throws(() => studentT975(0.5), /degrees of freedom must be >= 1/);
   });
 
   test('order statistics: n = 10 gives [x(2), x(9)] at 97.9 %; n = 5 cannot reach 95 %', () => {

@@ -4,11 +4,15 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import type { Results } from '../src/results/types.js';
 import { findTracefs, TraceInstance } from '../src/trace/tracefs.js';
+import { kvmbenchAsync, runFolders } from './helpers/cli.js';
+import { kvmSkip } from './helpers/kvm.js';
 
 const root = findTracefs();
 function tracefsSkip(): string | false {
@@ -92,4 +96,35 @@ test('instances are private: the global buffer and tracing_on are untouched', { 
     a.remove();
   }
   assert.equal(existsSync(a.path), false);
+});
+
+test('run --trace ftrace --processes 2: every process traces, one split per cell from both, raw captures per process', {
+  skip: skip || kvmSkip,
+}, async () => {
+  const out = mkdtempSync(join(tmpdir(), 'kvmbench-ftrace-processes-'));
+  try {
+    const result = await kvmbenchAsync(
+      [
+        'run',
+        ...['--workloads', 'hlt', '--bindings', 'c-loop,napi', '--rounds', '2', '--time-per-round', '5'],
+        ...['--trace', 'ftrace', '--processes', '2', '--format', 'json', '--out', out],
+      ],
+      { timeoutMs: 120_000 },
+    );
+    assert.equal(result.status, 0, result.stderr);
+    const folder = join(out, runFolders(out)[0] as string);
+    const results = JSON.parse(readFileSync(join(folder, 'results.json'), 'utf8')) as Results;
+    for (const m of results.measurements) {
+      const processes = new Set((m.trace?.batches ?? []).map((batch) => batch.process));
+      assert.deepEqual([...processes].sort(), [0, 1], `${m.workload} / ${m.binding}: batches from both processes`);
+      assert.ok((m.trace?.split?.runs ?? 0) > 0);
+      assert.match(m.trace?.rawFile ?? '', /^trace\/process-[12]\//);
+      assert.ok(existsSync(join(folder, m.trace?.rawFile as string)), `${m.trace?.rawFile} was written`);
+    }
+    assert.match(result.stdout, /from 2 processes/);
+    const ours = readdirSync(join(root as string, 'instances')).filter((name) => name.startsWith('kvmbench-run-'));
+    assert.deepEqual(ours, [], 'no run instance left behind');
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
 });

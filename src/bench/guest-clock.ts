@@ -187,7 +187,7 @@ export function guestClockOf(
   const toNs = (c: number) => (c * 1e9) / hz;
   const guestNs = cycles.map(toNs);
   const differences = pick(hostNs).map((host, i) => host - (guestNs[i] as number));
-  const difference = summarizeTurns(differences, keptRounds, keptProcesses);
+  const difference = summarizeTurns(differences, keptRounds, keptProcesses, {}, 'linear');
   return {
     ...raw,
     status: 'ok',

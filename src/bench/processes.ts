@@ -1,14 +1,17 @@
 /**
  * `run --processes N`: the same plan measured in N fresh Node processes, one after another, then
  * merged, as pyperf does with worker processes. A process brings its own code layout, JIT decisions
- * and heap; turns from several processes let the intervals include that variation (the analysis
- * bootstraps processes, then turns within each).
+ * and heap; turns from several processes let the intervals include that variation (the process is
+ * then the analysis's independent unit). With --trace ftrace every process traces its cells after
+ * its rounds, and the traced batches of all of them make the cell's split.
  */
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import type { ExitCountCheck, Measurement, Results } from '../results/types.js';
+import type { TraceFile } from '../trace/session.js';
+import { mergeTraces } from '../trace/split-checks.js';
 import { registerCleanup } from '../util/cleanup.js';
 import type { MeasuredCell } from './analyze.js';
 import type { Plan } from './plan.js';
@@ -40,6 +43,8 @@ export function childArguments(plan: Plan, kvmPath: string, out: string): string
     '1',
     ...(o.quick ? ['--quick'] : []),
     ...(o.pin === undefined ? [] : ['--pin', String(o.pin)]),
+    // ftrace traces in every process, so the split rests on batches spread over the whole run.
+    ...(o.trace === 'ftrace' ? ['--trace', 'ftrace'] : []),
   ];
 }
 
@@ -47,7 +52,25 @@ export interface ProcessRun {
   results: Results | undefined;
   exitCode: number;
   stderr: string;
+  /** --trace ftrace: the raw captures it wrote, renamed under trace/process-N/. */
+  traceFiles: TraceFile[];
 }
+
+/** A child's trace/ files, for the parent's run folder: trace/x.txt -> trace/process-N/x.txt. */
+function childTraceFiles(runFolder: string, index: number): TraceFile[] {
+  const dir = join(runFolder, 'trace');
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => ({
+      name: processTraceFile(`trace/${entry.name}`, index),
+      content: readFileSync(join(dir, entry.name)),
+    }));
+}
+
+/** Where process `index`'s trace file lands in the merged run folder. */
+export const processTraceFile = (name: string, index: number) =>
+  name.replace(/^trace\//, `trace/process-${index + 1}/`);
 
 /** Runs the plan in `count` child processes in turn; stops launching when stopped() says so. */
 export async function measureInProcesses(
@@ -96,7 +119,12 @@ export async function measureInProcesses(
       } catch {
         results = undefined;
       }
-      runs.push({ results, exitCode: result.exitCode ?? 1, stderr: String(result.stderr ?? '') });
+      runs.push({
+        results,
+        exitCode: result.exitCode ?? 1,
+        stderr: String(result.stderr ?? ''),
+        traceFiles: folder ? childTraceFiles(join(dir, folder.name), i) : [],
+      });
     }
   } finally {
     rmSync(out, { recursive: true, force: true });
@@ -156,6 +184,21 @@ export function mergeProcessRuns(plan: Plan, runs: readonly Results[]): Measured
     const emulated = parts.filter(({ m }) => m.emulatedInstructionsPerIteration !== undefined);
     const calibrated = parts.map(({ m }) => m.calibration).filter((c) => c !== undefined);
     const check = mergeCheck(parts.map(({ m }) => m.exitCountCheck).filter((c) => c !== undefined));
+    const trace = mergeTraces(
+      parts.flatMap(({ process, m }) =>
+        m.trace
+          ? [
+              {
+                process,
+                trace: {
+                  ...m.trace,
+                  ...(m.trace.rawFile ? { rawFile: processTraceFile(m.trace.rawFile, process) } : {}),
+                },
+              },
+            ]
+          : [],
+      ),
+    );
     return {
       cell,
       iterationsPerSample: parts.length ? median(parts.map(({ m }) => m.iterationsPerSample)) : 0,
@@ -172,6 +215,7 @@ export function mergeProcessRuns(plan: Plan, runs: readonly Results[]): Measured
       iterations,
       interruptedRuns: parts.reduce((sum, { m }) => sum + (m.interruptedRuns ?? 0), 0),
       ...(check ? { exitCountCheck: check } : {}),
+      ...(trace ? { trace } : {}),
       ...(emulated.length && iterations
         ? {
             emulatedInstructionsPerIteration:

@@ -276,8 +276,20 @@ async function measureInChildren(plan: Plan, env: RunEnvironment): Promise<Measu
       : [],
   );
   const harness = (finished[0] as Results).harness;
+  // A child whose tracing failed says so in its warnings and its exit code; one is enough.
+  const traceFailure = plan.options.trace
+    ? runs
+        .flatMap((run, i) =>
+          (run.results?.warnings ?? [])
+            .filter((text) => text.startsWith(`--trace ${plan.options.trace} failed`))
+            .map((text) => `process ${i + 1} of ${count}: ${text}`),
+        )
+        .at(0)
+    : undefined;
   return {
     cells: mergeProcessRuns(plan, finished),
+    traceFiles: runs.flatMap((run) => run.traceFiles),
+    ...(traceFailure ? { traceFailure } : {}),
     completed: runs.length === count && finished.every((results) => results.run.status === 'complete'),
     ...(harness ? { harness } : {}),
     notes,

@@ -170,9 +170,10 @@ export function summarizeTurns(
   rounds: readonly number[],
   processes?: readonly number[],
   options: BootstrapOptions = {},
+  scale: IntervalScale = 'log',
 ): TurnStats {
   assertFiniteSamples(samples, 'summarizeTurns');
-  const estimate = unitsMedianCi(turnMedians(samples, rounds, processes), options);
+  const estimate = unitsMedianCi(turnMedians(samples, rounds, processes), options, scale);
   return {
     ...describeSorted(sortedCopy(samples), estimate.median, estimate.ci95),
     turns: estimate.n,
@@ -330,14 +331,72 @@ function medianOfArray(values: number[]): number {
   return quantileOfSorted(Float64Array.from(values).sort(), 0.5);
 }
 
+/** How a process-level interval spreads around its estimate: in ratio (log) or in difference (linear). */
+export type IntervalScale = 'log' | 'linear';
+
+/** Two-sided 95 % quantiles of Student's t for 1..30 degrees of freedom. */
+const T975 = [
+  12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11,
+  2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042,
+];
+
 /**
- * Median of independent values grouped by process, with its 95 % CI: distribution-free order
- * statistics when they come from one process; a two-level bootstrap (processes, then values within
- * each) when from several, so process-to-process variation widens the interval as it should.
+ * The 0.975 quantile of Student's t with `df` degrees of freedom; df may be fractional (Welch).
+ * Table values interpolated in 1/df up to 30, a Cornish-Fisher expansion beyond (error < 1e-4).
+ */
+export function studentT975(df: number): number {
+  if (!(df >= 1)) throw new Error(`studentT975: degrees of freedom must be >= 1, got ${df}`);
+  if (df > 30) {
+    const z = 1.959964;
+    return z + (z ** 3 + z) / (4 * df) + (5 * z ** 5 + 16 * z ** 3 + 3 * z) / (96 * df ** 2);
+  }
+  const below = Math.floor(df);
+  const above = Math.ceil(df);
+  const tBelow = T975[below - 1] as number;
+  if (below === above) return tBelow;
+  const tAbove = T975[above - 1] as number;
+  const weight = (1 / df - 1 / above) / (1 / below - 1 / above);
+  return tAbove + weight * (tBelow - tAbove);
+}
+
+/** Mean and variance of the mean of per-process values, on the given scale. */
+function processSpread(
+  groups: readonly Float64Array[],
+  scale: IntervalScale,
+): { varianceOfMean: number; k: number } | undefined {
+  const values = groups.map((group) => quantileOfSorted(Float64Array.from(group).sort(), 0.5));
+  if (scale === 'log' && values.some((value) => !(value > 0))) return undefined;
+  const onScale = scale === 'log' ? values.map(Math.log) : values;
+  const k = onScale.length;
+  const mean = onScale.reduce((sum, value) => sum + value, 0) / k;
+  const variance = onScale.reduce((sum, value) => sum + (value - mean) ** 2, 0) / (k - 1);
+  return { varianceOfMean: variance / k, k };
+}
+
+/** `estimate` widened by `halfWidth` on the scale: ×/÷ e^h for log, ± h for linear. */
+function spreadAround(estimate: number, halfWidth: number, scale: IntervalScale): [number, number] {
+  return scale === 'log'
+    ? [estimate * Math.exp(-halfWidth), estimate * Math.exp(halfWidth)]
+    : [estimate - halfWidth, estimate + halfWidth];
+}
+
+function hull(a: readonly [number, number], b: readonly [number, number]): [number, number] {
+  return [Math.min(a[0], b[0]), Math.max(a[1], b[1])];
+}
+
+/**
+ * Median of independent values grouped by process, with its 95 % CI. From one process:
+ * distribution-free order statistics. From several, the process is the independent unit (as in
+ * pyperf): turns of one process share its code layout and the host's phase while it ran, so a
+ * bootstrap over them (even two-level: 3 processes allow only 10 distinct draws) is too narrow.
+ * The interval is then the estimate ± Student's t(k - 1) times the standard error of the k
+ * per-process medians (on the log scale for `log`), and never narrower than the two-level
+ * bootstrap over processes and values.
  */
 export function groupedMedianCi(
   values: readonly { process: number; value: number }[],
   options: BootstrapOptions = {},
+  scale: IntervalScale = 'log',
 ): UnitEstimate {
   const flat = values.map((unit) => unit.value);
   assertFiniteSamples(flat, 'groupedMedianCi');
@@ -356,20 +415,25 @@ export function groupedMedianCi(
     drawHierarchical(groups, random, scratch);
     draws[r] = medianOfArray(scratch);
   }
-  return {
-    median: estimate,
-    ci95: percentileInterval(draws),
-    confidence: 0.95,
-    n: flat.length,
-    processes: groups.length,
-  };
+  let ci95 = percentileInterval(draws);
+  const spread = processSpread(groups, scale);
+  if (spread) {
+    const halfWidth = studentT975(spread.k - 1) * Math.sqrt(spread.varianceOfMean);
+    ci95 = hull(ci95, spreadAround(estimate, halfWidth, scale));
+  }
+  return { median: estimate, ci95, confidence: 0.95, n: flat.length, processes: groups.length };
 }
 
 /** Median of the turn medians with its 95 % CI (see groupedMedianCi). */
-export function unitsMedianCi(units: readonly TurnUnit[], options: BootstrapOptions = {}): UnitEstimate {
+export function unitsMedianCi(
+  units: readonly TurnUnit[],
+  options: BootstrapOptions = {},
+  scale: IntervalScale = 'log',
+): UnitEstimate {
   return groupedMedianCi(
     units.map((unit) => ({ process: unit.process, value: unit.median })),
     options,
+    scale,
   );
 }
 
@@ -403,7 +467,7 @@ export function pairedRatioCi(
   }
   if (ratios.length === 0) throw new Error('pairedRatioCi: no turn of b has a partner in a (same process and round)');
   const ratio = groupedMedianCi(ratios, options);
-  const difference = groupedMedianCi(differences, options);
+  const difference = groupedMedianCi(differences, options, 'linear');
   return {
     ratio: ratio.median,
     ratioCi95: ratio.ci95,
@@ -417,7 +481,10 @@ export function pairedRatioCi(
 /**
  * b relative to a for two separate runs (compare): median(b units) / median(a units) and
  * median(b) - median(a), with percentile intervals from bootstrapping each side's units
- * independently (two-level when a side has several processes).
+ * independently (two-level when a side has several processes). When both sides come from several
+ * processes, each interval is also never narrower than Welch's: the estimate ± t(Welch df) times
+ * the standard error of the difference of the per-process medians' means (log scale for the
+ * ratio), so process-to-process variation counts as it does within a run (see groupedMedianCi).
  */
 export function unpairedRatioCi(
   a: readonly TurnUnit[],
@@ -447,12 +514,40 @@ export function unpairedRatioCi(
     ratios[r] = drawnB / drawnA;
     differences[r] = drawnB - drawnA;
   }
+  const ratio = medianB / medianA;
+  const difference = medianB - medianA;
+  let ratioCi95 = percentileInterval(ratios);
+  let differenceCi95 = percentileInterval(differences);
+  if (groupsA.length > 1 && groupsB.length > 1) {
+    const welchRatio = welchHalfWidth(groupsA, groupsB, 'log');
+    if (welchRatio !== undefined) ratioCi95 = hull(ratioCi95, spreadAround(ratio, welchRatio, 'log'));
+    const welchDifference = welchHalfWidth(groupsA, groupsB, 'linear');
+    if (welchDifference !== undefined)
+      differenceCi95 = hull(differenceCi95, spreadAround(difference, welchDifference, 'linear'));
+  }
   return {
-    ratio: medianB / medianA,
-    ratioCi95: percentileInterval(ratios),
-    difference: medianB - medianA,
-    differenceCi95: percentileInterval(differences),
+    ratio,
+    ratioCi95,
+    difference,
+    differenceCi95,
     n: Math.min(a.length, b.length),
     confidence: 0.95,
   };
+}
+
+/** Welch's t(df) times the standard error of the difference of two sides' per-process means. */
+function welchHalfWidth(
+  groupsA: readonly Float64Array[],
+  groupsB: readonly Float64Array[],
+  scale: IntervalScale,
+): number | undefined {
+  const spreadA = processSpread(groupsA, scale);
+  const spreadB = processSpread(groupsB, scale);
+  if (!spreadA || !spreadB) return undefined;
+  const varianceA = spreadA.varianceOfMean;
+  const varianceB = spreadB.varianceOfMean;
+  const standardError = Math.sqrt(varianceA + varianceB);
+  if (standardError === 0) return 0;
+  const df = (varianceA + varianceB) ** 2 / (varianceA ** 2 / (spreadA.k - 1) + varianceB ** 2 / (spreadB.k - 1));
+  return studentT975(Math.max(1, df)) * standardError;
 }

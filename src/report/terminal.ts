@@ -70,9 +70,10 @@ function traceSplitTable(measurements: Measurement[]): string[] {
   });
   const unsplit = cells.some((m) => (m.trace?.split?.runs ?? 0) > 0 && m.trace?.split?.inGuestNs === undefined);
   const batches = Math.max(...cells.map((m) => m.trace?.batches?.length ?? 1));
+  const processes = new Set(cells.flatMap((m) => (m.trace?.batches ?? []).map((b) => b.process ?? 0))).size;
   const notes = [
     "in KVM_RUN = kernel + guest (+ PVM world switch); turnaround = the binding's cost between two KVM_RUNs.",
-    `Median over ${batches} traced batch(es) per cell, range = min – max over them; round trips over 3x the median one (preempted, interrupted) are left out and counted as disturbed.`,
+    `Median over ${batches} traced batch(es) per cell${processes > 1 ? ` from ${processes} processes` : ''}, range = min – max over them; round trips over 3x the median one (preempted, interrupted) are left out and counted as disturbed.`,
     "tracing cost = traced round trip - untraced median. tracepoints (est.) = the part of the turnaround that is the tracepoints' own work, an estimate from immediate-exit loops traced and untraced (their median cost per recorded event, for the one event recorded inside the turnaround).",
     ...(unsplit ? ['No guest/kernel split: this host does not fire kvm:kvm_exit / kvm:kvm_entry (e.g. PVM).'] : []),
   ];

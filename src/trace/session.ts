@@ -18,6 +18,8 @@ export interface TracedBatch {
   sumDeviation: number;
   /** Its round found the host slow for every cell: left out of the split. */
   hostSlow?: boolean;
+  /** The process (0-based) that traced it, when merged from several (run --processes). */
+  process?: number;
 }
 
 /** A low-high range over a cell's traced batches. */

@@ -71,39 +71,57 @@ export function summarizeBatches(
   slowRounds: readonly number[] = [],
 ): { trace: CellTrace; medianBatch: number } {
   if (captures.length === 0) throw new Error('summarizeBatches: no traced batch');
-  const all = captures.map(batchOf);
   // Batches of rounds in which the host was slow for every cell are listed but left out of the
   // split; a cell keeps all its batches when that would leave it none.
   const kept = captures.map((_, i) => i).filter((i) => !slowRounds.includes(i));
   const use = kept.length ? kept : captures.map((_, i) => i);
-  const batches = use.map((i) => all[i] as TracedBatch);
+  const all = captures.map((capture, i) =>
+    use.includes(i) ? batchOf(capture) : { ...batchOf(capture), hostSlow: true },
+  );
   const splits = use.map((i) => (captures[i] as BatchCapture).split);
   const sum = (pick: (s: ExitSplit) => number) => splits.reduce((total, s) => total + pick(s), 0);
-  const inKvmRunNs = median(batches.map((b) => b.inKvmRunNs));
-  const userspaceTurnaroundNs = median(batches.map((b) => b.userspaceTurnaroundNs));
   const guest = splits.flatMap((s) => (s.inGuestNs === undefined ? [] : [s.inGuestNs]));
-  const split: ExitSplit = {
+  const sampled = splits.flatMap((s) => (s.sampledRoundTripNs === undefined ? [] : [s.sampledRoundTripNs]));
+  const result = traceOfBatches(all, {
     runs: sum((s) => s.runs),
     userspaceExits: sum((s) => s.userspaceExits),
     pioEvents: sum((s) => s.pioEvents),
     mmioEvents: sum((s) => s.mmioEvents),
     kernelExits: sum((s) => s.kernelExits),
     disturbedRoundTrips: sum((s) => s.disturbedRoundTrips ?? 0),
+    ...(guest.length ? { inGuestNs: median(guest) } : {}),
+    ...(sampled.length ? { sampledRoundTripNs: median(sampled) } : {}),
+  });
+  return {
+    ...result,
+    trace: {
+      ...result.trace,
+      ...(use.length < all.length ? { slowRounds: all.flatMap((_, i) => (use.includes(i) ? [] : [i])) } : {}),
+    },
+  };
+}
+
+/** What a split adds up besides its two parts: event counts, guest time, the sampled round trip. */
+type SplitTotals = Omit<ExitSplit, 'inKvmRunNs' | 'userspaceTurnaroundNs' | 'roundTripNs'>;
+
+/** The trace of a cell from all its batches (host-slow ones flagged and left out of the medians). */
+function traceOfBatches(all: readonly TracedBatch[], totals: SplitTotals): { trace: CellTrace; medianBatch: number } {
+  const kept = all.filter((batch) => !batch.hostSlow);
+  const batches = kept.length ? kept : all;
+  const inKvmRunNs = median(batches.map((b) => b.inKvmRunNs));
+  const userspaceTurnaroundNs = median(batches.map((b) => b.userspaceTurnaroundNs));
+  const split: ExitSplit = {
+    ...totals,
     inKvmRunNs,
     userspaceTurnaroundNs,
-    ...(guest.length ? { inGuestNs: median(guest) } : {}),
     roundTripNs: inKvmRunNs + userspaceTurnaroundNs,
   };
-  const sampled = splits.flatMap((s) => (s.sampledRoundTripNs === undefined ? [] : [s.sampledRoundTripNs]));
-  if (sampled.length) split.sampledRoundTripNs = median(sampled);
-  const loopNsPerIteration = median(batches.map((b) => b.loopNsPerIteration));
   const trace: CellTrace = {
     mode: 'ftrace',
     tracedIterations: batches.reduce((total, b) => total + b.iterations, 0),
-    tracedLoopNsPerIteration: loopNsPerIteration,
+    tracedLoopNsPerIteration: median(batches.map((b) => b.loopNsPerIteration)),
     split,
-    batches: all.map((b, i) => (use.includes(i) ? b : { ...b, hostSlow: true })),
-    ...(use.length < all.length ? { slowRounds: all.flatMap((_, i) => (use.includes(i) ? [] : [i])) } : {}),
+    batches: [...all],
     spread: {
       inKvmRunNs: spreadOf(batches.map((b) => b.inKvmRunNs)),
       userspaceTurnaroundNs: spreadOf(batches.map((b) => b.userspaceTurnaroundNs)),
@@ -112,16 +130,18 @@ export function summarizeBatches(
   };
   const distance = (b: TracedBatch) =>
     Math.max(relative(b.inKvmRunNs, inKvmRunNs), relative(b.userspaceTurnaroundNs, userspaceTurnaroundNs));
-  const medianBatch = batches.reduce(
-    (best, b, i) => (distance(b) < distance(batches[best] as TracedBatch) ? i : best),
-    0,
+  const candidates = all.flatMap((b, i) => (b.hostSlow && kept.length ? [] : [i]));
+  const medianBatch = candidates.reduce(
+    (best, i) => (distance(all[i] as TracedBatch) < distance(all[best] as TracedBatch) ? i : best),
+    candidates[0] ?? 0,
   );
   if (split.runs === 0) return { trace, medianBatch }; // null-ioctl: nothing to split
-  const off = batches.flatMap((b, i) => (distance(b) > BATCH_DISAGREEMENT ? [i] : []));
+  const off = candidates.filter((i) => distance(all[i] as TracedBatch) > BATCH_DISAGREEMENT);
   if (off.length) {
     const parts = off.map((i) => {
       const b = all[i] as TracedBatch;
-      return `batch ${i + 1}: ${b.inKvmRunNs.toFixed(0)} ns in KVM_RUN, ${b.userspaceTurnaroundNs.toFixed(0)} ns turnaround`;
+      const where = b.process === undefined ? `batch ${i + 1}` : `process ${b.process + 1} batch ${i + 1}`;
+      return `${where}: ${b.inKvmRunNs.toFixed(0)} ns in KVM_RUN, ${b.userspaceTurnaroundNs.toFixed(0)} ns turnaround`;
     });
     trace.disagreement = {
       batches: off,
@@ -132,6 +152,70 @@ export function summarizeBatches(
   const deviation = all.reduce((worst, b) => (Math.abs(b.sumDeviation) > Math.abs(worst) ? b.sumDeviation : worst), 0);
   trace.sumCheck = { deviation, tolerance: SUM_TOLERANCE, passed: Math.abs(deviation) <= SUM_TOLERANCE };
   return { trace, medianBatch };
+}
+
+/**
+ * One cell's ftrace traces from several processes (run --trace ftrace --processes N) -> one trace:
+ * every process's batches (tagged with it), the median split over all of them, disagreement and
+ * spread against that median, the worst sum rule, and the tracing cost against the median of the
+ * processes' untraced medians. The raw capture kept is that of the batch closest to the median.
+ */
+export function mergeTraces(parts: readonly { process: number; trace: CellTrace }[]): CellTrace | undefined {
+  const split = parts.filter((part) => part.trace.mode === 'ftrace' && part.trace.batches?.length && part.trace.split);
+  if (split.length === 0) return parts[0]?.trace;
+  const all = split.flatMap(({ process, trace }) => (trace.batches ?? []).map((batch) => ({ ...batch, process })));
+  const sum = (pick: (s: ExitSplit) => number) =>
+    split.reduce((total, part) => total + pick(part.trace.split as ExitSplit), 0);
+  const each = <T>(pick: (trace: CellTrace) => T | undefined): T[] =>
+    split.flatMap((part) => {
+      const value = pick(part.trace);
+      return value === undefined ? [] : [value];
+    });
+  const guest = each((trace) => trace.split?.inGuestNs);
+  const sampled = each((trace) => trace.split?.sampledRoundTripNs);
+  const { trace, medianBatch } = traceOfBatches(all, {
+    runs: sum((s) => s.runs),
+    userspaceExits: sum((s) => s.userspaceExits),
+    pioEvents: sum((s) => s.pioEvents),
+    mmioEvents: sum((s) => s.mmioEvents),
+    kernelExits: sum((s) => s.kernelExits),
+    disturbedRoundTrips: sum((s) => s.disturbedRoundTrips ?? 0),
+    ...(guest.length ? { inGuestNs: median(guest) } : {}),
+    ...(sampled.length ? { sampledRoundTripNs: median(sampled) } : {}),
+  });
+  const closest = all[medianBatch];
+  const rawFile = split.find((part) => part.process === closest?.process)?.trace.rawFile;
+  if (rawFile) trace.rawFile = rawFile;
+  const costs = each((t) => t.tracingCost);
+  if (costs.length && trace.split) {
+    const untraced = median(costs.map((cost) => cost.untracedNsPerIteration));
+    const inPhase = costs.flatMap((cost) =>
+      cost.untracedInPhaseNsPerIteration === undefined ? [] : [cost.untracedInPhaseNsPerIteration],
+    );
+    const base = inPhase.length ? median(inPhase) : untraced;
+    const tracedNs = trace.split.sampledRoundTripNs ?? trace.split.roundTripNs;
+    trace.tracingCost = {
+      untracedNsPerIteration: untraced,
+      ...(inPhase.length ? { untracedInPhaseNsPerIteration: base } : {}),
+      tracedNs,
+      costNs: tracedNs - base,
+    };
+    const shares = costs.flatMap((cost) => (cost.tracepointShare ? [cost.tracepointShare] : []));
+    const first = shares[0];
+    if (first) {
+      const share = median(shares.map((s) => s.turnaroundShareNs));
+      trace.tracingCost.tracepointShare = {
+        estimate: true,
+        reference: first.reference,
+        references: Math.max(...shares.map((s) => s.references)),
+        referenceCostNs: median(shares.map((s) => s.referenceCostNs)),
+        referenceEventsPerRun: median(shares.map((s) => s.referenceEventsPerRun)),
+        turnaroundShareNs: share,
+        turnaroundWithoutNs: Math.max(0, trace.split.userspaceTurnaroundNs - share),
+      };
+    }
+  }
+  return trace;
 }
 
 /**
@@ -228,6 +312,25 @@ export function traceWarnings(measurements: readonly TracedMeasurement[]): strin
     warnings.push(
       `the host was slow for every cell at once (other work) in traced round(s) ${slow.map((r) => r + 1).join(', ')} of ${rounds}: those batches are left out of the ftrace split`,
     );
+  } else {
+    // Merged from several processes: a batch's round is its place among its process's batches.
+    const slowIn = new Set<string>();
+    const all = new Set<string>();
+    for (const m of measurements) {
+      const seen = new Map<number, number>();
+      for (const batch of m.trace?.batches ?? []) {
+        const process = batch.process ?? 0;
+        const round = seen.get(process) ?? 0;
+        seen.set(process, round + 1);
+        all.add(`${process}/${round}`);
+        if (batch.hostSlow) slowIn.add(`${process}/${round}`);
+      }
+    }
+    if (slowIn.size) {
+      warnings.push(
+        `the host was slow for every cell at once (other work) in ${slowIn.size} of ${all.size} traced rounds (over all processes): those batches are left out of the ftrace split`,
+      );
+    }
   }
   const unsummed = measurements.filter((m) => m.trace?.sumCheck?.passed === false);
   if (unsummed.length) {

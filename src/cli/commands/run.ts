@@ -96,11 +96,14 @@ export function planFromOptions(options: PlanOptions, sweepHost?: () => SweepHos
     quick: Boolean(options.quick),
     ...(options.pin === undefined ? {} : { pin: parseInteger('--pin', options.pin, 0, cpus().length - 1) }),
     cpuidK: options.cpuidK === undefined ? DEFAULT_CPUID_K : parsePositiveInteger('--cpuid-k', options.cpuidK, 10_000),
-    // --trace, --sweep and --peers measure in this process (tracing follows it; sweeps and peers run their own children).
+    // perf tracing, --sweep and --peers measure in this process (perf follows it; sweeps and peers
+    // run their own children); ftrace traces in each process of the run.
     processes:
       options.processes !== undefined
         ? parsePositiveInteger('--processes', options.processes, 64)
-        : options.trace !== undefined || sweep !== undefined || options.peers !== undefined
+        : (options.trace !== undefined && options.trace !== 'ftrace') ||
+            sweep !== undefined ||
+            options.peers !== undefined
           ? 1
           : profile.processes,
     ...(options.trace === undefined ? {} : { trace: parseOne('--trace', options.trace, TRACE_MODES) }),
@@ -150,13 +153,16 @@ export function registerRun(program: Command): void {
     .option('--kvm <path>', 'the KVM device', DEFAULT_KVM_PATH)
     .option(
       '--processes <n>',
-      'measure in n fresh Node processes, one after another, and merge them (default: 3; 1 with --quick, --trace, --sweep, --peers)',
+      'measure in n fresh Node processes, one after another, and merge them (default: 3; 1 with --quick, --trace perf-*, --sweep, --peers)',
     )
     .option(
       '--sweep <kind>',
       `measure how costs grow: ${SWEEP_KINDS.join(', ')} (guest memory size, vCPUs, concurrent VMs), each point a workload`,
     )
-    .option('--trace <mode>', `after measuring, trace one batch per cell: ${TRACE_MODES.join(', ')}`)
+    .option(
+      '--trace <mode>',
+      `after measuring, trace each cell (ftrace: several batches in each process): ${TRACE_MODES.join(', ')}`,
+    )
     .option('--peers <list>', `also run the pio-out loop under other VMMs where installed: ${PEER_NAMES.join(', ')}`)
     .addHelpText(
       'after',
@@ -175,8 +181,10 @@ Examples:
     )
     .action(async (options: RunCommandOptions) => {
       const plan = planFromOptions(options);
-      if ((plan.processes ?? 1) > 1 && plan.trace) {
-        throw new UsageError('--trace traces this process: run it without --processes (or with --processes 1)');
+      if ((plan.processes ?? 1) > 1 && plan.trace && plan.trace !== 'ftrace') {
+        throw new UsageError(
+          `--trace ${plan.trace} traces this process: run it without --processes (or with --processes 1); only --trace ftrace traces in several processes`,
+        );
       }
       // The peers' guest image is checked before measuring, so that a missing build fails first.
       if (plan.peers?.length) readPeerGuest();
