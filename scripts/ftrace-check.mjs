@@ -1,10 +1,11 @@
 #!/usr/bin/env node
-// The real-host check of the ftrace split (issue 17): N `kvmbench run --quick --trace ftrace` runs,
+// The real-host check of the ftrace split (issue 17): N `kvmbench run --trace ftrace` runs (each in
+// 3 processes, as a default run; --quick: one process each),
 // then the acceptance rules on their results: the sum rule in every cell of every run, the
 // stability rule (each part of every cell's median split within 10 % across the runs), and the
 // floor's (c-loop's) turnaround below every other binding's. Needs /dev/kvm and tracefs (root);
 // exits 0 when every rule holds, 1 when one fails, 2 when the host cannot run it.
-// Usage: node scripts/ftrace-check.mjs [--runs 3] [--workloads pio-out,hlt] [--results a.json,b.json]
+// Usage: node scripts/ftrace-check.mjs [--runs 3] [--quick] [--workloads pio-out,hlt] [--results a.json,b.json]
 //   (after npm run build; --results checks results files already written instead of running)
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -17,6 +18,7 @@ import { findTracefs } from '../dist/src/trace/tracefs.js';
 const { values } = parseArgs({
   options: {
     runs: { type: 'string', default: '3' },
+    quick: { type: 'boolean', default: false },
     workloads: { type: 'string', default: 'pio-out,hlt' },
     results: { type: 'string' },
   },
@@ -35,7 +37,7 @@ function runAll() {
       console.error(`run ${i + 1} of ${values.runs}`);
       const args = [
         'run',
-        '--quick',
+        ...(values.quick ? ['--quick'] : []),
         '--workloads',
         values.workloads,
         '--trace',
