@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The real-host check of the ftrace split (issue 17): N `kvmbench run --trace ftrace` runs (each in
-// 3 processes, as a default run; --quick: one process each),
+// 4 processes, as a default run; --quick: one process each),
 // then the acceptance rules on their results: the sum rule in every cell of every run, the
 // stability rule (each part of every cell's median split within 10 % across the runs), and the
 // floor's (c-loop's) turnaround below every other binding's. Needs /dev/kvm and tracefs (root);

@@ -51,13 +51,14 @@ export interface RunCommandOptions {
 /**
  * Defaults sized for 2 cores: a full run in under a minute, --quick in under ten seconds. Many
  * short rounds rather than a few long ones: the round is the unit the intervals rest on. A default
- * run measures in 3 fresh processes: a host's performance drifts in phases of seconds (seen: the
- * same guest 30.7 µs in one process, 38.5 µs in the next), and only turns from several processes
- * spread over the run give intervals that two identical runs stay inside (A/A: 95-100 % of cells,
- * against 79-89 % from one process).
+ * run measures in 4 fresh processes: a host's performance drifts in phases of seconds (seen: the
+ * same guest 30.7 µs in one process, 38.5 µs in the next), and only several processes spread over
+ * the run give intervals that two identical runs stay inside. The process is then the unit, and
+ * Student's t for k processes shrinks fast with k (t/sqrt(k): 2.48 for 3, 1.59 for 4), so 4
+ * processes of 5 rounds give intervals a third narrower than 3 of 7 in the same time.
  */
 const PROFILES = {
-  default: { rounds: 7, timePerRoundMs: 35, warmupMs: 25, processes: 3 },
+  default: { rounds: 5, timePerRoundMs: 35, warmupMs: 25, processes: 4 },
   quick: { rounds: 12, timePerRoundMs: 8, warmupMs: 10, processes: 1 },
   // A 64 MiB memory point takes ~0.15 s per iteration on a PVM host: six turns (the fewest with a
   // 95 % order-statistic interval) keep `--sweep memory --quick` near 20 s.
@@ -144,7 +145,7 @@ export function registerRun(program: Command): void {
     .option('-w, --workloads <list>', `comma-separated: ${WORKLOAD_NAMES.join(', ')}`)
     .option('-b, --bindings <list>', `comma-separated: ${BINDING_NAMES.join(', ')}`)
     .option('-q, --quick', 'fewer, shorter rounds (about 10 s)')
-    .option('-r, --rounds <n>', 'interleaved rounds per process (default: 7; 12 with --quick)')
+    .option('-r, --rounds <n>', 'interleaved rounds per process (default: 5; 12 with --quick)')
     .option('-t, --time-per-round <ms>', 'time each binding gets per workload per round (default: 35; 8 with --quick)')
     .option('--pin <cpu>', 'pin the process to one CPU for the run (restored afterwards)')
     .option('-o, --out <dir>', 'directory that receives a new run folder', 'results')
@@ -153,7 +154,7 @@ export function registerRun(program: Command): void {
     .option('--kvm <path>', 'the KVM device', DEFAULT_KVM_PATH)
     .option(
       '--processes <n>',
-      'measure in n fresh Node processes, one after another, and merge them (default: 3; 1 with --quick, --trace perf-*, --sweep, --peers)',
+      'measure in n fresh Node processes, one after another, and merge them (default: 4; 1 with --quick, --trace perf-*, --sweep, --peers)',
     )
     .option(
       '--sweep <kind>',
