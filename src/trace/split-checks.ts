@@ -78,20 +78,7 @@ export function summarizeBatches(
   const all = captures.map((capture, i) =>
     use.includes(i) ? batchOf(capture) : { ...batchOf(capture), hostSlow: true },
   );
-  const splits = use.map((i) => (captures[i] as BatchCapture).split);
-  const sum = (pick: (s: ExitSplit) => number) => splits.reduce((total, s) => total + pick(s), 0);
-  const guest = splits.flatMap((s) => (s.inGuestNs === undefined ? [] : [s.inGuestNs]));
-  const sampled = splits.flatMap((s) => (s.sampledRoundTripNs === undefined ? [] : [s.sampledRoundTripNs]));
-  const result = traceOfBatches(all, {
-    runs: sum((s) => s.runs),
-    userspaceExits: sum((s) => s.userspaceExits),
-    pioEvents: sum((s) => s.pioEvents),
-    mmioEvents: sum((s) => s.mmioEvents),
-    kernelExits: sum((s) => s.kernelExits),
-    disturbedRoundTrips: sum((s) => s.disturbedRoundTrips ?? 0),
-    ...(guest.length ? { inGuestNs: median(guest) } : {}),
-    ...(sampled.length ? { sampledRoundTripNs: median(sampled) } : {}),
-  });
+  const result = traceOfBatches(all, totalsOf(use.map((i) => (captures[i] as BatchCapture).split)));
   return {
     ...result,
     trace: {
@@ -103,6 +90,23 @@ export function summarizeBatches(
 
 /** What a split adds up besides its two parts: event counts, guest time, the sampled round trip. */
 type SplitTotals = Omit<ExitSplit, 'inKvmRunNs' | 'userspaceTurnaroundNs' | 'roundTripNs'>;
+
+/** Counts summed over splits; guest time and the sampled round trip as their medians. */
+function totalsOf(splits: readonly ExitSplit[]): SplitTotals {
+  const sum = (pick: (s: ExitSplit) => number) => splits.reduce((total, s) => total + pick(s), 0);
+  const guest = splits.flatMap((s) => (s.inGuestNs === undefined ? [] : [s.inGuestNs]));
+  const sampled = splits.flatMap((s) => (s.sampledRoundTripNs === undefined ? [] : [s.sampledRoundTripNs]));
+  return {
+    runs: sum((s) => s.runs),
+    userspaceExits: sum((s) => s.userspaceExits),
+    pioEvents: sum((s) => s.pioEvents),
+    mmioEvents: sum((s) => s.mmioEvents),
+    kernelExits: sum((s) => s.kernelExits),
+    disturbedRoundTrips: sum((s) => s.disturbedRoundTrips ?? 0),
+    ...(guest.length ? { inGuestNs: median(guest) } : {}),
+    ...(sampled.length ? { sampledRoundTripNs: median(sampled) } : {}),
+  };
+}
 
 /** The trace of a cell from all its batches (host-slow ones flagged and left out of the medians). */
 function traceOfBatches(all: readonly TracedBatch[], totals: SplitTotals): { trace: CellTrace; medianBatch: number } {
@@ -164,29 +168,11 @@ export function mergeTraces(parts: readonly { process: number; trace: CellTrace 
   const split = parts.filter((part) => part.trace.mode === 'ftrace' && part.trace.batches?.length && part.trace.split);
   if (split.length === 0) return parts[0]?.trace;
   const all = split.flatMap(({ process, trace }) => (trace.batches ?? []).map((batch) => ({ ...batch, process })));
-  const sum = (pick: (s: ExitSplit) => number) =>
-    split.reduce((total, part) => total + pick(part.trace.split as ExitSplit), 0);
-  const each = <T>(pick: (trace: CellTrace) => T | undefined): T[] =>
-    split.flatMap((part) => {
-      const value = pick(part.trace);
-      return value === undefined ? [] : [value];
-    });
-  const guest = each((trace) => trace.split?.inGuestNs);
-  const sampled = each((trace) => trace.split?.sampledRoundTripNs);
-  const { trace, medianBatch } = traceOfBatches(all, {
-    runs: sum((s) => s.runs),
-    userspaceExits: sum((s) => s.userspaceExits),
-    pioEvents: sum((s) => s.pioEvents),
-    mmioEvents: sum((s) => s.mmioEvents),
-    kernelExits: sum((s) => s.kernelExits),
-    disturbedRoundTrips: sum((s) => s.disturbedRoundTrips ?? 0),
-    ...(guest.length ? { inGuestNs: median(guest) } : {}),
-    ...(sampled.length ? { sampledRoundTripNs: median(sampled) } : {}),
-  });
+  const { trace, medianBatch } = traceOfBatches(all, totalsOf(split.map((part) => part.trace.split as ExitSplit)));
   const closest = all[medianBatch];
   const rawFile = split.find((part) => part.process === closest?.process)?.trace.rawFile;
   if (rawFile) trace.rawFile = rawFile;
-  const costs = each((t) => t.tracingCost);
+  const costs = split.flatMap((part) => (part.trace.tracingCost ? [part.trace.tracingCost] : []));
   if (costs.length && trace.split) {
     const untraced = median(costs.map((cost) => cost.untracedNsPerIteration));
     const inPhase = costs.flatMap((cost) =>
