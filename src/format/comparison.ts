@@ -22,8 +22,10 @@ export function methodDescription(comparison: Comparison): string {
   const overrides = Object.entries(method.thresholdOverrides).map(([name, percent]) => `${name} ${percent} %`);
   return (
     "The unit is the turn (one cell's samples in one round of one process): change is the median of " +
-    "the current turn medians over the baseline's, with a bootstrap 95 % percentile interval resampling turns " +
-    `(${method.bootstrapResamples} resamples, seed ${method.seed}); p is a two-sided Mann-Whitney U test on the ` +
+    "the current turn medians over the baseline's, with a 95 % interval from a bootstrap over processes and turns " +
+    `(${method.bootstrapResamples} resamples, seed ${method.seed}), widened where both runs have several processes ` +
+    "to Welch's t over their per-process medians (the process is then the independent unit); " +
+    'p is a two-sided Mann-Whitney U test on the ' +
     `turn medians, Holm-Bonferroni corrected across ${plural(method.comparisons, 'cell', 'cells')}. ` +
     `A cell regressed when its whole interval lies above +threshold and corrected p < ${method.alpha}; ` +
     `improved when it lies below −threshold and p < ${method.alpha}. Threshold: ${method.defaultThresholdPercent} %` +

@@ -94,11 +94,16 @@ function harnessLine(results: Results): string[] {
   if (!harness) return [];
   const shares = results.measurements.map((m) => m.calibration?.harnessShare).filter((x) => x !== undefined);
   const turns = results.measurements.map((m) => m.stats?.turns).filter((x) => x !== undefined);
+  const processes = Math.max(1, ...results.measurements.map((m) => m.stats?.processes ?? 1));
+  const units =
+    processes > 1
+      ? `Student's t over ${processes} processes (${turnRange(turns)} turns per cell)`
+      : `over ${turnRange(turns)} turns per cell`;
   return [
     '',
     `Samples last >= ${formatNs(harness.targetSampleNs)} on every binding (iterations per sample the same for all ` +
       `bindings of a workload); the harness costs <= ${formatPercent(Math.max(0, ...shares), 3)} of a sample ` +
-      `(timer ${formatNs(harness.timerNs)}). Intervals: 95 % over ${turnRange(turns)} turns per cell.`,
+      `(timer ${formatNs(harness.timerNs)}). Intervals: 95 % ${units}.`,
   ];
 }
 

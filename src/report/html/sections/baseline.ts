@@ -231,7 +231,7 @@ export function baselineSection(
   bindings: string[],
   palette: Palette,
 ): SafeHtml {
-  const intro = html`This run (<code>${current.run.id}</code>) against the baseline <code>${baseline.run.id}</code>, started ${formatTimestamp(baseline.run.startedAt)} on <strong>${baseline.host.hostname}</strong>. Change is median(this run) ÷ median(baseline) − 1 with its 95 % interval from a bootstrap over each run's turns; positive is slower.`;
+  const intro = html`This run (<code>${current.run.id}</code>) against the baseline <code>${baseline.run.id}</code>, started ${formatTimestamp(baseline.run.startedAt)} on <strong>${baseline.host.hostname}</strong>. Change is median(this run) ÷ median(baseline) − 1 with its 95 % interval from each run's turns (Welch's t over per-process medians where both runs have several processes); positive is slower.`;
   const method = html`<details class="change-method"><summary>How the verdicts are reached</summary><p>${methodDescription(comparison)}</p></details>`;
   const body = html`${headline(comparison)}${runsSideBySide(baseline, current, comparison)}${hostDifferences(comparison.hostDifferences)}${comparisonWarnings(comparison)}${changeTable(comparison, palette)}${otherCells(comparison)}${method}${ecdfFigures(baseline, current, bindings, palette)}`;
   return section(BASELINE_SECTION_ID, BASELINE_SECTION_TITLE, intro, body);
