@@ -11,6 +11,7 @@ export interface Addon extends NativeLoops {
   mmapFile(fd: number, length: number): bigint | number;
   mmapAnonymous(length: number): bigint | number;
   munmap(address: bigint, length: number): number;
+  write(address: bigint, offset: number, bytes: Uint8Array): void;
   view(address: bigint, length: number): ArrayBuffer;
   detach(buffer: ArrayBuffer): void;
   runner(fd: number): () => number;

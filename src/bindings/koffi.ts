@@ -33,14 +33,45 @@ const ioctlVariadic = libc.func('int ioctl(int fd, unsigned long request, ...)')
   ...typeAndValue: unknown[]
 ) => number;
 
+const memcpy = libc.func('void *memcpy(void *dest, const void *src, size_t n)') as (
+  dest: bigint,
+  src: Uint8Array,
+  n: number,
+) => bigint;
+
 /** -errno when a libc call returned -1, else the result: errno must be read before any other call. */
 function result(ret: number): SysResult {
   return ret === -1 ? -koffi.errno() : ret;
 }
 
+const EMPTY = new ArrayBuffer(0);
+
+/**
+ * A mapping whose view is made on first use. koffi's views cannot be detached: one made before munmap
+ * still reaches the unmapped memory (Vm and Vcpu refuse use after close); one asked for after is empty.
+ */
+class KoffiMapping implements Mapping {
+  #buffer: ArrayBuffer | undefined;
+
+  constructor(
+    readonly address: bigint,
+    readonly length: number,
+  ) {}
+
+  get buffer(): ArrayBuffer {
+    if (this.#buffer === undefined) this.#buffer = koffi.view(this.address, this.length);
+    return this.#buffer;
+  }
+
+  unmap(): SysResult {
+    this.#buffer = EMPTY;
+    return result(munmap(this.address, this.length));
+  }
+}
+
 function toMapping(address: bigint | null, length: number): Mapping | SysResult {
   if (address === null || address === MAP_FAILED) return -koffi.errno();
-  return { address, length, buffer: koffi.view(address, length) };
+  return new KoffiMapping(address, length);
 }
 
 function createKoffiBinding(variadic: boolean): Binding {
@@ -50,8 +81,9 @@ function createKoffiBinding(variadic: boolean): Binding {
   const pointerIoctl = variadic
     ? (fd: number, request: number, buffer: Uint8Array) => ioctlVariadic(fd, request, 'void *', buffer)
     : ioctlPointer;
+  const name = variadic ? 'koffi-variadic' : 'koffi';
   return {
-    name: variadic ? 'koffi-variadic' : 'koffi',
+    name,
     description: variadic
       ? 'koffi FFI, variadic ioctl(int, unsigned long, ...) prototype: argument types resolved per call'
       : 'koffi FFI, fixed prototypes: integer ioctls on the fast path, pointer ioctls apart',
@@ -67,11 +99,17 @@ function createKoffiBinding(variadic: boolean): Binding {
       const ret = pointerIoctl(fd, request, buffer);
       return ret === -1 ? -koffi.errno() : ret;
     },
+    // libc's memcpy straight into the mapping: no view to make, as in C.
+    write(address, offset, bytes) {
+      memcpy(address + BigInt(offset), bytes, bytes.length);
+    },
     mapFile: (fd, length) => toMapping(mmap(null, length, PROT_READ_WRITE, MAP_SHARED, fd, 0), length),
     mapAnonymous: (length) =>
       toMapping(mmap(null, length, PROT_READ_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0), length),
-    // koffi's views cannot be detached; Vm and Vcpu never hand them out and refuse use after close.
-    unmap: (mapping) => result(munmap(mapping.address, mapping.length)),
+    unmap(mapping) {
+      if (!(mapping instanceof KoffiMapping)) throw new TypeError(`${name}: unmap takes a mapping made by ${name}`);
+      return mapping.unmap();
+    },
     runner(fd) {
       return () => {
         const ret = integerIoctl(fd, KVM_RUN, 0);

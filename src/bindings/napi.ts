@@ -2,9 +2,34 @@
 import { type Addon, loadAddon } from './addon.js';
 import type { Binding, BindingName, Mapping, NativeLoops, SysResult } from './types.js';
 
+const EMPTY = new ArrayBuffer(0);
+
+/** A mapping whose external ArrayBuffer is made on first use and detached (if made) before munmap. */
+class NapiMapping implements Mapping {
+  #buffer: ArrayBuffer | undefined;
+
+  constructor(
+    readonly address: bigint,
+    readonly length: number,
+    readonly addon: Addon,
+  ) {}
+
+  get buffer(): ArrayBuffer {
+    if (this.#buffer === undefined) this.#buffer = this.addon.view(this.address, this.length);
+    return this.#buffer;
+  }
+
+  /** Detaching makes stale views read nothing instead of unmapped memory; with no view there is nothing to detach. */
+  unmap(): SysResult {
+    if (this.#buffer === undefined) this.#buffer = EMPTY;
+    else this.addon.detach(this.#buffer);
+    return this.addon.munmap(this.address, this.length);
+  }
+}
+
 function toMapping(addon: Addon, result: bigint | number, length: number): Mapping | SysResult {
   if (typeof result === 'number') return result;
-  return { address: result, length, buffer: addon.view(result, length) };
+  return new NapiMapping(result, length, addon);
 }
 
 export function createNapiBinding(
@@ -26,11 +51,12 @@ export function createNapiBinding(
     close: addon.close,
     ioctl: addon.ioctl,
     ioctlBuffer: addon.ioctlBuffer,
+    write: addon.write,
     mapFile: (fd, length) => toMapping(addon, addon.mmapFile(fd, length), length),
     mapAnonymous: (length) => toMapping(addon, addon.mmapAnonymous(length), length),
     unmap(mapping) {
-      addon.detach(mapping.buffer);
-      return addon.munmap(mapping.address, mapping.length);
+      if (!(mapping instanceof NapiMapping)) throw new TypeError(`${name}: unmap takes a mapping made by ${name}`);
+      return mapping.unmap();
     },
     runner(fd) {
       let run = runners[fd];

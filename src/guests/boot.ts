@@ -28,7 +28,7 @@ const RFLAGS_RESERVED_BIT = 0x2n;
 /** Step 1: host memory for the guest, with its image copied in (KVM is not told yet). */
 export function loadGuestMemory(vm: Vm, guest: Guest): GuestMemory {
   const memory = vm.allocateMemory(guest.memory.base, guest.memory.size);
-  memory.bytes.set(guest.image, guest.load - guest.memory.base);
+  memory.write(guest.load, guest.image);
   return memory;
 }
 

@@ -38,7 +38,7 @@ export interface RunPage {
 export class Vcpu {
   #fd: number;
   #runMapping: Mapping | undefined;
-  readonly #page: RunPage;
+  #page: RunPage | undefined;
   /** The VM's binding, held directly: one property load per system call instead of a getter chain. */
   readonly binding: Binding;
 
@@ -49,16 +49,7 @@ export class Vcpu {
   ) {
     this.#fd = fd;
     this.binding = vm.binding;
-    const mapping = checkMapping(vm.binding.mapFile(fd, mmapSize), 'mmap of the vCPU kvm_run page');
-    this.#runMapping = mapping;
-    this.#page = {
-      address: mapping.address,
-      buffer: mapping.buffer,
-      u8: new Uint8Array(mapping.buffer),
-      u16: new Uint16Array(mapping.buffer),
-      u32: new Uint32Array(mapping.buffer),
-      run: vm.binding.runner(fd),
-    };
+    this.#runMapping = checkMapping(vm.binding.mapFile(fd, mmapSize), 'mmap of the vCPU kvm_run page');
   }
 
   get fd(): number {
@@ -70,10 +61,23 @@ export class Vcpu {
     return this.#fd < 0;
   }
 
-  /** The kvm_run page's typed views, for exit-checking hot loops (see RunPage). */
+  /** The kvm_run page's typed views, for exit-checking hot loops (see RunPage); made on the first call. */
   page(): RunPage {
     if (this.#fd < 0) throw new ClosedError('Vcpu');
+    if (this.#page === undefined) this.#page = this.#makePage(this.#runMapping as Mapping);
     return this.#page;
+  }
+
+  #makePage(mapping: Mapping): RunPage {
+    const buffer = mapping.buffer;
+    return {
+      address: mapping.address,
+      buffer,
+      u8: new Uint8Array(buffer),
+      u16: new Uint16Array(buffer),
+      u32: new Uint32Array(buffer),
+      run: this.binding.runner(this.#fd),
+    };
   }
 
   /** KVM_GET_REGS */
@@ -123,6 +127,7 @@ export class Vcpu {
     if (this.#fd < 0) return;
     if (this.#runMapping) this.binding.unmap(this.#runMapping);
     this.#runMapping = undefined;
+    this.#page = undefined;
     this.binding.close(this.#fd);
     this.#fd = -1;
   }

@@ -31,8 +31,52 @@ export interface GuestMemory {
   readonly slot: number;
   readonly guestPhysAddr: number;
   readonly size: number;
-  /** The bytes, indexed from guestPhysAddr (bytes[0] is at guestPhysAddr). */
+  /**
+   * The bytes, indexed from guestPhysAddr (bytes[0] is at guestPhysAddr): a zero-copy view made on
+   * first access (see Mapping), empty once the Vm is closed.
+   */
   readonly bytes: Uint8Array;
+  /** Copies bytes in at guestPhysAddr with one native copy, without making the view. */
+  write(guestPhysAddr: number, bytes: Uint8Array): void;
+}
+
+/** Guest memory over a binding's mapping; Vm.close releases it. */
+class MappedMemory implements GuestMemory {
+  #bytes: Uint8Array | undefined;
+  #released = false;
+
+  constructor(
+    readonly slot: number,
+    readonly guestPhysAddr: number,
+    readonly size: number,
+    readonly mapping: Mapping,
+    readonly binding: Binding,
+  ) {}
+
+  get bytes(): Uint8Array {
+    if (this.#bytes === undefined) this.#bytes = new Uint8Array(this.mapping.buffer);
+    return this.#bytes;
+  }
+
+  write(guestPhysAddr: number, bytes: Uint8Array): void {
+    if (this.#released) throw new ClosedError('GuestMemory');
+    const offset = guestPhysAddr - this.guestPhysAddr;
+    if (!(offset >= 0 && offset + bytes.length <= this.size)) {
+      throw new RangeError(
+        `${bytes.length} bytes at 0x${guestPhysAddr.toString(16)} do not fit guest memory 0x${this.guestPhysAddr.toString(16)}-0x${(
+          this.guestPhysAddr + this.size
+        ).toString(16)}`,
+      );
+    }
+    this.binding.write(this.mapping.address, offset, bytes);
+  }
+
+  /** Unmaps the memory; a view made before is detached where the binding can (see Mapping). */
+  release(): void {
+    this.#released = true;
+    this.#bytes = undefined;
+    this.binding.unmap(this.mapping);
+  }
 }
 
 const PAGE_SIZE = 4096;
@@ -51,7 +95,7 @@ function setUint64(data: DataView, offset: number, value: number): void {
 
 export class Vm {
   #fd: number;
-  readonly #memory: { mapping: Mapping; memory: GuestMemory }[] = [];
+  readonly #memory: MappedMemory[] = [];
   readonly #vcpus: Vcpu[] = [];
 
   /** The Kvm's binding, held directly: one property load per system call instead of a getter chain. */
@@ -122,13 +166,8 @@ export class Vm {
       typeof result === 'number'
         ? checkMapping(result, `mmap of ${size} bytes of guest memory at 0x${guestPhysAddr.toString(16)}`)
         : result;
-    const memory: GuestMemory = {
-      slot: this.#memory.length,
-      guestPhysAddr,
-      size,
-      bytes: new Uint8Array(mapping.buffer),
-    };
-    this.#memory.push({ mapping, memory });
+    const memory = new MappedMemory(this.#memory.length, guestPhysAddr, size, mapping, this.binding);
+    this.#memory.push(memory);
     return memory;
   }
 
@@ -137,12 +176,12 @@ export class Vm {
     // Indexed loops, here and in close(): no closure or iterator in a timed lifecycle step.
     const entries = this.#memory;
     for (let i = 0; i < entries.length; i++) {
-      const entry = entries[i] as (typeof entries)[number];
-      if (entry.memory !== memory) continue;
+      const entry = entries[i] as MappedMemory;
+      if (entry !== memory) continue;
       this.setUserMemoryRegion({
-        slot: memory.slot,
-        guestPhysAddr: memory.guestPhysAddr,
-        memorySize: memory.size,
+        slot: entry.slot,
+        guestPhysAddr: entry.guestPhysAddr,
+        memorySize: entry.size,
         userspaceAddr: entry.mapping.address,
       });
       return;
@@ -173,7 +212,7 @@ export class Vm {
     this.#fd = -1;
     // Unmap after the VM fd is closed, so KVM has dropped its references to the memory slots.
     const memory = this.#memory;
-    for (let i = 0; i < memory.length; i++) this.binding.unmap((memory[i] as (typeof memory)[number]).mapping);
+    for (let i = 0; i < memory.length; i++) (memory[i] as MappedMemory).release();
     memory.length = 0;
   }
 }
