@@ -38,7 +38,7 @@ export interface RunPage {
 export class Vcpu {
   #fd: number;
   #runMapping: Mapping | undefined;
-  #page: RunPage | undefined;
+  readonly #page: RunPage;
   /** The VM's binding, held directly: one property load per system call instead of a getter chain. */
   readonly binding: Binding;
 
@@ -49,7 +49,19 @@ export class Vcpu {
   ) {
     this.#fd = fd;
     this.binding = vm.binding;
-    this.#runMapping = checkMapping(vm.binding.mapFile(fd, mmapSize), 'mmap of the vCPU kvm_run page');
+    const mapping = checkMapping(vm.binding.mapFile(fd, mmapSize), 'mmap of the vCPU kvm_run page');
+    this.#runMapping = mapping;
+    // Made here, not on first use: every vCPU is run, and measured in the lifecycle, making the views
+    // at the start of the run step cost more than making them here, right after the mmap.
+    const buffer = mapping.buffer;
+    this.#page = {
+      address: mapping.address,
+      buffer,
+      u8: new Uint8Array(buffer),
+      u16: new Uint16Array(buffer),
+      u32: new Uint32Array(buffer),
+      run: vm.binding.runner(fd),
+    };
   }
 
   get fd(): number {
@@ -61,23 +73,10 @@ export class Vcpu {
     return this.#fd < 0;
   }
 
-  /** The kvm_run page's typed views, for exit-checking hot loops (see RunPage); made on the first call. */
+  /** The kvm_run page's typed views, for exit-checking hot loops (see RunPage). */
   page(): RunPage {
     if (this.#fd < 0) throw new ClosedError('Vcpu');
-    if (this.#page === undefined) this.#page = this.#makePage(this.#runMapping as Mapping);
     return this.#page;
-  }
-
-  #makePage(mapping: Mapping): RunPage {
-    const buffer = mapping.buffer;
-    return {
-      address: mapping.address,
-      buffer,
-      u8: new Uint8Array(buffer),
-      u16: new Uint16Array(buffer),
-      u32: new Uint32Array(buffer),
-      run: this.binding.runner(this.#fd),
-    };
   }
 
   /** KVM_GET_REGS */
@@ -127,7 +126,6 @@ export class Vcpu {
     if (this.#fd < 0) return;
     if (this.#runMapping) this.binding.unmap(this.#runMapping);
     this.#runMapping = undefined;
-    this.#page = undefined;
     this.binding.close(this.#fd);
     this.#fd = -1;
   }
