@@ -63,9 +63,11 @@ class KoffiMapping implements Mapping {
     return this.#buffer;
   }
 
-  unmap(): SysResult {
-    this.#buffer = EMPTY;
-    return result(munmap(this.address, this.length));
+  /** The binding's unmap, static so it reaches #buffer without a second call. */
+  static unmap(mapping: Mapping): SysResult {
+    if (!(#buffer in mapping)) throw new TypeError('koffi: unmap takes a mapping made by mapFile or mapAnonymous');
+    mapping.#buffer = EMPTY;
+    return result(munmap(mapping.address, mapping.length));
   }
 }
 
@@ -81,9 +83,8 @@ function createKoffiBinding(variadic: boolean): Binding {
   const pointerIoctl = variadic
     ? (fd: number, request: number, buffer: Uint8Array) => ioctlVariadic(fd, request, 'void *', buffer)
     : ioctlPointer;
-  const name = variadic ? 'koffi-variadic' : 'koffi';
   return {
-    name,
+    name: variadic ? 'koffi-variadic' : 'koffi',
     description: variadic
       ? 'koffi FFI, variadic ioctl(int, unsigned long, ...) prototype: argument types resolved per call'
       : 'koffi FFI, fixed prototypes: integer ioctls on the fast path, pointer ioctls apart',
@@ -106,10 +107,7 @@ function createKoffiBinding(variadic: boolean): Binding {
     mapFile: (fd, length) => toMapping(mmap(null, length, PROT_READ_WRITE, MAP_SHARED, fd, 0), length),
     mapAnonymous: (length) =>
       toMapping(mmap(null, length, PROT_READ_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0), length),
-    unmap(mapping) {
-      if (!(mapping instanceof KoffiMapping)) throw new TypeError(`${name}: unmap takes a mapping made by ${name}`);
-      return mapping.unmap();
-    },
+    unmap: KoffiMapping.unmap,
     runner(fd) {
       return () => {
         const ret = integerIoctl(fd, KVM_RUN, 0);

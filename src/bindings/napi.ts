@@ -19,11 +19,16 @@ class NapiMapping implements Mapping {
     return this.#buffer;
   }
 
-  /** Detaching makes stale views read nothing instead of unmapped memory; with no view there is nothing to detach. */
-  unmap(): SysResult {
-    if (this.#buffer === undefined) this.#buffer = EMPTY;
-    else this.addon.detach(this.#buffer);
-    return this.addon.munmap(this.address, this.length);
+  /**
+   * The binding's unmap, static so it reaches #buffer without a second call. Detaching makes stale
+   * views read nothing instead of unmapped memory; with no view made there is nothing to detach.
+   */
+  static unmap(mapping: Mapping): SysResult {
+    if (!(#buffer in mapping)) throw new TypeError('napi: unmap takes a mapping made by mapFile or mapAnonymous');
+    const addon = mapping.addon;
+    if (mapping.#buffer === undefined) mapping.#buffer = EMPTY;
+    else addon.detach(mapping.#buffer);
+    return addon.munmap(mapping.address, mapping.length);
   }
 }
 
@@ -54,10 +59,7 @@ export function createNapiBinding(
     write: addon.write,
     mapFile: (fd, length) => toMapping(addon, addon.mmapFile(fd, length), length),
     mapAnonymous: (length) => toMapping(addon, addon.mmapAnonymous(length), length),
-    unmap(mapping) {
-      if (!(mapping instanceof NapiMapping)) throw new TypeError(`${name}: unmap takes a mapping made by ${name}`);
-      return mapping.unmap();
-    },
+    unmap: NapiMapping.unmap,
     runner(fd) {
       let run = runners[fd];
       if (run === undefined) {

@@ -91,6 +91,19 @@ export class Vcpu {
     check(this.binding.ioctlBuffer(this.fd, KVM_SET_REGS, encodeRegisters(regs, setRegsBuffer)), 'KVM_SET_REGS');
   }
 
+  /**
+   * KVM_SET_REGS from a struct kvm_regs encoded once (encodeRegisters), for a VMM that puts many
+   * vCPUs in the same state: the lifecycle sets its entry registers this way, as the C side does.
+   */
+  setEncodedRegisters(bytes: Uint8Array): void {
+    if (bytes.byteLength !== SIZEOF_KVM_REGS) {
+      throw new RangeError(
+        `struct kvm_regs is ${SIZEOF_KVM_REGS} bytes, got ${bytes.byteLength}: encode it with encodeRegisters`,
+      );
+    }
+    check(this.binding.ioctlBuffer(this.fd, KVM_SET_REGS, bytes), 'KVM_SET_REGS');
+  }
+
   /** KVM_GET_SREGS: segments, descriptor tables, control registers, EFER. */
   getSpecialRegisters(): SpecialRegisters {
     const bytes = structBuffer(SIZEOF_KVM_SREGS);

@@ -120,12 +120,17 @@ export class Vm {
 
   /** KVM_SET_USER_MEMORY_REGION: maps host memory at a guest-physical address (size 0 deletes the slot). */
   setUserMemoryRegion(region: MemoryRegion): void {
+    this.#setRegion(region.slot, region.flags ?? 0, region.guestPhysAddr, region.memorySize, region.userspaceAddr);
+  }
+
+  // Fields as arguments, so registerMemory (a timed lifecycle step) builds no MemoryRegion object.
+  #setRegion(slot: number, flags: number, guestPhysAddr: number, memorySize: number, userspaceAddr: bigint): void {
     const data = regionData;
-    data.setUint32(REGION_SLOT, region.slot, true);
-    data.setUint32(REGION_FLAGS, region.flags ?? 0, true);
-    setUint64(data, REGION_GUEST_PHYS_ADDR, region.guestPhysAddr);
-    setUint64(data, REGION_MEMORY_SIZE, region.memorySize);
-    data.setBigUint64(REGION_USERSPACE_ADDR, region.userspaceAddr, true);
+    data.setUint32(REGION_SLOT, slot, true);
+    data.setUint32(REGION_FLAGS, flags, true);
+    setUint64(data, REGION_GUEST_PHYS_ADDR, guestPhysAddr);
+    setUint64(data, REGION_MEMORY_SIZE, memorySize);
+    data.setBigUint64(REGION_USERSPACE_ADDR, userspaceAddr, true);
     check(this.binding.ioctlBuffer(this.fd, KVM_SET_USER_MEMORY_REGION, regionBytes), 'KVM_SET_USER_MEMORY_REGION');
   }
 
@@ -178,12 +183,7 @@ export class Vm {
     for (let i = 0; i < entries.length; i++) {
       const entry = entries[i] as MappedMemory;
       if (entry !== memory) continue;
-      this.setUserMemoryRegion({
-        slot: entry.slot,
-        guestPhysAddr: entry.guestPhysAddr,
-        memorySize: entry.size,
-        userspaceAddr: entry.mapping.address,
-      });
+      this.#setRegion(entry.slot, 0, entry.guestPhysAddr, entry.size, entry.mapping.address);
       return;
     }
     throw new Error('registerMemory: this memory was not allocated by this Vm');
@@ -202,17 +202,19 @@ export class Vm {
     }
   }
 
-  /** Releases every vCPU, every memory mapping and the VM fd. Safe to call twice. */
+  /**
+   * Releases every vCPU, every memory mapping and the VM fd. Safe to call twice. The closed entries
+   * stay in their lists until the Vm is dropped (nothing reads them once #fd is -1): truncating an
+   * array calls into V8's runtime, and this is the timed teardown step.
+   */
   close(): void {
     if (this.#fd < 0) return;
     const vcpus = this.#vcpus;
     for (let i = 0; i < vcpus.length; i++) (vcpus[i] as Vcpu).close();
-    vcpus.length = 0;
     this.binding.close(this.#fd);
     this.#fd = -1;
     // Unmap after the VM fd is closed, so KVM has dropped its references to the memory slots.
     const memory = this.#memory;
     for (let i = 0; i < memory.length; i++) (memory[i] as MappedMemory).release();
-    memory.length = 0;
   }
 }
