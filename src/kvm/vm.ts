@@ -40,6 +40,8 @@ export interface GuestMemory {
   write(guestPhysAddr: number, bytes: Uint8Array): void;
 }
 
+const NO_BYTES = new Uint8Array(0);
+
 /** Guest memory over a binding's mapping; Vm.close releases it. */
 class MappedMemory implements GuestMemory {
   #bytes: Uint8Array | undefined;
@@ -74,7 +76,7 @@ class MappedMemory implements GuestMemory {
   /** Unmaps the memory; a view made before is detached where the binding can (see Mapping). */
   release(): void {
     this.#released = true;
-    this.#bytes = undefined;
+    this.#bytes = NO_BYTES;
     this.binding.unmap(this.mapping);
   }
 }
