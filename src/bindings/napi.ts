@@ -21,14 +21,16 @@ class NapiMapping implements Mapping {
 
   /**
    * The binding's unmap, static so it reaches #buffer without a second call. Detaching makes stale
-   * views read nothing instead of unmapped memory; with no view made there is nothing to detach.
+   * views read nothing instead of unmapped memory; the addon's munmap does it in the same native
+   * call, and with no view made there is nothing to detach.
    */
   static unmap(mapping: Mapping): SysResult {
     if (!(#buffer in mapping)) throw new TypeError('napi: unmap takes a mapping made by mapFile or mapAnonymous');
-    const addon = mapping.addon;
-    if (mapping.#buffer === undefined) mapping.#buffer = EMPTY;
-    else addon.detach(mapping.#buffer);
-    return addon.munmap(mapping.address, mapping.length);
+    const view = mapping.#buffer;
+    mapping.#buffer = EMPTY;
+    return view === undefined
+      ? mapping.addon.munmap(mapping.address, mapping.length)
+      : mapping.addon.munmap(mapping.address, mapping.length, view);
   }
 }
 

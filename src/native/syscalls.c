@@ -93,13 +93,28 @@ static napi_value js_mmap_anonymous(napi_env env, napi_callback_info info) {
                                   MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0));
 }
 
+/* munmap(address, length, view?): detaches view first when given, so later JS reads see a zero-length
+ * buffer instead of unmapped memory; in the same native call, so unmapping a mapping with a view costs
+ * one call from JS, not two. */
 static napi_value js_munmap(napi_env env, napi_callback_info info) {
-  napi_value argv[2];
+  size_t argc = 3;
+  napi_value argv[3];
   uint64_t address;
   int64_t length;
-  if (!get_args(env, info, 2, argv) || !arg_address(env, argv[0], "address", &address) ||
-      !arg_int64(env, argv[1], "length", &length))
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 2) {
+    napi_throw_type_error(env, "ERR_MISSING_ARGS", "munmap(address, length, view?)");
     return NULL;
+  }
+  if (!arg_address(env, argv[0], "address", &address) || !arg_int64(env, argv[1], "length", &length)) return NULL;
+  if (argc >= 3) {
+    bool detached = false;
+    if (napi_is_detached_arraybuffer(env, argv[2], &detached) != napi_ok) {
+      napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "view must be an ArrayBuffer");
+      return NULL;
+    }
+    if (!detached) NAPI_CALL(env, napi_detach_arraybuffer(env, argv[2]));
+  }
   return RESULT(env, munmap((void *)(uintptr_t)address, (size_t)length));
 }
 
@@ -145,16 +160,6 @@ static napi_value js_write(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* Detach before munmap: later JS reads see a zero-length buffer instead of unmapped memory. */
-static napi_value js_detach(napi_env env, napi_callback_info info) {
-  napi_value argv[1];
-  if (!get_args(env, info, 1, argv)) return NULL;
-  bool detached = false;
-  NAPI_CALL(env, napi_is_detached_arraybuffer(env, argv[0], &detached));
-  if (!detached) NAPI_CALL(env, napi_detach_arraybuffer(env, argv[0]));
-  return NULL;
-}
-
 /* The hot path: KVM_RUN with the vCPU fd bound as the function's data, so a call takes no
  * arguments to convert. Returns 0 or -errno. */
 static napi_value run_bound(napi_env env, napi_callback_info info) {
@@ -186,6 +191,5 @@ void register_syscalls(napi_env env, napi_value exports) {
   export_function(env, exports, "munmap", js_munmap);
   export_function(env, exports, "write", js_write);
   export_function(env, exports, "view", js_view);
-  export_function(env, exports, "detach", js_detach);
   export_function(env, exports, "runner", js_runner);
 }
