@@ -31,6 +31,24 @@ for (const binding of allBindings()) {
     assert.equal(binding.unmap(mapping), 0);
   });
 
+  test(`${binding.name}: write copies into a mapping without a view; one asked for after unmap is empty`, () => {
+    const mapping = binding.mapAnonymous(4096);
+    assert.ok(typeof mapping !== 'number', `mapAnonymous failed with ${mapping}`);
+    binding.write(mapping.address, 4093, new Uint8Array([1, 2, 3]));
+    assert.deepEqual([...new Uint8Array(mapping.buffer, 4092, 4)], [0, 1, 2, 3]);
+    const untouched = binding.mapAnonymous(4096);
+    assert.ok(typeof untouched !== 'number');
+    binding.write(untouched.address, 0, new Uint8Array([7]));
+    assert.equal(binding.unmap(untouched), 0);
+    assert.equal(untouched.buffer.byteLength, 0, 'no view of unmapped memory is made');
+    assert.equal(binding.unmap(mapping), 0);
+  });
+
+  test(`${binding.name}: unmap refuses a mapping it did not make`, () => {
+    const foreign = { address: 0x1000n, length: 4096, buffer: new ArrayBuffer(4096) };
+    assert.throws(() => binding.unmap(foreign), /unmap takes a mapping made by mapFile or mapAnonymous/);
+  });
+
   test(`${binding.name}: mapping a file that cannot be mapped gives -errno`, () => {
     const fd = binding.open('/dev/null');
     try {

@@ -201,6 +201,38 @@ for (const binding of allBindings()) {
       }
     });
 
+    test('guest memory: write copies in at a guest address, checks the range, and refuses use after close', () => {
+      const kvm = Kvm.open(binding);
+      try {
+        const vm = kvm.createVm();
+        const memory = vm.allocateMemory(0x2000, 0x2000);
+        memory.write(0x2ffe, new Uint8Array([0xaa, 0xbb, 0xcc]));
+        assert.deepEqual([...memory.bytes.subarray(0xffe, 0x1001)], [0xaa, 0xbb, 0xcc]);
+        assert.throws(() => memory.write(0x1fff, new Uint8Array(1)), RangeError);
+        assert.throws(() => memory.write(0x3fff, new Uint8Array(2)), /do not fit guest memory 0x2000-0x4000/);
+        vm.close();
+        assert.throws(() => memory.write(0x2000, new Uint8Array(1)), ClosedError);
+        assert.equal(memory.bytes.byteLength, 0);
+      } finally {
+        kvm.close();
+      }
+    });
+
+    test('setEncodedRegisters sets what encodeRegisters encoded, and refuses other sizes', () => {
+      const booted = bootGuest(binding, loadGuest('hello'));
+      try {
+        const regs = { ...entryRegisters(booted.guest), rax: 0x1234n, rsp: 0x5678n };
+        booted.vcpu.setEncodedRegisters(encodeRegisters(regs));
+        const read = booted.vcpu.getRegisters();
+        assert.equal(read.rax, 0x1234n);
+        assert.equal(read.rsp, 0x5678n);
+        assert.equal(read.rip, regs.rip);
+        assert.throws(() => booted.vcpu.setEncodedRegisters(new Uint8Array(8)), /struct kvm_regs is 144 bytes, got 8/);
+      } finally {
+        booted.close();
+      }
+    });
+
     test('close twice is safe; use after close is a clear error', () => {
       const guest = loadGuest('pio-out');
       const booted = bootGuest(binding, guest);

@@ -10,9 +10,10 @@ export interface Addon extends NativeLoops {
   ioctlBuffer(fd: number, request: number, buffer: Uint8Array): number;
   mmapFile(fd: number, length: number): bigint | number;
   mmapAnonymous(length: number): bigint | number;
-  munmap(address: bigint, length: number): number;
+  /** Detaches view (when given) before unmapping, in the same native call. */
+  munmap(address: bigint, length: number, view?: ArrayBuffer): number;
+  write(address: bigint, offset: number, bytes: Uint8Array): void;
   view(address: bigint, length: number): ArrayBuffer;
-  detach(buffer: ArrayBuffer): void;
   runner(fd: number): () => number;
 }
 

@@ -33,14 +33,47 @@ const ioctlVariadic = libc.func('int ioctl(int fd, unsigned long request, ...)')
   ...typeAndValue: unknown[]
 ) => number;
 
+const memcpy = libc.func('void *memcpy(void *dest, const void *src, size_t n)') as (
+  dest: bigint,
+  src: Uint8Array,
+  n: number,
+) => bigint;
+
 /** -errno when a libc call returned -1, else the result: errno must be read before any other call. */
 function result(ret: number): SysResult {
   return ret === -1 ? -koffi.errno() : ret;
 }
 
+const EMPTY = new ArrayBuffer(0);
+
+/**
+ * A mapping whose view is made on first use. koffi's views cannot be detached: one made before munmap
+ * still reaches the unmapped memory (Vm and Vcpu refuse use after close); one asked for after is empty.
+ */
+class KoffiMapping implements Mapping {
+  #buffer: ArrayBuffer | undefined;
+
+  constructor(
+    readonly address: bigint,
+    readonly length: number,
+  ) {}
+
+  get buffer(): ArrayBuffer {
+    if (this.#buffer === undefined) this.#buffer = koffi.view(this.address, this.length);
+    return this.#buffer;
+  }
+
+  /** The binding's unmap, static so it reaches #buffer without a second call. */
+  static unmap(mapping: Mapping): SysResult {
+    if (!(#buffer in mapping)) throw new TypeError('koffi: unmap takes a mapping made by mapFile or mapAnonymous');
+    mapping.#buffer = EMPTY;
+    return result(munmap(mapping.address, mapping.length));
+  }
+}
+
 function toMapping(address: bigint | null, length: number): Mapping | SysResult {
   if (address === null || address === MAP_FAILED) return -koffi.errno();
-  return { address, length, buffer: koffi.view(address, length) };
+  return new KoffiMapping(address, length);
 }
 
 function createKoffiBinding(variadic: boolean): Binding {
@@ -67,11 +100,14 @@ function createKoffiBinding(variadic: boolean): Binding {
       const ret = pointerIoctl(fd, request, buffer);
       return ret === -1 ? -koffi.errno() : ret;
     },
+    // libc's memcpy straight into the mapping: no view to make, as in C.
+    write(address, offset, bytes) {
+      memcpy(address + BigInt(offset), bytes, bytes.length);
+    },
     mapFile: (fd, length) => toMapping(mmap(null, length, PROT_READ_WRITE, MAP_SHARED, fd, 0), length),
     mapAnonymous: (length) =>
       toMapping(mmap(null, length, PROT_READ_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0), length),
-    // koffi's views cannot be detached; Vm and Vcpu never hand them out and refuse use after close.
-    unmap: (mapping) => result(munmap(mapping.address, mapping.length)),
+    unmap: KoffiMapping.unmap,
     runner(fd) {
       return () => {
         const ret = integerIoctl(fd, KVM_RUN, 0);

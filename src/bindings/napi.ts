@@ -2,9 +2,41 @@
 import { type Addon, loadAddon } from './addon.js';
 import type { Binding, BindingName, Mapping, NativeLoops, SysResult } from './types.js';
 
+const EMPTY = new ArrayBuffer(0);
+
+/** A mapping whose external ArrayBuffer is made on first use and detached (if made) before munmap. */
+class NapiMapping implements Mapping {
+  #buffer: ArrayBuffer | undefined;
+
+  constructor(
+    readonly address: bigint,
+    readonly length: number,
+    readonly addon: Addon,
+  ) {}
+
+  get buffer(): ArrayBuffer {
+    if (this.#buffer === undefined) this.#buffer = this.addon.view(this.address, this.length);
+    return this.#buffer;
+  }
+
+  /**
+   * The binding's unmap, static so it reaches #buffer without a second call. Detaching makes stale
+   * views read nothing instead of unmapped memory; the addon's munmap does it in the same native
+   * call, and with no view made there is nothing to detach.
+   */
+  static unmap(mapping: Mapping): SysResult {
+    if (!(#buffer in mapping)) throw new TypeError('napi: unmap takes a mapping made by mapFile or mapAnonymous');
+    const view = mapping.#buffer;
+    mapping.#buffer = EMPTY;
+    return view === undefined
+      ? mapping.addon.munmap(mapping.address, mapping.length)
+      : mapping.addon.munmap(mapping.address, mapping.length, view);
+  }
+}
+
 function toMapping(addon: Addon, result: bigint | number, length: number): Mapping | SysResult {
   if (typeof result === 'number') return result;
-  return { address: result, length, buffer: addon.view(result, length) };
+  return new NapiMapping(result, length, addon);
 }
 
 export function createNapiBinding(
@@ -26,12 +58,10 @@ export function createNapiBinding(
     close: addon.close,
     ioctl: addon.ioctl,
     ioctlBuffer: addon.ioctlBuffer,
+    write: addon.write,
     mapFile: (fd, length) => toMapping(addon, addon.mmapFile(fd, length), length),
     mapAnonymous: (length) => toMapping(addon, addon.mmapAnonymous(length), length),
-    unmap(mapping) {
-      addon.detach(mapping.buffer);
-      return addon.munmap(mapping.address, mapping.length);
-    },
+    unmap: NapiMapping.unmap,
     runner(fd) {
       let run = runners[fd];
       if (run === undefined) {

@@ -8,7 +8,12 @@
 export const BINDING_NAMES = ['c-loop', 'napi', 'koffi', 'koffi-variadic'] as const;
 export type BindingName = (typeof BINDING_NAMES)[number];
 
-/** A mapping made by the binding: its address (for KVM structs) and a zero-copy view of its bytes. */
+/**
+ * A mapping made by the binding: its address (for KVM structs) and a zero-copy view of its bytes.
+ * The view is made on first access to `buffer` (an external ArrayBuffer costs microseconds to make
+ * and to detach), so a caller that needs only the address, or copies in through `write`, never pays
+ * for it. After `unmap`, `buffer` is empty.
+ */
 export interface Mapping {
   readonly address: bigint;
   readonly length: number;
@@ -35,7 +40,12 @@ export interface Binding {
   mapFile(fd: number, length: number): Mapping | SysResult;
   /** Anonymous shared memory (guest RAM). */
   mapAnonymous(length: number): Mapping | SysResult;
-  /** Detaches the mapping's ArrayBuffer where the runtime allows it, then unmaps it. */
+  /**
+   * Copies bytes to address + offset with one native copy and no ArrayBuffer over the memory. The
+   * range must lie inside a live mapping of this binding: the caller checks it (GuestMemory.write).
+   */
+  write(address: bigint, offset: number, bytes: Uint8Array): void;
+  /** Detaches the mapping's ArrayBuffer (if one was made) where the runtime allows it, then unmaps it. */
   unmap(mapping: Mapping): SysResult;
   /** KVM_RUN bound to one vCPU: the cheapest call this binding can make. Returns 0 or -errno. */
   runner(vcpuFd: number): () => SysResult;

@@ -23,12 +23,13 @@ const RFLAGS_RESERVED_BIT = 0x2n;
 // Booting is five steps, so bootGuestOnVm and the lifecycle benchmark (which times each step on its
 // own) run the same code: loadGuestMemory, vm.registerMemory (KVM_SET_USER_MEMORY_REGION),
 // vm.createVcpu, enterMode with the guest's mode and segments (KVM_GET/SET_SREGS), and
-// vcpu.setRegisters(entryRegisters(guest)).
+// vcpu.setRegisters(entryRegisters(guest)) (the lifecycle encodes those registers once per batch, as
+// its C side receives them, and sets them with vcpu.setEncodedRegisters).
 
 /** Step 1: host memory for the guest, with its image copied in (KVM is not told yet). */
 export function loadGuestMemory(vm: Vm, guest: Guest): GuestMemory {
   const memory = vm.allocateMemory(guest.memory.base, guest.memory.size);
-  memory.bytes.set(guest.image, guest.load - guest.memory.base);
+  memory.write(guest.load, guest.image);
   return memory;
 }
 

@@ -31,8 +31,54 @@ export interface GuestMemory {
   readonly slot: number;
   readonly guestPhysAddr: number;
   readonly size: number;
-  /** The bytes, indexed from guestPhysAddr (bytes[0] is at guestPhysAddr). */
+  /**
+   * The bytes, indexed from guestPhysAddr (bytes[0] is at guestPhysAddr): a zero-copy view made on
+   * first access (see Mapping), empty once the Vm is closed.
+   */
   readonly bytes: Uint8Array;
+  /** Copies bytes in at guestPhysAddr with one native copy, without making the view. */
+  write(guestPhysAddr: number, bytes: Uint8Array): void;
+}
+
+const NO_BYTES = new Uint8Array(0);
+
+/** Guest memory over a binding's mapping; Vm.close releases it. */
+class MappedMemory implements GuestMemory {
+  #bytes: Uint8Array | undefined;
+  #released = false;
+
+  constructor(
+    readonly slot: number,
+    readonly guestPhysAddr: number,
+    readonly size: number,
+    readonly mapping: Mapping,
+    readonly binding: Binding,
+  ) {}
+
+  get bytes(): Uint8Array {
+    if (this.#bytes === undefined) this.#bytes = new Uint8Array(this.mapping.buffer);
+    return this.#bytes;
+  }
+
+  write(guestPhysAddr: number, bytes: Uint8Array): void {
+    if (this.#released) throw new ClosedError('GuestMemory');
+    const offset = guestPhysAddr - this.guestPhysAddr;
+    if (!(offset >= 0 && offset + bytes.length <= this.size)) {
+      throw new RangeError(
+        `${bytes.length} bytes at 0x${guestPhysAddr.toString(16)} do not fit guest memory 0x${this.guestPhysAddr.toString(16)}-0x${(
+          this.guestPhysAddr + this.size
+        ).toString(16)}`,
+      );
+    }
+    this.binding.write(this.mapping.address, offset, bytes);
+  }
+
+  /** Unmaps the memory; a view made before is detached where the binding can (see Mapping). */
+  release(): void {
+    this.#released = true;
+    this.#bytes = NO_BYTES;
+    this.binding.unmap(this.mapping);
+  }
 }
 
 const PAGE_SIZE = 4096;
@@ -51,7 +97,7 @@ function setUint64(data: DataView, offset: number, value: number): void {
 
 export class Vm {
   #fd: number;
-  readonly #memory: { mapping: Mapping; memory: GuestMemory }[] = [];
+  readonly #memory: MappedMemory[] = [];
   readonly #vcpus: Vcpu[] = [];
 
   /** The Kvm's binding, held directly: one property load per system call instead of a getter chain. */
@@ -76,12 +122,17 @@ export class Vm {
 
   /** KVM_SET_USER_MEMORY_REGION: maps host memory at a guest-physical address (size 0 deletes the slot). */
   setUserMemoryRegion(region: MemoryRegion): void {
+    this.#setRegion(region.slot, region.flags ?? 0, region.guestPhysAddr, region.memorySize, region.userspaceAddr);
+  }
+
+  // Fields as arguments, so registerMemory (a timed lifecycle step) builds no MemoryRegion object.
+  #setRegion(slot: number, flags: number, guestPhysAddr: number, memorySize: number, userspaceAddr: bigint): void {
     const data = regionData;
-    data.setUint32(REGION_SLOT, region.slot, true);
-    data.setUint32(REGION_FLAGS, region.flags ?? 0, true);
-    setUint64(data, REGION_GUEST_PHYS_ADDR, region.guestPhysAddr);
-    setUint64(data, REGION_MEMORY_SIZE, region.memorySize);
-    data.setBigUint64(REGION_USERSPACE_ADDR, region.userspaceAddr, true);
+    data.setUint32(REGION_SLOT, slot, true);
+    data.setUint32(REGION_FLAGS, flags, true);
+    setUint64(data, REGION_GUEST_PHYS_ADDR, guestPhysAddr);
+    setUint64(data, REGION_MEMORY_SIZE, memorySize);
+    data.setBigUint64(REGION_USERSPACE_ADDR, userspaceAddr, true);
     check(this.binding.ioctlBuffer(this.fd, KVM_SET_USER_MEMORY_REGION, regionBytes), 'KVM_SET_USER_MEMORY_REGION');
   }
 
@@ -122,13 +173,8 @@ export class Vm {
       typeof result === 'number'
         ? checkMapping(result, `mmap of ${size} bytes of guest memory at 0x${guestPhysAddr.toString(16)}`)
         : result;
-    const memory: GuestMemory = {
-      slot: this.#memory.length,
-      guestPhysAddr,
-      size,
-      bytes: new Uint8Array(mapping.buffer),
-    };
-    this.#memory.push({ mapping, memory });
+    const memory = new MappedMemory(this.#memory.length, guestPhysAddr, size, mapping, this.binding);
+    this.#memory.push(memory);
     return memory;
   }
 
@@ -137,14 +183,9 @@ export class Vm {
     // Indexed loops, here and in close(): no closure or iterator in a timed lifecycle step.
     const entries = this.#memory;
     for (let i = 0; i < entries.length; i++) {
-      const entry = entries[i] as (typeof entries)[number];
-      if (entry.memory !== memory) continue;
-      this.setUserMemoryRegion({
-        slot: memory.slot,
-        guestPhysAddr: memory.guestPhysAddr,
-        memorySize: memory.size,
-        userspaceAddr: entry.mapping.address,
-      });
+      const entry = entries[i] as MappedMemory;
+      if (entry !== memory) continue;
+      this.#setRegion(entry.slot, 0, entry.guestPhysAddr, entry.size, entry.mapping.address);
       return;
     }
     throw new Error('registerMemory: this memory was not allocated by this Vm');
@@ -163,17 +204,19 @@ export class Vm {
     }
   }
 
-  /** Releases every vCPU, every memory mapping and the VM fd. Safe to call twice. */
+  /**
+   * Releases every vCPU, every memory mapping and the VM fd. Safe to call twice. The closed entries
+   * stay in their lists until the Vm is dropped (nothing reads them once #fd is -1): truncating an
+   * array calls into V8's runtime, and this is the timed teardown step.
+   */
   close(): void {
     if (this.#fd < 0) return;
     const vcpus = this.#vcpus;
     for (let i = 0; i < vcpus.length; i++) (vcpus[i] as Vcpu).close();
-    vcpus.length = 0;
     this.binding.close(this.#fd);
     this.#fd = -1;
     // Unmap after the VM fd is closed, so KVM has dropped its references to the memory slots.
     const memory = this.#memory;
-    for (let i = 0; i < memory.length; i++) this.binding.unmap((memory[i] as (typeof memory)[number]).mapping);
-    memory.length = 0;
+    for (let i = 0; i < memory.length; i++) (memory[i] as MappedMemory).release();
   }
 }
