@@ -49,7 +49,11 @@ function runAll() {
       ];
       execFileSync(process.execPath, [cli, ...args], { stdio: ['ignore', 'ignore', 'inherit'], timeout: 600_000 });
     }
-    for (const folder of readdirSync(out).sort()) files.push(readFileSync(join(out, folder, 'results.json'), 'utf8'));
+    // Run folders only: `latest` points at the last one again.
+    for (const folder of readdirSync(out)
+      .filter((name) => name !== 'latest')
+      .sort())
+      files.push(readFileSync(join(out, folder, 'results.json'), 'utf8'));
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
@@ -82,6 +86,19 @@ for (const row of rows) {
     failures.push(`${row.workload}/${row.binding}: not within ${STABILITY_TOLERANCE * 100} % across runs`);
 }
 if (rows.length === 0) failures.push('no cell has a split in every run');
+// The split cannot be steadier than the host: the untraced medians of the same runs show how much
+// the host's own speed moved between them.
+console.log('untraced median per run (ns), for comparison:');
+for (const row of rows) {
+  const medians = runs.map(
+    (results) =>
+      results.measurements.find((m) => m.workload === row.workload && m.binding === row.binding)?.stats?.median ?? NaN,
+  );
+  const spread = Math.max(...medians) / Math.min(...medians) - 1;
+  console.log(
+    `${`${row.workload}/${row.binding}`.padEnd(28)} ${medians.map(fmt).join(' ')}  ${(spread * 100).toFixed(1).padStart(5)} %`,
+  );
+}
 for (const failure of failures) console.log(`FAIL ${failure}`);
 console.log(failures.length ? `${failures.length} rule(s) failed` : `all rules hold over ${runs.length} runs`);
 process.exit(failures.length ? 1 : 0);
