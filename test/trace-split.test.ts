@@ -87,12 +87,18 @@ function stretch(text: string, factor: number): string {
 
 describe('recorded PVM batches: the split and the sum rule', () => {
   for (const name of ['pio-out--c-loop--b5', 'hlt--napi--b4', 'immediate-exit--c-loop--b3']) {
-    it(`${name}: splits as results.json recorded, and adds up to the loop's clock within 3 %`, () => {
+    it(`${name}: splits close to what results.json recorded, and adds up to the loop's clock within 3 %`, () => {
       const { split, batch } = recordedBatch(name);
       assert.equal(split.runs, batch.runs);
       assert.equal(split.runs, batch.iterations, 'one KVM_RUN per iteration: no event lost');
-      assert.ok(Math.abs(split.inKvmRunNs - batch.inKvmRunNs) < 0.5, `${split.inKvmRunNs} vs ${batch.inKvmRunNs}`);
-      assert.ok(Math.abs(split.userspaceTurnaroundNs - batch.userspaceTurnaroundNs) < 0.5);
+      // Recorded as means over the calm round trips; now the median over ~0.5 ms chunks of those
+      // means, which agrees on a calm batch.
+      const near = (a: number, b: number) => Math.abs(a / b - 1) < 0.03;
+      assert.ok(near(split.inKvmRunNs, batch.inKvmRunNs), `${split.inKvmRunNs} vs ${batch.inKvmRunNs}`);
+      assert.ok(
+        near(split.userspaceTurnaroundNs, batch.userspaceTurnaroundNs),
+        `${split.userspaceTurnaroundNs} vs ${batch.userspaceTurnaroundNs}`,
+      );
       assert.equal(split.inGuestNs, undefined, 'PVM fires no kvm_entry / kvm_exit');
       const deviation = sumDeviation(split, loopNsOf(batch));
       assert.ok(Math.abs(deviation) <= SUM_TOLERANCE, `sum rule: ${deviation}`);
@@ -119,6 +125,31 @@ describe('recorded PVM batches: the split and the sum rule', () => {
     // The loop's clock would have seen the 5 ms too; without it the sum rule fails.
     assert.ok(Math.abs(sumDeviation(delayed, loopNsOf(batch) + 5e6)) <= SUM_TOLERANCE);
     assert.ok(sumDeviation(delayed, loopNsOf(batch)) > SUM_TOLERANCE);
+  });
+
+  it('a slow phase in part of a batch moves the split no more than a median of samples would', () => {
+    const { split, text } = recordedBatch('hlt--napi--b4');
+    // The last third of the batch 40 % slower (every interval stretched), as the PVM host's phases do.
+    const runs = parseTrace(text).filter((event) => event.name === 'sys_enter_ioctl');
+    const cut = (runs[Math.floor((runs.length * 2) / 3)]?.timestamp ?? 0) + 1e-7;
+    let shift = 0;
+    let previous = cut;
+    const slowed = text.replace(/(\d+\.\d{6}):/g, (_, ts: string) => {
+      const t = Number(ts);
+      if (t <= cut) return `${ts}:`;
+      shift += (t - previous) * 0.4;
+      previous = t;
+      return `${(t + shift).toFixed(6)}:`;
+    });
+    const phased = splitExits(parseTrace(slowed), pidOf(text));
+    assert.ok(Math.abs(phased.inKvmRunNs / split.inKvmRunNs - 1) < 0.03, `${phased.inKvmRunNs} vs ${split.inKvmRunNs}`);
+    assert.ok(
+      Math.abs(phased.userspaceTurnaroundNs / split.userspaceTurnaroundNs - 1) < 0.05,
+      `${phased.userspaceTurnaroundNs} vs ${split.userspaceTurnaroundNs}`,
+    );
+    // The sum rule still counts every round trip: the slow third is all there.
+    const ratio = (phased.allInKvmRunNs ?? 0) / (split.allInKvmRunNs ?? 1);
+    assert.ok(ratio > 1.05, `all round trips: ${ratio}`);
   });
 
   it('a lost KVM_RUN return (a dropped event) fails the sum rule', () => {

@@ -61,9 +61,12 @@ export interface ExitSplit {
   mmioEvents: number;
   /** In-kernel exits (kvm_exit), where that tracepoint fires. */
   kernelExits: number;
-  /** Mean ns from sys_enter_ioctl(KVM_RUN) to sys_exit_ioctl, over the undisturbed round trips. */
+  /**
+   * ns from sys_enter_ioctl(KVM_RUN) to sys_exit_ioctl: the median over ~0.5 ms chunks of the mean
+   * over each chunk's undisturbed round trips (the mean over all of them in a shorter batch).
+   */
   inKvmRunNs: number;
-  /** Mean ns from one KVM_RUN's return to the next one's entry, over the undisturbed round trips. */
+  /** ns from one KVM_RUN's return to the next one's entry, taken like inKvmRunNs. */
   userspaceTurnaroundNs: number;
   /** Mean ns in the guest per KVM_RUN (kvm_entry → kvm_exit), or undefined where they do not fire. */
   inGuestNs?: number;
@@ -120,13 +123,48 @@ function sampledMean(roundTrips: readonly number[], typical: number): number | u
   return chunks.length >= 3 ? medianOf(chunks) : undefined;
 }
 
+/**
+ * Each part as the measured rounds take a median: per consecutive chunk of ~SAMPLE_NS of round
+ * trips, the mean over its calm round trips, then the median over chunks (ns). A slow phase of the
+ * host inside a traced batch then moves the split no more than it moves an untraced median.
+ * Undefined below 3 chunks.
+ */
+function chunkedParts(
+  ins: readonly number[],
+  turns: readonly number[],
+  calm: readonly boolean[],
+  typical: number,
+): { inKvmRunNs: number; userspaceTurnaroundNs: number } | undefined {
+  const size = Math.max(1, Math.round(SAMPLE_NS / 1e9 / Math.max(typical, 1e-9)));
+  const inMeans: number[] = [];
+  const turnMeans: number[] = [];
+  for (let start = 0; start + size <= turns.length; start += size) {
+    let inSum = 0;
+    let turnSum = 0;
+    let n = 0;
+    for (let i = start; i < start + size; i++) {
+      if (!calm[i]) continue;
+      inSum += ins[i] as number;
+      turnSum += turns[i] as number;
+      n++;
+    }
+    if (n === 0) continue;
+    inMeans.push((inSum / n) * 1e9);
+    turnMeans.push((turnSum / n) * 1e9);
+  }
+  return inMeans.length >= 3
+    ? { inKvmRunNs: medianOf(inMeans), userspaceTurnaroundNs: medianOf(turnMeans) }
+    : undefined;
+}
+
 // Kernels print the command as "0xae80" (6.18) or "ae80" (6.1).
 const KVM_RUN_CMD = /cmd:\s*(?:0x)?0*ae80\b/;
 
 /**
  * Splits the KVM_RUN round trips of one thread. Events of other threads are ignored. Round trip i
- * is KVM_RUN i and the turnaround after it; the parts are means over the round trips that were not
- * disturbed, and the means over all of them are kept for the sum rule.
+ * is KVM_RUN i and the turnaround after it; each part is the median over ~0.5 ms chunks of its mean
+ * over the chunk's undisturbed round trips (see chunkedParts; the plain mean for short batches),
+ * and the means over all of them are kept for the sum rule.
  */
 export function splitExits(events: readonly TraceEvent[], pid: number): ExitSplit {
   let inRun = false;
@@ -195,8 +233,14 @@ export function splitExits(events: readonly TraceEvent[], pid: number): ExitSpli
   const limit = DISTURBED_FACTOR * typical;
   const sampled = roundTrips.length ? sampledMean(roundTrips, typical) : undefined;
   const calm = roundTrips.flatMap((roundTrip, i) => (roundTrip <= limit ? [i] : []));
-  const inKvmRunNs = calm.length ? mean(calm.map((i) => ins[i] as number)) : mean(ins);
-  const userspaceTurnaroundNs = mean(calm.map((i) => turns[i] as number));
+  const chunked = chunkedParts(
+    ins,
+    turns,
+    roundTrips.map((roundTrip) => roundTrip <= limit),
+    typical,
+  );
+  const inKvmRunNs = chunked?.inKvmRunNs ?? (calm.length ? mean(calm.map((i) => ins[i] as number)) : mean(ins));
+  const userspaceTurnaroundNs = chunked?.userspaceTurnaroundNs ?? mean(calm.map((i) => turns[i] as number));
   return {
     runs,
     userspaceExits: counts.userspaceExits,
