@@ -173,7 +173,7 @@ Examples:
   kvmbench run --workloads pio-out,lifecycle --bindings c-loop,napi --rounds 20
   kvmbench run --pin 1 --out /results --format json,csv
   kvmbench run --processes 1 --rounds 20    measure in this process only
-  kvmbench run --quick --trace ftrace      per-exit split: in KVM_RUN vs userspace turnaround
+  kvmbench run -w pio-out,hlt --trace ftrace  per-exit split: in KVM_RUN vs userspace turnaround
   kvmbench run --quick --trace perf-record flame graph with the koffi and N-API frames
   kvmbench run --sweep memory --quick      4 KiB..64 MiB: set region, touch every page, dirty log, teardown
   kvmbench run --sweep vcpus               vCPU creation and exit throughput, 1..2x CPUs vCPUs in threads
