@@ -143,7 +143,7 @@ function ftraceBlock(results: Results, palette: Palette): SafeHtml {
     unsplit.length === 0
       ? ''
       : html`<p class="muted">Not split: ${unsplit.map((workload, index) => html`${index > 0 ? ', ' : ''}<code>${workload}</code>`)} (no KVM_RUN in the traced loop: a baseline that never enters the guest).</p>`;
-  const intro = html`<p class="intro"><strong>ftrace</strong> recorded the <code>KVM_RUN</code> ioctls and KVM's tracepoints of several traced batches per cell, interleaved across the bindings. A bar is the median over those batches of the mean round trip (round trips over 3× the median one, preempted or interrupted, left out); the range under each part is min – max over the batches. The untraced median (dashed tick) sits lower by what tracing cost; the faded end of the turnaround is an <em>estimate</em> of the tracepoints' own work there, from immediate-exit loops traced and untraced.</p>`;
+  const intro = html`<p class="intro"><strong>ftrace</strong> recorded the <code>KVM_RUN</code> ioctls and KVM's tracepoints of several traced batches per cell, interleaved across the bindings, in every process of the run. A bar is the median over those batches of each part (a batch's part: the median over ~0.5 ms chunks of its mean round trip, round trips over 3× the median one, preempted or interrupted, left out); the range under each part is min – max over the batches. The untraced median (dashed tick) sits lower by what tracing cost; the faded end of the turnaround is an <em>estimate</em> of the tracepoints' own work there, from immediate-exit loops traced and untraced.</p>`;
   return html`<div class="trace-block trace-ftrace">${intro}${splitLegend(results, palette, traced)}${noGuestSplitNote(traced)}${cards}${notSplit}</div>`;
 }
 
