@@ -8,7 +8,8 @@ import { describe, test } from 'node:test';
 import { type MeasuredCell, measurementOf } from '../src/bench/analyze.js';
 import type { CellRunner, KvmStats } from '../src/bench/cell.js';
 import { checkExitCount, emulatedInstructionsPerIteration } from '../src/bench/counters.js';
-import type { PlannedCell } from '../src/bench/plan.js';
+import { type PlannedCell, planRun } from '../src/bench/plan.js';
+import { mergeProcessRuns } from '../src/bench/processes.js';
 import { calibrate, TARGET_SAMPLE_NS } from '../src/bench/scheduler.js';
 import {
   Mulberry32,
@@ -22,6 +23,7 @@ import {
 } from '../src/bench/stats.js';
 import { type Workload, workloadCatalogue } from '../src/bench/workloads.js';
 import { runExitCode } from '../src/cli/exit-codes.js';
+import type { Results } from '../src/results/types.js';
 import { makeFixtureResults } from './helpers/fixture-results.js';
 
 const workload = (name: string) => workloadCatalogue().find((w) => w.name === name) as Workload;
@@ -245,5 +247,24 @@ describe('exit-count check', () => {
     const check = checkExitCount(workload('pio-out'), 1000, zero, after);
     assert.equal(check?.counter, 'io_exits');
     assert.equal(check?.matched, false);
+  });
+});
+
+describe('merging processes (run --processes N)', () => {
+  test('an even number of processes that calibrated differently reports a batch size one of them used', () => {
+    const run = makeFixtureResults();
+    const withBatch = (iterations: number): Results => ({
+      ...run,
+      measurements: run.measurements.map((m) => ({ ...m, iterationsPerSample: iterations })),
+    });
+    const plan = planRun({
+      ...run.run.options,
+      workloads: [...new Set(run.measurements.map((m) => m.workload))],
+      bindings: [...new Set(run.measurements.map((m) => m.binding))],
+    });
+    const merged = mergeProcessRuns(plan, [withBatch(13), withBatch(10), withBatch(12), withBatch(11)]);
+    assert.ok(merged.length > 0);
+    // The median of 10, 11, 12, 13 is 11.5: no whole number of iterations, and the schema refuses it.
+    for (const cell of merged) assert.equal(cell.iterationsPerSample, 11);
   });
 });

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import type { Results } from '../src/results/types.js';
+import { loadResultsFile } from '../src/results/read.js';
 import { findTracefs, TraceInstance } from '../src/trace/tracefs.js';
 import { kvmbenchAsync, runFolders } from './helpers/cli.js';
 import { kvmSkip } from './helpers/kvm.js';
@@ -113,7 +113,8 @@ test('run --trace ftrace --processes 2: every process traces, one split per cell
     );
     assert.equal(result.status, 0, result.stderr);
     const folder = join(out, runFolders(out)[0] as string);
-    const results = JSON.parse(readFileSync(join(folder, 'results.json'), 'utf8')) as Results;
+    // Read as compare and report read it: checked against results.schema.json.
+    const results = loadResultsFile(join(folder, 'results.json'));
     for (const m of results.measurements) {
       const processes = new Set((m.trace?.batches ?? []).map((batch) => batch.process));
       assert.deepEqual([...processes].sort(), [0, 1], `${m.workload} / ${m.binding}: batches from both processes`);

@@ -132,6 +132,12 @@ export async function measureInProcesses(
   return runs;
 }
 
+/** The lower of the two middle values (an element of the list); 0 for an empty list. */
+function lowerMedian(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor((sorted.length - 1) / 2)] ?? 0;
+}
+
 function mergeCheck(checks: ExitCountCheck[]): ExitCountCheck | undefined {
   if (checks.length === 0) return undefined;
   const counted = checks.filter((check) => check.source === 'stats-fd');
@@ -201,7 +207,9 @@ export function mergeProcessRuns(plan: Plan, runs: readonly Results[]): Measured
     );
     return {
       cell,
-      iterationsPerSample: parts.length ? median(parts.map(({ m }) => m.iterationsPerSample)) : 0,
+      // Each process calibrated itself: report the lower median, a batch size one of them used (the
+      // median of an even count can fall between two and is then no whole number of iterations).
+      iterationsPerSample: lowerMedian(parts.map(({ m }) => m.iterationsPerSample)),
       samples,
       sampleProcesses,
       ...(calibrated.length

@@ -26,8 +26,8 @@ export function registerCalibrate(program: Command): void {
     .addHelpText(
       'after',
       `
-Each run is a full \`kvmbench run\` written to --out; the worst change between any two of them is the
-noise a threshold must stay above.
+Each run is a full \`kvmbench run\` (in 4 processes, or one with --quick) written to --out; the worst
+change between any two of them is the noise a threshold must stay above.
 
 Examples:
   kvmbench calibrate --quick
@@ -46,8 +46,9 @@ Examples:
         // One run has nothing to be compared with: refuse it rather than quietly running two.
         const count = parseInteger('--runs', options.runs, MIN_RUNS, MAX_RUNS);
         const { workloads, bindings, quick } = options;
-        // Each A/A run in this process: calibrate measures run-to-run noise itself.
-        const plan = planFromOptions({ workloads, bindings, quick, processes: '1' });
+        // Each A/A run as `run` would make it (a default run in 4 fresh processes, --quick in one):
+        // the noise to stay above is that of the runs a CI job compares, process to process included.
+        const plan = planFromOptions({ workloads, bindings, quick });
         const outDir = prepareOutputDirectory(options.out);
         const perf = await probePerf();
         const runs: Results[] = [];
