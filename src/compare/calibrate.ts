@@ -1,7 +1,9 @@
 /**
  * A/A calibration: the same build measured several times in a row, each run compared with the
- * first. The largest change seen between identical builds, plus its interval, is the noise a
- * threshold must clear; the suggested threshold leaves a margin above it.
+ * first. The largest change seen between identical builds is the noise a threshold must clear: a
+ * verdict needs the whole interval beyond the threshold, and an interval's near edge lies on the 1
+ * side of its change, so no A/A pair whose change stays below the threshold can be called a
+ * regression. The suggested threshold leaves a margin above the largest change.
  */
 import type { Results } from '../results/types.js';
 import { compareResults } from './compare-results.js';
@@ -12,7 +14,7 @@ export interface WorkloadNoise {
   worstChangePercent: number;
   /** Largest distance from 1 of any ratio CI bound, in percent: what a verdict would have to clear. */
   worstCiEdgePercent: number;
-  /** Threshold that keeps A/A runs from being called regressions, with a 1.5x margin; at least 1 %. */
+  /** Threshold above every A/A change seen, with a 1.5x margin; at least 1 %. */
   suggestedThresholdPercent: number;
 }
 
@@ -32,7 +34,7 @@ export function calibrate(runs: readonly Results[]): WorkloadNoise[] {
     workload,
     worstChangePercent: worst.change,
     worstCiEdgePercent: worst.edge,
-    suggestedThresholdPercent: Math.max(1, Math.ceil(worst.edge * 1.5)),
+    suggestedThresholdPercent: Math.max(1, Math.ceil(worst.change * 1.5)),
   }));
 }
 
