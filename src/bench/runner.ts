@@ -286,9 +286,13 @@ async function measureInChildren(plan: Plan, env: RunEnvironment): Promise<Measu
         )
         .at(0)
     : undefined;
+  const cells = mergeProcessRuns(plan, finished);
+  // One raw capture per cell, the batch nearest the merged split: every process's kept batches
+  // would make a traced default run's folder several times larger for the same explanation.
+  const kept = new Set(cells.flatMap((cell) => (cell.trace?.rawFile ? [cell.trace.rawFile] : [])));
   return {
-    cells: mergeProcessRuns(plan, finished),
-    traceFiles: runs.flatMap((run) => run.traceFiles),
+    cells,
+    traceFiles: runs.flatMap((run) => run.traceFiles).filter((file) => kept.has(file.name)),
     ...(traceFailure ? { traceFailure } : {}),
     completed: runs.length === count && finished.every((results) => results.run.status === 'complete'),
     ...(harness ? { harness } : {}),
