@@ -445,3 +445,41 @@ describe('the outputs show the tracing cost and the estimated tracepoint share',
     assert.ok(page.includes(`(≈${formatNs(share?.turnaroundWithoutNs)} w/o tracepoints)`));
   });
 });
+
+describe('merged traces of a loop without KVM_RUN', () => {
+  it('null-ioctl: the tracing cost is its traced loop against the untraced median, not 0 against it', () => {
+    const trace = (loopNs: number, untraced: number): CellTrace => ({
+      mode: 'ftrace',
+      tracedIterations: 1000,
+      tracedLoopNsPerIteration: loopNs,
+      split: {
+        runs: 0,
+        userspaceExits: 0,
+        pioEvents: 0,
+        mmioEvents: 0,
+        kernelExits: 0,
+        inKvmRunNs: 0,
+        userspaceTurnaroundNs: 0,
+        roundTripNs: 0,
+      },
+      batches: [
+        {
+          iterations: 1000,
+          loopNsPerIteration: loopNs,
+          runs: 0,
+          inKvmRunNs: 0,
+          userspaceTurnaroundNs: 0,
+          disturbedRoundTrips: 0,
+          sumDeviation: 0,
+        },
+      ],
+      tracingCost: { untracedNsPerIteration: untraced, tracedNs: loopNs, costNs: loopNs - untraced },
+    });
+    const merged = mergeTraces([
+      { process: 0, trace: trace(400, 265) },
+      { process: 1, trace: trace(420, 275) },
+    ]) as CellTrace;
+    assert.equal(merged.tracingCost?.tracedNs, 410);
+    assert.equal(merged.tracingCost?.costNs, 410 - 270);
+  });
+});

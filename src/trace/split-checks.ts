@@ -179,7 +179,11 @@ export function mergeTraces(parts: readonly { process: number; trace: CellTrace 
       cost.untracedInPhaseNsPerIteration === undefined ? [] : [cost.untracedInPhaseNsPerIteration],
     );
     const base = inPhase.length ? median(inPhase) : untraced;
-    const tracedNs = trace.split.sampledRoundTripNs ?? trace.split.roundTripNs;
+    // As tracingCostOf: a loop without KVM_RUN (null-ioctl) has no split, only its traced loop time.
+    const tracedNs =
+      trace.split.runs > 0
+        ? (trace.split.sampledRoundTripNs ?? trace.split.roundTripNs)
+        : trace.tracedLoopNsPerIteration;
     trace.tracingCost = {
       untracedNsPerIteration: untraced,
       ...(inPhase.length ? { untracedInPhaseNsPerIteration: base } : {}),
