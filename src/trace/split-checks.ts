@@ -287,13 +287,22 @@ interface TracedMeasurement {
 
 const where = (m: TracedMeasurement) => `${m.workload} / ${m.binding}`;
 
+/** The first few items in full, then how many more (each cell's detail is in results.json and the report). */
+const LISTED = 4;
+const listed = (items: readonly string[]) =>
+  items.length <= LISTED
+    ? items.join(', ')
+    : `${items.slice(0, LISTED).join(', ')} and ${items.length - LISTED} more (each in results.json and the report)`;
+
 /** One warning per kind: traced batches that disagree, and splits that fail the sum rule. */
 export function traceWarnings(measurements: readonly TracedMeasurement[]): string[] {
   const warnings: string[] = [];
   const disagreeing = measurements.filter((m) => m.trace?.disagreement);
   if (disagreeing.length) {
     warnings.push(
-      `the traced batches of ${disagreeing.length} cell(s) disagree (a batch more than ${BATCH_DISAGREEMENT * 100} % from the cell's median split): read their split with care: ${disagreeing.map((m) => `${where(m)} (${m.trace?.disagreement?.detail})`).join(', ')}`,
+      `the traced batches of ${disagreeing.length} cell(s) disagree (a batch more than ${BATCH_DISAGREEMENT * 100} % from the cell's median split): read their split with care: ${listed(
+        disagreeing.map((m) => `${where(m)} (${m.trace?.disagreement?.detail})`),
+      )}`,
     );
   }
   const slow = [...new Set(measurements.flatMap((m) => m.trace?.slowRounds ?? []))].sort((a, b) => a - b);
