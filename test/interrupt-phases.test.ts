@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { CLI, runFolders } from './helpers/cli.js';
 import { kvmSkip } from './helpers/kvm.js';
+import { tracefsSkip } from './helpers/tracefs.js';
 
 /** Starts a long run, sends SIGINT when stderr names the phase, and times the exit. */
 function interruptAt(
@@ -87,5 +88,24 @@ describe('a signal in every measuring phase', { skip: kvmSkip }, () => {
   test('during a run in several processes: the child writes what it measured, exit 130 within a second', async () => {
     const results = await interruptedRun(/kvmbench: process 1 of 2/, ['--processes', '2', '--rounds', '100']);
     assert.equal(results.run.options.processes, 2);
+  });
+});
+
+describe('a signal in the ftrace trace phase', { skip: kvmSkip || tracefsSkip() }, () => {
+  test('exit 130 within a second, every measurement written, tracing said to be interrupted', async () => {
+    const { status, afterSignalMs, out, stderr } = await interruptAt(/kvmbench: tracing/, [
+      ...['--processes', '1', '--rounds', '2', '--trace', 'ftrace'],
+    ]);
+    try {
+      assert.equal(status, 130, stderr);
+      assert.ok(afterSignalMs < 1000, `exited ${afterSignalMs.toFixed(0)} ms after SIGINT`);
+      assert.match(stderr, /tracing was interrupted/);
+      const [folder] = runFolders(out);
+      assert.ok(folder, 'a run folder was written');
+      const results = JSON.parse(readFileSync(join(out, folder, 'results.json'), 'utf8'));
+      assert.ok(results.measurements.every((m: { samples: number[] }) => m.samples.length > 0));
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
   });
 });

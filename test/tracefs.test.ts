@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -13,17 +13,9 @@ import { loadResultsFile } from '../src/results/read.js';
 import { findTracefs, TraceInstance } from '../src/trace/tracefs.js';
 import { kvmbenchAsync, runFolders } from './helpers/cli.js';
 import { kvmSkip } from './helpers/kvm.js';
+import { tracefsSkip } from './helpers/tracefs.js';
 
 const root = findTracefs();
-function tracefsSkip(): string | false {
-  if (!root) return 'tracefs is not mounted (mount -t tracefs nodev /sys/kernel/tracing)';
-  try {
-    accessSync(join(root, 'instances'), constants.W_OK);
-    return false;
-  } catch {
-    return 'tracefs instances are not writable here (needs root)';
-  }
-}
 const skip = tracefsSkip();
 const tracefsModule = fileURLToPath(new URL('../src/trace/tracefs.js', import.meta.url));
 

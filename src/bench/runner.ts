@@ -34,7 +34,7 @@ import { workloadInfo } from './workloads.js';
 
 /** Where a run is: the phase, how far, the round while measuring, and the cell just done. */
 export interface RunProgress {
-  phase: 'calibrate' | 'measure';
+  phase: 'calibrate' | 'measure' | 'trace';
   done: number;
   total: number;
   round?: number;
@@ -185,7 +185,7 @@ async function measureHere(plan: Plan, env: RunEnvironment, runStartMs: number):
         round,
         cell,
       }: {
-        phase: 'calibrate' | 'measure';
+        phase: 'calibrate' | 'measure' | 'trace';
         done: number;
         total: number;
         round?: number;
@@ -223,6 +223,7 @@ async function measureHere(plan: Plan, env: RunEnvironment, runStartMs: number):
         ({ traces, files: traceFiles } = await traceCells(traceSession, runners, medians, {
           keepGoing: () => !env.stopped(),
           kvmFor: (binding) => kvms.get(binding),
+          onBatch: (done, total, runner) => control.onProgress({ phase: 'trace', done, total, cell: runner }),
         }));
         if (env.stopped()) traceFailure = 'tracing was interrupted: some cells have no trace';
       } catch (error) {

@@ -27,6 +27,7 @@ import {
 } from '../trace/split-checks.js';
 import { type CellRunner, openCellRunner } from './cell.js';
 import type { PlannedCell } from './plan.js';
+import { yieldToEventLoop } from './scheduler.js';
 import { median } from './stats.js';
 import { workloadCatalogue } from './workloads.js';
 
@@ -78,10 +79,11 @@ function byWorkload(runners: readonly CellRunner[]): CellRunner[][] {
  * An immediate-exit VM per binding that has exit cells but no immediate-exit cell (the reference
  * for the tracepoints' cost), warmed up; its untraced ns per iteration sizes its batches.
  */
-function openProbes(
+async function openProbes(
   runners: readonly CellRunner[],
   kvmFor: (binding: BindingName) => Kvm | undefined,
-): Array<{ runner: CellRunner; nsPerIteration: number }> {
+  keepGoing: () => boolean,
+): Promise<Array<{ runner: CellRunner; nsPerIteration: number }>> {
   const workload = workloadCatalogue().find((w) => w.loop === 'immediate-exit');
   if (!workload) return [];
   const covered = new Set(runners.filter((r) => r.cell.workload.loop === 'immediate-exit').map((r) => r.cell.binding));
@@ -89,6 +91,8 @@ function openProbes(
   const probes: Array<{ runner: CellRunner; nsPerIteration: number }> = [];
   try {
     for (const binding of needed.filter((b) => !covered.has(b))) {
+      await yieldToEventLoop(); // each probe warms up for 50 ms: a signal is seen between them
+      if (!keepGoing()) break;
       const kvm = kvmFor(binding);
       if (!kvm) continue;
       const cell: PlannedCell = { index: -1 - probes.length, workload, binding, guest: loadGuest(workload.guest) };
@@ -124,6 +128,8 @@ export interface TraceOptions {
   keepGoing: () => boolean;
   /** ftrace: the open Kvm of a binding, for its immediate-exit probe VM (the tracepoint reference). */
   kvmFor?: (binding: BindingName) => Kvm | undefined;
+  /** After each traced batch: how many of how many (progress). */
+  onBatch?: (done: number, total: number, runner: CellRunner) => void;
 }
 
 /**
@@ -142,7 +148,7 @@ export async function traceCells(
   const traced = runners.filter(
     (runner) => medianNs.has(runner.cell.index) && !(ftrace && runner.cell.workload.loop === 'lifecycle'),
   );
-  const probes = ftrace && options.kvmFor ? openProbes(traced, options.kvmFor) : [];
+  const probes = ftrace && options.kvmFor ? await openProbes(traced, options.kvmFor, options.keepGoing) : [];
   try {
     const untraced = new Map(medianNs);
     for (const probe of probes) untraced.set(probe.runner.cell.index, probe.nsPerIteration);
@@ -153,6 +159,10 @@ export async function traceCells(
     const captures = new Map<number, { labels: string[]; captures: BatchCapture[]; traces: CellTrace[] }>();
 
     const traceBatch = async (runner: CellRunner, batch: number, scale: number) => {
+      // ftrace's begin/end are synchronous: without a macrotask turn here, a Ctrl-C would wait for
+      // the whole trace phase (seconds) before its handler ran and keepGoing() could say stop.
+      await yieldToEventLoop();
+      if (!options.keepGoing()) return;
       const n = batchSize(untraced.get(runner.cell.index) as number, scale);
       const name =
         batches === 1 ? label(runner.cell) : `${label(runner.cell)}--${batch < 0 ? 'warmup' : `b${batch + 1}`}`;
@@ -181,13 +191,17 @@ export async function traceCells(
     // tracepoints are enabled pay one-time costs that no later batch does.
     // Each round then times every cell untraced (tracepoints off), then traces it, so the tracing
     // cost compares the two under the same load.
-    for (let batch = ftrace ? -1 : 0; batch < batches; batch++) {
+    const first = ftrace ? -1 : 0;
+    const total = (batches - first) * groups.reduce((sum, row) => sum + row.length, 0);
+    let done = 0;
+    for (let batch = first; batch < batches; batch++) {
       const order = groups.flatMap((row) =>
         row.map((_, i) => row[(i + Math.max(batch, 0)) % row.length] as CellRunner),
       );
       if (ftrace && batch >= 0 && session.suspend) {
         session.suspend();
         for (const runner of order) {
+          await yieldToEventLoop();
           if (!options.keepGoing()) break;
           const index = runner.cell.index;
           inPhase.set(index, [...(inPhase.get(index) ?? []), untracedSample(runner, untraced.get(index) as number)]);
@@ -196,6 +210,7 @@ export async function traceCells(
       for (const runner of order) {
         if (!options.keepGoing()) break;
         await traceBatch(runner, batch, batch < 0 ? 0.25 : 1);
+        options.onBatch?.(++done, total, runner);
       }
     }
 

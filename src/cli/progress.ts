@@ -11,7 +11,7 @@ export function progressReporter(stream: NodeJS.WriteStream = process.stderr) {
         const width = 24;
         const filled = Math.round((done / total) * width);
         stream.write(
-          `\r${phase === 'calibrate' ? 'calibrating ' : ''}[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} ${workload}/${binding} ${elapsed}s\x1b[K`,
+          `\r${phase === 'calibrate' ? 'calibrating ' : phase === 'trace' ? 'tracing ' : ''}[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} ${workload}/${binding} ${elapsed}s\x1b[K`,
         );
         if (done === total) stream.write('\n');
       } else {
@@ -19,7 +19,9 @@ export function progressReporter(stream: NodeJS.WriteStream = process.stderr) {
         const line =
           phase === 'calibrate'
             ? `kvmbench: calibrating, ${total} cells`
-            : `kvmbench: measuring, round ${(round ?? 0) + 1}, ${total} turns`;
+            : phase === 'trace'
+              ? `kvmbench: tracing, ${total} batches`
+              : `kvmbench: measuring, round ${(round ?? 0) + 1}, ${total} turns`;
         if (line !== lastLine) stream.write(`${line}, ${elapsed} s\n`);
         lastLine = line;
       }
