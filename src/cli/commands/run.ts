@@ -55,7 +55,9 @@ export interface RunCommandOptions {
  * same guest 30.7 µs in one process, 38.5 µs in the next), and only several processes spread over
  * the run give intervals that two identical runs stay inside. The process is then the unit, and
  * Student's t for k processes shrinks fast with k (t/sqrt(k): 2.48 for 3, 1.59 for 4), so 4
- * processes of 5 rounds give intervals a third narrower than 3 of 7 in the same time.
+ * processes of 5 rounds give intervals a third narrower than 3 of 7 in the same time. 6 of 3 did
+ * not narrow them further on the PVM host (A/A half-widths, median 7.6 % against 5.0 %, runs
+ * alternated): shorter processes see more of the host's phases.
  */
 const PROFILES = {
   default: { rounds: 5, timePerRoundMs: 35, warmupMs: 25, processes: 4 },
