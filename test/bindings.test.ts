@@ -44,6 +44,18 @@ for (const binding of allBindings()) {
     assert.equal(binding.unmap(mapping), 0);
   });
 
+  test(`${binding.name}: a second unmap of a mapping does nothing, and other mappings' views stay usable`, () => {
+    const first = binding.mapAnonymous(4096);
+    const other = binding.mapAnonymous(4096);
+    assert.ok(typeof first !== 'number' && typeof other !== 'number');
+    assert.ok(first.buffer.byteLength > 0, 'a view was made');
+    assert.equal(binding.unmap(first), 0);
+    assert.equal(binding.unmap(first), 0, 'no second munmap of an address that may be reused');
+    new Uint8Array(other.buffer)[0] = 7;
+    assert.equal(binding.unmap(other), 0);
+    assert.equal(new Uint8Array(first.buffer).length, 0, 'an unmapped mapping reads as empty, not detached');
+  });
+
   test(`${binding.name}: unmap refuses a mapping it did not make`, () => {
     const foreign = { address: 0x1000n, length: 4096, buffer: new ArrayBuffer(4096) };
     assert.throws(() => binding.unmap(foreign), /unmap takes a mapping made by mapFile or mapAnonymous/);
@@ -71,6 +83,20 @@ test('napi: unmap detaches the buffer, so stale views read nothing instead of cr
   napi.unmap(mapping);
   assert.equal(mapping.buffer.byteLength, 0);
   assert.equal(view[0], undefined);
+});
+
+test('napi addon: munmap takes an ArrayBuffer or nothing as the view, and says so otherwise', async () => {
+  const { loadAddon } = await import('../src/bindings/addon.js');
+  const addon = loadAddon();
+  const napi = allBindings().find((binding) => binding.name === 'napi');
+  assert.ok(napi);
+  const mapping = napi.mapAnonymous(4096);
+  assert.ok(typeof mapping !== 'number');
+  assert.throws(
+    () => addon.munmap(mapping.address, 4096, 1 as unknown as ArrayBuffer),
+    /view must be an ArrayBuffer or undefined/,
+  );
+  assert.equal(addon.munmap(mapping.address, 4096, undefined), 0, 'undefined: no view, the mapping is unmapped');
 });
 
 test('c-loop is the only binding with native loops', () => {

@@ -137,6 +137,26 @@ describe('compareResults', () => {
   });
 });
 
+describe('runs measured in different numbers of processes', () => {
+  it('warns that a one-process run hides its own process-to-process variation', () => {
+    // The same samples, tagged as coming from 4 processes (each round's turns spread over them).
+    const several: Results = {
+      ...fixture,
+      run: { ...fixture.run, options: { ...fixture.run.options, processes: 4 } },
+      measurements: fixture.measurements.map((m) => ({
+        ...m,
+        sampleProcesses: m.sampleRounds.map((round) => round % 4),
+      })),
+    };
+    const comparison = compareResults(fixture, several);
+    assert.ok(
+      comparison.warnings.some((warning) => /baseline measured in 1 process\(es\), the current run in 4/.test(warning)),
+      comparison.warnings.join('\n'),
+    );
+    assert.ok(!compareResults(several, several).warnings.some((warning) => /process\(es\)/.test(warning)));
+  });
+});
+
 describe('verdictFor', () => {
   it('needs both the whole interval beyond the threshold and a significant corrected p', () => {
     assert.equal(verdictFor([1.06, 1.2], 0.01, 5, 0.05), 'regressed');

@@ -174,6 +174,9 @@ describe('intervals over turns', () => {
   test("Student's t quantiles: table values, Welch's fractional df, the normal limit", () => {
     assert.equal(studentT975(2), 4.303);
     assert.ok(studentT975(2.5) < 4.303 && studentT975(2.5) > 3.182);
+    // Between 1 and 3 df, t is far from linear: 6.02 at 1.5 df and 3.57 at 2.5 (exact values).
+    assert.ok(Math.abs(studentT975(1.5) / 6.02 - 1) < 0.03, `${studentT975(1.5)}`);
+    assert.ok(Math.abs(studentT975(2.5) / 3.57 - 1) < 0.01, `${studentT975(2.5)}`);
     assert.ok(Math.abs(studentT975(100) - 1.984) < 0.001);
     assert.throws(() => studentT975(0.5), /degrees of freedom must be >= 1/);
   });
@@ -266,5 +269,18 @@ describe('merging processes (run --processes N)', () => {
     assert.ok(merged.length > 0);
     // The median of 10, 11, 12, 13 is 11.5: no whole number of iterations, and the schema refuses it.
     for (const cell of merged) assert.equal(cell.iterationsPerSample, 11);
+  });
+
+  test('a process that wrote nothing keeps its number: the others are not renumbered', () => {
+    const run = makeFixtureResults();
+    const plan = planRun({
+      ...run.run.options,
+      workloads: [...new Set(run.measurements.map((m) => m.workload))],
+      bindings: [...new Set(run.measurements.map((m) => m.binding))],
+    });
+    const merged = mergeProcessRuns(plan, [run, undefined, run]);
+    const measured = merged.filter((cell) => cell.samples.samples.length > 0);
+    assert.ok(measured.length > 0);
+    for (const cell of measured) assert.deepEqual([...new Set(cell.sampleProcesses)], [0, 2]);
   });
 });

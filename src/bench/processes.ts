@@ -157,13 +157,17 @@ function mergeCheck(checks: ExitCountCheck[]): ExitCountCheck | undefined {
   };
 }
 
-/** The processes' measurements of each planned cell, merged into one measured cell per cell. */
-export function mergeProcessRuns(plan: Plan, runs: readonly Results[]): MeasuredCell[] {
+/**
+ * The processes' measurements of each planned cell, merged into one measured cell per cell.
+ * `runs[i]` is process i's results, undefined when it wrote none: processes keep their numbers
+ * (in sampleProcesses, trace batches and raw-capture paths) whichever of them failed.
+ */
+export function mergeProcessRuns(plan: Plan, runs: readonly (Results | undefined)[]): MeasuredCell[] {
   return plan.cells.map((cell) => {
     const parts = runs
       .map((results, process) => ({
         process,
-        m: results.measurements.find((m) => m.workload === cell.workload.name && m.binding === cell.binding),
+        m: results?.measurements.find((m) => m.workload === cell.workload.name && m.binding === cell.binding),
       }))
       .filter((part): part is { process: number; m: Measurement } => part.m !== undefined);
     const samples: CellSamples = { samples: [], sampleRounds: [], sampleTimesMs: [] };

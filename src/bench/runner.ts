@@ -287,9 +287,12 @@ async function measureInChildren(plan: Plan, env: RunEnvironment): Promise<Measu
         )
         .at(0)
     : undefined;
-  const cells = mergeProcessRuns(plan, finished);
-  // One raw capture per cell, the batch nearest the merged split: every process's kept batches
-  // would make a traced default run's folder several times larger for the same explanation.
+  const cells = mergeProcessRuns(
+    plan,
+    runs.map((run) => run.results),
+  );
+  // One raw capture per cell (see mergeTraces): every process's kept batches would make a traced
+  // default run's folder several times larger for the same explanation.
   const kept = new Set(cells.flatMap((cell) => (cell.trace?.rawFile ? [cell.trace.rawFile] : [])));
   return {
     cells,

@@ -342,7 +342,7 @@ const T975 = [
 
 /**
  * The 0.975 quantile of Student's t with `df` degrees of freedom; df may be fractional (Welch).
- * Table values interpolated in 1/df up to 30, a Cornish-Fisher expansion beyond (error < 1e-4).
+ * Table values (log t interpolated in 1/df) up to 30, a Cornish-Fisher expansion beyond (error < 1e-4).
  */
 export function studentT975(df: number): number {
   if (!(df >= 1)) throw new Error(`studentT975: degrees of freedom must be >= 1, got ${df}`);
@@ -355,8 +355,9 @@ export function studentT975(df: number): number {
   const tBelow = T975[below - 1] as number;
   if (below === above) return tBelow;
   const tAbove = T975[above - 1] as number;
+  // log t is close to linear in 1/df (t itself is not: between 1 and 3 df it would overshoot by 15 %).
   const weight = (1 / df - 1 / above) / (1 / below - 1 / above);
-  return tAbove + weight * (tBelow - tAbove);
+  return Math.exp(Math.log(tAbove) + weight * (Math.log(tBelow) - Math.log(tAbove)));
 }
 
 /** Mean and variance of the mean of per-process values, on the given scale. */
@@ -481,7 +482,7 @@ export function pairedRatioCi(
 /**
  * b relative to a for two separate runs (compare): median(b units) / median(a units) and
  * median(b) - median(a), with percentile intervals from bootstrapping each side's units
- * independently (two-level when a side has several processes). When both sides come from several
+ * independently (two-level when a side has several processes). When a side comes from several
  * processes, each interval is also never narrower than Welch's: the estimate ± t(Welch df) times
  * the standard error of the difference of the per-process medians' means (log scale for the
  * ratio), so process-to-process variation counts as it does within a run (see groupedMedianCi).
@@ -518,13 +519,17 @@ export function unpairedRatioCi(
   const difference = medianB - medianA;
   let ratioCi95 = percentileInterval(ratios);
   let differenceCi95 = percentileInterval(differences);
-  if (groupsA.length > 1 && groupsB.length > 1) {
+  if (groupsA.length > 1 || groupsB.length > 1) {
     const welchRatio = welchHalfWidth(groupsA, groupsB, 'log');
     if (welchRatio !== undefined) ratioCi95 = hull(ratioCi95, spreadAround(ratio, welchRatio, 'log'));
     const welchDifference = welchHalfWidth(groupsA, groupsB, 'linear');
     if (welchDifference !== undefined)
       differenceCi95 = hull(differenceCi95, spreadAround(difference, welchDifference, 'linear'));
   }
+  // A percentile interval can miss its own estimate when the draws are lopsided; the estimate is
+  // always inside (calibrate's thresholds rely on it).
+  ratioCi95 = hull(ratioCi95, [ratio, ratio]);
+  differenceCi95 = hull(differenceCi95, [difference, difference]);
   return {
     ratio,
     ratioCi95,
@@ -535,15 +540,21 @@ export function unpairedRatioCi(
   };
 }
 
-/** Welch's t(df) times the standard error of the difference of two sides' per-process means. */
+/**
+ * Welch's t(df) times the standard error of the difference of two sides' per-process means. A side
+ * from one process has no process-to-process variance of its own to offer: the other side's alone
+ * then gives the width (t with its k - 1 df), a lower bound that compare warns about.
+ */
 function welchHalfWidth(
   groupsA: readonly Float64Array[],
   groupsB: readonly Float64Array[],
   scale: IntervalScale,
 ): number | undefined {
-  const spreadA = processSpread(groupsA, scale);
-  const spreadB = processSpread(groupsB, scale);
-  if (!spreadA || !spreadB) return undefined;
+  const spreadA = groupsA.length > 1 ? processSpread(groupsA, scale) : undefined;
+  const spreadB = groupsB.length > 1 ? processSpread(groupsB, scale) : undefined;
+  const one = spreadA ?? spreadB;
+  if (!one) return undefined;
+  if (!spreadA || !spreadB) return studentT975(one.k - 1) * Math.sqrt(one.varianceOfMean);
   const varianceA = spreadA.varianceOfMean;
   const varianceB = spreadB.varianceOfMean;
   const standardError = Math.sqrt(varianceA + varianceB);

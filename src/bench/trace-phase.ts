@@ -162,7 +162,7 @@ export async function traceCells(
       // ftrace's begin/end are synchronous: without a macrotask turn here, a Ctrl-C would wait for
       // the whole trace phase (seconds) before its handler ran and keepGoing() could say stop.
       await yieldToEventLoop();
-      if (!options.keepGoing()) return;
+      if (!options.keepGoing()) return false;
       const n = batchSize(untraced.get(runner.cell.index) as number, scale);
       const name =
         batches === 1 ? label(runner.cell) : `${label(runner.cell)}--${batch < 0 ? 'warmup' : `b${batch + 1}`}`;
@@ -177,7 +177,7 @@ export async function traceCells(
       }
       if (batch < 0) {
         session.discard?.(name);
-        return;
+        return true;
       }
       const entry = captures.get(runner.cell.index) ?? { labels: [], captures: [], traces: [] };
       entry.labels.push(name);
@@ -185,6 +185,7 @@ export async function traceCells(
       if (trace.split)
         entry.captures.push({ split: trace.split, iterations: n, loopNs: trace.tracedLoopNsPerIteration * n });
       captures.set(runner.cell.index, entry);
+      return true;
     };
 
     // ftrace: one short traced batch per cell first, discarded: the first batches after the
@@ -209,8 +210,7 @@ export async function traceCells(
       }
       for (const runner of order) {
         if (!options.keepGoing()) break;
-        await traceBatch(runner, batch, batch < 0 ? 0.25 : 1);
-        options.onBatch?.(++done, total, runner);
+        if (await traceBatch(runner, batch, batch < 0 ? 0.25 : 1)) options.onBatch?.(++done, total, runner);
       }
     }
 

@@ -63,9 +63,13 @@ class KoffiMapping implements Mapping {
     return this.#buffer;
   }
 
-  /** The binding's unmap, static so it reaches #buffer without a second call. */
+  /**
+   * The binding's unmap, static so it reaches #buffer without a second call. A second unmap of the
+   * same mapping does nothing: its address may belong to another mapping by then.
+   */
   static unmap(mapping: Mapping): SysResult {
     if (!(#buffer in mapping)) throw new TypeError('koffi: unmap takes a mapping made by mapFile or mapAnonymous');
+    if (mapping.#buffer === EMPTY) return 0;
     mapping.#buffer = EMPTY;
     return result(munmap(mapping.address, mapping.length));
   }

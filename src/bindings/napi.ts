@@ -26,6 +26,9 @@ class NapiMapping implements Mapping {
    */
   static unmap(mapping: Mapping): SysResult {
     if (!(#buffer in mapping)) throw new TypeError('napi: unmap takes a mapping made by mapFile or mapAnonymous');
+    // A second unmap does nothing: the address may belong to another mapping by then, and the
+    // shared empty buffer must never reach the addon's detach.
+    if (mapping.#buffer === EMPTY) return 0;
     const view = mapping.#buffer;
     mapping.#buffer = EMPTY;
     return view === undefined

@@ -10,7 +10,7 @@ import { compareResults } from './compare-results.js';
 
 export interface WorkloadNoise {
   workload: string;
-  /** Largest |median ratio - 1| between two identical runs, over bindings and run pairs, in percent. */
+  /** Largest |median ratio - 1| of a run against the first, over bindings and runs, in percent. */
   worstChangePercent: number;
   /** Largest distance from 1 of any ratio CI bound, in percent: what a verdict would have to clear. */
   worstCiEdgePercent: number;

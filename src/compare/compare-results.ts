@@ -275,7 +275,15 @@ function comparisonWarnings(
     warnings.push(
       `fewer than ${MIN_TURNS_FOR_TEST} turns (rounds) in a run for ` +
         `${all ? 'every cell' : fewTurns.map((cell) => `${cell.workload} / ${cell.binding}`).join(', ')}: ` +
-        'too few independent units to call a change significant; run with more --rounds (the default is 8)',
+        'too few independent units to call a change significant; run with more --rounds or --processes',
+    );
+  }
+  const processesBefore = baseline.run.options.processes ?? 1;
+  const processesAfter = current.run.options.processes ?? 1;
+  if (processesBefore !== processesAfter && Math.min(processesBefore, processesAfter) === 1) {
+    warnings.push(
+      `the baseline measured in ${processesBefore} process(es), the current run in ${processesAfter}: the one-process run ` +
+        'shows nothing of its own process-to-process variation, so the intervals are a lower bound; compare runs made the same way',
     );
   }
   const drift = floorDrift(cells, current.floor ?? baseline.floor ?? 'c-loop');

@@ -107,12 +107,18 @@ static napi_value js_munmap(napi_env env, napi_callback_info info) {
     return NULL;
   }
   if (!arg_address(env, argv[0], "address", &address) || !arg_int64(env, argv[1], "length", &length)) return NULL;
-  if (argc >= 3) {
-    bool detached = false;
-    if (napi_is_detached_arraybuffer(env, argv[2], &detached) != napi_ok) {
-      napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "view must be an ArrayBuffer");
+  napi_valuetype view_type = napi_undefined;
+  if (argc >= 3) NAPI_CALL(env, napi_typeof(env, argv[2], &view_type));
+  if (view_type != napi_undefined) {
+    /* napi_is_detached_arraybuffer says "not detached" of anything that is no ArrayBuffer: ask first. */
+    bool is_arraybuffer = false;
+    NAPI_CALL(env, napi_is_arraybuffer(env, argv[2], &is_arraybuffer));
+    if (!is_arraybuffer) {
+      napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "munmap: view must be an ArrayBuffer or undefined");
       return NULL;
     }
+    bool detached = false;
+    NAPI_CALL(env, napi_is_detached_arraybuffer(env, argv[2], &detached));
     if (!detached) NAPI_CALL(env, napi_detach_arraybuffer(env, argv[2]));
   }
   return RESULT(env, munmap((void *)(uintptr_t)address, (size_t)length));

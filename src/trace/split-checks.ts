@@ -144,7 +144,9 @@ function traceOfBatches(all: readonly TracedBatch[], totals: SplitTotals): { tra
   if (off.length) {
     const parts = off.map((i) => {
       const b = all[i] as TracedBatch;
-      const where = b.process === undefined ? `batch ${i + 1}` : `process ${b.process + 1} batch ${i + 1}`;
+      // Merged from processes: the batch's number within its own process.
+      const within = all.slice(0, i).filter((other) => other.process === b.process).length;
+      const where = b.process === undefined ? `batch ${i + 1}` : `process ${b.process + 1} batch ${within + 1}`;
       return `${where}: ${b.inKvmRunNs.toFixed(0)} ns in KVM_RUN, ${b.userspaceTurnaroundNs.toFixed(0)} ns turnaround`;
     });
     trace.disagreement = {
@@ -169,6 +171,8 @@ export function mergeTraces(parts: readonly { process: number; trace: CellTrace 
   if (split.length === 0) return parts[0]?.trace;
   const all = split.flatMap(({ process, trace }) => (trace.batches ?? []).map((batch) => ({ ...batch, process })));
   const { trace, medianBatch } = traceOfBatches(all, totalsOf(split.map((part) => part.trace.split as ExitSplit)));
+  // The raw capture each process kept is its own median batch: keep that of the process whose
+  // batch is nearest the merged split (the nearest batch's own capture was usually discarded).
   const closest = all[medianBatch];
   const rawFile = split.find((part) => part.process === closest?.process)?.trace.rawFile;
   if (rawFile) trace.rawFile = rawFile;

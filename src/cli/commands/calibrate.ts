@@ -27,7 +27,7 @@ export function registerCalibrate(program: Command): void {
       'after',
       `
 Each run is a full \`kvmbench run\` (in 4 processes, or one with --quick) written to --out; the worst
-change between any two of them is the noise a threshold must stay above.
+change of any run against the first is the noise a threshold must stay above.
 
 Examples:
   kvmbench calibrate --quick
