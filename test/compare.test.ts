@@ -157,6 +157,18 @@ describe('runs measured in different numbers of processes', () => {
   });
 });
 
+describe('two runs of one process each', () => {
+  it('warns that their intervals hold no process-to-process variation, and names a floor that moved', () => {
+    const one = (results: Results): Results => ({
+      ...results,
+      run: { ...results.run, options: { ...results.run.options, processes: 1 } },
+    });
+    const comparison = compareResults(one(fixture), one(scaled(fixture, 0.75)));
+    assert.ok(comparison.warnings.some((warning) => /both runs measured in one process/.test(warning)));
+    assert.ok(comparison.warnings.some((warning) => /the c-loop floor itself moved -25\.0 %/.test(warning)));
+  });
+});
+
 describe('verdictFor', () => {
   it('needs both the whole interval beyond the threshold and a significant corrected p', () => {
     assert.equal(verdictFor([1.06, 1.2], 0.01, 5, 0.05), 'regressed');

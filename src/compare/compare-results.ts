@@ -280,7 +280,14 @@ function comparisonWarnings(
   }
   const processesBefore = baseline.run.options.processes ?? 1;
   const processesAfter = current.run.options.processes ?? 1;
-  if (processesBefore !== processesAfter && Math.min(processesBefore, processesAfter) === 1) {
+  // Runs from before --processes existed do not say; both of these said 1.
+  if (baseline.run.options.processes === 1 && current.run.options.processes === 1) {
+    warnings.push(
+      'both runs measured in one process (--quick or --processes 1): their intervals hold the variation within a ' +
+        'process, not the host’s from one process to the next (on a PVM host up to 30 %), so a change between ' +
+        'them may be the host; gate on default runs (several processes each)',
+    );
+  } else if (processesBefore !== processesAfter && Math.min(processesBefore, processesAfter) === 1) {
     warnings.push(
       `the baseline measured in ${processesBefore} process(es), the current run in ${processesAfter}: the one-process run ` +
         'shows nothing of its own process-to-process variation, so the intervals are a lower bound; compare runs made the same way',
@@ -302,7 +309,8 @@ const FLOOR_DRIFT_PERCENT = 2;
  */
 function floorDrift(cells: readonly CellComparison[], floor: string): string | undefined {
   const floors = cells.filter((cell) => cell.binding === floor);
-  if (floors.length < 3) return undefined;
+  // Two workloads moving together already say it (two --quick runs of pio-out,hlt: -25 % both).
+  if (floors.length < 2) return undefined;
   const changes = floors.map((cell) => (cell.ratio - 1) * 100).sort((a, b) => a - b);
   const middle = changes[Math.floor(changes.length / 2)] as number;
   const sameWay = changes.filter((change) => Math.sign(change) === Math.sign(middle)).length;
