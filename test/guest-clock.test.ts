@@ -53,16 +53,36 @@ describe('TSC frequency', () => {
     assert.equal(parseKernelTscLine('nothing about it'), undefined);
   });
 
-  test("takes the fingerprint's tscHz first, then the kernel log, and says why when neither has it", () => {
+  test("takes the fingerprint's tscHz first, then the kernel log, then counts it, and says why", () => {
+    const noCount = () => undefined;
     assert.deepEqual(
-      tscFrequency({ tscHz: 3e9 }, () => 'tsc: Detected 1.000 MHz'),
+      tscFrequency({ tscHz: 3e9 }, () => 'tsc: Detected 1.000 MHz', noCount),
       { hz: 3e9, source: 'host fingerprint tscHz (/sys/devices/system/cpu/cpu0/tsc_freq_khz)' },
     );
-    assert.equal(tscFrequency({}, () => 'tsc: Detected 2596.130 MHz processor').hz, 2_596_130_000);
-    const unreadable = tscFrequency({}, () => undefined);
+    assert.equal(tscFrequency({}, () => 'tsc: Detected 2596.130 MHz processor', noCount).hz, 2_596_130_000);
+    const unreadable = tscFrequency({}, () => undefined, noCount);
     assert.equal(unreadable.hz, undefined);
     assert.match(unreadable.source, /^unknown: .*kernel log is not readable/);
-    assert.match(tscFrequency({}, () => 'no tsc here').source, /^unknown: .*no TSC calibration line/);
+    assert.match(tscFrequency({}, () => 'no tsc here', noCount).source, /^unknown: .*no TSC calibration line/);
+    // A container cannot read the log, and a busy host's log wraps: the rate is then counted.
+    const counted = tscFrequency(
+      {},
+      () => undefined,
+      () => 2_595_900_000,
+    );
+    assert.equal(counted.hz, 2_595_900_000);
+    assert.match(counted.source, /^counted: RDTSC against CLOCK_MONOTONIC_RAW.*kernel log is not readable/);
+  });
+
+  test('the addon counts the TSC rate: finite, plausible and the same twice within 0.5 %', async () => {
+    const { loadAddon } = await import('../src/bindings/addon.js');
+    const addon = loadAddon();
+    const a = addon.tscHz(20);
+    const b = addon.tscHz(20);
+    if (Number.isNaN(a)) return; // no TSC on this architecture
+    assert.ok(a > 1e8 && a < 1e10, `${a} Hz`);
+    assert.ok(Math.abs(a / b - 1) < 0.005, `${a} vs ${b}`);
+    assert.throws(() => addon.tscHz(0), /ms must be from 1 to 1000/);
   });
 });
 

@@ -14,6 +14,7 @@
  * guest ns per window <= host ns per iteration * n / (n - 1) when the TSC runs at the stated rate.
  */
 import { execFileSync } from 'node:child_process';
+import { loadAddon } from '../bindings/addon.js';
 import type { GuestMemory } from '../kvm/vm.js';
 import type { GuestClockResult, HostFingerprint } from '../results/types.js';
 import { summarizeTurns } from './stats.js';
@@ -83,26 +84,35 @@ function kernelLog(): string | undefined {
   }
 }
 
+/** The TSC rate counted by the addon: the median of three 20 ms counts against CLOCK_MONOTONIC_RAW. */
+function measuredTscHz(): number | undefined {
+  const counts = [0, 1, 2].map(() => loadAddon().tscHz(20)).sort((a, b) => a - b);
+  const hz = counts[1];
+  return hz !== undefined && Number.isFinite(hz) && hz > 0 ? hz : undefined;
+}
+
 /**
  * The host's TSC frequency: the fingerprint's tscHz (sysfs tsc_freq_khz), else the kernel's boot
- * calibration from its log. KVM gives a guest the host's TSC rate unless KVM_SET_TSC_KHZ scales it,
- * which kvmbench never does.
+ * calibration from its log, else counted here (RDTSC against CLOCK_MONOTONIC_RAW): the log is not
+ * readable in a container and wraps on a busy host. KVM gives a guest the host's TSC rate unless
+ * KVM_SET_TSC_KHZ scales it, which kvmbench never does.
  */
-export function tscFrequency(host: Pick<HostFingerprint, 'tscHz'>, readLog = kernelLog): TscFrequency {
+export function tscFrequency(
+  host: Pick<HostFingerprint, 'tscHz'>,
+  readLog = kernelLog,
+  measure: () => number | undefined = measuredTscHz,
+): TscFrequency {
   if (host.tscHz) {
     return { hz: host.tscHz, source: 'host fingerprint tscHz (/sys/devices/system/cpu/cpu0/tsc_freq_khz)' };
   }
   const log = readLog();
-  if (log === undefined) {
-    return {
-      source: 'unknown: no /sys/devices/system/cpu/cpu0/tsc_freq_khz and the kernel log is not readable (dmesg)',
-    };
-  }
-  return (
-    parseKernelTscLine(log) ?? {
-      source: 'unknown: no /sys/devices/system/cpu/cpu0/tsc_freq_khz and no TSC calibration line in the kernel log',
-    }
-  );
+  const fromLog = log === undefined ? undefined : parseKernelTscLine(log);
+  if (fromLog) return fromLog;
+  const why = `no /sys/devices/system/cpu/cpu0/tsc_freq_khz and ${log === undefined ? 'the kernel log is not readable (dmesg)' : 'no TSC calibration line in the kernel log'}`;
+  const hz = measure();
+  return hz === undefined
+    ? { source: `unknown: ${why}, and no TSC to count here` }
+    : { hz, source: `counted: RDTSC against CLOCK_MONOTONIC_RAW, median of 3 x 20 ms (${why})` };
 }
 
 /** What the scheduler recorded for a guest-clock cell, aligned with its host samples. */

@@ -15,6 +15,8 @@ export interface Addon extends NativeLoops {
   write(address: bigint, offset: number, bytes: Uint8Array): void;
   view(address: bigint, length: number): ArrayBuffer;
   runner(fd: number): () => number;
+  /** The TSC's ticks per second, counted against CLOCK_MONOTONIC_RAW over about `ms`; NaN without a TSC. */
+  tscHz(ms: number): number;
 }
 
 // dist/src/bindings/addon.js -> <root>/src/native/build/Release/kvmbench.node

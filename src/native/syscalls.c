@@ -3,11 +3,17 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
+#include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <x86intrin.h>
+#endif
 
 #include "addon.h"
 
@@ -187,6 +193,34 @@ static napi_value js_runner(napi_env env, napi_callback_info info) {
   return fn;
 }
 
+/* tscHz(ms): the TSC's ticks per second, counted against CLOCK_MONOTONIC_RAW across a sleep of about ms
+ * milliseconds (for the guest clock where neither sysfs nor the kernel log gives the rate). NaN
+ * where there is no TSC. */
+static napi_value js_tsc_hz(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  int64_t ms;
+  if (!get_args(env, info, 1, argv) || !arg_int64(env, argv[0], "ms", &ms)) return NULL;
+  if (ms < 1 || ms > 1000) {
+    napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "tscHz: ms must be from 1 to 1000");
+    return NULL;
+  }
+  double hz = NAN;
+#if defined(__x86_64__) || defined(__i386__)
+  struct timespec t0, t1, pause = {.tv_sec = 0, .tv_nsec = (long)ms * 1000000L};
+  clock_gettime(CLOCK_MONOTONIC_RAW, &t0);
+  uint64_t c0 = __rdtsc();
+  while (nanosleep(&pause, &pause) != 0 && errno == EINTR) {
+  }
+  uint64_t c1 = __rdtsc();
+  clock_gettime(CLOCK_MONOTONIC_RAW, &t1);
+  double seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+  if (seconds > 0) hz = (double)(c1 - c0) / seconds;
+#endif
+  napi_value result;
+  NAPI_CALL(env, napi_create_double(env, hz, &result));
+  return result;
+}
+
 void register_syscalls(napi_env env, napi_value exports) {
   export_function(env, exports, "open", js_open);
   export_function(env, exports, "close", js_close);
@@ -198,4 +232,5 @@ void register_syscalls(napi_env env, napi_value exports) {
   export_function(env, exports, "write", js_write);
   export_function(env, exports, "view", js_view);
   export_function(env, exports, "runner", js_runner);
+  export_function(env, exports, "tscHz", js_tsc_hz);
 }
