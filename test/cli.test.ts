@@ -96,6 +96,12 @@ test('doctor --json prints valid JSON that matches this host', () => {
   assert.equal(typeof report.virtualization.pvm, 'boolean');
   if (report.kvm.accessible) assert.equal(report.kvm.apiVersion, 12);
   assert.equal(typeof report.perf.hardwareCounters, 'boolean');
+  // The guest clock's TSC rate and where it came from (sysfs, the kernel log, or counted here).
+  const tsc = (report as unknown as { checks: { name: string; detail: string }[] }).checks.find(
+    (c) => c.name === 'tsc',
+  );
+  assert.ok(tsc, 'a tsc line');
+  assert.match(tsc.detail, /MHz, (host fingerprint|kernel log|counted)|^unknown/);
 });
 
 test('run on a host without KVM names the fix, exits 1 and leaves no run folder', () => {

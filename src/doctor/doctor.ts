@@ -3,11 +3,12 @@ import { accessSync, constants, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { CAPABILITIES } from '../abi/kvm.js';
 import { runExitLoop } from '../bench/exit-loops.js';
+import { tscFrequency } from '../bench/guest-clock.js';
 import type { Binding } from '../bindings/types.js';
 import { SyscallError } from '../errors.js';
 import { bootGuest } from '../guests/boot.js';
 import { loadGuest } from '../guests/manifest.js';
-import { perfEventParanoid, type Virtualization, virtualization } from '../host/facts.js';
+import { perfEventParanoid, tscHz, type Virtualization, virtualization } from '../host/facts.js';
 import { type PerfSupport, probePerf } from '../host/perf.js';
 import { DEFAULT_KVM_PATH, Kvm, openHint } from '../kvm/system.js';
 import { parseTrace } from '../trace/ftrace-parse.js';
@@ -289,6 +290,13 @@ export async function runDoctor(options: { binding?: Binding; kvmPath?: string }
     ...(perf.path && (perf.eventParanoid ?? 0) > 1 && process.getuid?.() !== 0
       ? { fix: 'tracepoints need perf_event_paranoid <= -1 or root: sudo sysctl kernel.perf_event_paranoid=-1' }
       : {}),
+  });
+  // The guest-clock workloads (*-tsc) turn guest cycles into ns at this rate.
+  const tsc = tscFrequency({ tscHz: tscHz() });
+  checks.push({
+    name: 'tsc',
+    status: tsc.hz ? 'ok' : 'warn',
+    detail: tsc.hz ? `${(tsc.hz / 1e6).toFixed(3)} MHz, ${tsc.source}` : tsc.source,
   });
   checks.push({
     name: 'versions',
