@@ -98,7 +98,8 @@ function harnessLine(results: Results): string[] {
   const units =
     processes > 1
       ? `Student's t over ${processes} processes (${turnRange(turns)} turns per cell)`
-      : `over ${turnRange(turns)} turns per cell`;
+      : `over ${turnRange(turns)} turns per cell of one process (they hold no process-to-process variation: ` +
+        'a default run measures in several)';
   return [
     '',
     `Samples last >= ${formatNs(harness.targetSampleNs)} on every binding (iterations per sample the same for all ` +
