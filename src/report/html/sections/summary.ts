@@ -134,7 +134,7 @@ export function summarySection(results: Results, palette: Palette): SafeHtml {
   const intro = [
     'Times are per iteration (one round trip or one lifecycle)',
     columns.cycles ? '; cycles are the median in TSC cycles' : '',
-    '. Grey lines under a value are its 95 % confidence interval.',
+    `. Grey lines under a value are its 95 % confidence interval: ${intervalBasis(results)}.`,
     columns.overhead ? ` × and Δ compare the median with ${floor}'s (ratio and difference).` : '',
     " Outliers are Tukey's (beyond 1.5 IQR), counted, never removed.",
     columns.exitCount ? " The exit count is checked against KVM's own statistics." : '',
@@ -145,4 +145,12 @@ export function summarySection(results: Results, palette: Palette): SafeHtml {
     intro,
     html`<div class="table-scroll"><table class="summary">${head}${groups}</table></div>`,
   );
+}
+
+/** What the intervals rest on: the processes of a default run, or the turns of one process. */
+function intervalBasis(results: Results): string {
+  const processes = Math.max(1, ...results.measurements.map((m) => m.stats?.processes ?? 1));
+  return processes > 1
+    ? `Student's t over the ${processes} processes the run measured in, each process one independent unit`
+    : 'over the turns of one process, so they hold none of the variation from one process to the next (a default run measures in several)';
 }
