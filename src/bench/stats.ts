@@ -327,7 +327,7 @@ function drawHierarchical(groups: readonly Float64Array[], random: Mulberry32, o
   }
 }
 
-function medianOfArray(values: number[]): number {
+function medianOfArray(values: ArrayLike<number>): number {
   return quantileOfSorted(Float64Array.from(values).sort(), 0.5);
 }
 
@@ -360,12 +360,12 @@ export function studentT975(df: number): number {
   return Math.exp(Math.log(tAbove) + weight * (Math.log(tBelow) - Math.log(tAbove)));
 }
 
-/** Mean and variance of the mean of per-process values, on the given scale. */
+/** The variance of the mean of the k per-process medians, on the given scale (undefined: log of a value <= 0). */
 function processSpread(
   groups: readonly Float64Array[],
   scale: IntervalScale,
 ): { varianceOfMean: number; k: number } | undefined {
-  const values = groups.map((group) => quantileOfSorted(Float64Array.from(group).sort(), 0.5));
+  const values = groups.map(medianOfArray);
   if (scale === 'log' && values.some((value) => !(value > 0))) return undefined;
   const onScale = scale === 'log' ? values.map(Math.log) : values;
   const k = onScale.length;
