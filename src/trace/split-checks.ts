@@ -88,6 +88,19 @@ export function summarizeBatches(
   };
 }
 
+/**
+ * Each batch's traced round: its place among the batches of its process (merged traces hold
+ * several processes' batches in turn; one process's batches are its rounds in order).
+ */
+function roundsWithinProcess(batches: readonly TracedBatch[]): number[] {
+  const seen = new Map<number | undefined, number>();
+  return batches.map((batch) => {
+    const round = seen.get(batch.process) ?? 0;
+    seen.set(batch.process, round + 1);
+    return round;
+  });
+}
+
 /** What a split adds up besides its two parts: event counts, guest time, the sampled round trip. */
 type SplitTotals = Omit<ExitSplit, 'inKvmRunNs' | 'userspaceTurnaroundNs' | 'roundTripNs'>;
 
@@ -142,11 +155,11 @@ function traceOfBatches(all: readonly TracedBatch[], totals: SplitTotals): { tra
   if (split.runs === 0) return { trace, medianBatch }; // null-ioctl: nothing to split
   const off = candidates.filter((i) => distance(all[i] as TracedBatch) > BATCH_DISAGREEMENT);
   if (off.length) {
+    const rounds = roundsWithinProcess(all);
     const parts = off.map((i) => {
       const b = all[i] as TracedBatch;
-      // Merged from processes: the batch's number within its own process.
-      const within = all.slice(0, i).filter((other) => other.process === b.process).length;
-      const where = b.process === undefined ? `batch ${i + 1}` : `process ${b.process + 1} batch ${within + 1}`;
+      const where =
+        b.process === undefined ? `batch ${i + 1}` : `process ${b.process + 1} batch ${(rounds[i] as number) + 1}`;
       return `${where}: ${b.inKvmRunNs.toFixed(0)} ns in KVM_RUN, ${b.userspaceTurnaroundNs.toFixed(0)} ns turnaround`;
     });
     trace.disagreement = {
@@ -183,11 +196,7 @@ export function mergeTraces(parts: readonly { process: number; trace: CellTrace 
       cost.untracedInPhaseNsPerIteration === undefined ? [] : [cost.untracedInPhaseNsPerIteration],
     );
     const base = inPhase.length ? median(inPhase) : untraced;
-    // As tracingCostOf: a loop without KVM_RUN (null-ioctl) has no split, only its traced loop time.
-    const tracedNs =
-      trace.split.runs > 0
-        ? (trace.split.sampledRoundTripNs ?? trace.split.roundTripNs)
-        : trace.tracedLoopNsPerIteration;
+    const tracedNs = tracedNsOf(trace);
     trace.tracingCost = {
       untracedNsPerIteration: untraced,
       ...(inPhase.length ? { untracedInPhaseNsPerIteration: base } : {}),
@@ -239,6 +248,15 @@ export function eventsPerRun(split: ExitSplit): number {
   return (2 * split.runs + split.userspaceExits + split.pioEvents + split.mmioEvents + split.kernelExits) / split.runs;
 }
 
+/**
+ * A traced round trip timed like the measured samples (sampledRoundTripNs); a loop without KVM_RUN
+ * (null-ioctl) has no split, only its traced loop time.
+ */
+function tracedNsOf(trace: CellTrace): number {
+  const split = trace.split;
+  return split && split.runs > 0 ? (split.sampledRoundTripNs ?? split.roundTripNs) : trace.tracedLoopNsPerIteration;
+}
+
 /** A loop with the same syscall tracepoints and no guest, traced and untraced (immediate-exit). */
 export interface TracepointReference {
   reference: 'immediate-exit cell' | 'immediate-exit probe';
@@ -260,8 +278,7 @@ export function tracingCostOf(
   references: readonly TracepointReference[] = [],
 ): TracingCost {
   const split = trace.split;
-  const traced =
-    split && split.runs > 0 ? (split.sampledRoundTripNs ?? split.roundTripNs) : trace.tracedLoopNsPerIteration;
+  const traced = tracedNsOf(trace);
   const cost: TracingCost = { untracedNsPerIteration, tracedNs: traced, costNs: traced - untracedNsPerIteration };
   const usable = references.filter((r) => eventsPerRun(r.split) > 0);
   if (!split || split.runs === 0 || usable.length === 0) return cost;
@@ -309,31 +326,29 @@ export function traceWarnings(measurements: readonly TracedMeasurement[]): strin
       )}`,
     );
   }
-  const slow = [...new Set(measurements.flatMap((m) => m.trace?.slowRounds ?? []))].sort((a, b) => a - b);
-  if (slow.length) {
-    const rounds = Math.max(...measurements.map((m) => m.trace?.batches?.length ?? 0));
+  // Slow rounds from the batches' own flags: one process's rounds by number, several processes' counted.
+  const slowIn = new Set<string>();
+  const traced = new Set<string>();
+  let processes = 0;
+  for (const m of measurements) {
+    const batches = m.trace?.batches ?? [];
+    roundsWithinProcess(batches).forEach((round, i) => {
+      const batch = batches[i] as TracedBatch;
+      const key = `${batch.process ?? 0}/${round}`;
+      traced.add(key);
+      if (batch.hostSlow) slowIn.add(key);
+    });
+    processes = Math.max(processes, new Set(batches.map((b) => b.process ?? 0)).size);
+  }
+  if (slowIn.size && processes <= 1) {
+    const slow = [...slowIn].map((key) => Number(key.split('/')[1])).sort((a, b) => a - b);
     warnings.push(
-      `the host was slow for every cell at once (other work) in traced round(s) ${slow.map((r) => r + 1).join(', ')} of ${rounds}: those batches are left out of the ftrace split`,
+      `the host was slow for every cell at once (other work) in traced round(s) ${slow.map((r) => r + 1).join(', ')} of ${traced.size}: those batches are left out of the ftrace split`,
     );
-  } else {
-    // Merged from several processes: a batch's round is its place among its process's batches.
-    const slowIn = new Set<string>();
-    const all = new Set<string>();
-    for (const m of measurements) {
-      const seen = new Map<number, number>();
-      for (const batch of m.trace?.batches ?? []) {
-        const process = batch.process ?? 0;
-        const round = seen.get(process) ?? 0;
-        seen.set(process, round + 1);
-        all.add(`${process}/${round}`);
-        if (batch.hostSlow) slowIn.add(`${process}/${round}`);
-      }
-    }
-    if (slowIn.size) {
-      warnings.push(
-        `the host was slow for every cell at once (other work) in ${slowIn.size} of ${all.size} traced rounds (over all processes): those batches are left out of the ftrace split`,
-      );
-    }
+  } else if (slowIn.size) {
+    warnings.push(
+      `the host was slow for every cell at once (other work) in ${slowIn.size} of ${traced.size} traced rounds (over all processes): those batches are left out of the ftrace split`,
+    );
   }
   const unsummed = measurements.filter((m) => m.trace?.sumCheck?.passed === false);
   if (unsummed.length) {
