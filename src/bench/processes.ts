@@ -56,16 +56,16 @@ export interface ProcessRun {
   traceFiles: TraceFile[];
 }
 
-/** A child's trace/ files, for the parent's run folder: trace/x.txt -> trace/process-N/x.txt. */
-function childTraceFiles(runFolder: string, index: number): TraceFile[] {
-  const dir = join(runFolder, 'trace');
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir, { withFileTypes: true })
-    .filter((entry) => entry.isFile())
-    .map((entry) => ({
-      name: processTraceFile(`trace/${entry.name}`, index),
-      content: readFileSync(join(dir, entry.name)),
-    }));
+/**
+ * The raw captures a child's results name (each cell's median batch), for the parent's run folder:
+ * trace/x.txt -> trace/process-N/x.txt. Only these can be a merged cell's capture (see mergeTraces),
+ * so the child's other captures (disagreeing batches, probes) are not read at all.
+ */
+function childTraceFiles(runFolder: string, results: Results | undefined, index: number): TraceFile[] {
+  const named = new Set((results?.measurements ?? []).flatMap((m) => (m.trace?.rawFile ? [m.trace.rawFile] : [])));
+  return [...named]
+    .filter((name) => existsSync(join(runFolder, name)))
+    .map((name) => ({ name: processTraceFile(name, index), content: readFileSync(join(runFolder, name)) }));
 }
 
 /** Where process `index`'s trace file lands in the merged run folder. */
@@ -123,7 +123,7 @@ export async function measureInProcesses(
         results,
         exitCode: result.exitCode ?? 1,
         stderr: String(result.stderr ?? ''),
-        traceFiles: folder ? childTraceFiles(join(dir, folder.name), i) : [],
+        traceFiles: folder ? childTraceFiles(join(dir, folder.name), results, i) : [],
       });
     }
   } finally {
