@@ -28,18 +28,27 @@ import { makeFixtureResults } from './helpers/fixture-results.js';
 
 const workload = (name: string) => workloadCatalogue().find((w) => w.name === name) as Workload;
 
+const NO_JIT_WARMUP = { warmupMs: 1, jitWarmupMaxMs: 0 };
+
 /** A cell whose iterations cost nsPerIteration, except the first call, which is cold and slow. */
-function fakeRunner(index: number, binding: PlannedCell['binding'], nsPerIteration: number): CellRunner {
+function fakeRunner(
+  index: number,
+  binding: PlannedCell['binding'],
+  nsPerIteration: number,
+  cellWorkload = workload('pio-out'),
+  onRun?: (binding: string, n: number) => void,
+): CellRunner {
   let calls = 0;
   let iterations = 0;
   return {
-    cell: { index, workload: workload('pio-out'), binding, guest: undefined },
+    cell: { index, workload: cellWorkload, binding, guest: undefined },
     lastSteps: undefined,
     get iterations() {
       return iterations;
     },
     eintr: 0,
     run(n: number) {
+      onRun?.(binding, n);
       calls++;
       iterations += n;
       return calls === 1 ? 5_000_000 : n * nsPerIteration + 80;
@@ -53,13 +62,55 @@ describe('calibration', () => {
   test('sizes batches from warm probes, not the cold first call, the same for every binding', async () => {
     const fast = fakeRunner(0, 'c-loop', 1000);
     const slow = fakeRunner(1, 'napi', 1400);
-    const calibration = await calibrate([[fast, slow]], 1, { stopped: () => false });
+    const calibration = await calibrate([[fast, slow]], NO_JIT_WARMUP, { stopped: () => false });
     // The fastest binding's samples last >= TARGET_SAMPLE_NS; the slower one's longer.
     assert.equal(calibration.iterationsPerSample.get('pio-out'), Math.ceil((TARGET_SAMPLE_NS * 1.25) / 1000));
     assert.ok(Math.abs((calibration.cells.get(0)?.probeNsPerIteration ?? 0) - 1000) < 5);
     assert.ok(Math.abs((calibration.cells.get(1)?.probeNsPerIteration ?? 0) - 1400) < 5);
     // The empty batch measures the fixed cost inside the timer reads.
     assert.equal(calibration.cells.get(0)?.emptyBatchNs, 80);
+  });
+
+  test('a lifecycle runs its JIT warm-up first: every JS binding in turns, the C floor not at all', async () => {
+    const lifecycle = workload('lifecycle');
+    const asked = lifecycle.jitWarmupIterations ?? 0;
+    assert.ok(asked >= 500, 'the lifecycle asks V8 for a warm-up');
+    const calls: string[] = [];
+    const record = (binding: string, n: number) => calls.push(`${binding}:${n}`);
+    const row = [
+      fakeRunner(0, 'c-loop', 600_000, lifecycle, record),
+      fakeRunner(1, 'napi', 650_000, lifecycle, record),
+      fakeRunner(2, 'koffi', 650_000, lifecycle, record),
+    ];
+    const calibration = await calibrate([row], { warmupMs: 1, jitWarmupMaxMs: 60_000 }, { stopped: () => false });
+    assert.equal(calibration.cells.get(0)?.jitWarmupIterations, undefined);
+    assert.equal(calibration.cells.get(1)?.jitWarmupIterations, asked);
+    assert.equal(calibration.cells.get(2)?.jitWarmupIterations, asked);
+    // In turns, before any cell's own calibration (whose first call is run(1)): napi, koffi, napi, ...
+    const warmup = calls.slice(0, calls.indexOf('c-loop:1'));
+    assert.equal(warmup.length, (2 * asked) / 20);
+    assert.deepEqual(warmup.slice(0, 4), ['napi:20', 'koffi:20', 'napi:20', 'koffi:20']);
+  });
+
+  test('the JIT warm-up stops at its time limit and at a signal, and records what it ran', async () => {
+    const lifecycle = workload('lifecycle');
+    const slowRow = [fakeRunner(0, 'napi', 650_000, lifecycle), fakeRunner(1, 'koffi', 650_000, lifecycle)];
+    for (const runner of slowRow) {
+      const run = runner.run.bind(runner);
+      runner.run = (n: number) => {
+        const end = performance.now() + 2; // 2 ms per batch: the 10 ms limit allows a few
+        while (performance.now() < end) {}
+        return run(n);
+      };
+    }
+    const limited = await calibrate([slowRow], { warmupMs: 1, jitWarmupMaxMs: 10 }, { stopped: () => false });
+    const ran = limited.cells.get(0)?.jitWarmupIterations ?? 0;
+    assert.ok(ran > 0 && ran < (lifecycle.jitWarmupIterations ?? 0), `ran ${ran}`);
+    let checks = 0;
+    const row = [fakeRunner(0, 'napi', 650_000, lifecycle), fakeRunner(1, 'koffi', 650_000, lifecycle)];
+    const stopped = await calibrate([row], { warmupMs: 1, jitWarmupMaxMs: 60_000 }, { stopped: () => ++checks > 3 });
+    assert.ok((row[0]?.iterations ?? 0) <= 60, 'a signal ends the warm-up within a turn');
+    assert.equal(stopped.cells.size, 0);
   });
 
   test('a failing cell is recorded, the others are calibrated', async () => {
@@ -69,7 +120,9 @@ describe('calibration', () => {
         throw new Error('guest fault');
       },
     } as CellRunner;
-    const calibration = await calibrate([[broken, fakeRunner(1, 'napi', 1000)]], 1, { stopped: () => false });
+    const calibration = await calibrate([[broken, fakeRunner(1, 'napi', 1000)]], NO_JIT_WARMUP, {
+      stopped: () => false,
+    });
     assert.equal(calibration.cells.get(0)?.error, 'guest fault');
     assert.equal(calibration.iterationsPerSample.get('pio-out'), 625);
   });

@@ -228,7 +228,7 @@ describe('a failing benchmark', { skip: kvmSkip }, () => {
       );
       try {
         const control = { stopped: () => false };
-        const calibration = await calibrate([[broken], [healthy]], 2, control);
+        const calibration = await calibrate([[broken], [healthy]], { warmupMs: 2, jitWarmupMaxMs: 0 }, control);
         const rounds = await runRounds(
           [[broken], [healthy]],
           calibration,

@@ -189,6 +189,7 @@ describe('results schema', () => {
     };
     const options: Required<RunOptions> = {
       ...fixture.run.options,
+      jitWarmupMaxMs: 2000,
       pin: 1,
       trace: 'ftrace',
       processes: 1,

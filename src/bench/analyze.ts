@@ -4,7 +4,7 @@
  * and what each cell's harness cost. One warning per kind, naming its cells.
  */
 
-import type { ExitCountCheck, Measurement, OverheadVsFloor } from '../results/types.js';
+import type { ExitCountCheck, HarnessInfo, Measurement, OverheadVsFloor } from '../results/types.js';
 import type { CellTrace } from '../trace/session.js';
 import { guestClockOf, type TscFrequency } from './guest-clock.js';
 import type { PlannedCell } from './plan.js';
@@ -91,6 +91,9 @@ export function measurementOf(
       emptyBatchNs: cell.calibration.emptyBatchNs,
       sampleNs,
       harnessShare: cell.calibration.emptyBatchNs / sampleNs,
+      ...(cell.calibration.jitWarmupIterations === undefined
+        ? {}
+        : { jitWarmupIterations: cell.calibration.jitWarmupIterations }),
     };
   }
   if (tscHz) measurement.medianCycles = (stats.median * tscHz) / 1e9;
@@ -134,7 +137,11 @@ export function measurementsOf(
 const where = (m: Measurement) => `${m.workload} / ${m.binding}`;
 
 /** One warning per kind of problem, naming its cells. */
-export function warningsFor(measurements: readonly Measurement[], targetSampleNs: number): string[] {
+export function warningsFor(
+  measurements: readonly Measurement[],
+  targetSampleNs: number,
+  jitWarmup?: HarnessInfo['jitWarmup'],
+): string[] {
   const warnings: string[] = [];
   const list = (cells: Measurement[], detail: (m: Measurement) => string) =>
     cells.map((m) => `${where(m)} (${detail(m)})`).join(', ');
@@ -175,6 +182,16 @@ export function warningsFor(measurements: readonly Measurement[], targetSampleNs
   if (short.length) {
     warnings.push(
       `samples shorter than the ${(targetSampleNs / 1e6).toFixed(1)} ms intended (the loop got faster after calibration): ${list(short, (m) => `${((m.calibration?.sampleNs ?? 0) / 1e6).toFixed(2)} ms`)}`,
+    );
+  }
+  const unwarmed = measurements.filter((m) => {
+    const asked = jitWarmup?.iterations[m.workload];
+    const ran = m.calibration?.jitWarmupIterations;
+    return asked !== undefined && ran !== undefined && ran < asked;
+  });
+  if (unwarmed.length) {
+    warnings.push(
+      `the JIT warm-up ended at its ${((jitWarmup?.maxMs ?? 0) / 1000).toFixed(1)} s limit before V8 had seen every iteration it asks for, so the first rounds may include unoptimized JS: ${list(unwarmed, (m) => `${m.calibration?.jitWarmupIterations} of ${jitWarmup?.iterations[m.workload]} iterations`)}`,
     );
   }
   const costly = measurements.filter((m) => m.calibration && m.calibration.harnessShare > MAX_HARNESS_SHARE);

@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import type { ExitCountCheck, Measurement, Results } from '../results/types.js';
+import type { CellCalibrationInfo, ExitCountCheck, Measurement, Results } from '../results/types.js';
 import type { TraceFile } from '../trace/session.js';
 import { mergeTraces } from '../trace/split-checks.js';
 import { registerCleanup } from '../util/cleanup.js';
@@ -133,6 +133,14 @@ export async function measureInProcesses(
 }
 
 /** The lower of the two middle values (an element of the list); 0 for an empty list. */
+/** The JIT warm-up iterations of a merged cell: the median over the processes that ran one. */
+function jitWarmupIterationsOf(
+  calibrated: readonly CellCalibrationInfo[],
+): Pick<CellCalibrationInfo, 'jitWarmupIterations'> {
+  const ran = calibrated.map((c) => c.jitWarmupIterations).filter((n) => n !== undefined);
+  return ran.length ? { jitWarmupIterations: lowerMedian(ran) } : {};
+}
+
 function lowerMedian(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor((sorted.length - 1) / 2)] ?? 0;
@@ -221,6 +229,7 @@ export function mergeProcessRuns(plan: Plan, runs: readonly (Results | undefined
             calibration: {
               probeNsPerIteration: median(calibrated.map((c) => c.probeNsPerIteration)),
               emptyBatchNs: median(calibrated.map((c) => c.emptyBatchNs)),
+              ...jitWarmupIterationsOf(calibrated),
             },
           }
         : {}),

@@ -121,7 +121,12 @@ export async function runBenchmarks(options: RunOptions, env: RunEnvironment): P
     ...(measured.traceFailure ? [measured.traceFailure] : []),
     ...(measured.completed ? [] : ['the run was interrupted: these are the samples taken until then']),
     ...measured.notes,
-    ...warningsFor(measurements, measured.harness?.targetSampleNs ?? TARGET_SAMPLE_NS),
+    ...warningsFor(
+      measurements,
+      measured.harness?.targetSampleNs ?? TARGET_SAMPLE_NS,
+      // --quick only starts the JIT warm-up (docs/lifecycle.md): no warning that says so every run.
+      options.quick ? undefined : measured.harness?.jitWarmup,
+    ),
     ...traceWarnings(measurements),
     ...hostWarnings(host),
   ];
@@ -158,6 +163,18 @@ export async function runBenchmarks(options: RunOptions, env: RunEnvironment): P
 }
 
 /** Measures the plan in this process: open cells, calibrate, rounds, trace. */
+/** The harness's JIT warm-up, for the workloads of this plan that asked for one (none: nothing). */
+function jitWarmupOf(plan: Plan, calibration: Calibration): Pick<HarnessInfo, 'jitWarmup'> {
+  const asked = plan.workloads.filter((workload) => workload.jitWarmupIterations !== undefined);
+  if (asked.length === 0 || calibration.jitWarmupMaxMs <= 0) return {};
+  return {
+    jitWarmup: {
+      iterations: Object.fromEntries(asked.map((workload) => [workload.name, workload.jitWarmupIterations as number])),
+      maxMs: calibration.jitWarmupMaxMs,
+    },
+  };
+}
+
 async function measureHere(plan: Plan, env: RunEnvironment, runStartMs: number): Promise<Measured> {
   const options = plan.options;
   const kvms = new Map<BindingName, Kvm>();
@@ -200,7 +217,11 @@ async function measureHere(plan: Plan, env: RunEnvironment, runStartMs: number):
           binding: cell.cell.binding,
         }),
     };
-    const calibration = await calibrate(groups, options.warmupMs, control);
+    const calibration = await calibrate(
+      groups,
+      { warmupMs: options.warmupMs, jitWarmupMaxMs: options.jitWarmupMaxMs ?? 0 },
+      control,
+    );
     const rounds = await runRounds(
       groups,
       calibration,
@@ -236,6 +257,7 @@ async function measureHere(plan: Plan, env: RunEnvironment, runStartMs: number):
       harness: {
         targetSampleNs: calibration.targetSampleNs,
         warmupMs: calibration.warmupMs,
+        ...jitWarmupOf(plan, calibration),
         timerNs: calibration.timerNs,
         iterationsPerSample: Object.fromEntries(calibration.iterationsPerSample),
       },

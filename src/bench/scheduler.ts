@@ -8,6 +8,7 @@
 import { Bench } from 'tinybench';
 import type { CellRunner } from './cell.js';
 import type { GuestClockSamples } from './guest-clock.js';
+import { FLOOR_BINDING } from './plan.js';
 import { median } from './stats.js';
 import { stepNamesOf } from './workloads.js';
 
@@ -22,6 +23,8 @@ const PROBE_BATCHES = 7;
 const PROBE_BATCH_NS = 100_000;
 /** Calls of an empty batch that measure the fixed cost inside the two timer reads. */
 const OVERHEAD_CALLS = 51;
+/** Iterations each JS binding runs per turn of the JIT warm-up: a few ms, so signals are seen. */
+const JIT_WARMUP_BATCH = 20;
 
 export interface ScheduleControl {
   /** True once the run should stop (a signal); checked between batches of calibration and between turns. */
@@ -41,12 +44,25 @@ export interface CellCalibration {
   probeNsPerIteration: number;
   /** Median nanoseconds of an empty batch (n = 0): timer reads and the call into the loop. */
   emptyBatchNs: number;
+  /** Iterations of the JIT warm-up (workloads with jitWarmupIterations, JS bindings only). */
+  jitWarmupIterations?: number;
   error?: string;
+}
+
+export interface WarmupOptions {
+  /** Each cell's own warm-up before its probes. */
+  warmupMs: number;
+  /**
+   * The most one workload's JIT warm-up may take (all its JS bindings together); 0 skips it. A
+   * workload asks for one with Workload.jitWarmupIterations.
+   */
+  jitWarmupMaxMs: number;
 }
 
 export interface Calibration {
   targetSampleNs: number;
   warmupMs: number;
+  jitWarmupMaxMs: number;
   /** Per workload: the same for every binding, so every sample covers the same number of exits. */
   iterationsPerSample: Map<string, number>;
   /** Per cell index. */
@@ -102,12 +118,47 @@ function calibrateCell(runner: CellRunner, warmupMs: number, stopped: () => bool
 }
 
 /**
- * Calibrates every cell (warm-up, probes), then picks one batch size per workload from its fastest
- * binding, so that a sample lasts >= TARGET_SAMPLE_NS on every binding.
+ * V8 optimizes a JS function only after it has run a while (on Node 20, ~1,000 calls of the
+ * lifecycle's functions), and a time-based warm-up of a workload whose iterations take most of a
+ * millisecond ends long before that: its measured rounds would start in the interpreter and speed up
+ * as they go. So such a workload's JS bindings run `iterations` each first, in turns, so the code they
+ * share sees every binding before V8 optimizes it (no deoptimization when the next one comes), for
+ * at most maxMs. Returns the iterations each cell ran. The floor binding's loops are C: it skips this.
+ */
+async function warmUpJit(
+  row: CellRunner[],
+  iterations: number,
+  maxMs: number,
+  stopped: () => boolean,
+): Promise<Map<number, number>> {
+  const ran = new Map<number, number>();
+  let pending = row.filter((runner) => runner.cell.binding !== FLOOR_BINDING);
+  for (const runner of pending) ran.set(runner.cell.index, 0);
+  const end = performance.now() + maxMs;
+  while (pending.length > 0 && performance.now() < end && !stopped()) {
+    const failed = new Set<CellRunner>();
+    for (const runner of pending) {
+      try {
+        runner.run(JIT_WARMUP_BATCH);
+        ran.set(runner.cell.index, (ran.get(runner.cell.index) ?? 0) + JIT_WARMUP_BATCH);
+      } catch {
+        failed.add(runner); // its calibration meets the error again and records it
+      }
+    }
+    pending = pending.filter((runner) => !failed.has(runner) && (ran.get(runner.cell.index) ?? 0) < iterations);
+    await yieldToEventLoop();
+  }
+  return ran;
+}
+
+/**
+ * Calibrates every cell (JIT warm-up where the workload asks for one, warm-up, probes), then picks
+ * one batch size per workload from its fastest binding, so that a sample lasts >= TARGET_SAMPLE_NS
+ * on every binding.
  */
 export async function calibrate(
   workloads: CellRunner[][],
-  warmupMs: number,
+  { warmupMs, jitWarmupMaxMs }: WarmupOptions,
   control: ScheduleControl,
 ): Promise<Calibration> {
   const cells = new Map<number, CellCalibration>();
@@ -118,11 +169,20 @@ export async function calibrate(
   if (first) control.onProgress?.({ phase: 'calibrate', done, total, cell: first });
   for (const row of workloads) {
     let fastest = Number.POSITIVE_INFINITY;
+    const jitIterations = row[0]?.cell.workload.jitWarmupIterations;
+    const jitWarmup =
+      jitIterations && jitWarmupMaxMs > 0 && !control.stopped()
+        ? await warmUpJit(row, jitIterations, jitWarmupMaxMs, control.stopped)
+        : undefined;
     for (const runner of row) {
       if (control.stopped()) break;
       try {
         const calibration = calibrateCell(runner, warmupMs, control.stopped);
-        cells.set(runner.cell.index, calibration);
+        const jitRan = jitWarmup?.get(runner.cell.index);
+        cells.set(
+          runner.cell.index,
+          jitRan === undefined ? calibration : { ...calibration, jitWarmupIterations: jitRan },
+        );
         fastest = Math.min(fastest, calibration.probeNsPerIteration);
       } catch (error) {
         cells.set(runner.cell.index, {
@@ -145,7 +205,14 @@ export async function calibrate(
       );
     }
   }
-  return { targetSampleNs: TARGET_SAMPLE_NS, warmupMs, iterationsPerSample, cells, timerNs: timerCost() };
+  return {
+    targetSampleNs: TARGET_SAMPLE_NS,
+    warmupMs,
+    jitWarmupMaxMs,
+    iterationsPerSample,
+    cells,
+    timerNs: timerCost(),
+  };
 }
 
 export interface RoundOptions {

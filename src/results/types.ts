@@ -117,6 +117,11 @@ export interface CellCalibrationInfo {
   sampleNs: number;
   /** emptyBatchNs / sampleNs. */
   harnessShare: number;
+  /**
+   * Iterations run before calibrating so V8 had optimized the JS path (JS bindings of workloads that
+   * ask for it, harness.jitWarmup); the median over processes in a merged run.
+   */
+  jitWarmupIterations?: number;
 }
 
 export interface StepResult {
@@ -204,6 +209,8 @@ export interface RunOptions {
   rounds: number;
   timePerRoundMs: number;
   warmupMs: number;
+  /** The most one workload's JIT warm-up may take (HarnessInfo.jitWarmup); absent in older results. */
+  jitWarmupMaxMs?: number;
   quick: boolean;
   pin?: number;
   cpuidK: number;
@@ -251,6 +258,11 @@ export interface HarnessInfo {
   targetSampleNs: number;
   /** Warm-up of each cell before its probes (ms). */
   warmupMs: number;
+  /**
+   * Workloads whose JS bindings ran a number of iterations first, for V8 to optimize their JS path:
+   * the iterations asked of each binding and the most the warm-up of one workload may take.
+   */
+  jitWarmup?: { iterations: Record<string, number>; maxMs: number };
   /** Median cost of reading the clock twice (process.hrtime.bigint), ns. */
   timerNs: number;
   /** Per workload: iterations per sample, the same for all its bindings. */

@@ -59,12 +59,15 @@ export interface RunCommandOptions {
  * not narrow them further on the PVM host (A/A half-widths, median 7.6 % against 5.0 %, runs
  * alternated): shorter processes see more of the host's phases.
  */
+// The lifecycle's JIT warm-up (1,400 lifecycles per JS binding, ~3.4 s on a PVM host) is capped per
+// process by jitWarmupMaxMs; the default run pays for it with shorter per-cell warm-ups and turns
+// (exit loops are hot within a few ms) and stays under a minute. --quick only starts it.
 const PROFILES = {
-  default: { rounds: 5, timePerRoundMs: 35, warmupMs: 25, processes: 4 },
-  quick: { rounds: 12, timePerRoundMs: 8, warmupMs: 10, processes: 1 },
+  default: { rounds: 5, timePerRoundMs: 30, warmupMs: 10, jitWarmupMaxMs: 3500, processes: 4 },
+  quick: { rounds: 12, timePerRoundMs: 8, warmupMs: 10, jitWarmupMaxMs: 400, processes: 1 },
   // A 64 MiB memory point takes ~0.15 s per iteration on a PVM host: six turns (the fewest with a
   // 95 % order-statistic interval) keep `--sweep memory --quick` near 20 s.
-  quickSweep: { rounds: 6, timePerRoundMs: 12, warmupMs: 10, processes: 1 },
+  quickSweep: { rounds: 6, timePerRoundMs: 12, warmupMs: 10, jitWarmupMaxMs: 0, processes: 1 },
 };
 
 /** The options that shape what a run measures (calibrate passes a few alone). */
@@ -96,6 +99,7 @@ export function planFromOptions(options: PlanOptions, sweepHost?: () => SweepHos
         ? parsePositiveInteger('--time-per-round', options.timePerRound, 600_000)
         : profile.timePerRoundMs,
     warmupMs: profile.warmupMs,
+    jitWarmupMaxMs: profile.jitWarmupMaxMs,
     quick: Boolean(options.quick),
     ...(options.pin === undefined ? {} : { pin: parseInteger('--pin', options.pin, 0, cpus().length - 1) }),
     cpuidK: options.cpuidK === undefined ? DEFAULT_CPUID_K : parsePositiveInteger('--cpuid-k', options.cpuidK, 10_000),
@@ -148,7 +152,7 @@ export function registerRun(program: Command): void {
     .option('-b, --bindings <list>', `comma-separated: ${BINDING_NAMES.join(', ')}`)
     .option('-q, --quick', 'fewer, shorter rounds (about 10 s)')
     .option('-r, --rounds <n>', 'interleaved rounds per process (default: 5; 12 with --quick)')
-    .option('-t, --time-per-round <ms>', 'time each binding gets per workload per round (default: 35; 8 with --quick)')
+    .option('-t, --time-per-round <ms>', 'time each binding gets per workload per round (default: 30; 8 with --quick)')
     .option('--pin <cpu>', 'pin the process to one CPU for the run (restored afterwards)')
     .option('-o, --out <dir>', 'directory that receives a new run folder', 'results')
     .option('-f, --format <list>', `comma-separated: ${FORMAT_NAMES.join(', ')}`, DEFAULT_FORMATS.join(','))
