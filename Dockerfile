@@ -54,7 +54,7 @@ COPY --from=production-modules /src/node_modules ./node_modules
 COPY --from=build /src/dist/src ./dist/src
 COPY --from=build /src/guests/manifest.json ./guests/manifest.json
 COPY --from=build /src/guests/build/ ./guests/build/
-COPY --from=build /src/src/native/build/Release/kvmbench.node ./src/native/build/Release/kvmbench.node
+COPY --from=build /src/src/native/build/Release/kvmbench.node /src/src/native/build/Release/kvmbench_views.node ./src/native/build/Release/
 RUN mkdir -p /results && chown node:node /results
 # Non-root by default. /dev/kvm 0666: nothing more; 0660: --group-add <its gid>; 0600 root-only:
 # --user 0 (or make it 0660 on the host). `kvmbench doctor` and the open error say which.

@@ -45,7 +45,7 @@ for (const [what, command, args, after] of only) {
   } catch (error) {
     console.error(`build: ${what} failed (${command} ${args.join(' ')}): ${error.message}`);
     if (what === 'N-API addon')
-      console.error('build: the addon needs gcc, make and python3 (apt-get install build-essential python3)');
+      console.error('build: the addon needs gcc, g++, make and python3 (apt-get install build-essential python3)');
     process.exit(1);
   }
   console.log(`build: ${what} done in ${((Date.now() - started) / 1000).toFixed(1)} s`);

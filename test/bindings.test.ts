@@ -85,18 +85,25 @@ test('napi: unmap detaches the buffer, so stale views read nothing instead of cr
   assert.equal(view[0], undefined);
 });
 
-test('napi addon: munmap takes an ArrayBuffer or nothing as the view, and says so otherwise', async () => {
-  const { loadAddon } = await import('../src/bindings/addon.js');
-  const addon = loadAddon();
+test('napi views: view and munmap check their arguments and say what they take', async () => {
+  const { loadAddon, loadViews } = await import('../src/bindings/addon.js');
+  const views = loadViews();
   const napi = allBindings().find((binding) => binding.name === 'napi');
   assert.ok(napi);
   const mapping = napi.mapAnonymous(4096);
   assert.ok(typeof mapping !== 'number');
+  assert.throws(() => views.view(4096 as unknown as bigint, 4096), /view\(address: bigint, length: number\)/);
+  assert.throws(() => views.view(mapping.address, -1), /view\(address: bigint, length: number\)/);
   assert.throws(
-    () => addon.munmap(mapping.address, 4096, 1 as unknown as ArrayBuffer),
-    /view must be an ArrayBuffer or undefined/,
+    () => views.munmap(mapping.address, 4096, 1 as unknown as ArrayBuffer),
+    /munmap\(address: bigint, length: number, view: ArrayBuffer\)/,
   );
-  assert.equal(addon.munmap(mapping.address, 4096, undefined), 0, 'undefined: no view, the mapping is unmapped');
+  const view = views.view(mapping.address, 4096);
+  new Uint8Array(view)[0] = 7;
+  assert.equal(new Uint8Array(view)[0], 7, 'the view reaches the mapping');
+  assert.equal(views.munmap(mapping.address, 4096, view), 0);
+  assert.equal(view.byteLength, 0, 'detached before the munmap');
+  assert.equal(loadAddon().munmap(mapping.address, 0), -22, 'the N-API munmap gives -errno (EINVAL for length 0)');
 });
 
 test('c-loop is the only binding with native loops', () => {

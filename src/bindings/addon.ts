@@ -10,30 +10,52 @@ export interface Addon extends NativeLoops {
   ioctlBuffer(fd: number, request: number, buffer: Uint8Array): number;
   mmapFile(fd: number, length: number): bigint | number;
   mmapAnonymous(length: number): bigint | number;
-  /** Detaches view (when given) before unmapping, in the same native call. */
-  munmap(address: bigint, length: number, view?: ArrayBuffer): number;
+  /** A mapping with a view is unmapped by Views.munmap, which detaches it first. */
+  munmap(address: bigint, length: number): number;
   write(address: bigint, offset: number, bytes: Uint8Array): void;
-  view(address: bigint, length: number): ArrayBuffer;
   runner(fd: number): () => number;
   /** The TSC's ticks per second, counted against CLOCK_MONOTONIC_RAW over about `ms`; NaN without a TSC. */
   tscHz(ms: number): number;
 }
 
-// dist/src/bindings/addon.js -> <root>/src/native/build/Release/kvmbench.node
+/**
+ * Views over mapped memory made with V8's own ArrayBuffer API (src/native/views.cc): N-API's external
+ * ArrayBuffer is a whole Node Buffer and costs 3x as much. The napi binding's system calls all go
+ * through the N-API addon; only its views and their detach-then-munmap come from here.
+ */
+export interface Views {
+  view(address: bigint, length: number): ArrayBuffer;
+  /** Detaches view, then unmaps, in one call; 0 or -errno. */
+  munmap(address: bigint, length: number, view: ArrayBuffer): number;
+}
+
+// dist/src/bindings/addon.js -> <root>/src/native/build/Release/*.node
 export const ADDON_PATH = fileURLToPath(new URL('../../../src/native/build/Release/kvmbench.node', import.meta.url));
+export const VIEWS_PATH = fileURLToPath(
+  new URL('../../../src/native/build/Release/kvmbench_views.node', import.meta.url),
+);
 
 let loaded: Addon | undefined;
+let loadedViews: Views | undefined;
 
-export function loadAddon(): Addon {
-  if (loaded) return loaded;
+function load<T>(path: string): T {
   try {
-    loaded = createRequire(import.meta.url)(ADDON_PATH) as Addon;
+    return createRequire(import.meta.url)(path) as T;
   } catch (error) {
     throw new Error(
-      `the N-API addon is not built (${ADDON_PATH}): run \`npm run build:native\` (needs gcc, make, python3). ${
+      `the native addon is not built (${path}): run \`npm run build:native\` (needs gcc, g++, make, python3). ${
         (error as Error).message
       }`,
     );
   }
+}
+
+export function loadAddon(): Addon {
+  loaded ??= load<Addon>(ADDON_PATH);
   return loaded;
+}
+
+export function loadViews(): Views {
+  loadedViews ??= load<Views>(VIEWS_PATH);
+  return loadedViews;
 }

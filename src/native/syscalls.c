@@ -99,49 +99,16 @@ static napi_value js_mmap_anonymous(napi_env env, napi_callback_info info) {
                                   MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0));
 }
 
-/* munmap(address, length, view?): detaches view first when given, so later JS reads see a zero-length
- * buffer instead of unmapped memory; in the same native call, so unmapping a mapping with a view costs
- * one call from JS, not two. */
+/* munmap(address, length). A mapping with a view is unmapped by src/native/views.cc, which detaches the
+ * view in the same call. */
 static napi_value js_munmap(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
-  uint64_t address;
-  int64_t length;
-  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 2) {
-    napi_throw_type_error(env, "ERR_MISSING_ARGS", "munmap(address, length, view?)");
-    return NULL;
-  }
-  if (!arg_address(env, argv[0], "address", &address) || !arg_int64(env, argv[1], "length", &length)) return NULL;
-  napi_valuetype view_type = napi_undefined;
-  if (argc >= 3) NAPI_CALL(env, napi_typeof(env, argv[2], &view_type));
-  if (view_type != napi_undefined) {
-    /* napi_is_detached_arraybuffer says "not detached" of anything that is no ArrayBuffer: ask first. */
-    bool is_arraybuffer = false;
-    NAPI_CALL(env, napi_is_arraybuffer(env, argv[2], &is_arraybuffer));
-    if (!is_arraybuffer) {
-      napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "munmap: view must be an ArrayBuffer or undefined");
-      return NULL;
-    }
-    bool detached = false;
-    NAPI_CALL(env, napi_is_detached_arraybuffer(env, argv[2], &detached));
-    if (!detached) NAPI_CALL(env, napi_detach_arraybuffer(env, argv[2]));
-  }
-  return RESULT(env, munmap((void *)(uintptr_t)address, (size_t)length));
-}
-
-/* A zero-copy ArrayBuffer over mapped memory; the mapping, not V8, owns the bytes. */
-static napi_value js_view(napi_env env, napi_callback_info info) {
   napi_value argv[2];
   uint64_t address;
   int64_t length;
   if (!get_args(env, info, 2, argv) || !arg_address(env, argv[0], "address", &address) ||
       !arg_int64(env, argv[1], "length", &length))
     return NULL;
-  napi_value buffer;
-  NAPI_CALL(env, napi_create_external_arraybuffer(env, (void *)(uintptr_t)address, (size_t)length, NULL,
-                                                  NULL, &buffer));
-  return buffer;
+  return RESULT(env, munmap((void *)(uintptr_t)address, (size_t)length));
 }
 
 /* write(address, offset, bytes): copies a Uint8Array to address + offset, inside a mapping whose range
@@ -230,7 +197,6 @@ void register_syscalls(napi_env env, napi_value exports) {
   export_function(env, exports, "mmapAnonymous", js_mmap_anonymous);
   export_function(env, exports, "munmap", js_munmap);
   export_function(env, exports, "write", js_write);
-  export_function(env, exports, "view", js_view);
   export_function(env, exports, "runner", js_runner);
   export_function(env, exports, "tscHz", js_tsc_hz);
 }
