@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Builds everything kvmbench needs, in order: TypeScript, the N-API addon, the guest images.
+// Builds everything kvmbench needs, in order: TypeScript, the native addons, the guest images.
 // Run by `npm ci` (prepare) and `npm run build`; `node scripts/build.mjs typescript` (npm run build:ts)
 // runs only the first step.
 import { execFileSync } from 'node:child_process';
@@ -21,7 +21,7 @@ const makeBinsExecutable = () => {
 };
 const steps = [
   ['TypeScript', bin('tsc'), ['-p', 'tsconfig.json'], makeBinsExecutable],
-  ['N-API addon', bin('node-gyp'), ['rebuild', '--directory=src/native', '--loglevel=warn', ...nodeDirArgs]],
+  ['native addons', bin('node-gyp'), ['rebuild', '--directory=src/native', '--loglevel=warn', ...nodeDirArgs]],
   ['guests', process.execPath, ['scripts/build-guests.mjs']],
 ];
 if (!existsSync(bin('tsc')) || !existsSync(bin('node-gyp'))) {
@@ -44,7 +44,7 @@ for (const [what, command, args, after] of only) {
     after?.();
   } catch (error) {
     console.error(`build: ${what} failed (${command} ${args.join(' ')}): ${error.message}`);
-    if (what === 'N-API addon')
+    if (what === 'native addons')
       console.error('build: the addon needs gcc, g++, make and python3 (apt-get install build-essential python3)');
     process.exit(1);
   }

@@ -3,6 +3,9 @@
  * same way, with failures as -errno. The KVM conformance tests are in kvm.test.ts.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { ERRNO } from '../src/util/errno.js';
 import { allBindings } from './helpers/kvm.js';
@@ -85,25 +88,48 @@ test('napi: unmap detaches the buffer, so stale views read nothing instead of cr
   assert.equal(view[0], undefined);
 });
 
-test('napi views: view and munmap check their arguments and say what they take', async () => {
+test('napi views: view and munmap check their arguments, and munmap refuses a view of another range', async () => {
   const { loadAddon, loadViews } = await import('../src/bindings/addon.js');
   const views = loadViews();
   const napi = allBindings().find((binding) => binding.name === 'napi');
   assert.ok(napi);
-  const mapping = napi.mapAnonymous(4096);
+  const mapping = napi.mapAnonymous(8192);
   assert.ok(typeof mapping !== 'number');
-  assert.throws(() => views.view(4096 as unknown as bigint, 4096), /view\(address: bigint, length: number\)/);
-  assert.throws(() => views.view(mapping.address, -1), /view\(address: bigint, length: number\)/);
-  assert.throws(
-    () => views.munmap(mapping.address, 4096, 1 as unknown as ArrayBuffer),
-    /munmap\(address: bigint, length: number, view: ArrayBuffer\)/,
-  );
-  const view = views.view(mapping.address, 4096);
+  assert.throws(() => views.view(4096 as unknown as bigint, 4096), /view: address must be a non-zero bigint/);
+  assert.throws(() => views.view(0n, 4096), /view: address must be a non-zero bigint/, 'no view over address 0');
+  assert.throws(() => views.view(mapping.address, -1), /view: length must be a whole number of bytes/);
+  const view = views.view(mapping.address, 8192);
   new Uint8Array(view)[0] = 7;
   assert.equal(new Uint8Array(view)[0], 7, 'the view reaches the mapping');
-  assert.equal(views.munmap(mapping.address, 4096, view), 0);
+  const usage = /munmap: view must be the ArrayBuffer view\(\) made over this mapping/;
+  assert.throws(() => views.munmap(mapping.address, 8192, 1 as unknown as ArrayBuffer), usage);
+  assert.throws(() => views.munmap(mapping.address, 8192, new ArrayBuffer(8192)), usage, 'another buffer');
+  assert.throws(() => views.munmap(mapping.address, 4096, view), usage, 'another length');
+  assert.equal(view.byteLength, 8192, 'nothing detached or unmapped on a refusal');
+  assert.equal(views.munmap(mapping.address, 8192, view), 0);
   assert.equal(view.byteLength, 0, 'detached before the munmap');
   assert.equal(loadAddon().munmap(mapping.address, 0), -22, 'the N-API munmap gives -errno (EINVAL for length 0)');
+});
+
+test('a native module that is missing, or there but does not load, gets a message saying which and what to run', async () => {
+  const { loadNative } = await import('../src/bindings/addon.js');
+  const dir = mkdtempSync(join(tmpdir(), 'kvmbench-native-'));
+  try {
+    assert.throws(
+      () => loadNative(join(dir, 'absent.node')),
+      /the native addon is not built .*absent\.node.*npm run build:native/,
+    );
+    const stale = join(dir, 'stale.node');
+    writeFileSync(stale, 'not a shared object');
+    assert.throws(
+      () => loadNative(stale),
+      new RegExp(
+        `stale\\.node does not load in Node\\.js ${process.version.replace(/\./g, '\\.')} \\(built for another version\\?\\): run \`npm run build:native\``,
+      ),
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('c-loop is the only binding with native loops', () => {

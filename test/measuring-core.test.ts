@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
-import { type MeasuredCell, measurementOf } from '../src/bench/analyze.js';
+import { type MeasuredCell, measurementOf, warningsFor } from '../src/bench/analyze.js';
 import type { CellRunner, KvmStats } from '../src/bench/cell.js';
 import { checkExitCount, emulatedInstructionsPerIteration } from '../src/bench/counters.js';
 import { type PlannedCell, planRun } from '../src/bench/plan.js';
@@ -111,6 +111,55 @@ describe('calibration', () => {
     const stopped = await calibrate([row], { warmupMs: 1, jitWarmupMaxMs: 60_000 }, { stopped: () => ++checks > 3 });
     assert.ok((row[0]?.iterations ?? 0) <= 60, 'a signal ends the warm-up within a turn');
     assert.equal(stopped.cells.size, 0);
+  });
+
+  test('a cell whose guest fails in the JIT warm-up keeps that error and is not calibrated', async () => {
+    const lifecycle = workload('lifecycle');
+    let calls = 0;
+    const broken = {
+      ...fakeRunner(0, 'koffi', 650_000, lifecycle),
+      run: () => {
+        if (++calls === 3) throw new Error('guest fault in turn 3');
+        return 20 * 650_000;
+      },
+    } as CellRunner;
+    const healthy = fakeRunner(1, 'napi', 650_000, lifecycle);
+    const calibration = await calibrate(
+      [[broken, healthy]],
+      { warmupMs: 1, jitWarmupMaxMs: 60_000 },
+      {
+        stopped: () => false,
+      },
+    );
+    assert.equal(calibration.cells.get(0)?.error, 'guest fault in turn 3');
+    assert.equal(calls, 3, 'not run again after its failure');
+    assert.equal(calibration.cells.get(1)?.jitWarmupIterations, lifecycle.jitWarmupIterations);
+    assert.deepEqual(calibration.jitWarmup, {
+      iterations: { lifecycle: lifecycle.jitWarmupIterations },
+      maxMs: 60_000,
+    });
+  });
+
+  test('no JIT warm-up where a workload has no JS binding, or none was asked', async () => {
+    const lifecycle = workload('lifecycle');
+    const floorOnly = await calibrate(
+      [[fakeRunner(0, 'c-loop', 600_000, lifecycle)]],
+      {
+        warmupMs: 1,
+        jitWarmupMaxMs: 60_000,
+      },
+      { stopped: () => false },
+    );
+    assert.equal(floorOnly.jitWarmup, undefined);
+    const exits = await calibrate(
+      [[fakeRunner(0, 'napi', 1000)]],
+      { warmupMs: 1, jitWarmupMaxMs: 60_000 },
+      {
+        stopped: () => false,
+      },
+    );
+    assert.equal(exits.jitWarmup, undefined);
+    assert.equal(exits.cells.get(0)?.jitWarmupIterations, undefined);
   });
 
   test('a failing cell is recorded, the others are calibrated', async () => {
@@ -322,6 +371,45 @@ describe('merging processes (run --processes N)', () => {
     assert.ok(merged.length > 0);
     // The median of 10, 11, 12, 13 is 11.5: no whole number of iterations, and the schema refuses it.
     for (const cell of merged) assert.equal(cell.iterationsPerSample, 11);
+  });
+
+  test("a merged cell's JIT warm-up is the fewest any process ran; the warning names it when well short", () => {
+    const run = makeFixtureResults();
+    const withWarmup = (iterations: number | undefined): Results => ({
+      ...run,
+      measurements: run.measurements.map((m) => ({
+        ...m,
+        calibration: {
+          probeNsPerIteration: 1000,
+          emptyBatchNs: 50,
+          sampleNs: 500_000,
+          harnessShare: 1e-4,
+          ...(iterations === undefined ? {} : { jitWarmupIterations: iterations }),
+        },
+      })),
+    });
+    const plan = planRun({
+      ...run.run.options,
+      workloads: [...new Set(run.measurements.map((m) => m.workload))],
+      bindings: [...new Set(run.measurements.map((m) => m.binding))],
+    });
+    const merged = mergeProcessRuns(plan, [withWarmup(1400), withWarmup(600), withWarmup(undefined), withWarmup(1400)]);
+    for (const cell of merged) assert.equal(cell.calibration?.jitWarmupIterations, 600);
+    const none = mergeProcessRuns(plan, [withWarmup(undefined), withWarmup(undefined)]);
+    for (const cell of none) assert.equal(cell.calibration?.jitWarmupIterations, undefined);
+
+    const measurement = (ran: number) =>
+      ({ ...withWarmup(ran).measurements[0], workload: 'lifecycle' }) as Results['measurements'][number];
+    const jitWarmup = { iterations: { lifecycle: 1400 }, maxMs: 3500 };
+    const short = warningsFor([measurement(600)], TARGET_SAMPLE_NS, jitWarmup).filter((w) => w.includes('JIT'));
+    assert.equal(short.length, 1);
+    assert.match(short[0] as string, /3\.5 s limit.*raise --jit-warmup.*600 of 1400 iterations/);
+    // 1,300 of 1,400: the measured rounds finish it, so no warning; none either without a harness record.
+    assert.equal(
+      warningsFor([measurement(1300)], TARGET_SAMPLE_NS, jitWarmup).filter((w) => w.includes('JIT')).length,
+      0,
+    );
+    assert.equal(warningsFor([measurement(600)], TARGET_SAMPLE_NS).filter((w) => w.includes('JIT')).length, 0);
   });
 
   test('a process that wrote nothing keeps its number: the others are not renumbered', () => {

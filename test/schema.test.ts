@@ -8,6 +8,7 @@ import { loadResultsFile, validateResults } from '../src/results/read.js';
 import type {
   BindingInfo,
   ExitCountCheck,
+  HarnessInfo,
   HostFingerprint,
   Measurement,
   Results,
@@ -162,7 +163,13 @@ describe('results schema', () => {
       sampleProcesses: ok.sampleRounds.map(() => 0),
       sampleTimesMs: ok.sampleTimesMs,
       stats: ok.stats,
-      calibration: { probeNsPerIteration: 5000, emptyBatchNs: 90, sampleNs: 510_000, harnessShare: 90 / 510_000 },
+      calibration: {
+        probeNsPerIteration: 5000,
+        emptyBatchNs: 90,
+        sampleNs: 510_000,
+        harnessShare: 90 / 510_000,
+        jitWarmupIterations: 1400,
+      },
       emulatedInstructionsPerIteration: 3,
       interruptedRuns: 0,
       medianCycles: 1234,
@@ -223,7 +230,14 @@ describe('results schema', () => {
       },
     };
     const bindings = [...fixture.bindings, peer];
-    const everything: Results = { ...fixture, run, host, bindings, measurements: [measurement] };
+    const harness: Required<HarnessInfo> = {
+      targetSampleNs: 500_000,
+      warmupMs: 10,
+      jitWarmup: { iterations: { lifecycle: 1400 }, maxMs: 3500 },
+      timerNs: 50,
+      iterationsPerSample: { [measurement.workload]: measurement.iterationsPerSample },
+    };
+    const everything: Results = { ...fixture, run, host, bindings, harness, measurements: [measurement] };
     assert.deepEqual(validateResults(JSON.parse(JSON.stringify(everything)), 'every field'), everything);
   });
 

@@ -16,6 +16,8 @@ import { stepNamesOf } from './workloads.js';
 const NOISY_CV = 0.1;
 /** The harness's own cost per sample must stay below this share of the sample. */
 const MAX_HARNESS_SHARE = 0.001;
+/** A JIT warm-up that ran this share of its count is enough (the measured rounds add more). */
+const JIT_WARMUP_ENOUGH = 0.9;
 
 /** Everything measuring and tracing found out about one cell. */
 export interface MeasuredCell {
@@ -184,14 +186,15 @@ export function warningsFor(
       `samples shorter than the ${(targetSampleNs / 1e6).toFixed(1)} ms intended (the loop got faster after calibration): ${list(short, (m) => `${((m.calibration?.sampleNs ?? 0) / 1e6).toFixed(2)} ms`)}`,
     );
   }
+  // The measured rounds finish what the warm-up left: only a warm-up well short of its count warns.
   const unwarmed = measurements.filter((m) => {
     const asked = jitWarmup?.iterations[m.workload];
     const ran = m.calibration?.jitWarmupIterations;
-    return asked !== undefined && ran !== undefined && ran < asked;
+    return asked !== undefined && ran !== undefined && ran < JIT_WARMUP_ENOUGH * asked;
   });
   if (unwarmed.length) {
     warnings.push(
-      `the JIT warm-up ended at its ${((jitWarmup?.maxMs ?? 0) / 1000).toFixed(1)} s limit before V8 had seen every iteration it asks for, so the first rounds may include unoptimized JS: ${list(unwarmed, (m) => `${m.calibration?.jitWarmupIterations} of ${jitWarmup?.iterations[m.workload]} iterations`)}`,
+      `the JIT warm-up ended at its ${((jitWarmup?.maxMs ?? 0) / 1000).toFixed(1)} s limit well before its count, so the first rounds may include unoptimized JS (raise --jit-warmup): ${list(unwarmed, (m) => `${m.calibration?.jitWarmupIterations} of ${jitWarmup?.iterations[m.workload]} iterations`)}`,
     );
   }
   const costly = measurements.filter((m) => m.calibration && m.calibration.harnessShare > MAX_HARNESS_SHARE);

@@ -31,6 +31,7 @@ export function childArguments(plan: Plan, kvmPath: string, out: string): string
     String(o.rounds),
     '--time-per-round',
     String(o.timePerRoundMs),
+    ...(o.jitWarmupMaxMs === undefined ? [] : ['--jit-warmup', String(o.jitWarmupMaxMs)]),
     '--cpuid-k',
     String(o.cpuidK),
     '--kvm',
@@ -132,15 +133,18 @@ export async function measureInProcesses(
   return runs;
 }
 
-/** The lower of the two middle values (an element of the list); 0 for an empty list. */
-/** The JIT warm-up iterations of a merged cell: the median over the processes that ran one. */
+/**
+ * The JIT warm-up iterations of a merged cell: the fewest any process ran, so one process whose
+ * warm-up ended early is not hidden by the others.
+ */
 function jitWarmupIterationsOf(
   calibrated: readonly CellCalibrationInfo[],
 ): Pick<CellCalibrationInfo, 'jitWarmupIterations'> {
   const ran = calibrated.map((c) => c.jitWarmupIterations).filter((n) => n !== undefined);
-  return ran.length ? { jitWarmupIterations: lowerMedian(ran) } : {};
+  return ran.length ? { jitWarmupIterations: Math.min(...ran) } : {};
 }
 
+/** The lower of the two middle values (an element of the list); 0 for an empty list. */
 function lowerMedian(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor((sorted.length - 1) / 2)] ?? 0;

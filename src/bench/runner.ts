@@ -163,18 +163,6 @@ export async function runBenchmarks(options: RunOptions, env: RunEnvironment): P
 }
 
 /** Measures the plan in this process: open cells, calibrate, rounds, trace. */
-/** The harness's JIT warm-up, for the workloads of this plan that asked for one (none: nothing). */
-function jitWarmupOf(plan: Plan, calibration: Calibration): Pick<HarnessInfo, 'jitWarmup'> {
-  const asked = plan.workloads.filter((workload) => workload.jitWarmupIterations !== undefined);
-  if (asked.length === 0 || calibration.jitWarmupMaxMs <= 0) return {};
-  return {
-    jitWarmup: {
-      iterations: Object.fromEntries(asked.map((workload) => [workload.name, workload.jitWarmupIterations as number])),
-      maxMs: calibration.jitWarmupMaxMs,
-    },
-  };
-}
-
 async function measureHere(plan: Plan, env: RunEnvironment, runStartMs: number): Promise<Measured> {
   const options = plan.options;
   const kvms = new Map<BindingName, Kvm>();
@@ -257,7 +245,7 @@ async function measureHere(plan: Plan, env: RunEnvironment, runStartMs: number):
       harness: {
         targetSampleNs: calibration.targetSampleNs,
         warmupMs: calibration.warmupMs,
-        ...jitWarmupOf(plan, calibration),
+        ...(calibration.jitWarmup ? { jitWarmup: calibration.jitWarmup } : {}),
         timerNs: calibration.timerNs,
         iterationsPerSample: Object.fromEntries(calibration.iterationsPerSample),
       },

@@ -23,7 +23,7 @@ const PROBE_BATCHES = 7;
 const PROBE_BATCH_NS = 100_000;
 /** Calls of an empty batch that measure the fixed cost inside the two timer reads. */
 const OVERHEAD_CALLS = 51;
-/** Iterations each JS binding runs per turn of the JIT warm-up: a few ms, so signals are seen. */
+/** Iterations each JS binding runs per turn of the JIT warm-up (~15 ms of lifecycles), so signals are seen. */
 const JIT_WARMUP_BATCH = 20;
 
 export interface ScheduleControl {
@@ -54,7 +54,8 @@ export interface WarmupOptions {
   warmupMs: number;
   /**
    * The most one workload's JIT warm-up may take (all its JS bindings together); 0 skips it. A
-   * workload asks for one with Workload.jitWarmupIterations.
+   * workload asks for one with Workload.jitWarmupIterations; only the lifecycle does, so this is
+   * also the most a process spends on it.
    */
   jitWarmupMaxMs: number;
 }
@@ -62,7 +63,8 @@ export interface WarmupOptions {
 export interface Calibration {
   targetSampleNs: number;
   warmupMs: number;
-  jitWarmupMaxMs: number;
+  /** The workloads whose JS bindings ran a JIT warm-up: the iterations asked of each, and its limit. */
+  jitWarmup?: { iterations: Record<string, number>; maxMs: number };
   /** Per workload: the same for every binding, so every sample covers the same number of exits. */
   iterationsPerSample: Map<string, number>;
   /** Per cell index. */
@@ -118,37 +120,42 @@ function calibrateCell(runner: CellRunner, warmupMs: number, stopped: () => bool
 }
 
 /**
- * V8 optimizes a JS function only after it has run a while (on Node 20, ~1,000 calls of the
- * lifecycle's functions), and a time-based warm-up of a workload whose iterations take most of a
- * millisecond ends long before that: its measured rounds would start in the interpreter and speed up
- * as they go. So such a workload's JS bindings run `iterations` each first, in turns, so the code they
- * share sees every binding before V8 optimizes it (no deoptimization when the next one comes), for
- * at most maxMs. Returns the iterations each cell ran. The floor binding's loops are C: it skips this.
+ * V8 optimizes a JS function only after it has run a while (the lifecycle's functions that run once
+ * per lifecycle: after 1,400-2,700 calls on Node 20), and a time-based warm-up of a workload whose
+ * iterations take most of a millisecond ends long before that: its measured rounds would start in
+ * the interpreter and speed up as they go. So such a workload's JS bindings first run `iterations`
+ * each, in turns, so the code they share sees every binding before V8 optimizes it (no deoptimization
+ * when the next one comes), for at most maxMs. The floor binding's loops are C: it skips this. A cell
+ * whose guest fails leaves the warm-up with its error (it is not calibrated).
  */
 async function warmUpJit(
   row: CellRunner[],
   iterations: number,
   maxMs: number,
-  stopped: () => boolean,
-): Promise<Map<number, number>> {
+  control: ScheduleControl,
+  progress: { done: number; total: number },
+): Promise<{ ran: Map<number, number>; failed: Map<number, string> }> {
   const ran = new Map<number, number>();
+  const failed = new Map<number, string>();
   let pending = row.filter((runner) => runner.cell.binding !== FLOOR_BINDING);
   for (const runner of pending) ran.set(runner.cell.index, 0);
   const end = performance.now() + maxMs;
-  while (pending.length > 0 && performance.now() < end && !stopped()) {
-    const failed = new Set<CellRunner>();
+  while (pending.length > 0 && performance.now() < end && !control.stopped()) {
     for (const runner of pending) {
+      control.onProgress?.({ phase: 'calibrate', ...progress, cell: runner });
       try {
         runner.run(JIT_WARMUP_BATCH);
         ran.set(runner.cell.index, (ran.get(runner.cell.index) ?? 0) + JIT_WARMUP_BATCH);
-      } catch {
-        failed.add(runner); // its calibration meets the error again and records it
+      } catch (error) {
+        failed.set(runner.cell.index, (error as Error).message);
       }
     }
-    pending = pending.filter((runner) => !failed.has(runner) && (ran.get(runner.cell.index) ?? 0) < iterations);
+    pending = pending.filter(
+      (runner) => !failed.has(runner.cell.index) && (ran.get(runner.cell.index) ?? 0) < iterations,
+    );
     await yieldToEventLoop();
   }
-  return ran;
+  return { ran, failed };
 }
 
 /**
@@ -167,18 +174,24 @@ export async function calibrate(
   let done = 0;
   const first = workloads[0]?.[0];
   if (first) control.onProgress?.({ phase: 'calibrate', done, total, cell: first });
+  const jitIterations: Record<string, number> = {};
   for (const row of workloads) {
     let fastest = Number.POSITIVE_INFINITY;
-    const jitIterations = row[0]?.cell.workload.jitWarmupIterations;
-    const jitWarmup =
-      jitIterations && jitWarmupMaxMs > 0 && !control.stopped()
-        ? await warmUpJit(row, jitIterations, jitWarmupMaxMs, control.stopped)
+    const workload = row[0]?.cell.workload;
+    const asked = workload?.jitWarmupIterations;
+    const hasJs = row.some((runner) => runner.cell.binding !== FLOOR_BINDING);
+    const jit =
+      workload && asked && hasJs && jitWarmupMaxMs > 0 && !control.stopped()
+        ? await warmUpJit(row, asked, jitWarmupMaxMs, control, { done, total })
         : undefined;
+    if (jit && workload && asked) jitIterations[workload.name] = asked;
     for (const runner of row) {
       if (control.stopped()) break;
+      const warmupError = jit?.failed.get(runner.cell.index);
       try {
+        if (warmupError !== undefined) throw new Error(warmupError);
         const calibration = calibrateCell(runner, warmupMs, control.stopped);
-        const jitRan = jitWarmup?.get(runner.cell.index);
+        const jitRan = jit?.ran.get(runner.cell.index);
         cells.set(
           runner.cell.index,
           jitRan === undefined ? calibration : { ...calibration, jitWarmupIterations: jitRan },
@@ -194,10 +207,9 @@ export async function calibrate(
       control.onProgress?.({ phase: 'calibrate', done: ++done, total, cell: runner });
       await yieldToEventLoop();
     }
-    const workload = row[0]?.cell.workload.name;
     if (workload !== undefined && Number.isFinite(fastest)) {
       iterationsPerSample.set(
-        workload,
+        workload.name,
         Math.min(
           MAX_ITERATIONS_PER_SAMPLE,
           Math.max(1, Math.ceil((TARGET_SAMPLE_NS * SIZING_MARGIN) / Math.max(fastest, 1))),
@@ -208,7 +220,9 @@ export async function calibrate(
   return {
     targetSampleNs: TARGET_SAMPLE_NS,
     warmupMs,
-    jitWarmupMaxMs,
+    ...(Object.keys(jitIterations).length > 0
+      ? { jitWarmup: { iterations: jitIterations, maxMs: jitWarmupMaxMs } }
+      : {}),
     iterationsPerSample,
     cells,
     timerNs: timerCost(),

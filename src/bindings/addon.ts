@@ -1,5 +1,7 @@
-/** Loads the N-API addon built by node-gyp (src/native), with a clear error when it is missing. */
+/** Loads the native addons built by node-gyp (src/native), with a clear error when one is missing or stale. */
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { NativeLoops } from './types.js';
 
@@ -38,24 +40,27 @@ export const VIEWS_PATH = fileURLToPath(
 let loaded: Addon | undefined;
 let loadedViews: Views | undefined;
 
-function load<T>(path: string): T {
+export function loadNative<T>(path: string): T {
   try {
     return createRequire(import.meta.url)(path) as T;
   } catch (error) {
+    const message = (error as Error).message;
+    // A file that is there but does not load was most often built for another Node.js: the views
+    // module uses V8's C++ API, so it is tied to the Node it was built with (the N-API addon is not).
     throw new Error(
-      `the native addon is not built (${path}): run \`npm run build:native\` (needs gcc, g++, make, python3). ${
-        (error as Error).message
-      }`,
+      existsSync(path)
+        ? `the native addon ${basename(path)} does not load in Node.js ${process.version} (built for another version?): run \`npm run build:native\`. ${message}`
+        : `the native addon is not built (${path}): run \`npm run build:native\` (needs gcc, g++, make, python3). ${message}`,
     );
   }
 }
 
 export function loadAddon(): Addon {
-  loaded ??= load<Addon>(ADDON_PATH);
+  loaded ??= loadNative<Addon>(ADDON_PATH);
   return loaded;
 }
 
 export function loadViews(): Views {
-  loadedViews ??= load<Views>(VIEWS_PATH);
+  loadedViews ??= loadNative<Views>(VIEWS_PATH);
   return loadedViews;
 }

@@ -10,7 +10,7 @@ export type BindingName = (typeof BINDING_NAMES)[number];
 
 /**
  * A mapping made by the binding: its address (for KVM structs) and a zero-copy view of its bytes.
- * The view is made on first access to `buffer` (an external ArrayBuffer costs microseconds to make
+ * The view is made on first access to `buffer` (a view over foreign memory costs microseconds to make
  * and to detach), so a caller that needs only the address, or copies in through `write`, never pays
  * for it. After `unmap`, `buffer` is empty.
  */

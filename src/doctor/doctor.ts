@@ -140,7 +140,12 @@ function kvmAccessCheck(kvmPath: string, opened: boolean): Check | undefined {
   };
 }
 
-export async function runDoctor(options: { binding?: Binding; kvmPath?: string }): Promise<DoctorReport> {
+export async function runDoctor(options: {
+  binding?: Binding;
+  /** Why the napi binding could not be loaded (the addon's own message: missing, or built for another Node). */
+  bindingError?: string;
+  kvmPath?: string;
+}): Promise<DoctorReport> {
   const checks: Check[] = [];
   const kvmPath = options.kvmPath ?? DEFAULT_KVM_PATH;
   const binding = options.binding;
@@ -169,7 +174,7 @@ export async function runDoctor(options: { binding?: Binding; kvmPath?: string }
     checks.push({
       name: 'kvm device',
       status: 'fail',
-      detail: 'the N-API addon is not built',
+      detail: options.bindingError ?? 'the native addon is not built',
       fix: 'run `npm run build:native`',
     });
   } else {

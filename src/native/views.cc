@@ -13,13 +13,15 @@
 
 #include <cerrno>
 #include <cstdint>
+#include <cstdio>
+#include <memory>
+#include <utility>
 
 namespace {
 
 using v8::ArrayBuffer;
 using v8::BackingStore;
 using v8::BigInt;
-using v8::Context;
 using v8::FunctionCallbackInfo;
 using v8::Isolate;
 using v8::Local;
@@ -31,18 +33,22 @@ void ThrowTypeError(Isolate* isolate, const char* message) {
   isolate->ThrowException(v8::Exception::TypeError(String::NewFromUtf8(isolate, message).ToLocalChecked()));
 }
 
-// address: a bigint; length: a non-negative safe integer. Throws a TypeError naming the call otherwise.
-bool AddressAndLength(const FunctionCallbackInfo<Value>& args, const char* usage, void** address, size_t* length) {
+// args[0] a bigint address, not 0; args[1] a whole number of bytes. Throws a TypeError naming the
+// call and the argument otherwise.
+bool AddressAndLength(const FunctionCallbackInfo<Value>& args, const char* call, void** address, size_t* length) {
   Isolate* isolate = args.GetIsolate();
+  char message[160];
   bool lossless = false;
-  if (args.Length() < 2 || !args[0]->IsBigInt() || !args[1]->IsNumber()) {
-    ThrowTypeError(isolate, usage);
+  uint64_t value = args.Length() > 0 && args[0]->IsBigInt() ? args[0].As<BigInt>()->Uint64Value(&lossless) : 0;
+  if (!lossless || value == 0) {
+    snprintf(message, sizeof message, "%s: address must be a non-zero bigint (a mapping's address)", call);
+    ThrowTypeError(isolate, message);
     return false;
   }
-  uint64_t value = args[0].As<BigInt>()->Uint64Value(&lossless);
-  double bytes = args[1].As<v8::Number>()->Value();
-  if (!lossless || !(bytes >= 0 && bytes <= 9007199254740991.0) || bytes != static_cast<double>(static_cast<uint64_t>(bytes))) {
-    ThrowTypeError(isolate, usage);
+  double bytes = args.Length() > 1 && args[1]->IsNumber() ? args[1].As<v8::Number>()->Value() : -1;
+  if (!(bytes >= 0 && bytes <= 9007199254740991.0) || bytes != static_cast<double>(static_cast<uint64_t>(bytes))) {
+    snprintf(message, sizeof message, "%s: length must be a whole number of bytes", call);
+    ThrowTypeError(isolate, message);
     return false;
   }
   *address = reinterpret_cast<void*>(static_cast<uintptr_t>(value));
@@ -54,25 +60,32 @@ bool AddressAndLength(const FunctionCallbackInfo<Value>& args, const char* usage
 void View(const FunctionCallbackInfo<Value>& args) {
   void* address;
   size_t length;
-  if (!AddressAndLength(args, "view(address: bigint, length: number)", &address, &length)) return;
+  if (!AddressAndLength(args, "view", &address, &length)) return;
   std::unique_ptr<BackingStore> store =
       ArrayBuffer::NewBackingStore(address, length, BackingStore::EmptyDeleter, nullptr);
   args.GetReturnValue().Set(ArrayBuffer::New(args.GetIsolate(), std::move(store)));
 }
 
-// munmap(address, length, view): detaches the view (later reads see zero bytes instead of unmapped
-// memory), then unmaps, in one call. Returns 0 or -errno.
+// munmap(address, length, view): detaches the view made over exactly that range (later reads see zero
+// bytes instead of unmapped memory), then unmaps, in one call. Returns 0 or -errno. A view of another
+// range, or one V8 will not detach, is refused before anything is unmapped: it would outlive the
+// memory it reads.
 void Munmap(const FunctionCallbackInfo<Value>& args) {
   void* address;
   size_t length;
-  const char* usage = "munmap(address: bigint, length: number, view: ArrayBuffer)";
-  if (!AddressAndLength(args, usage, &address, &length)) return;
+  if (!AddressAndLength(args, "munmap", &address, &length)) return;
   if (args.Length() < 3 || !args[2]->IsArrayBuffer()) {
-    ThrowTypeError(args.GetIsolate(), usage);
+    ThrowTypeError(args.GetIsolate(), "munmap: view must be the ArrayBuffer view() made over this mapping");
     return;
   }
   Local<ArrayBuffer> view = args[2].As<ArrayBuffer>();
-  if (view->IsDetachable() && view->Detach(Local<Value>()).IsNothing()) return;  // V8 threw
+  if (!view->WasDetached()) {
+    if (!view->IsDetachable() || view->Data() != address || view->ByteLength() != length) {
+      ThrowTypeError(args.GetIsolate(), "munmap: view must be the ArrayBuffer view() made over this mapping");
+      return;
+    }
+    if (view->Detach(Local<Value>()).IsNothing()) return;  // V8 threw
+  }
   int ret = munmap(address, length);
   args.GetReturnValue().Set(ret < 0 ? -errno : ret);
 }

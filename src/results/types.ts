@@ -119,7 +119,7 @@ export interface CellCalibrationInfo {
   harnessShare: number;
   /**
    * Iterations run before calibrating so V8 had optimized the JS path (JS bindings of workloads that
-   * ask for it, harness.jitWarmup); the median over processes in a merged run.
+   * ask for it, harness.jitWarmup); the fewest of any process in a merged run.
    */
   jitWarmupIterations?: number;
 }

@@ -29,12 +29,17 @@ Examples:
     )
     .action(async (options: { kvm: string; json?: boolean }) => {
       let binding: Binding | undefined;
+      let bindingError: string | undefined;
       try {
         binding = getBinding('napi');
-      } catch {
-        binding = undefined; // the report says the addon is not built
+      } catch (error) {
+        bindingError = (error as Error).message; // the report says which addon, and why
       }
-      const report = await runDoctor({ ...(binding ? { binding } : {}), kvmPath: options.kvm });
+      const report = await runDoctor({
+        ...(binding ? { binding } : {}),
+        ...(bindingError ? { bindingError } : {}),
+        kvmPath: options.kvm,
+      });
       if (options.json) printJson(report);
       else {
         for (const check of report.checks) {

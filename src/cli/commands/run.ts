@@ -37,6 +37,7 @@ export interface RunCommandOptions {
   quick?: boolean;
   rounds?: string;
   timePerRound?: string;
+  jitWarmup?: string;
   pin?: string;
   out: string;
   format: string;
@@ -57,11 +58,11 @@ export interface RunCommandOptions {
  * Student's t for k processes shrinks fast with k (t/sqrt(k): 2.48 for 3, 1.59 for 4), so 4
  * processes of 5 rounds give intervals a third narrower than 3 of 7 in the same time. 6 of 3 did
  * not narrow them further on the PVM host (A/A half-widths, median 7.6 % against 5.0 %, runs
- * alternated): shorter processes see more of the host's phases.
+ * alternated): shorter processes see more of the host's phases. The lifecycle's JIT warm-up (1,400
+ * lifecycles per JS binding, ~3.4 s per process on a PVM host) is capped by jitWarmupMaxMs; the
+ * default run pays for it with 10 ms per-cell warm-ups and 30 ms turns (exit loops are hot within a
+ * few ms) and stays under a minute. --quick only starts it.
  */
-// The lifecycle's JIT warm-up (1,400 lifecycles per JS binding, ~3.4 s on a PVM host) is capped per
-// process by jitWarmupMaxMs; the default run pays for it with shorter per-cell warm-ups and turns
-// (exit loops are hot within a few ms) and stays under a minute. --quick only starts it.
 const PROFILES = {
   default: { rounds: 5, timePerRoundMs: 30, warmupMs: 10, jitWarmupMaxMs: 3500, processes: 4 },
   quick: { rounds: 12, timePerRoundMs: 8, warmupMs: 10, jitWarmupMaxMs: 400, processes: 1 },
@@ -75,7 +76,7 @@ export type PlanOptions = Pick<RunCommandOptions, 'workloads' | 'bindings' | 'qu
   Partial<
     Pick<
       RunCommandOptions,
-      'rounds' | 'timePerRound' | 'pin' | 'trace' | 'processes' | 'cpuidK' | 'sweep' | 'kvm' | 'peers'
+      'rounds' | 'timePerRound' | 'jitWarmup' | 'pin' | 'trace' | 'processes' | 'cpuidK' | 'sweep' | 'kvm' | 'peers'
     >
   >;
 
@@ -99,7 +100,10 @@ export function planFromOptions(options: PlanOptions, sweepHost?: () => SweepHos
         ? parsePositiveInteger('--time-per-round', options.timePerRound, 600_000)
         : profile.timePerRoundMs,
     warmupMs: profile.warmupMs,
-    jitWarmupMaxMs: profile.jitWarmupMaxMs,
+    jitWarmupMaxMs:
+      options.jitWarmup !== undefined
+        ? parseInteger('--jit-warmup', options.jitWarmup, 0, 600_000)
+        : profile.jitWarmupMaxMs,
     quick: Boolean(options.quick),
     ...(options.pin === undefined ? {} : { pin: parseInteger('--pin', options.pin, 0, cpus().length - 1) }),
     cpuidK: options.cpuidK === undefined ? DEFAULT_CPUID_K : parsePositiveInteger('--cpuid-k', options.cpuidK, 10_000),
@@ -153,6 +157,10 @@ export function registerRun(program: Command): void {
     .option('-q, --quick', 'fewer, shorter rounds (about 10 s)')
     .option('-r, --rounds <n>', 'interleaved rounds per process (default: 5; 12 with --quick)')
     .option('-t, --time-per-round <ms>', 'time each binding gets per workload per round (default: 30; 8 with --quick)')
+    .option(
+      '--jit-warmup <ms>',
+      "most time per process for the lifecycle's JIT warm-up, 1,400 lifecycles per JS binding (default: 3500; 400 with --quick; 0: none)",
+    )
     .option('--pin <cpu>', 'pin the process to one CPU for the run (restored afterwards)')
     .option('-o, --out <dir>', 'directory that receives a new run folder', 'results')
     .option('-f, --format <list>', `comma-separated: ${FORMAT_NAMES.join(', ')}`, DEFAULT_FORMATS.join(','))
