@@ -410,6 +410,12 @@ describe('merging processes (run --processes N)', () => {
       0,
     );
     assert.equal(warningsFor([measurement(600)], TARGET_SAMPLE_NS).filter((w) => w.includes('JIT')).length, 0);
+    // --quick's short warm-up is said as what it is, not as a limit to raise.
+    const quick = warningsFor([measurement(160)], TARGET_SAMPLE_NS, { ...jitWarmup, maxMs: 400 }, true);
+    assert.match(
+      quick.find((w) => w.includes('JIT')) ?? '',
+      /--quick gives the JIT warm-up 0\.4 s, so these JS rows were measured before V8 had optimized them.*160 of 1400/,
+    );
   });
 
   test('a process that wrote nothing keeps its number: the others are not renumbered', () => {

@@ -143,6 +143,7 @@ export function warningsFor(
   measurements: readonly Measurement[],
   targetSampleNs: number,
   jitWarmup?: HarnessInfo['jitWarmup'],
+  quick = false,
 ): string[] {
   const warnings: string[] = [];
   const list = (cells: Measurement[], detail: (m: Measurement) => string) =>
@@ -193,8 +194,15 @@ export function warningsFor(
     return asked !== undefined && ran !== undefined && ran < JIT_WARMUP_ENOUGH * asked;
   });
   if (unwarmed.length) {
+    const counts = list(
+      unwarmed,
+      (m) => `${m.calibration?.jitWarmupIterations} of ${jitWarmup?.iterations[m.workload]} iterations`,
+    );
+    const limit = `${((jitWarmup?.maxMs ?? 0) / 1000).toFixed(1)} s`;
     warnings.push(
-      `the JIT warm-up ended at its ${((jitWarmup?.maxMs ?? 0) / 1000).toFixed(1)} s limit well before its count, so the first rounds may include unoptimized JS (raise --jit-warmup): ${list(unwarmed, (m) => `${m.calibration?.jitWarmupIterations} of ${jitWarmup?.iterations[m.workload]} iterations`)}`,
+      quick
+        ? `--quick gives the JIT warm-up ${limit}, so these JS rows were measured before V8 had optimized them and read a few % high (a default run measures them settled): ${counts}`
+        : `the JIT warm-up ended at its ${limit} limit well before its count, so the first rounds may include unoptimized JS (raise --jit-warmup): ${counts}`,
     );
   }
   const costly = measurements.filter((m) => m.calibration && m.calibration.harnessShare > MAX_HARNESS_SHARE);

@@ -124,8 +124,8 @@ export async function runBenchmarks(options: RunOptions, env: RunEnvironment): P
     ...warningsFor(
       measurements,
       measured.harness?.targetSampleNs ?? TARGET_SAMPLE_NS,
-      // --quick only starts the JIT warm-up (docs/lifecycle.md): no warning that says so every run.
-      options.quick ? undefined : measured.harness?.jitWarmup,
+      measured.harness?.jitWarmup,
+      options.quick,
     ),
     ...traceWarnings(measurements),
     ...hostWarnings(host),
