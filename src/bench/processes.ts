@@ -18,6 +18,9 @@ import type { Plan } from './plan.js';
 import type { CellSamples } from './scheduler.js';
 import { median } from './stats.js';
 
+/** Set in a child's environment: it measures one part of this run (RunEnvironment.partOfRun). */
+export const PART_OF_RUN_ENV = 'KVMBENCH_CHILD';
+
 /** Arguments that make a child measure exactly this plan and write only results.json. */
 export function childArguments(plan: Plan, kvmPath: string, out: string): string[] {
   const o = plan.options;
@@ -95,7 +98,7 @@ export async function measureInProcesses(
         reject: false,
         detached: true,
         stdio: ['ignore', 'ignore', 'pipe'],
-        env: { ...process.env, KVMBENCH_CHILD: '1' },
+        env: { ...process.env, [PART_OF_RUN_ENV]: '1' },
       });
       const kill = () => child.kill('SIGKILL');
       const unregister = registerCleanup(kill);

@@ -55,6 +55,11 @@ export interface RunEnvironment {
   onProgress?(progress: RunProgress): void;
   /** --processes: child process `index` (0-based) of `count` starts. */
   onProcess?(index: number, count: number): void;
+  /**
+   * This process measures one part of a parent's run (--processes): what the parent recomputes from
+   * the merged samples is skipped here (the guest clock's ns figures, which may count the TSC's rate).
+   */
+  partOfRun?: boolean;
 }
 
 export interface RunOutcome {
@@ -115,7 +120,8 @@ export async function runBenchmarks(options: RunOptions, env: RunEnvironment): P
   const measured =
     (options.processes ?? 1) > 1 ? await measureInChildren(plan, env) : await measureHere(plan, env, runStartMs);
   const host = hostFingerprint(env.hardwareCounters);
-  const guestTsc = plan.workloads.some((workload) => workload.guestClock) ? tscFrequency(host) : undefined;
+  const guestTsc =
+    !env.partOfRun && plan.workloads.some((workload) => workload.guestClock) ? tscFrequency(host) : undefined;
   const measurements = measurementsOf(measured.cells, plan.floor, host.tscHz, guestTsc);
   const warnings = [
     ...(measured.traceFailure ? [measured.traceFailure] : []),

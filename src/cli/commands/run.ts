@@ -1,6 +1,7 @@
 /** `kvmbench run`: measure, then write the run folder and print the summary table. */
 import { cpus } from 'node:os';
 import type { Command } from 'commander';
+import { PART_OF_RUN_ENV } from '../../bench/processes.js';
 import { newRunId, runBenchmarks } from '../../bench/runner.js';
 import { probeSweepHost } from '../../bench/sweeps/host.js';
 import { hugePageBacking } from '../../bench/sweeps/huge-pages.js';
@@ -231,6 +232,7 @@ Examples:
           signal: () => signal,
           onProcess: (index, count) => process.stderr.write(`kvmbench: process ${index + 1} of ${count}\n`),
           onProgress: (p) => progress.update(p),
+          partOfRun: process.env[PART_OF_RUN_ENV] === '1',
         });
         if (plan.peers?.length && signal === undefined) {
           progress.finish();
