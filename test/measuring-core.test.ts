@@ -404,9 +404,9 @@ describe('merging processes (run --processes N)', () => {
     const short = warningsFor([measurement(600)], TARGET_SAMPLE_NS, jitWarmup).filter((w) => w.includes('JIT'));
     assert.equal(short.length, 1);
     assert.match(short[0] as string, /3\.5 s limit.*raise --jit-warmup.*600 of 1400 iterations/);
-    // 1,300 of 1,400: the measured rounds finish it, so no warning; none either without a harness record.
+    // 1,000 of 1,400 (a slow process): under 1 % on the ratio, no warning; none either without a harness record.
     assert.equal(
-      warningsFor([measurement(1300)], TARGET_SAMPLE_NS, jitWarmup).filter((w) => w.includes('JIT')).length,
+      warningsFor([measurement(1000)], TARGET_SAMPLE_NS, jitWarmup).filter((w) => w.includes('JIT')).length,
       0,
     );
     assert.equal(warningsFor([measurement(600)], TARGET_SAMPLE_NS).filter((w) => w.includes('JIT')).length, 0);
