@@ -125,11 +125,11 @@ function calibrateCell(runner: CellRunner, warmupMs: number, stopped: () => bool
  * iterations take most of a millisecond ends long before that: its measured rounds would start in
  * the interpreter and speed up as they go. So such a workload's JS bindings first run `iterations`
  * each, in turns, so the code they share sees every binding before V8 optimizes it (no deoptimization
- * when the next one comes), for at most maxMs. The floor binding's loops are C: it skips this. A cell
- * whose guest fails leaves the warm-up with its error (it is not calibrated).
+ * when the next one comes), for at most maxMs. A cell whose guest fails leaves the warm-up with its
+ * error (it is not calibrated).
  */
 async function warmUpJit(
-  row: CellRunner[],
+  jsRunners: CellRunner[],
   iterations: number,
   maxMs: number,
   control: ScheduleControl,
@@ -137,7 +137,7 @@ async function warmUpJit(
 ): Promise<{ ran: Map<number, number>; failed: Map<number, string> }> {
   const ran = new Map<number, number>();
   const failed = new Map<number, string>();
-  let pending = row.filter((runner) => runner.cell.binding !== FLOOR_BINDING);
+  let pending = jsRunners;
   for (const runner of pending) ran.set(runner.cell.index, 0);
   const end = performance.now() + maxMs;
   while (pending.length > 0 && performance.now() < end && !control.stopped()) {
@@ -179,10 +179,11 @@ export async function calibrate(
     let fastest = Number.POSITIVE_INFINITY;
     const workload = row[0]?.cell.workload;
     const asked = workload?.jitWarmupIterations;
-    const hasJs = row.some((runner) => runner.cell.binding !== FLOOR_BINDING);
+    // The floor binding's loops are C: V8 has nothing to optimize there.
+    const jsRunners = row.filter((runner) => runner.cell.binding !== FLOOR_BINDING);
     const jit =
-      workload && asked && hasJs && jitWarmupMaxMs > 0 && !control.stopped()
-        ? await warmUpJit(row, asked, jitWarmupMaxMs, control, { done, total })
+      workload && asked && jsRunners.length > 0 && jitWarmupMaxMs > 0 && !control.stopped()
+        ? await warmUpJit(jsRunners, asked, jitWarmupMaxMs, control, { done, total })
         : undefined;
     if (jit && workload && asked) jitIterations[workload.name] = asked;
     for (const runner of row) {
