@@ -10,7 +10,7 @@ import { openVcpuStats, type StatsReader } from '../kvm/stats-fd.js';
 import type { Kvm } from '../kvm/system.js';
 import { type Batch, createBatch, type LoopState } from './exit-loops.js';
 import { GuestClockPage, type GuestClockReading } from './guest-clock.js';
-import { runLifecycles } from './lifecycle.js';
+import { type LifecycleCounts, runLifecycles } from './lifecycle.js';
 import type { PlannedCell } from './plan.js';
 import { openSweepRunner } from './sweeps/runners.js';
 
@@ -141,7 +141,7 @@ class LoopRunner implements CellRunner {
 /** The lifecycle: every iteration creates, runs and tears down a VM; the time is the sum of its steps. */
 class LifecycleRunner implements CellRunner {
   iterations = 0;
-  readonly eintr = 0;
+  readonly #counts: LifecycleCounts = { eintr: 0 };
   lastSteps: Float64Array | undefined;
 
   constructor(
@@ -152,11 +152,15 @@ class LifecycleRunner implements CellRunner {
 
   run(n: number): number {
     this.iterations += n;
-    const steps = runLifecycles(this.binding, this.kvm, this.cell.guest as Guest, n);
+    const steps = runLifecycles(this.binding, this.kvm, this.cell.guest as Guest, n, this.#counts);
     this.lastSteps = steps;
     let total = 0;
     for (let i = 0; i < steps.length; i++) total += steps[i] as number;
     return total;
+  }
+
+  get eintr(): number {
+    return this.#counts.eintr;
   }
 
   readStats(): undefined {

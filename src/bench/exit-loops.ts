@@ -7,8 +7,9 @@
  * binding's KVM_RUN wrapper. One shared loop for all cells made its call site megamorphic and added
  * 100-250 ns per exit. Between the two timer reads runs the loop call and nothing else.
  *
- * KVM_RUN failing with EINTR (a signal arrived: SIGINT, SIGWINCH, SIGPROF) is not a guest fault:
- * the loops re-enter it and count it, as the C loop does.
+ * KVM_RUN failing with EINTR (a signal arrived: SIGINT, SIGWINCH, SIGPROF; or task work such as
+ * io_uring's was pending on the thread) is not a guest fault: the loops re-enter it and count it, as
+ * the C loop does.
  */
 
 import {

@@ -18,6 +18,7 @@
  */
 
 import {
+  EINTR,
   KVM_EXIT_HLT,
   KVM_EXIT_IO,
   KVM_EXIT_IO_OUT,
@@ -79,13 +80,29 @@ function lap(stepNs: Float64Array, index: number): void {
   lapStart = now;
 }
 
-/** KVM_RUN until HLT, checking each exit is the next serial byte; throws a GuestError otherwise. */
-function runSerial(vcpu: Vcpu, p: Plan, binding: string): void {
+/** What a batch of lifecycles counted besides its times. */
+export interface LifecycleCounts {
+  /**
+   * KVM_CREATE_VM and KVM_RUN calls that returned EINTR and were made again: a signal, or task work
+   * pending on the thread (Node 22's io_uring sets TIF_NOTIFY_SIGNAL when a ring it used is torn down).
+   */
+  eintr: number;
+}
+
+/**
+ * KVM_RUN until HLT, checking each exit is the next serial byte; throws a GuestError otherwise. EINTR
+ * is entered again, as a VMM does (the exit loops and the C lifecycle do the same).
+ */
+function runSerial(vcpu: Vcpu, p: Plan, binding: string, counts: LifecycleCounts): void {
   const { run, u8, u16, u32 } = vcpu.page();
   const { port, expected } = p;
   let printed = 0;
   for (;;) {
     const ret = run();
+    if (ret === -EINTR) {
+      counts.eintr++;
+      continue;
+    }
     if (ret === 0 && u32[RUN_U32_EXIT_REASON] === KVM_EXIT_HLT) break;
     if (
       ret === 0 &&
@@ -111,7 +128,7 @@ function runSerial(vcpu: Vcpu, p: Plan, binding: string): void {
 }
 
 /** One lifecycle through JS, writing each step's nanoseconds into stepNs from offset. */
-function jsLifecycle(kvm: Kvm, p: Plan, stepNs: Float64Array, offset: number): void {
+function jsLifecycle(kvm: Kvm, p: Plan, stepNs: Float64Array, offset: number, counts: LifecycleCounts): void {
   lapStart = performance.now();
   const vm = kvm.createVm();
   try {
@@ -126,7 +143,7 @@ function jsLifecycle(kvm: Kvm, p: Plan, stepNs: Float64Array, offset: number): v
     lap(stepNs, offset + 4);
     vcpu.setEncodedRegisters(p.regs);
     lap(stepNs, offset + 5);
-    runSerial(vcpu, p, kvm.binding.name);
+    runSerial(vcpu, p, kvm.binding.name, counts);
     lap(stepNs, offset + 6);
   } finally {
     vm.close();
@@ -135,7 +152,7 @@ function jsLifecycle(kvm: Kvm, p: Plan, stepNs: Float64Array, offset: number): v
 }
 
 /** The same lifecycle n times in C; it sets the same encoded kvm_regs as the JS side. */
-function cLifecycles(binding: Binding, kvm: Kvm, p: Plan, stepNs: Float64Array): void {
+function cLifecycles(binding: Binding, kvm: Kvm, p: Plan, stepNs: Float64Array, counts: LifecycleCounts): void {
   const native = binding.native;
   if (!native) throw new Error(`binding '${binding.name}' has no native lifecycle`);
   if (native.lifecycleSteps !== STEP_COUNT) {
@@ -164,19 +181,30 @@ function cLifecycles(binding: Binding, kvm: Kvm, p: Plan, stepNs: Float64Array):
     p.port,
     stepNs,
   );
+  counts.eintr += result.eintr;
   if (result.error) throw new GuestError(`lifecycle of '${guest.name}' on 'c-loop': ${result.error}`);
 }
 
 /**
- * Runs n lifecycles and returns each one's per-step nanoseconds (row-major, STEP_COUNT per row).
- * Throws a GuestError on the first wrong exit.
+ * Runs n lifecycles and returns each one's per-step nanoseconds (row-major, STEP_COUNT per row),
+ * adding what they counted to counts. Throws a GuestError on the first wrong exit.
  */
-export function runLifecycles(binding: Binding, kvm: Kvm, guest: Guest, n: number): Float64Array {
+export function runLifecycles(
+  binding: Binding,
+  kvm: Kvm,
+  guest: Guest,
+  n: number,
+  counts: LifecycleCounts = { eintr: 0 },
+): Float64Array {
   const stepNs = new Float64Array(n * STEP_COUNT);
   const p = plan(guest);
   kvm.cachedVcpuMmapSize(); // KVM_GET_VCPU_MMAP_SIZE once per Kvm, before any timed step, on both sides
-  if (binding.native) cLifecycles(binding, kvm, p, stepNs);
-  else for (let i = 0; i < n; i++) jsLifecycle(kvm, p, stepNs, i * STEP_COUNT);
+  if (binding.native) cLifecycles(binding, kvm, p, stepNs, counts);
+  else {
+    const interruptedCreates = kvm.interruptedCreates;
+    for (let i = 0; i < n; i++) jsLifecycle(kvm, p, stepNs, i * STEP_COUNT, counts);
+    counts.eintr += kvm.interruptedCreates - interruptedCreates;
+  }
   return stepNs;
 }
 

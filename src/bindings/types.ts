@@ -80,6 +80,8 @@ export interface LoopResult {
 
 export interface LifecycleResult {
   completed: number;
+  /** KVM_RUN calls that returned EINTR and were entered again. */
+  eintr: number;
   error?: string;
 }
 

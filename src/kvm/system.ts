@@ -1,6 +1,7 @@
 /** Kvm: the /dev/kvm file descriptor and the ioctls issued on it. */
 
 import {
+  EINTR,
   KVM_API_VERSION,
   KVM_CHECK_EXTENSION,
   KVM_CREATE_VM,
@@ -42,6 +43,7 @@ export function apiVersionError(path: string, version: number): HostError {
 export class Kvm {
   #fd: number;
   #mmapSize = 0;
+  #interruptedCreates = 0;
 
   private constructor(
     readonly binding: Binding,
@@ -102,10 +104,22 @@ export class Kvm {
     return this.#mmapSize;
   }
 
-  /** KVM_CREATE_VM: a new VM with no memory and no vCPUs. */
+  /**
+   * KVM_CREATE_VM: a new VM with no memory and no vCPUs. A signal that arrives while KVM sets the
+   * VM up makes it fail with EINTR; it is made again, as QEMU does, and counted.
+   */
   createVm(type = 0): Vm {
-    const fd = check(this.binding.ioctl(this.fd, KVM_CREATE_VM, type), 'KVM_CREATE_VM');
-    return new Vm(this, fd);
+    let fd = this.binding.ioctl(this.fd, KVM_CREATE_VM, type);
+    while (fd === -EINTR) {
+      this.#interruptedCreates++;
+      fd = this.binding.ioctl(this.fd, KVM_CREATE_VM, type);
+    }
+    return new Vm(this, check(fd, 'KVM_CREATE_VM'));
+  }
+
+  /** KVM_CREATE_VM calls that returned EINTR and were made again. */
+  get interruptedCreates(): number {
+    return this.#interruptedCreates;
   }
 
   /** Closes the device fd. VMs keep working after it and must be closed on their own. Safe to call twice. */

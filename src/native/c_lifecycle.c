@@ -33,9 +33,10 @@ static double now_ns(void) {
 }
 
 /* One lifecycle. Fills step_ns[STEPS]; returns 0, or -1 with a message in error. Resources are
- * released on every path. */
-static int one_lifecycle(int kvm, size_t run_size, const struct lifecycle_guest *g, double *step_ns, char *error,
-                         size_t size) {
+ * released on every path. A KVM_CREATE_VM or KVM_RUN that returns EINTR (a signal, or task work such
+ * as io_uring's pending on this thread) is made again, as a VMM does, and counted in *eintr. */
+static int one_lifecycle(int kvm, size_t run_size, const struct lifecycle_guest *g, double *step_ns, uint64_t *eintr,
+                         char *error, size_t size) {
   int vm = -1, vcpu = -1, status = -1;
   void *mem = MAP_FAILED, *run_map = MAP_FAILED;
   double t = now_ns(), t2;
@@ -48,7 +49,7 @@ static int one_lifecycle(int kvm, size_t run_size, const struct lifecycle_guest 
     snprintf(error, size, "%s failed: %s", what, strerror(errno));      \
     goto out;                                                            \
   }
-  vm = ioctl(kvm, KVM_CREATE_VM, 0);
+  while ((vm = ioctl(kvm, KVM_CREATE_VM, 0)) < 0 && errno == EINTR) (*eintr)++;
   CHECK(vm >= 0, "KVM_CREATE_VM");
   STEP_DONE(CREATE_VM);
   mem = mmap(NULL, g->mem_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -76,7 +77,9 @@ static int one_lifecycle(int kvm, size_t run_size, const struct lifecycle_guest 
   struct kvm_run *run = run_map;
   size_t printed = 0;
   for (;;) {
-    CHECK(ioctl(vcpu, KVM_RUN, 0) == 0, "KVM_RUN");
+    int ret;
+    while ((ret = ioctl(vcpu, KVM_RUN, 0)) < 0 && errno == EINTR) (*eintr)++;
+    CHECK(ret == 0, "KVM_RUN");
     if (run->exit_reason == KVM_EXIT_HLT) break;
     if (is_pio(run, KVM_EXIT_IO_OUT, g->serial_port) && printed < g->serial_size &&
         *io_data(run) == g->serial[printed]) {
@@ -123,7 +126,7 @@ static bool arg_bytes(napi_env env, napi_value value, const char *name, void **d
 }
 
 /* cLifecycle(kvmFd, vcpuMmapSize, image, memBase, memSize, loadAddress, regs, serial, serialPort, stepNs)
- *   -> { completed, error? }; regs is an encoded struct kvm_regs; stepNs is a Float64Array of
+ *   -> { completed, eintr, error? }; regs is an encoded struct kvm_regs; stepNs is a Float64Array of
  *   iterations * STEPS, filled row by row. */
 static napi_value js_c_lifecycle(napi_env env, napi_callback_info info) {
   size_t argc = 10;
@@ -169,13 +172,17 @@ static napi_value js_c_lifecycle(napi_env env, napi_callback_info info) {
   size_t iterations = steps_size / sizeof(double) / STEPS;
   char error[256] = "";
   size_t completed = 0;
+  uint64_t eintr = 0;
   for (; completed < iterations; completed++)
-    if (one_lifecycle((int)kvm, (size_t)mmap_size, &g, (double *)steps + completed * STEPS, error, sizeof error) != 0)
+    if (one_lifecycle((int)kvm, (size_t)mmap_size, &g, (double *)steps + completed * STEPS, &eintr, error,
+                      sizeof error) != 0)
       break;
   napi_value result, value;
   NAPI_CALL(env, napi_create_object(env, &result));
   napi_create_double(env, (double)completed, &value);
   napi_set_named_property(env, result, "completed", value);
+  napi_create_double(env, (double)eintr, &value);
+  napi_set_named_property(env, result, "eintr", value);
   if (error[0]) {
     napi_create_string_utf8(env, error, NAPI_AUTO_LENGTH, &value);
     napi_set_named_property(env, result, "error", value);
