@@ -8,6 +8,7 @@ import { describe, test } from 'node:test';
 import { type MeasuredCell, measurementOf, warningsFor } from '../src/bench/analyze.js';
 import type { CellRunner, KvmStats } from '../src/bench/cell.js';
 import { checkExitCount, emulatedInstructionsPerIteration } from '../src/bench/counters.js';
+import { tierUpBudget } from '../src/bench/jit-tier-up.js';
 import { type PlannedCell, planRun } from '../src/bench/plan.js';
 import { mergeProcessRuns } from '../src/bench/processes.js';
 import { calibrate, TARGET_SAMPLE_NS } from '../src/bench/scheduler.js';
@@ -29,6 +30,8 @@ import { makeFixtureResults } from './helpers/fixture-results.js';
 const workload = (name: string) => workloadCatalogue().find((w) => w.name === name) as Workload;
 
 const NO_JIT_WARMUP = { warmupMs: 1, jitWarmupMaxMs: 0 };
+/** This Node's own budget flag: the warm-up lowers it for real and puts it back. */
+const TIER_UP = await tierUpBudget();
 
 /** A cell whose iterations cost nsPerIteration, except the first call, which is cold and slow. */
 function fakeRunner(
@@ -82,10 +85,15 @@ describe('calibration', () => {
       fakeRunner(1, 'napi', 650_000, lifecycle, record),
       fakeRunner(2, 'koffi', 650_000, lifecycle, record),
     ];
-    const calibration = await calibrate([row], { warmupMs: 1, jitWarmupMaxMs: 60_000 }, { stopped: () => false });
+    const calibration = await calibrate(
+      [row],
+      { warmupMs: 1, jitWarmupMaxMs: 60_000, tierUp: TIER_UP },
+      { stopped: () => false },
+    );
     assert.equal(calibration.cells.get(0)?.jitWarmupIterations, undefined);
     assert.equal(calibration.cells.get(1)?.jitWarmupIterations, asked);
     assert.equal(calibration.cells.get(2)?.jitWarmupIterations, asked);
+    assert.deepEqual(calibration.jitWarmup, { iterations: { lifecycle: asked }, maxMs: 60_000, tierUp: TIER_UP });
     // In turns, before any cell's own calibration (whose first call is run(1)): napi, koffi, napi, ...
     const warmup = calls.slice(0, calls.indexOf('c-loop:1'));
     assert.equal(warmup.length, (2 * asked) / 20);
@@ -126,7 +134,7 @@ describe('calibration', () => {
     const healthy = fakeRunner(1, 'napi', 650_000, lifecycle);
     const calibration = await calibrate(
       [[broken, healthy]],
-      { warmupMs: 1, jitWarmupMaxMs: 60_000 },
+      { warmupMs: 1, jitWarmupMaxMs: 60_000, tierUp: TIER_UP },
       {
         stopped: () => false,
       },
@@ -137,7 +145,17 @@ describe('calibration', () => {
     assert.deepEqual(calibration.jitWarmup, {
       iterations: { lifecycle: lifecycle.jitWarmupIterations },
       maxMs: 60_000,
+      tierUp: TIER_UP,
     });
+  });
+
+  test("where V8's budget stays as it is, the JIT warm-up runs four times as many iterations", async () => {
+    const lifecycle = workload('lifecycle');
+    const asked = lifecycle.jitWarmupIterations ?? 0;
+    const row = [fakeRunner(0, 'napi', 650_000, lifecycle)];
+    const calibration = await calibrate([row], { warmupMs: 1, jitWarmupMaxMs: 60_000 }, { stopped: () => false });
+    assert.equal(calibration.cells.get(0)?.jitWarmupIterations, 4 * asked);
+    assert.deepEqual(calibration.jitWarmup, { iterations: { lifecycle: 4 * asked }, maxMs: 60_000 });
   });
 
   test('no JIT warm-up where a workload has no JS binding, or none was asked', async () => {
@@ -393,28 +411,28 @@ describe('merging processes (run --processes N)', () => {
       workloads: [...new Set(run.measurements.map((m) => m.workload))],
       bindings: [...new Set(run.measurements.map((m) => m.binding))],
     });
-    const merged = mergeProcessRuns(plan, [withWarmup(1400), withWarmup(600), withWarmup(undefined), withWarmup(1400)]);
-    for (const cell of merged) assert.equal(cell.calibration?.jitWarmupIterations, 600);
+    const merged = mergeProcessRuns(plan, [withWarmup(600), withWarmup(250), withWarmup(undefined), withWarmup(600)]);
+    for (const cell of merged) assert.equal(cell.calibration?.jitWarmupIterations, 250);
     const none = mergeProcessRuns(plan, [withWarmup(undefined), withWarmup(undefined)]);
     for (const cell of none) assert.equal(cell.calibration?.jitWarmupIterations, undefined);
 
     const measurement = (ran: number) =>
       ({ ...withWarmup(ran).measurements[0], workload: 'lifecycle' }) as Results['measurements'][number];
-    const jitWarmup = { iterations: { lifecycle: 1400 }, maxMs: 3500 };
-    const short = warningsFor([measurement(600)], TARGET_SAMPLE_NS, jitWarmup).filter((w) => w.includes('JIT'));
+    const jitWarmup = { iterations: { lifecycle: 600 }, maxMs: 3500 };
+    const short = warningsFor([measurement(250)], TARGET_SAMPLE_NS, jitWarmup).filter((w) => w.includes('JIT'));
     assert.equal(short.length, 1);
-    assert.match(short[0] as string, /3\.5 s limit.*raise --jit-warmup.*600 of 1400 iterations/);
-    // 1,000 of 1,400 (a slow process): under 1 % on the ratio, no warning; none either without a harness record.
+    assert.match(short[0] as string, /3\.5 s limit.*raise --jit-warmup.*250 of 600 iterations/);
+    // 450 of 600 (a slow process): no warning; none either without a harness record.
     assert.equal(
-      warningsFor([measurement(1000)], TARGET_SAMPLE_NS, jitWarmup).filter((w) => w.includes('JIT')).length,
+      warningsFor([measurement(450)], TARGET_SAMPLE_NS, jitWarmup).filter((w) => w.includes('JIT')).length,
       0,
     );
-    assert.equal(warningsFor([measurement(600)], TARGET_SAMPLE_NS).filter((w) => w.includes('JIT')).length, 0);
+    assert.equal(warningsFor([measurement(250)], TARGET_SAMPLE_NS).filter((w) => w.includes('JIT')).length, 0);
     // --quick's short warm-up is said as what it is, not as a limit to raise.
-    const quick = warningsFor([measurement(160)], TARGET_SAMPLE_NS, { ...jitWarmup, maxMs: 400 }, true);
+    const quick = warningsFor([measurement(200)], TARGET_SAMPLE_NS, { ...jitWarmup, maxMs: 1000 }, true);
     assert.match(
       quick.find((w) => w.includes('JIT')) ?? '',
-      /--quick gives the JIT warm-up 0\.4 s, so these JS rows were measured before V8 had optimized them.*160 of 1400/,
+      /--quick gives the JIT warm-up 1\.0 s, so these JS rows were measured before V8 had optimized them.*200 of 600/,
     );
   });
 

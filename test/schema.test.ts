@@ -168,7 +168,7 @@ describe('results schema', () => {
         emptyBatchNs: 90,
         sampleNs: 510_000,
         harnessShare: 90 / 510_000,
-        jitWarmupIterations: 1400,
+        jitWarmupIterations: 600,
       },
       emulatedInstructionsPerIteration: 3,
       interruptedRuns: 0,
@@ -233,7 +233,11 @@ describe('results schema', () => {
     const harness: Required<HarnessInfo> = {
       targetSampleNs: 500_000,
       warmupMs: 10,
-      jitWarmup: { iterations: { lifecycle: 1400 }, maxMs: 3500 },
+      jitWarmup: {
+        iterations: { lifecycle: 600 },
+        maxMs: 3500,
+        tierUp: { flag: 'interrupt-budget', defaultValue: 67584, warmupValue: 8448 },
+      },
       timerNs: 50,
       iterationsPerSample: { [measurement.workload]: measurement.iterationsPerSample },
     };

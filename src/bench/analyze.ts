@@ -17,9 +17,10 @@ const NOISY_CV = 0.1;
 /** The harness's own cost per sample must stay below this share of the sample. */
 const MAX_HARNESS_SHARE = 0.001;
 /**
- * A JIT warm-up that ran this share of its count is enough: the lifecycle's napi/C ratio was 1.07
- * after 800 of its 1,400 lifecycles and 1.045 settled, so two thirds leave under ~1 %, well inside
- * the rows' intervals (a warm-up cut at 1,240 by a slow process was no reason to warn).
+ * A JIT warm-up that ran this share of its count is enough: with V8's budget lowered, most of the
+ * lifecycle's functions were optimized after ~320 lifecycles per binding and the last after ~500 (of
+ * 600), so two thirds leave at most a few once-per-lifecycle functions unoptimized, well inside the
+ * rows' intervals (a warm-up cut short by a slow process is no reason to warn).
  */
 const JIT_WARMUP_ENOUGH = 2 / 3;
 
@@ -223,7 +224,7 @@ export function warningsFor(
   const interrupted = measurements.filter((m) => (m.interruptedRuns ?? 0) > 0);
   if (interrupted.length) {
     warnings.push(
-      `a signal interrupted KVM_RUN (EINTR) and it was re-entered: ${list(interrupted, (m) => `${m.interruptedRuns}x`)}`,
+      `KVM_RUN returned EINTR (a signal, or task work such as io_uring's pending on the thread) and was entered again: ${list(interrupted, (m) => `${m.interruptedRuns}x`)}`,
     );
   }
   return warnings;

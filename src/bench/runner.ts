@@ -24,8 +24,9 @@ import { type MeasuredCell, measurementsOf, warningsFor } from './analyze.js';
 import { type CellRunner, type KvmStats, openCellRunner } from './cell.js';
 import { checkExitCount, emulatedInstructionsPerIteration } from './counters.js';
 import { tscFrequency } from './guest-clock.js';
+import { tierUpBudget } from './jit-tier-up.js';
 import { pinToCpu } from './pinning.js';
-import { cellsByWorkload, type Plan, planRun } from './plan.js';
+import { cellsByWorkload, FLOOR_BINDING, type Plan, planRun } from './plan.js';
 import { measureInProcesses, mergeProcessRuns } from './processes.js';
 import { type Calibration, type CellSamples, calibrate, runRounds, TARGET_SAMPLE_NS } from './scheduler.js';
 import { median } from './stats.js';
@@ -168,6 +169,14 @@ export async function runBenchmarks(options: RunOptions, env: RunEnvironment): P
   };
 }
 
+/** True if a workload of the plan runs a JIT warm-up through a JS binding. */
+function needsJitWarmup(plan: Plan): boolean {
+  return (
+    (plan.options.jitWarmupMaxMs ?? 0) > 0 &&
+    plan.cells.some((cell) => cell.workload.jitWarmupIterations !== undefined && cell.binding !== FLOOR_BINDING)
+  );
+}
+
 /** Measures the plan in this process: open cells, calibrate, rounds, trace. */
 async function measureHere(plan: Plan, env: RunEnvironment, runStartMs: number): Promise<Measured> {
   const options = plan.options;
@@ -182,6 +191,8 @@ async function measureHere(plan: Plan, env: RunEnvironment, runStartMs: number):
   const unregister = registerCleanup(closeAll);
   const restorePinning = options.pin === undefined ? undefined : pinToCpu(options.pin);
   try {
+    // Before any VM exists: asking V8 runs a child process (see tierUpBudget).
+    const tierUp = needsJitWarmup(plan) ? await tierUpBudget() : null;
     if (options.trace) traceSession = openTraceSession(options.trace, plan.cells);
     openCells(plan, env.kvmPath, kvms, runners);
     const byIndex = (index: number) => runners[index] as CellRunner;
@@ -213,7 +224,7 @@ async function measureHere(plan: Plan, env: RunEnvironment, runStartMs: number):
     };
     const calibration = await calibrate(
       groups,
-      { warmupMs: options.warmupMs, jitWarmupMaxMs: options.jitWarmupMaxMs ?? 0 },
+      { warmupMs: options.warmupMs, jitWarmupMaxMs: options.jitWarmupMaxMs ?? 0, tierUp },
       control,
     );
     const rounds = await runRounds(

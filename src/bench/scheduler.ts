@@ -8,6 +8,7 @@
 import { Bench } from 'tinybench';
 import type { CellRunner } from './cell.js';
 import type { GuestClockSamples } from './guest-clock.js';
+import { type TierUpBudget, withFasterTierUp } from './jit-tier-up.js';
 import { FLOOR_BINDING } from './plan.js';
 import { median } from './stats.js';
 import { stepNamesOf } from './workloads.js';
@@ -23,6 +24,11 @@ const PROBE_BATCHES = 7;
 const PROBE_BATCH_NS = 100_000;
 /** Calls of an empty batch that measure the fixed cost inside the two timer reads. */
 const OVERHEAD_CALLS = 51;
+/**
+ * A workload's jitWarmupIterations assume V8's budget lowered 8x (jit-tier-up.ts); where V8 is left
+ * alone the warm-up runs this many times as long (the lifecycle settled after 1,600-2,400 then).
+ */
+const WITHOUT_TIER_UP = 4;
 /** Iterations each JS binding runs per turn of the JIT warm-up (~15 ms of lifecycles), so signals are seen. */
 const JIT_WARMUP_BATCH = 20;
 
@@ -58,13 +64,22 @@ export interface WarmupOptions {
    * also the most a process spends on it.
    */
   jitWarmupMaxMs: number;
+  /** V8's optimization budget, lowered while a JIT warm-up runs (jit-tier-up.ts). Absent or null: V8 is left alone. */
+  tierUp?: TierUpBudget | null;
+}
+
+/** What the JIT warm-up ran with, for the results' harness record. */
+export interface JitWarmupRecord {
+  iterations: Record<string, number>;
+  maxMs: number;
+  tierUp?: TierUpBudget;
 }
 
 export interface Calibration {
   targetSampleNs: number;
   warmupMs: number;
-  /** The workloads whose JS bindings ran a JIT warm-up: the iterations asked of each, and its limit. */
-  jitWarmup?: { iterations: Record<string, number>; maxMs: number };
+  /** The workloads whose JS bindings ran a JIT warm-up: the iterations asked of each, its limit, V8's budget. */
+  jitWarmup?: JitWarmupRecord;
   /** Per workload: the same for every binding, so every sample covers the same number of exits. */
   iterationsPerSample: Map<string, number>;
   /** Per cell index. */
@@ -124,7 +139,7 @@ function calibrateCell(runner: CellRunner, warmupMs: number, stopped: () => bool
  * per lifecycle: after 1,400-2,700 calls on Node 20), and a time-based warm-up of a workload whose
  * iterations take most of a millisecond ends long before that: its measured rounds would start in
  * the interpreter and speed up as they go. So such a workload's JS bindings first run `iterations`
- * each, in turns, so the code they share sees every binding before V8 optimizes it (no deoptimization
+ * each (with V8's budget lowered around this call, see calibrate), in turns, so the code they share sees every binding before V8 optimizes it (no deoptimization
  * when the next one comes), for at most maxMs. A cell whose guest fails leaves the warm-up with its
  * error (it is not calibrated).
  */
@@ -165,7 +180,7 @@ async function warmUpJit(
  */
 export async function calibrate(
   workloads: CellRunner[][],
-  { warmupMs, jitWarmupMaxMs }: WarmupOptions,
+  { warmupMs, jitWarmupMaxMs, tierUp }: WarmupOptions,
   control: ScheduleControl,
 ): Promise<Calibration> {
   const cells = new Map<number, CellCalibration>();
@@ -175,17 +190,19 @@ export async function calibrate(
   const first = workloads[0]?.[0];
   if (first) control.onProgress?.({ phase: 'calibrate', done, total, cell: first });
   const jitIterations: Record<string, number> = {};
+  const budget = tierUp ?? null;
   for (const row of workloads) {
     let fastest = Number.POSITIVE_INFINITY;
     const workload = row[0]?.cell.workload;
     const asked = workload?.jitWarmupIterations;
     // The floor binding's loops are C: V8 has nothing to optimize there.
     const jsRunners = row.filter((runner) => runner.cell.binding !== FLOOR_BINDING);
-    const jit =
-      workload && asked && jsRunners.length > 0 && jitWarmupMaxMs > 0 && !control.stopped()
-        ? await warmUpJit(jsRunners, asked, jitWarmupMaxMs, control, { done, total })
-        : undefined;
-    if (jit && workload && asked) jitIterations[workload.name] = asked;
+    let jit: Awaited<ReturnType<typeof warmUpJit>> | undefined;
+    if (workload && asked && jsRunners.length > 0 && jitWarmupMaxMs > 0 && !control.stopped()) {
+      const count = budget ? asked : asked * WITHOUT_TIER_UP;
+      jit = await withFasterTierUp(budget, () => warmUpJit(jsRunners, count, jitWarmupMaxMs, control, { done, total }));
+      jitIterations[workload.name] = count;
+    }
     for (const runner of row) {
       if (control.stopped()) break;
       const warmupError = jit?.failed.get(runner.cell.index);
@@ -222,7 +239,7 @@ export async function calibrate(
     targetSampleNs: TARGET_SAMPLE_NS,
     warmupMs,
     ...(Object.keys(jitIterations).length > 0
-      ? { jitWarmup: { iterations: jitIterations, maxMs: jitWarmupMaxMs } }
+      ? { jitWarmup: { iterations: jitIterations, maxMs: jitWarmupMaxMs, ...(budget ? { tierUp: budget } : {}) } }
       : {}),
     iterationsPerSample,
     cells,

@@ -95,10 +95,11 @@ export function workloadCatalogue(cpuidK = DEFAULT_CPUID_K): Workload[] {
       loop: 'lifecycle',
       userspaceExitsPerIteration: 9,
       inKernelExitsPerIteration: 0,
-      // Node 20 optimizes the functions a lifecycle calls once (Vm, Vcpu, registerMemory, close)
-      // after 1,400-2,700 lifecycles (--trace-opt); napi's JS/C ratio on a PVM host was 1.07 after
-      // 800 per binding, 1.06 after 1,200, 1.045 after 1,600 and 2,400. The measured rounds add ~200.
-      jitWarmupIterations: 1400,
+      // V8 optimizes the functions a lifecycle calls once (Vm, Vcpu, registerMemory, close) after
+      // 1,400-2,700 lifecycles on Node 20 (--trace-opt), 3,000 calls on Node 22. With its budget
+      // lowered 8x during the warm-up (jit-tier-up.ts), the last of them was optimized after 500
+      // lifecycles per binding (three JS bindings in turns, Node 20).
+      jitWarmupIterations: 600,
     },
     exitWorkload('pio-out', 'pio-out', 'io_exits', 'KVM_RUN round trip per OUT to port 0xe9 (real mode)'),
     exitWorkload('pio-in', 'pio-in', 'io_exits', 'KVM_RUN round trip per IN from port 0xe9, host supplies the byte'),

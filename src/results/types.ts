@@ -158,7 +158,10 @@ export interface Measurement {
   exitCountCheck?: ExitCountCheck;
   /** KVM instruction-emulator runs per iteration (KVM's insn_emulation stat), where the host reports it. */
   emulatedInstructionsPerIteration?: number;
-  /** KVM_RUN calls a signal interrupted (EINTR); each was re-entered, none is a guest fault. */
+  /**
+   * KVM_RUN calls that returned EINTR (a signal, or task work pending on the thread); each was
+   * entered again, none is a guest fault.
+   */
   interruptedRuns?: number;
   /** Lifecycle workloads: each step's own statistics. */
   steps?: StepResult[];
@@ -262,7 +265,15 @@ export interface HarnessInfo {
    * Workloads whose JS bindings ran a number of iterations first, for V8 to optimize their JS path:
    * the iterations asked of each binding and the most the warm-up of one workload may take.
    */
-  jitWarmup?: { iterations: Record<string, number>; maxMs: number };
+  jitWarmup?: {
+    iterations: Record<string, number>;
+    maxMs: number;
+    /**
+     * V8's optimization budget during the warm-up: the flag, V8's default (restored before the
+     * rounds) and the lowered value (jit-tier-up.ts). Absent: V8 was left alone.
+     */
+    tierUp?: { flag: string; defaultValue: number; warmupValue: number };
+  };
   /** Median cost of reading the clock twice (process.hrtime.bigint), ns. */
   timerNs: number;
   /** Per workload: iterations per sample, the same for all its bindings. */
