@@ -9,11 +9,9 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { openCellRunner } from '../src/bench/cell.js';
-import { planRun } from '../src/bench/plan.js';
 import { getBinding } from '../src/bindings/registry.js';
-import { BINDING_NAMES } from '../src/bindings/types.js';
 import { Kvm } from '../src/kvm/system.js';
-import { kvmSkip } from './helpers/kvm.js';
+import { everyBindingPlan, kvmSkip } from './helpers/kvm.js';
 
 /** Long enough for a signal to land inside KVM_RUN even in the TCG sandbox, never a hang. */
 const DEADLINE_MS = 20_000;
@@ -33,15 +31,7 @@ describe('EINTR from KVM_RUN is entered again and counted', { skip: kvmSkip }, (
     process.off('SIGUSR2', ignore);
   });
 
-  const plan = planRun({
-    workloads: ['lifecycle', 'hlt'],
-    bindings: [...BINDING_NAMES],
-    rounds: 1,
-    timePerRoundMs: 1,
-    warmupMs: 0,
-    quick: true,
-    cpuidK: 8,
-  });
+  const plan = everyBindingPlan(['lifecycle', 'hlt']);
   for (const cell of plan.cells) {
     const batch = cell.workload.name === 'lifecycle' ? 20 : 1000;
     test(`${cell.workload.name} / ${cell.binding}: no failure, every EINTR counted`, () => {

@@ -11,12 +11,10 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { openCellRunner } from '../src/bench/cell.js';
 import { tscFrequency } from '../src/bench/guest-clock.js';
-import { planRun } from '../src/bench/plan.js';
 import { getBinding } from '../src/bindings/registry.js';
-import { BINDING_NAMES } from '../src/bindings/types.js';
 import { tscHz } from '../src/host/facts.js';
 import { Kvm } from '../src/kvm/system.js';
-import { kvmSkip } from './helpers/kvm.js';
+import { everyBindingPlan, kvmSkip } from './helpers/kvm.js';
 
 const RELATIVE_TOLERANCE = 0.01;
 const ABSOLUTE_TOLERANCE_NS = 1000;
@@ -29,15 +27,7 @@ if (skip && !kvmSkip) process.stdout.write(`# guest-clock KVM tests skipped: ${s
 
 describe('guest clock on KVM', { skip }, () => {
   const workloads = ['pio-out-tsc', 'pio-out-long-tsc', 'hlt-long-tsc'];
-  const plan = planRun({
-    workloads,
-    bindings: [...BINDING_NAMES],
-    rounds: 1,
-    timePerRoundMs: 1,
-    warmupMs: 0,
-    quick: true,
-    cpuidK: 8,
-  });
+  const plan = everyBindingPlan(workloads);
   for (const cell of plan.cells) {
     test(`${cell.workload.name} / ${cell.binding}: the guest's cycles fit inside the host's time, one window per exit`, () => {
       const hz = tsc.hz as number;

@@ -1,5 +1,6 @@
 /** Whether the KVM tests can run: they need /dev/kvm opened read/write, and otherwise skip saying why. */
 import { closeSync, constants, openSync } from 'node:fs';
+import { type Plan, planRun } from '../../src/bench/plan.js';
 import { getBinding } from '../../src/bindings/registry.js';
 import type { Binding } from '../../src/bindings/types.js';
 import { BINDING_NAMES } from '../../src/bindings/types.js';
@@ -21,6 +22,18 @@ export const kvmSkip: string | false = probe();
 if (kvmSkip) process.stdout.write(`# KVM tests skipped: ${kvmSkip}\n`);
 
 export const allBindings = (): Binding[] => BINDING_NAMES.map((name) => getBinding(name));
+
+/** A plan of these workloads on every binding, for tests that open its cells' runners themselves. */
+export const everyBindingPlan = (workloads: string[]): Plan =>
+  planRun({
+    workloads,
+    bindings: [...BINDING_NAMES],
+    rounds: 1,
+    timePerRoundMs: 1,
+    warmupMs: 0,
+    quick: true,
+    cpuidK: 8,
+  });
 
 let failEntryProbe: string | false | undefined;
 
