@@ -2,11 +2,12 @@
  * KVM_RUN returns EINTR when a signal arrives while it runs (or task work is pending on the thread:
  * on Node 22 an io_uring torn down by spawnSync did it, once per run, with no signal at all). A VMM
  * enters it again. Here a child process signals this one every few milliseconds while every binding
- * runs the lifecycle and an exit loop on real /dev/kvm: no cell may fail, and each must count the
- * EINTRs it saw.
+ * runs the lifecycle and an exit loop on real /dev/kvm: no batch may fail (each checks every exit,
+ * so an EINTR taken for an exit would throw), and each cell must count the EINTRs it saw.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { after, before, describe, test } from 'node:test';
 import { openCellRunner } from '../src/bench/cell.js';
 import { getBinding } from '../src/bindings/registry.js';
@@ -26,8 +27,13 @@ describe('EINTR from KVM_RUN is entered again and counted', { skip: kvmSkip }, (
       stdio: 'ignore',
     });
   });
-  after(() => {
-    sender?.kill('SIGKILL');
+  after(async () => {
+    // The handler goes only once the sender is gone: a SIGUSR2 still on its way would end the process.
+    if (sender && sender.exitCode === null && sender.signalCode === null) {
+      const exited = once(sender, 'exit');
+      sender.kill('SIGKILL');
+      await exited;
+    }
     process.off('SIGUSR2', ignore);
   });
 
@@ -46,7 +52,6 @@ describe('EINTR from KVM_RUN is entered again and counted', { skip: kvmSkip }, (
           iterations += batch;
         }
         assert.ok(runner.eintr > 0, `no KVM_RUN was interrupted in ${iterations} iterations`);
-        assert.equal(runner.iterations, iterations, 'every iteration ran, none was lost to EINTR');
       } finally {
         runner.close();
         kvm.close();

@@ -11,7 +11,7 @@ import { checkExitCount, emulatedInstructionsPerIteration } from '../src/bench/c
 import { tierUpBudget } from '../src/bench/jit-tier-up.js';
 import { type PlannedCell, planRun } from '../src/bench/plan.js';
 import { mergeProcessRuns } from '../src/bench/processes.js';
-import { calibrate, TARGET_SAMPLE_NS } from '../src/bench/scheduler.js';
+import { calibrate, jitWarmupCount, TARGET_SAMPLE_NS } from '../src/bench/scheduler.js';
 import {
   Mulberry32,
   orderStatisticInterval,
@@ -32,6 +32,7 @@ const workload = (name: string) => workloadCatalogue().find((w) => w.name === na
 const NO_JIT_WARMUP = { warmupMs: 1, jitWarmupMaxMs: 0 };
 /** This Node's own budget flag: the warm-up lowers it for real and puts it back. */
 const TIER_UP = await tierUpBudget();
+if (!TIER_UP) throw new Error(`node ${process.version}: no optimization budget flag found (src/bench/jit-tier-up.ts)`);
 
 /** A cell whose iterations cost nsPerIteration, except the first call, which is cold and slow. */
 function fakeRunner(
@@ -84,6 +85,7 @@ describe('calibration', () => {
       fakeRunner(0, 'c-loop', 600_000, lifecycle, record),
       fakeRunner(1, 'napi', 650_000, lifecycle, record),
       fakeRunner(2, 'koffi', 650_000, lifecycle, record),
+      fakeRunner(3, 'koffi-variadic', 650_000, lifecycle, record),
     ];
     const calibration = await calibrate(
       [row],
@@ -91,13 +93,12 @@ describe('calibration', () => {
       { stopped: () => false },
     );
     assert.equal(calibration.cells.get(0)?.jitWarmupIterations, undefined);
-    assert.equal(calibration.cells.get(1)?.jitWarmupIterations, asked);
-    assert.equal(calibration.cells.get(2)?.jitWarmupIterations, asked);
+    for (const index of [1, 2, 3]) assert.equal(calibration.cells.get(index)?.jitWarmupIterations, asked);
     assert.deepEqual(calibration.jitWarmup, { iterations: { lifecycle: asked }, maxMs: 60_000, tierUp: TIER_UP });
-    // In turns, before any cell's own calibration (whose first call is run(1)): napi, koffi, napi, ...
+    // In turns, before any cell's own calibration (whose first call is run(1)): napi, koffi, ...
     const warmup = calls.slice(0, calls.indexOf('c-loop:1'));
-    assert.equal(warmup.length, (2 * asked) / 20);
-    assert.deepEqual(warmup.slice(0, 4), ['napi:20', 'koffi:20', 'napi:20', 'koffi:20']);
+    assert.equal(warmup.length, (3 * asked) / 20);
+    assert.deepEqual(warmup.slice(0, 4), ['napi:20', 'koffi:20', 'koffi-variadic:20', 'napi:20']);
   });
 
   test('the JIT warm-up stops at its time limit and at a signal, and records what it ran', async () => {
@@ -141,18 +142,26 @@ describe('calibration', () => {
     );
     assert.equal(calibration.cells.get(0)?.error, 'guest fault in turn 3');
     assert.equal(calls, 3, 'not run again after its failure');
-    assert.equal(calibration.cells.get(1)?.jitWarmupIterations, lifecycle.jitWarmupIterations);
-    assert.deepEqual(calibration.jitWarmup, {
-      iterations: { lifecycle: lifecycle.jitWarmupIterations },
-      maxMs: 60_000,
-      tierUp: TIER_UP,
-    });
+    // Two JS bindings: each runs half as many again, so the code they share sees as many calls.
+    const each = ((lifecycle.jitWarmupIterations ?? 0) * 3) / 2;
+    assert.equal(calibration.cells.get(1)?.jitWarmupIterations, each);
+    assert.deepEqual(calibration.jitWarmup, { iterations: { lifecycle: each }, maxMs: 60_000, tierUp: TIER_UP });
+  });
+
+  test('the count is for three JS bindings in turns: fewer run more each; four times as many without the budget', () => {
+    assert.equal(jitWarmupCount(600, 3, true), 600);
+    assert.equal(jitWarmupCount(600, 2, true), 900);
+    assert.equal(jitWarmupCount(600, 1, true), 1800);
+    assert.equal(jitWarmupCount(600, 3, false), 2400);
+    assert.equal(jitWarmupCount(600, 1, false), 7200);
   });
 
   test("where V8's budget stays as it is, the JIT warm-up runs four times as many iterations", async () => {
     const lifecycle = workload('lifecycle');
     const asked = lifecycle.jitWarmupIterations ?? 0;
-    const row = [fakeRunner(0, 'napi', 650_000, lifecycle)];
+    const row = ['napi', 'koffi', 'koffi-variadic'].map((binding, index) =>
+      fakeRunner(index, binding as PlannedCell['binding'], 650_000, lifecycle),
+    );
     const calibration = await calibrate([row], { warmupMs: 1, jitWarmupMaxMs: 60_000 }, { stopped: () => false });
     assert.equal(calibration.cells.get(0)?.jitWarmupIterations, 4 * asked);
     assert.deepEqual(calibration.jitWarmup, { iterations: { lifecycle: 4 * asked }, maxMs: 60_000 });
@@ -422,9 +431,9 @@ describe('merging processes (run --processes N)', () => {
     const short = warningsFor([measurement(250)], TARGET_SAMPLE_NS, jitWarmup).filter((w) => w.includes('JIT'));
     assert.equal(short.length, 1);
     assert.match(short[0] as string, /3\.5 s limit.*raise --jit-warmup.*250 of 600 iterations/);
-    // 450 of 600 (a slow process): no warning; none either without a harness record.
+    // 560 of 600 (a slow process): no warning; none either without a harness record.
     assert.equal(
-      warningsFor([measurement(450)], TARGET_SAMPLE_NS, jitWarmup).filter((w) => w.includes('JIT')).length,
+      warningsFor([measurement(560)], TARGET_SAMPLE_NS, jitWarmup).filter((w) => w.includes('JIT')).length,
       0,
     );
     assert.equal(warningsFor([measurement(250)], TARGET_SAMPLE_NS).filter((w) => w.includes('JIT')).length, 0);

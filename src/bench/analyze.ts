@@ -17,12 +17,12 @@ const NOISY_CV = 0.1;
 /** The harness's own cost per sample must stay below this share of the sample. */
 const MAX_HARNESS_SHARE = 0.001;
 /**
- * A JIT warm-up that ran this share of its count is enough: with V8's budget lowered, most of the
- * lifecycle's functions were optimized after ~320 lifecycles per binding and the last after ~500 (of
- * 600), so two thirds leave at most a few once-per-lifecycle functions unoptimized, well inside the
- * rows' intervals (a warm-up cut short by a slow process is no reason to warn).
+ * A JIT warm-up that ran this share of its count is enough. With V8's budget lowered, the last of the
+ * lifecycle's functions was optimized after ~500 of 600 lifecycles per binding; one still short of its
+ * budget when V8's default is put back then needs 8x as many calls, more than the rounds make, so a
+ * warm-up cut much before its count leaves it unoptimized for the whole run.
  */
-const JIT_WARMUP_ENOUGH = 2 / 3;
+const JIT_WARMUP_ENOUGH = 0.9;
 
 /** Everything measuring and tracing found out about one cell. */
 export interface MeasuredCell {
@@ -224,7 +224,7 @@ export function warningsFor(
   const interrupted = measurements.filter((m) => (m.interruptedRuns ?? 0) > 0);
   if (interrupted.length) {
     warnings.push(
-      `KVM_RUN returned EINTR (a signal, or task work such as io_uring's pending on the thread) and was entered again: ${list(interrupted, (m) => `${m.interruptedRuns}x`)}`,
+      `KVM_RUN or KVM_CREATE_VM returned EINTR (a signal, or task work such as io_uring's pending on the thread) and was made again: ${list(interrupted, (m) => `${m.interruptedRuns}x`)}`,
     );
   }
   return warnings;

@@ -39,7 +39,27 @@ export function parseTierUpBudget(v8Options: string): TierUpBudget | null {
 
 /** True if the user started Node with a budget of their own: the warm-up then leaves V8 alone. */
 export function userSetBudget(execArgv: readonly string[]): boolean {
-  return execArgv.some((arg) => BUDGET_FLAGS.some((flag) => arg.replaceAll('_', '-').startsWith(`--${flag}`)));
+  return execArgv.some((arg) => {
+    const name = arg.replaceAll('_', '-').split('=', 1)[0];
+    return BUDGET_FLAGS.some((flag) => name === `--${flag}`);
+  });
+}
+
+/**
+ * A --processes run asks V8 once, in the parent, and hands the answer to every child in this
+ * variable, so all processes warm up alike ("none": leave V8 alone).
+ */
+export const TIER_UP_ENV = 'KVMBENCH_V8_BUDGET';
+
+export const tierUpEnvValue = (budget: TierUpBudget | null): string =>
+  budget ? `${budget.flag}=${budget.defaultValue}` : 'none';
+
+/** The budget a parent handed down, or undefined when the value is not one tierUpEnvValue makes. */
+export function parseTierUpEnv(value: string): TierUpBudget | null | undefined {
+  if (value === 'none') return null;
+  const [flag, printed] = value.split('=');
+  if (!BUDGET_FLAGS.some((known) => known === flag)) return undefined;
+  return parseTierUpBudget(`default: --${flag}=${printed}`) ?? undefined;
 }
 
 /**
@@ -48,6 +68,8 @@ export function userSetBudget(execArgv: readonly string[]): boolean {
  * task work later makes a KVM_RUN of the main thread return EINTR.
  */
 export async function tierUpBudget(): Promise<TierUpBudget | null> {
+  const handedDown = parseTierUpEnv(process.env[TIER_UP_ENV] ?? '');
+  if (handedDown !== undefined) return handedDown;
   if (userSetBudget(process.execArgv)) return null;
   const printed = await execa(process.execPath, ['--v8-options'], {
     reject: false,

@@ -202,8 +202,11 @@ export function runLifecycles(
   if (binding.native) cLifecycles(binding, kvm, p, stepNs, counts);
   else {
     const interruptedCreates = kvm.interruptedCreates;
-    for (let i = 0; i < n; i++) jsLifecycle(kvm, p, stepNs, i * STEP_COUNT, counts);
-    counts.eintr += kvm.interruptedCreates - interruptedCreates;
+    try {
+      for (let i = 0; i < n; i++) jsLifecycle(kvm, p, stepNs, i * STEP_COUNT, counts);
+    } finally {
+      counts.eintr += kvm.interruptedCreates - interruptedCreates;
+    }
   }
   return stepNs;
 }

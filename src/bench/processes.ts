@@ -14,6 +14,7 @@ import type { TraceFile } from '../trace/session.js';
 import { mergeTraces } from '../trace/split-checks.js';
 import { registerCleanup } from '../util/cleanup.js';
 import type { MeasuredCell } from './analyze.js';
+import { TIER_UP_ENV, type TierUpBudget, tierUpEnvValue } from './jit-tier-up.js';
 import type { Plan } from './plan.js';
 import type { CellSamples } from './scheduler.js';
 import { median } from './stats.js';
@@ -83,6 +84,7 @@ export async function measureInProcesses(
   kvmPath: string,
   stopped: () => boolean,
   signal: () => NodeJS.Signals,
+  tierUp: TierUpBudget | null,
   onProcess?: (index: number, count: number) => void,
 ): Promise<ProcessRun[]> {
   const main = process.argv[1] as string;
@@ -98,7 +100,7 @@ export async function measureInProcesses(
         reject: false,
         detached: true,
         stdio: ['ignore', 'ignore', 'pipe'],
-        env: { ...process.env, [PART_OF_RUN_ENV]: '1' },
+        env: { ...process.env, [PART_OF_RUN_ENV]: '1', [TIER_UP_ENV]: tierUpEnvValue(tierUp) },
       });
       const kill = () => child.kill('SIGKILL');
       const unregister = registerCleanup(kill);

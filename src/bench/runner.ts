@@ -287,6 +287,7 @@ async function measureInChildren(plan: Plan, env: RunEnvironment): Promise<Measu
     env.kvmPath ?? DEFAULT_KVM_PATH,
     env.stopped,
     () => env.signal?.() ?? 'SIGINT',
+    needsJitWarmup(plan) ? await tierUpBudget() : null,
     (index) => env.onProcess?.(index, count),
   );
   const finished = runs.filter((run) => run.results !== undefined).map((run) => run.results as Results);

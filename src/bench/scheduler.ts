@@ -29,6 +29,17 @@ const OVERHEAD_CALLS = 51;
  * alone the warm-up runs this many times as long (the lifecycle settled after 1,600-2,400 then).
  */
 const WITHOUT_TIER_UP = 4;
+/**
+ * ...and this many JS bindings warming up in turns. The code they share (Kvm, Vm, Vcpu, the boot
+ * steps) sees every binding's calls, so fewer bindings run proportionally more iterations each.
+ */
+const JIT_WARMUP_BINDINGS = 3;
+
+/** Iterations each of `jsBindings` JS bindings runs in a workload's JIT warm-up. */
+export function jitWarmupCount(asked: number, jsBindings: number, budgetLowered: boolean): number {
+  const each = Math.ceil((asked * JIT_WARMUP_BINDINGS) / Math.max(1, jsBindings));
+  return budgetLowered ? each : each * WITHOUT_TIER_UP;
+}
 /** Iterations each JS binding runs per turn of the JIT warm-up (~15 ms of lifecycles), so signals are seen. */
 const JIT_WARMUP_BATCH = 20;
 
@@ -139,9 +150,9 @@ function calibrateCell(runner: CellRunner, warmupMs: number, stopped: () => bool
  * per lifecycle: after 1,400-2,700 calls on Node 20), and a time-based warm-up of a workload whose
  * iterations take most of a millisecond ends long before that: its measured rounds would start in
  * the interpreter and speed up as they go. So such a workload's JS bindings first run `iterations`
- * each (with V8's budget lowered around this call, see calibrate), in turns, so the code they share sees every binding before V8 optimizes it (no deoptimization
- * when the next one comes), for at most maxMs. A cell whose guest fails leaves the warm-up with its
- * error (it is not calibrated).
+ * each (calibrate lowers V8's budget around this call), in turns, so the code they share sees every
+ * binding before V8 optimizes it (no deoptimization when the next one comes), for at most maxMs. A
+ * cell whose guest fails leaves the warm-up with its error (it is not calibrated).
  */
 async function warmUpJit(
   jsRunners: CellRunner[],
@@ -199,7 +210,7 @@ export async function calibrate(
     const jsRunners = row.filter((runner) => runner.cell.binding !== FLOOR_BINDING);
     let jit: Awaited<ReturnType<typeof warmUpJit>> | undefined;
     if (workload && asked && jsRunners.length > 0 && jitWarmupMaxMs > 0 && !control.stopped()) {
-      const count = budget ? asked : asked * WITHOUT_TIER_UP;
+      const count = jitWarmupCount(asked, jsRunners.length, budget !== null);
       jit = await withFasterTierUp(budget, () => warmUpJit(jsRunners, count, jitWarmupMaxMs, control, { done, total }));
       jitIterations[workload.name] = count;
     }

@@ -40,7 +40,8 @@ export interface Workload extends WorkloadInfo {
   bindings?: readonly string[];
   /**
    * Iterations each JS binding runs before calibrating, so V8 has optimized the JS path and the rounds
-   * measure its steady state (see warmUpJit in scheduler.ts). For workloads whose iterations are so
+   * measure its steady state (see warmUpJit in scheduler.ts): the count for three JS bindings in
+   * turns with V8's budget lowered (jitWarmupCount scales it). For workloads whose iterations are so
    * long that the time-based warm-up runs only a few dozen.
    */
   jitWarmupIterations?: number;

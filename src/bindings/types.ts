@@ -80,7 +80,7 @@ export interface LoopResult {
 
 export interface LifecycleResult {
   completed: number;
-  /** KVM_RUN calls that returned EINTR and were entered again. */
+  /** KVM_CREATE_VM and KVM_RUN calls that returned EINTR and were made again. */
   eintr: number;
   error?: string;
 }

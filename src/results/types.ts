@@ -159,8 +159,8 @@ export interface Measurement {
   /** KVM instruction-emulator runs per iteration (KVM's insn_emulation stat), where the host reports it. */
   emulatedInstructionsPerIteration?: number;
   /**
-   * KVM_RUN calls that returned EINTR (a signal, or task work pending on the thread); each was
-   * entered again, none is a guest fault.
+   * KVM_RUN calls (and, in the lifecycle, KVM_CREATE_VM calls) that returned EINTR: a signal, or task
+   * work pending on the thread. Each was made again; none is a guest fault.
    */
   interruptedRuns?: number;
   /** Lifecycle workloads: each step's own statistics. */

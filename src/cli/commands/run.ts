@@ -62,11 +62,11 @@ export interface RunCommandOptions {
  * alternated): shorter processes see more of the host's phases. The lifecycle's JIT warm-up (600
  * lifecycles per JS binding with V8's budget lowered, ~1.3 s per process on a PVM host) is capped by
  * jitWarmupMaxMs; the default run pays for it with 10 ms per-cell warm-ups and 30 ms turns (exit
- * loops are hot within a few ms) and stays under a minute. --quick gives it 1 s, most of its count.
+ * loops are hot within a few ms) and stays under a minute. --quick gives it 1.5 s, about its count.
  */
 const PROFILES = {
   default: { rounds: 5, timePerRoundMs: 30, warmupMs: 10, jitWarmupMaxMs: 3500, processes: 4 },
-  quick: { rounds: 12, timePerRoundMs: 8, warmupMs: 10, jitWarmupMaxMs: 1000, processes: 1 },
+  quick: { rounds: 12, timePerRoundMs: 7, warmupMs: 10, jitWarmupMaxMs: 1500, processes: 1 },
   // A 64 MiB memory point takes ~0.15 s per iteration on a PVM host: six turns (the fewest with a
   // 95 % order-statistic interval) keep `--sweep memory --quick` near 20 s.
   quickSweep: { rounds: 6, timePerRoundMs: 12, warmupMs: 10, jitWarmupMaxMs: 0, processes: 1 },
@@ -160,7 +160,7 @@ export function registerRun(program: Command): void {
     .option('-t, --time-per-round <ms>', 'time each binding gets per workload per round (default: 30; 8 with --quick)')
     .option(
       '--jit-warmup <ms>',
-      "most time per process for the lifecycle's JIT warm-up, 600 lifecycles per JS binding (default: 3500; 1000 with --quick; 0: none)",
+      "most time per process for the lifecycle's JIT warm-up, 600 lifecycles per JS binding when three warm up (default: 3500; 1500 with --quick; 0: none)",
     )
     .option('--pin <cpu>', 'pin the process to one CPU for the run (restored afterwards)')
     .option('-o, --out <dir>', 'directory that receives a new run folder', 'results')
