@@ -9,6 +9,7 @@
  */
 import { setFlagsFromString } from 'node:v8';
 import { execa } from 'execa';
+import type { TierUpBudget } from '../results/types.js';
 
 /** The budget flag of each V8 generation, newest first: the first one this V8 knows is the one it uses. */
 const BUDGET_FLAGS = ['invocation-count-for-turbofan', 'interrupt-budget'] as const;
@@ -16,23 +17,21 @@ const SPEED_UP = 8;
 /** `node --v8-options` prints in ~15 ms; a hung child must not hold the run. */
 const V8_OPTIONS_TIMEOUT_MS = 5000;
 
-export interface TierUpBudget {
-  /** The V8 flag, without its dashes. */
-  flag: string;
-  /** V8's default, restored after the warm-up. */
-  defaultValue: number;
-  /** What the warm-up runs with. */
-  warmupValue: number;
+export type { TierUpBudget };
+
+/** The budget of `flag` with V8's default `printed` (decimal digits), or null if it cannot be lowered. */
+function budgetOf(flag: string, printed: string | undefined): TierUpBudget | null {
+  const defaultValue = /^\d+$/.test(printed ?? '') ? Number(printed) : Number.NaN;
+  return Number.isSafeInteger(defaultValue) && defaultValue >= SPEED_UP
+    ? { flag, defaultValue, warmupValue: Math.round(defaultValue / SPEED_UP) }
+    : null;
 }
 
 /** The budget flag and its default as this Node's V8 prints them, or null if none applies. */
 export function parseTierUpBudget(v8Options: string): TierUpBudget | null {
   for (const flag of BUDGET_FLAGS) {
-    const match = new RegExp(`default: --${flag}=(\\d+)\\b`).exec(v8Options);
-    const defaultValue = Number(match?.[1]);
-    if (Number.isSafeInteger(defaultValue) && defaultValue >= SPEED_UP) {
-      return { flag, defaultValue, warmupValue: Math.round(defaultValue / SPEED_UP) };
-    }
+    const budget = budgetOf(flag, new RegExp(`default: --${flag}=(\\d+)\\b`).exec(v8Options)?.[1]);
+    if (budget) return budget;
   }
   return null;
 }
@@ -57,9 +56,9 @@ export const tierUpEnvValue = (budget: TierUpBudget | null): string =>
 /** The budget a parent handed down, or undefined when the value is not one tierUpEnvValue makes. */
 export function parseTierUpEnv(value: string): TierUpBudget | null | undefined {
   if (value === 'none') return null;
-  const [flag, printed] = value.split('=');
+  const [flag = '', printed] = value.split('=');
   if (!BUDGET_FLAGS.some((known) => known === flag)) return undefined;
-  return parseTierUpBudget(`default: --${flag}=${printed}`) ?? undefined;
+  return budgetOf(flag, printed) ?? undefined;
 }
 
 /**

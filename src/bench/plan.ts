@@ -13,6 +13,10 @@ import { type Workload, workloadCatalogue } from './workloads.js';
 /** The binding every other is compared with: the whole loop in C. */
 export const FLOOR_BINDING: BindingName = 'c-loop';
 
+/** A cell whose workload asks for a JIT warm-up, through a JS binding (the floor's loops are C: nothing for V8). */
+export const takesJitWarmup = (cell: PlannedCell): boolean =>
+  cell.workload.jitWarmupIterations !== undefined && cell.binding !== FLOOR_BINDING;
+
 export interface PlannedCell {
   /** Position in Plan.cells: the cell's identity from here to the results. */
   index: number;

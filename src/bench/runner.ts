@@ -26,7 +26,7 @@ import { checkExitCount, emulatedInstructionsPerIteration } from './counters.js'
 import { tscFrequency } from './guest-clock.js';
 import { tierUpBudget } from './jit-tier-up.js';
 import { pinToCpu } from './pinning.js';
-import { cellsByWorkload, FLOOR_BINDING, type Plan, planRun } from './plan.js';
+import { cellsByWorkload, type Plan, planRun, takesJitWarmup } from './plan.js';
 import { measureInProcesses, mergeProcessRuns } from './processes.js';
 import { type Calibration, type CellSamples, calibrate, runRounds, TARGET_SAMPLE_NS } from './scheduler.js';
 import { median } from './stats.js';
@@ -171,10 +171,7 @@ export async function runBenchmarks(options: RunOptions, env: RunEnvironment): P
 
 /** True if a workload of the plan runs a JIT warm-up through a JS binding. */
 function needsJitWarmup(plan: Plan): boolean {
-  return (
-    (plan.options.jitWarmupMaxMs ?? 0) > 0 &&
-    plan.cells.some((cell) => cell.workload.jitWarmupIterations !== undefined && cell.binding !== FLOOR_BINDING)
-  );
+  return (plan.options.jitWarmupMaxMs ?? 0) > 0 && plan.cells.some(takesJitWarmup);
 }
 
 /** Measures the plan in this process: open cells, calibrate, rounds, trace. */

@@ -6,10 +6,11 @@
  * returned as data: nothing is written onto the cells.
  */
 import { Bench } from 'tinybench';
+import type { HarnessInfo, TierUpBudget } from '../results/types.js';
 import type { CellRunner } from './cell.js';
 import type { GuestClockSamples } from './guest-clock.js';
-import { type TierUpBudget, withFasterTierUp } from './jit-tier-up.js';
-import { FLOOR_BINDING } from './plan.js';
+import { withFasterTierUp } from './jit-tier-up.js';
+import { takesJitWarmup } from './plan.js';
 import { median } from './stats.js';
 import { stepNamesOf } from './workloads.js';
 
@@ -79,18 +80,11 @@ export interface WarmupOptions {
   tierUp?: TierUpBudget | null;
 }
 
-/** What the JIT warm-up ran with, for the results' harness record. */
-export interface JitWarmupRecord {
-  iterations: Record<string, number>;
-  maxMs: number;
-  tierUp?: TierUpBudget;
-}
-
 export interface Calibration {
   targetSampleNs: number;
   warmupMs: number;
   /** The workloads whose JS bindings ran a JIT warm-up: the iterations asked of each, its limit, V8's budget. */
-  jitWarmup?: JitWarmupRecord;
+  jitWarmup?: HarnessInfo['jitWarmup'];
   /** Per workload: the same for every binding, so every sample covers the same number of exits. */
   iterationsPerSample: Map<string, number>;
   /** Per cell index. */
@@ -206,8 +200,7 @@ export async function calibrate(
     let fastest = Number.POSITIVE_INFINITY;
     const workload = row[0]?.cell.workload;
     const asked = workload?.jitWarmupIterations;
-    // The floor binding's loops are C: V8 has nothing to optimize there.
-    const jsRunners = row.filter((runner) => runner.cell.binding !== FLOOR_BINDING);
+    const jsRunners = row.filter((runner) => takesJitWarmup(runner.cell));
     let jit: Awaited<ReturnType<typeof warmUpJit>> | undefined;
     if (workload && asked && jsRunners.length > 0 && jitWarmupMaxMs > 0 && !control.stopped()) {
       const count = jitWarmupCount(asked, jsRunners.length, budget !== null);

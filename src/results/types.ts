@@ -256,6 +256,16 @@ export interface Results {
   warnings: string[];
 }
 
+/** V8's optimization budget flag, as the JIT warm-up lowers it and puts it back (src/bench/jit-tier-up.ts). */
+export interface TierUpBudget {
+  /** The V8 flag, without its dashes. */
+  flag: string;
+  /** V8's default, restored before the rounds. */
+  defaultValue: number;
+  /** What the warm-up runs with. */
+  warmupValue: number;
+}
+
 export interface HarnessInfo {
   /** Every sample lasts at least this long on every binding (ns). */
   targetSampleNs: number;
@@ -268,11 +278,8 @@ export interface HarnessInfo {
   jitWarmup?: {
     iterations: Record<string, number>;
     maxMs: number;
-    /**
-     * V8's optimization budget during the warm-up: the flag, V8's default (restored before the
-     * rounds) and the lowered value (jit-tier-up.ts). Absent: V8 was left alone.
-     */
-    tierUp?: { flag: string; defaultValue: number; warmupValue: number };
+    /** V8's optimization budget during the warm-up. Absent: V8 was left alone. */
+    tierUp?: TierUpBudget;
   };
   /** Median cost of reading the clock twice (process.hrtime.bigint), ns. */
   timerNs: number;
