@@ -161,7 +161,7 @@ check_run() { # dir what status
   for file in results.json summary.csv samples.csv report.html; do
     [ -s "$dir/$file" ] || { fail "$what: $file missing in $dir"; return; }
   done
-  bad=$(find "$dir" ! -user "${owner%:*}" | head -3)
+  bad=$(find "$dir" ! -user "${owner%:*}" | sed -n '1,3p')
   [ -z "$bad" ] || { fail "$what: not owned by $owner: $bad"; return; }
   node -e '
     const [file, status, revision] = process.argv.slice(1);
@@ -179,7 +179,7 @@ t0=$(date +%s)
 docker run --rm "${run_flags[@]}" -v "$results:/results" "$image" \
   run --quick --workloads pio-out,hlt --out /results/quick >"$work/quick.log" 2>&1 || { cat "$work/quick.log"; fail 'run --quick'; }
 give_back
-check_run "$(find "$results/quick" -mindepth 1 -maxdepth 1 -type d | head -1)" "run --quick ($(since "$t0"))" complete
+check_run "$(find "$results/quick" -mindepth 1 -maxdepth 1 -type d | sed -n 1p)" "run --quick ($(since "$t0"))" complete
 
 # Ctrl-C: SIGINT to the container; with the image's tini alone and under docker run --init.
 for init in '' --init; do
@@ -197,7 +197,7 @@ for init in '' --init; do
   docker rm -f "$name" >/dev/null 2>&1 || true
   give_back
   if [ "$rc" = 130 ]; then
-    check_run "$(find "$results/sigint$init" -mindepth 1 -maxdepth 1 -type d | head -1)" "SIGINT ${init:-(tini in the image)}: exit 130, partial results" incomplete
+    check_run "$(find "$results/sigint$init" -mindepth 1 -maxdepth 1 -type d | sed -n 1p)" "SIGINT ${init:-(tini in the image)}: exit 130, partial results" incomplete
   else
     fail "SIGINT ${init:-(tini in the image)}: exit $rc, want 130"
   fi
@@ -222,7 +222,7 @@ if [ -n "$tracefs" ]; then
   if docker run --rm "${ftrace_flags[@]}" -v "$results:/results" "$image" \
     run --quick --workloads pio-out --bindings c-loop,koffi --trace ftrace --out /results/ftrace >"$work/ftrace.log" 2>&1; then
     give_back always
-    dir=$(find "$results/ftrace" -mindepth 1 -maxdepth 1 -type d | head -1)
+    dir=$(find "$results/ftrace" -mindepth 1 -maxdepth 1 -type d | sed -n 1p)
     if node -e '
       const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
       const traced = r.measurements.filter((m) => m.trace);
@@ -251,7 +251,7 @@ else
   rc=$?
   set -e
   [ "$rc" != 0 ] && grep -q 'needs perf' <<<"$msg" \
-    && pass "--trace perf-stat without perf in the image: exit $rc, \"$(grep -m1 'needs perf' <<<"$msg")\"" \
+    && pass "--trace perf-stat without perf in the image: exit $rc, \"$(grep 'needs perf' <<<"$msg" | sed -n 1p)\"" \
     || fail "--trace perf-stat without perf: exit $rc, $msg"
 fi
 
@@ -267,7 +267,7 @@ if [ "$with_perf" = 1 ]; then
   if timeout 180 docker run --name "$name" "${perf_flags[@]}" -v "$results:/results" "$perf_image" \
     run --quick --workloads pio-out --bindings c-loop,koffi --trace perf-stat --out /results/perf-stat >"$work/perf.log" 2>&1; then
     give_back always
-    dir=$(find "$results/perf-stat" -mindepth 1 -maxdepth 1 -type d | head -1)
+    dir=$(find "$results/perf-stat" -mindepth 1 -maxdepth 1 -type d | sed -n 1p)
     node -e '
       const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
       const bad = r.measurements.filter((m) => !m.trace?.countCheck?.matched);

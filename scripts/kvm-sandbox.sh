@@ -130,7 +130,7 @@ flock 9
 if ! find_kernel; then
   say "fetching a Debian kernel (linux-image-amd64) into $CACHE/kernel"
   apt-get update -qq >&2 || true
-  pkg=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
+  pkg=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/ && !found {print $2; found = 1}')
   [ -n "$pkg" ] || die "cannot resolve linux-image-amd64 with apt-cache"
   v=${pkg#linux-image-}
   tmp=$(mktemp -d "$CACHE/kernel-dl.XXXXXX")
@@ -193,7 +193,7 @@ build_initramfs() {
     if [ -x /usr/bin/perf ]; then ldd /usr/bin/perf; fi
     ldd /bin/ls 2>/dev/null
     for lib in libstdc++.so.6 libgcc_s.so.1 librt.so.1 libresolv.so.2 libnss_files.so.2 libz.so.1 libutil.so.1; do
-      ldconfig -p | awk -v l="$lib" '$1 == l && /x86-64/ {print "x => " $NF; exit}'
+      ldconfig -p | awk -v l="$lib" '$1 == l && /x86-64/ && !found {print "x => " $NF; found = 1}'
     done
   } | awk '/=>/ && $3 ~ /^\// {print $3} /^[ \t]*\/.*ld-linux/ {print $1}' | LC_ALL=C sort -u >"$root/.libs"
   mkdir -p "$root/usr/lib/x86_64-linux-gnu"

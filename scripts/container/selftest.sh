@@ -78,7 +78,7 @@ else
   err="$(docker run --rm --device /dev/kvm "$NODE_IMAGE" true 2>&1)"
   rc=$?
   set -e
-  log "/dev/kvm absent on host; docker run --device /dev/kvm -> exit $rc: $(printf '%s' "$err" | head -n 1)"
+  log "/dev/kvm absent on host; docker run --device /dev/kvm -> exit $rc: $(printf '%s\n' "$err" | sed -n 1p)"
   if [[ $rc -eq 0 ]]; then
     log "FAIL: expected docker run --device /dev/kvm to fail without /dev/kvm"
     exit 1
