@@ -80,7 +80,7 @@ test('the checker finds each kind of early-exiting reader, and passes whole-inpu
   ];
   for (const text of bad) assert.equal(earlyExitReaders(text).length, 1, text);
   const good = [
-    "x=$(find . | sed -n 1p)",
+    'x=$(find . | sed -n 1p)',
     "ldconfig -p | awk '$1 == l && !found {print; found = 1}'",
     'grep -q foo <<<"$text"',
     'a || head -1 file',
