@@ -164,6 +164,8 @@ MODULES=(kvm_amd kvm_intel virtio_pci 9pnet_virtio 9p)
 build_initramfs() {
   local root mod f lib
   root=$(mktemp -d "$CACHE/root.XXXXXX")
+  # mktemp made it 0700, and it becomes the guest's /: other users could reach no file at all.
+  chmod 0755 "$root"
   mkdir -p "$root"/usr/{bin,sbin,lib,lib64} "$root"/{dev,proc,sys,tmp,run,root,etc,mnt}
   ln -s usr/bin "$root/bin"
   ln -s usr/sbin "$root/sbin"
@@ -317,7 +319,9 @@ timeout -k 10 "$TIMEOUT" qemu-system-x86_64 \
   ${KVM_SANDBOX_QEMU_ARGS:-} </dev/null >"$RUN/qemu.out" 2>&1 &
 QPID=$!
 
-tail -n +1 -F --pid="$QPID" "$LOG" 2>/dev/null | tr -d '\r' | awk -v verbose="$VERBOSE" '
+# (awk strips the console's \r itself: tr would hold the output back in 4 KiB blocks)
+tail -n +1 -F --pid="$QPID" "$LOG" 2>/dev/null | awk -v verbose="$VERBOSE" '
+  { sub(/\r$/, "") }
   /^===KVM-SANDBOX-EXIT=/ { done = 1; next }
   done && !verbose && /^\[ *[0-9.]+\] reboot: Power down/ { next }
   /^===KVM-SANDBOX-BEGIN===/ { started = 1; next }
