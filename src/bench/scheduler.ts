@@ -7,6 +7,7 @@
  */
 import { Bench } from 'tinybench';
 import type { HarnessInfo, TierUpBudget } from '../results/types.js';
+import { type TimeSlicer, timeSlicer, yieldToEventLoop } from '../util/time-slice.js';
 import type { CellRunner } from './cell.js';
 import type { GuestClockSamples } from './guest-clock.js';
 import { withFasterTierUp } from './jit-tier-up.js';
@@ -41,11 +42,13 @@ export function jitWarmupCount(asked: number, jsBindings: number, budgetLowered:
   const each = Math.ceil((asked * JIT_WARMUP_BINDINGS) / Math.max(1, jsBindings));
   return budgetLowered ? each : each * WITHOUT_TIER_UP;
 }
-/** Iterations each JS binding runs per turn of the JIT warm-up (~15 ms of lifecycles), so signals are seen. */
+/** Iterations each JS binding runs per turn of the JIT warm-up, at most (~15 ms of lifecycles here). */
 const JIT_WARMUP_BATCH = 20;
+/** A JIT warm-up turn lasts about this long: fewer iterations per turn where one takes longer. */
+const JIT_WARMUP_TURN_MS = 15;
 
 export interface ScheduleControl {
-  /** True once the run should stop (a signal); checked between batches of calibration and between turns. */
+  /** True once the run should stop (a signal); checked between the steps of calibration and between turns. */
   stopped(): boolean;
   onProgress?(progress: {
     phase: 'calibrate' | 'measure';
@@ -106,9 +109,6 @@ export interface CellSamples {
   error?: string;
 }
 
-/** Yields to the event loop so signals (SIGINT, SIGTERM) are seen. */
-export const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
-
 function timerCost(): number {
   const costs: number[] = [];
   for (let i = 0; i < 101; i++) {
@@ -119,8 +119,16 @@ function timerCost(): number {
   return median(costs);
 }
 
-/** Warms a cell up for warmupMs (JIT, caches, KVM's own paths), then times probe batches. */
-function calibrateCell(runner: CellRunner, warmupMs: number, stopped: () => boolean): CellCalibration {
+/**
+ * Warms a cell up for warmupMs, then times probe batches. Yields between its steps once a slice has
+ * passed (a lifecycle under an emulated CPU takes tens of ms), and stops early when asked to.
+ */
+async function calibrateCell(
+  runner: CellRunner,
+  warmupMs: number,
+  stopped: () => boolean,
+  slicer: TimeSlicer,
+): Promise<CellCalibration> {
   runner.run(1); // the cold call: first-touch, JIT tiers, KVM's first entry; never a measure
   let n = 1;
   let ns = runner.run(n);
@@ -131,9 +139,15 @@ function calibrateCell(runner: CellRunner, warmupMs: number, stopped: () => bool
   }
   const size = Math.max(1, Math.round((n * PROBE_BATCH_NS) / Math.max(ns, 1)));
   const warmupEnd = performance.now() + warmupMs;
-  while (performance.now() < warmupEnd && !stopped()) runner.run(size);
+  while (performance.now() < warmupEnd && !stopped()) {
+    runner.run(size);
+    await slicer.maybeYield();
+  }
   const perIteration: number[] = [];
-  for (let i = 0; i < PROBE_BATCHES; i++) perIteration.push(runner.run(size) / size);
+  for (let i = 0; i < PROBE_BATCHES && !stopped(); i++) {
+    perIteration.push(runner.run(size) / size);
+    await slicer.maybeYield();
+  }
   const empty: number[] = [];
   for (let i = 0; i < OVERHEAD_CALLS; i++) empty.push(runner.run(0));
   return { probeNsPerIteration: median(perIteration), emptyBatchNs: median(empty) };
@@ -159,21 +173,29 @@ async function warmUpJit(
   const failed = new Map<number, string>();
   let pending = jsRunners;
   for (const runner of pending) ran.set(runner.cell.index, 0);
+  const slicer = timeSlicer();
+  /** Iterations per turn: JIT_WARMUP_BATCH, fewer where one iteration is slow (an emulated CPU). */
+  let batch = JIT_WARMUP_BATCH;
   const end = performance.now() + maxMs;
   while (pending.length > 0 && performance.now() < end && !control.stopped()) {
     for (const runner of pending) {
       control.onProgress?.({ phase: 'calibrate', ...progress, cell: runner });
       try {
-        runner.run(JIT_WARMUP_BATCH);
-        ran.set(runner.cell.index, (ran.get(runner.cell.index) ?? 0) + JIT_WARMUP_BATCH);
+        const ns = runner.run(batch);
+        ran.set(runner.cell.index, (ran.get(runner.cell.index) ?? 0) + batch);
+        batch = Math.max(
+          1,
+          Math.min(JIT_WARMUP_BATCH, Math.floor((JIT_WARMUP_TURN_MS * 1e6 * batch) / Math.max(ns, 1))),
+        );
       } catch (error) {
         failed.set(runner.cell.index, (error as Error).message);
       }
+      await slicer.maybeYield();
+      if (control.stopped()) break;
     }
     pending = pending.filter(
       (runner) => !failed.has(runner.cell.index) && (ran.get(runner.cell.index) ?? 0) < iterations,
     );
-    await yieldToEventLoop();
   }
   return { ran, failed };
 }
@@ -196,6 +218,7 @@ export async function calibrate(
   if (first) control.onProgress?.({ phase: 'calibrate', done, total, cell: first });
   const jitIterations: Record<string, number> = {};
   const budget = tierUp ?? null;
+  const slicer = timeSlicer();
   for (const row of workloads) {
     let fastest = Number.POSITIVE_INFINITY;
     const workload = row[0]?.cell.workload;
@@ -212,7 +235,7 @@ export async function calibrate(
       const warmupError = jit?.failed.get(runner.cell.index);
       try {
         if (warmupError !== undefined) throw new Error(warmupError);
-        const calibration = calibrateCell(runner, warmupMs, control.stopped);
+        const calibration = await calibrateCell(runner, warmupMs, control.stopped, slicer);
         const jitRan = jit?.ran.get(runner.cell.index);
         cells.set(
           runner.cell.index,

@@ -25,9 +25,9 @@ import {
   type TracepointReference,
   tracingCostOf,
 } from '../trace/split-checks.js';
+import { timeSlicer, yieldToEventLoop } from '../util/time-slice.js';
 import { type CellRunner, openCellRunner } from './cell.js';
 import type { PlannedCell } from './plan.js';
-import { yieldToEventLoop } from './scheduler.js';
 import { median } from './stats.js';
 import { workloadCatalogue } from './workloads.js';
 
@@ -91,7 +91,7 @@ async function openProbes(
   const probes: Array<{ runner: CellRunner; nsPerIteration: number }> = [];
   try {
     for (const binding of needed.filter((b) => !covered.has(b))) {
-      await yieldToEventLoop(); // each probe warms up for 50 ms: a signal is seen between them
+      await yieldToEventLoop();
       if (!keepGoing()) break;
       const kvm = kvmFor(binding);
       if (!kvm) continue;
@@ -101,7 +101,11 @@ async function openProbes(
       runner.run(1);
       const probeNs = runner.run(1000) / 1000;
       const warmupEnd = performance.now() + PROBE_WARMUP_NS / 1e6;
-      while (performance.now() < warmupEnd) runner.run(batchSize(probeNs, 0.1));
+      const slicer = timeSlicer();
+      while (performance.now() < warmupEnd && keepGoing()) {
+        runner.run(batchSize(probeNs, 0.1));
+        await slicer.maybeYield();
+      }
       const n = batchSize(probeNs, 0.5);
       (probes[probes.length - 1] as { nsPerIteration: number }).nsPerIteration = runner.run(n) / n;
     }
