@@ -1,7 +1,9 @@
 /**
- * A signal is handled within 250 ms in every measuring phase: calibration and the rounds yield to
- * the event loop between cells and turns, and the statistics are fast. The run then writes what it
- * measured and exits 130. Real CLI, real KVM.
+ * A signal is seen within 250 ms in every measuring phase: calibration and the rounds yield to the
+ * event loop once a time slice has passed, whatever one step costs on this host. The run then
+ * writes what it measured and exits 130 within a second in all. Real CLI, real KVM. Under an
+ * emulated CPU (the KVM sandbox) only the analysing and writing part of the bound is scaled, by the
+ * CPU's measured slowdown (helpers/cpu-speed.ts): seeing the signal keeps its 250 ms.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -10,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { CLI, runFolders } from './helpers/cli.js';
+import { cpuBoundMs } from './helpers/cpu-speed.js';
 import { kvmSkip } from './helpers/kvm.js';
 import { tracefsSkip } from './helpers/tracefs.js';
 
@@ -17,7 +20,7 @@ import { tracefsSkip } from './helpers/tracefs.js';
 function interruptAt(
   marker: RegExp,
   selection = ['--processes', '1', '--rounds', '200'],
-): Promise<{ status: number | null; afterSignalMs: number; out: string; stderr: string }> {
+): Promise<{ status: number | null; afterSignalMs: number; seenMs: number; out: string; stderr: string }> {
   const out = mkdtempSync(join(tmpdir(), 'kvmbench-interrupt-'));
   return new Promise((resolve, reject) => {
     const child = spawn(
@@ -37,6 +40,7 @@ function interruptAt(
     );
     let stderr = '';
     let signalledAt: number | undefined;
+    let seenAt: number | undefined;
     const limit = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`no exit within 60 s; stderr:\n${stderr}`));
@@ -44,6 +48,9 @@ function interruptAt(
     child.stderr.setEncoding('utf8');
     child.stderr.on('data', (chunk: string) => {
       stderr += chunk;
+      if (signalledAt !== undefined && seenAt === undefined && /kvmbench: SIGINT: stopping/.test(stderr)) {
+        seenAt = performance.now();
+      }
       if (signalledAt === undefined && marker.test(stderr)) {
         signalledAt = performance.now();
         child.kill('SIGINT');
@@ -51,20 +58,31 @@ function interruptAt(
     });
     child.on('exit', (status) => {
       clearTimeout(limit);
-      resolve({ status, afterSignalMs: performance.now() - (signalledAt ?? Number.NaN), out, stderr });
+      const since = (at: number | undefined) => (at ?? Number.NaN) - (signalledAt ?? Number.NaN);
+      resolve({ status, afterSignalMs: since(performance.now()), seenMs: since(seenAt), out, stderr });
     });
   });
 }
 
+/** 250 ms to see the signal, 750 ms to analyse and write (scaled on an emulated CPU). */
+function assertTimely(afterSignalMs: number, seenMs: number): void {
+  assert.ok(seenMs < 250, `the signal was seen ${seenMs.toFixed(0)} ms after SIGINT`);
+  const writing = cpuBoundMs(750);
+  assert.ok(
+    afterSignalMs < 250 + writing.ms,
+    `exited ${afterSignalMs.toFixed(0)} ms after SIGINT (bound: 250 ms + ${writing.why})`,
+  );
+}
+
 /**
- * Interrupts a run at `marker` and checks: exit 130 within a second (250 ms to see the signal, the
- * rest to analyse and write), a run folder with results.json marked incomplete. Returns those results.
+ * Interrupts a run at `marker` and checks: the signal seen within 250 ms, exit 130 within a second,
+ * a run folder with results.json marked incomplete. Returns those results.
  */
 async function interruptedRun(marker: RegExp, selection?: string[]) {
-  const { status, afterSignalMs, out, stderr } = await interruptAt(marker, selection);
+  const { status, afterSignalMs, seenMs, out, stderr } = await interruptAt(marker, selection);
   try {
     assert.equal(status, 130, stderr);
-    assert.ok(afterSignalMs < 1000, `exited ${afterSignalMs.toFixed(0)} ms after SIGINT`);
+    assertTimely(afterSignalMs, seenMs);
     const [folder] = runFolders(out);
     assert.ok(folder, 'a run folder was written');
     const results = JSON.parse(readFileSync(join(out, folder, 'results.json'), 'utf8'));
@@ -93,12 +111,12 @@ describe('a signal in every measuring phase', { skip: kvmSkip }, () => {
 
 describe('a signal in the ftrace trace phase', { skip: kvmSkip || tracefsSkip() }, () => {
   test('exit 130 within a second, every measurement written, tracing said to be interrupted', async () => {
-    const { status, afterSignalMs, out, stderr } = await interruptAt(/kvmbench: tracing/, [
+    const { status, afterSignalMs, seenMs, out, stderr } = await interruptAt(/kvmbench: tracing/, [
       ...['--processes', '1', '--rounds', '2', '--trace', 'ftrace'],
     ]);
     try {
       assert.equal(status, 130, stderr);
-      assert.ok(afterSignalMs < 1000, `exited ${afterSignalMs.toFixed(0)} ms after SIGINT`);
+      assertTimely(afterSignalMs, seenMs);
       assert.match(stderr, /tracing was interrupted/);
       const [folder] = runFolders(out);
       assert.ok(folder, 'a run folder was written');
