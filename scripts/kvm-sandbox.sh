@@ -323,8 +323,10 @@ timeout -k 10 "$TIMEOUT" qemu-system-x86_64 \
   ${KVM_SANDBOX_QEMU_ARGS:-} </dev/null >"$RUN/qemu.out" 2>&1 &
 QPID=$!
 
-# (awk strips the console's \r itself: tr would hold the output back in 4 KiB blocks)
-tail -n +1 -F --pid="$QPID" "$LOG" 2>/dev/null | awk -v verbose="$VERBOSE" '
+# Line by line: awk strips the console's \r itself (tr would hold the output back in 4 KiB blocks),
+# and mawk, Debian's awk, reads a pipe line by line only when told to.
+case $(awk -W version 2>&1) in mawk*) STREAM_AWK=(awk -W interactive) ;; *) STREAM_AWK=(awk) ;; esac
+tail -n +1 -F --pid="$QPID" "$LOG" 2>/dev/null | "${STREAM_AWK[@]}" -v verbose="$VERBOSE" '
   { sub(/\r$/, "") }
   /^===KVM-SANDBOX-EXIT=/ { done = 1; next }
   done && !verbose && /^\[ *[0-9.]+\] reboot: Power down/ { next }
