@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, test } from 'node:test';
+import { describe, type TestContext, test } from 'node:test';
 import { CLI, runFolders } from './helpers/cli.js';
 import { cpuBoundMs } from './helpers/cpu-speed.js';
 import { kvmSkip } from './helpers/kvm.js';
@@ -65,9 +65,12 @@ function interruptAt(
 }
 
 /** 250 ms to see the signal, 750 ms to analyse and write (scaled on an emulated CPU). */
-function assertTimely(afterSignalMs: number, seenMs: number): void {
-  assert.ok(seenMs < 250, `the signal was seen ${seenMs.toFixed(0)} ms after SIGINT`);
+function assertTimely(t: TestContext, afterSignalMs: number, seenMs: number): void {
   const writing = cpuBoundMs(750);
+  t.diagnostic(
+    `seen after ${seenMs.toFixed(0)} ms, exited after ${afterSignalMs.toFixed(0)} ms; bound 250 ms + ${writing.why}`,
+  );
+  assert.ok(seenMs < 250, `the signal was seen ${seenMs.toFixed(0)} ms after SIGINT`);
   assert.ok(
     afterSignalMs < 250 + writing.ms,
     `exited ${afterSignalMs.toFixed(0)} ms after SIGINT (bound: 250 ms + ${writing.why})`,
@@ -78,11 +81,11 @@ function assertTimely(afterSignalMs: number, seenMs: number): void {
  * Interrupts a run at `marker` and checks: the signal seen within 250 ms, exit 130 within a second,
  * a run folder with results.json marked incomplete. Returns those results.
  */
-async function interruptedRun(marker: RegExp, selection?: string[]) {
+async function interruptedRun(t: TestContext, marker: RegExp, selection?: string[]) {
   const { status, afterSignalMs, seenMs, out, stderr } = await interruptAt(marker, selection);
   try {
     assert.equal(status, 130, stderr);
-    assertTimely(afterSignalMs, seenMs);
+    assertTimely(t, afterSignalMs, seenMs);
     const [folder] = runFolders(out);
     assert.ok(folder, 'a run folder was written');
     const results = JSON.parse(readFileSync(join(out, folder, 'results.json'), 'utf8'));
@@ -98,25 +101,25 @@ describe('a signal in every measuring phase', { skip: kvmSkip }, () => {
     ['calibration', /kvmbench: calibrating/],
     ['the measured rounds', /kvmbench: measuring/],
   ] as const) {
-    test(`during ${phase}: exit 130 within a second, the run written`, async () => {
-      await interruptedRun(marker);
+    test(`during ${phase}: exit 130 within a second, the run written`, async (t) => {
+      await interruptedRun(t, marker);
     });
   }
 
-  test('during a run in several processes: the child writes what it measured, exit 130 within a second', async () => {
-    const results = await interruptedRun(/kvmbench: process 1 of 2/, ['--processes', '2', '--rounds', '100']);
+  test('during a run in several processes: the child writes what it measured, exit 130 within a second', async (t) => {
+    const results = await interruptedRun(t, /kvmbench: process 1 of 2/, ['--processes', '2', '--rounds', '100']);
     assert.equal(results.run.options.processes, 2);
   });
 });
 
 describe('a signal in the ftrace trace phase', { skip: kvmSkip || tracefsSkip() }, () => {
-  test('exit 130 within a second, every measurement written, tracing said to be interrupted', async () => {
+  test('exit 130 within a second, every measurement written, tracing said to be interrupted', async (t) => {
     const { status, afterSignalMs, seenMs, out, stderr } = await interruptAt(/kvmbench: tracing/, [
       ...['--processes', '1', '--rounds', '2', '--trace', 'ftrace'],
     ]);
     try {
       assert.equal(status, 130, stderr);
-      assertTimely(afterSignalMs, seenMs);
+      assertTimely(t, afterSignalMs, seenMs);
       assert.match(stderr, /tracing was interrupted/);
       const [folder] = runFolders(out);
       assert.ok(folder, 'a run folder was written');
