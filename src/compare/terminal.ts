@@ -1,5 +1,12 @@
 /** The comparison as a plain-text table for a terminal or a CI log. */
-import { cellName, describeHostDifference, methodDescription, summaryLine } from '../format/comparison.js';
+import {
+  absoluteBeside,
+  basisLabel,
+  cellName,
+  describeHostDifference,
+  methodDescription,
+  summaryLine,
+} from '../format/comparison.js';
 import { formatChange, formatChangeInterval, formatNs, formatPValue } from '../format/units.js';
 import { type Comparison, orderByEffect, type RunReference } from '../results/comparison.js';
 
@@ -52,17 +59,31 @@ export function renderTerminal(comparison: Comparison): string {
       printable(cell.binding),
       formatNs(cell.baselineMedianNs),
       formatNs(cell.currentMedianNs),
+      basisLabel(cell, comparison.method.floor),
       formatChange(cell.ratio),
       formatChangeInterval(cell.ratioCi95[0], cell.ratioCi95[1]),
       formatPValue(cell.pValueHolm),
       `${cell.thresholdPercent} %`,
       cell.verdict,
+      absoluteBeside(cell),
     ]);
     lines.push(
       ...table(
-        ['workload', 'binding', 'baseline', 'current', 'change', '95 % CI', 'p (Holm)', 'threshold', 'verdict'],
+        [
+          'workload',
+          'binding',
+          'baseline',
+          'current',
+          'verdict on',
+          'change',
+          '95 % CI',
+          'p (Holm)',
+          'threshold',
+          'verdict',
+          'absolute (host-sensitive)',
+        ],
         rows,
-        ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'left'],
+        ['left', 'left', 'right', 'right', 'left', 'right', 'right', 'right', 'right', 'left', 'right'],
       ),
       '',
     );
