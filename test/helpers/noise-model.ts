@@ -15,10 +15,10 @@ import type { Measurement, Results, WorkloadInfo } from '../../src/results/types
 import { makeFixtureResults } from './fixture-results.js';
 
 export const NOISE = {
-  PROCESS_SD: 0.04,
+  PROCESS_SD: 0.1,
   LAYOUT_SD: 0.005,
   PHASE_PROBABILITY: 0.25,
-  TURN_SD: 0.007,
+  TURN_SD: 0.012,
   SAMPLE_SD: 0.01,
   SPIKE_PROBABILITY: 0.02,
 } as const;
