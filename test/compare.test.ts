@@ -17,6 +17,7 @@ import { LATEST_POINTER, updateLatestPointer } from '../src/results/latest.js';
 import type { Results } from '../src/results/types.js';
 import { kvmbenchAsync } from './helpers/cli.js';
 import { makeFixtureResults, renameBinding } from './helpers/fixture-results.js';
+import { SIM_FLOOR, simulateRun } from './helpers/noise-model.js';
 import { scaled, writeRun as writeRunIn } from './helpers/runs.js';
 
 // Ten rounds (turns, the unit compare resamples) of 3 samples per cell: enough turns for a significant change.
@@ -424,6 +425,72 @@ describe('kvmbench compare exit codes (child process)', { concurrency: true }, (
       /cpuModel: 'Intel\(R\) Xeon\(R\) Platinum 8375C CPU @ 2\.90GHz' \(baseline\) vs 'AMD EPYC 7R13' \(current\)/,
     );
     assert.equal(refused.stdout, '');
+  });
+});
+
+describe('kvmbench compare A1,A2 B1,B2: the paired design (child process)', { concurrency: true }, () => {
+  // Simulated default runs (4 processes × 5 rounds) a minute apart; the current side's floor (the
+  // C harness, which no binding's code touches) 40 % slower, every binding as it was. With processes
+  // 10 % apart (noise-model.ts) two runs a side confirm +40 % in 118 of 120 floor cells, +25 % in 95.
+  const at = (minute: number): string => new Date(Date.UTC(2026, 10, 30, 12, minute)).toISOString();
+  const pairedRun = (name: string, seed: number, minute: number, floorEffect: number): string =>
+    writeRun(
+      name,
+      simulateRun({
+        seed,
+        startedAt: at(minute),
+        id: `paired-${name}`,
+        workloads: ['pio-out', 'hlt', 'mmio-read'],
+        effect: (_workload, binding) => (binding === SIM_FLOOR ? floorEffect : 1),
+      }),
+    );
+  const runsInTurn = (side: string): string => side.split(',').join('\n');
+
+  it('alternating runs (A1 B1 A2 B2) confirm a floor change in every pair: exit 1, every pooled run named', async () => {
+    const [a1, b1, a2, b2] = [
+      pairedRun('a1', 11, 0, 1),
+      pairedRun('b1', 12, 1, 1.4),
+      pairedRun('a2', 13, 2, 1),
+      pairedRun('b2', 14, 3, 1.4),
+    ];
+    const run = await compareCli(`${a1},${a2}`, `${b1},${b2}`);
+    assert.equal(run.code, 1, `${run.stderr}\n${run.stdout}`);
+    assert.match(
+      run.stderr,
+      /^kvmbench compare: baseline paired-a1 \(12 cells\), paired-a2 \(12 cells\), current paired-b1 \(12 cells\), paired-b2 \(12 cells\)\n/,
+    );
+    // The header lists the four runs, each with its start and its folder.
+    const header = run.stdout.split('\n\n')[0] ?? '';
+    assert.deepEqual(
+      header.split('\n').map((line) => line.split(/ +/).slice(0, 2).join(' ')),
+      ['baseline paired-a1', 'baseline paired-a2', 'current paired-b1', 'current paired-b2'],
+      runsInTurn(header),
+    );
+    assert.ok(header.includes(a2) && header.includes(b2), header);
+    assert.match(run.stdout, /2 baseline and 2 current runs pooled, their processes as units/);
+    // The floor's change gates: the three c-loop cells regressed, on absolute time.
+    assert.equal((run.stdout.match(/\n\S+ +c-loop +.*absolute \(host-sensitive\) .* regressed/g) ?? []).length, 3);
+    assert.match(run.stdout, /result: 3 regressions/);
+
+    const markdown = await compareCli(`${a1},${a2}`, `${b1},${b2}`, '--format', 'markdown');
+    assert.equal(markdown.code, 1);
+    assert.match(
+      markdown.stdout,
+      /runs paired-b1, paired-b2 \(pooled\) against baselines paired-a1, paired-a2 \(pooled\)/,
+    );
+  });
+
+  it('the same change in runs not taken in turn (A1 A2 B1 B2): the floor does not gate, exit 0', async () => {
+    const [a1, a2, b1, b2] = [
+      pairedRun('c1', 21, 10, 1),
+      pairedRun('c2', 22, 11, 1),
+      pairedRun('d1', 23, 12, 1.4),
+      pairedRun('d2', 24, 13, 1.4),
+    ];
+    const run = await compareCli(`${a1},${a2}`, `${b1},${b2}`);
+    assert.equal(run.code, 0, `${run.stderr}\n${run.stdout}`);
+    assert.match(run.stdout, /2 baseline and 2 current runs pooled/);
+    assert.match(run.stdout, /result: 0 regressions/);
   });
 });
 

@@ -43,6 +43,12 @@ function headline(comparison: Comparison): string {
 const runName = (reference: RunReference, escapeText: (text: string) => string): string =>
   `${escapeText(reference.id)}${reference.status === 'incomplete' ? ' (interrupted)' : ''}`;
 
+/** One run by name, or the pooled runs of a side (the paired design). */
+const runNames = (role: string, runs: readonly RunReference[]): string =>
+  runs.length === 1
+    ? `${role} ${runName(runs[0] as RunReference, escapeMarkdown)}`
+    : `${role}s ${runs.map((run) => runName(run, escapeMarkdown)).join(', ')} (pooled)`;
+
 const HEADER = [
   'Workload',
   'Binding',
@@ -184,7 +190,7 @@ export function renderMarkdown(comparison: Comparison): string {
   const unchanged = ordered.filter((cell) => cell.verdict === 'no significant change');
   const sections = [
     headline(comparison),
-    `${summaryLine(comparison)}: run ${runName(comparison.current, escapeMarkdown)} against baseline ${runName(comparison.baseline, escapeMarkdown)}.`,
+    `${summaryLine(comparison)}: ${runNames('run', comparison.currentRuns ?? [comparison.current])} against ${runNames('baseline', comparison.baselineRuns ?? [comparison.baseline])}.`,
   ];
   const { floor } = comparison.method;
   if (changed.length > 0) sections.push(changedTable(changed, floor));

@@ -52,7 +52,12 @@ const runLine = (role: string, run: RunReference): string =>
   `${run.status === 'incomplete' ? '  (interrupted)' : ''}${run.source ? `  ${printable(run.source)}` : ''}`;
 
 export function renderTerminal(comparison: Comparison): string {
-  const lines = [runLine('baseline', comparison.baseline), runLine('current', comparison.current), ''];
+  // Several runs a side (the paired design): every pooled run, in the order given.
+  const lines = [
+    ...(comparison.baselineRuns ?? [comparison.baseline]).map((run) => runLine('baseline', run)),
+    ...(comparison.currentRuns ?? [comparison.current]).map((run) => runLine('current', run)),
+    '',
+  ];
   if (comparison.cells.length > 0) {
     const rows = orderByEffect(comparison.cells).map((cell) => [
       printable(cell.workload),
