@@ -10,8 +10,9 @@ import type { WorkloadInfo, WorkloadKind } from '../results/types.js';
 /** Absolute times: a host's speed moves them by 5-8 % between runs, so below that a threshold only counts noise. */
 export const DEFAULT_THRESHOLD_PERCENT = 5;
 /**
- * The binding / floor ratio: the host's speed cancels in it, and in the project's simulation
- * (test/helpers/noise-model.ts, docs/compare.md) its A/A changes stay below 3 % while +5 % is caught.
+ * The binding / floor ratio: the host's speed cancels in it. In the project's simulation at the noise
+ * measured on a real host (test/helpers/noise-model.ts, docs/compare.md) no A/A pair flags a cell at
+ * 3 %; +10 % is caught in every binding cell, +5 % in about half of them.
  */
 export const DEFAULT_RATIO_THRESHOLD_PERCENT = 3;
 

@@ -9,6 +9,9 @@
  *   - the turn's own noise (TURN_SD) and the sample's (SAMPLE_SD),
  *   - spikes: with SPIKE_PROBABILITY a sample takes 1.5-3 times as long.
  * The true effect of a change multiplies a cell's cost. Same seed, same runs.
+ * TURN_SD and PROCESS_SD follow the spreads measured on the PVM host of 2026-11-30 (docs/compare.md,
+ * "Noise measured on the real host"): a turn's binding / floor ratio 1.7-1.9 %, processes of one run
+ * up to 32 % apart; SAMPLE_SD its 1.0 % within a turn.
  */
 import { Mulberry32 } from '../../src/bench/stats.js';
 import type { Measurement, Results, WorkloadInfo } from '../../src/results/types.js';
