@@ -1,68 +1,32 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { holmBonferroni, mannWhitneyU } from '../src/compare/stats.js';
-import { normalSamples } from './helpers/runs.js';
+import { holmBonferroni, studentTTwoSidedP, studentTTwoSidedQuantile, welchLogTest } from '../src/compare/stats.js';
 
 function assertRelativelyClose(actual: number, expected: number, relativeTolerance: number): void {
   const error = Math.abs(actual - expected) / Math.abs(expected);
   assert.ok(error <= relativeTolerance, `expected ${expected} (±${relativeTolerance} relative), got ${actual}`);
 }
 
-describe('mannWhitneyU', () => {
-  it('reproduces a hand-computed small example', () => {
-    // Pooled order: 11b 12b 16a 17b 19a 20b 22a 24a 29a. Ranks of a: 3+5+7+8+9 = 32,
-    // U_a = 32 - 5*6/2 = 17, U_b = 20 - 17 = 3 (the textbook table value min = 3).
-    // Normal approximation: mean 10, variance 5*4*10/12, z = (17 - 10 - 0.5) / sqrt(50/3) = 1.5922.
-    // scipy.stats.mannwhitneyu(a, b, method="asymptotic") gives U = 17, p = 0.11134688653314041.
-    const result = mannWhitneyU([19, 22, 16, 29, 24], [20, 11, 17, 12]);
-    assert.equal(result.u, 17);
-    assertRelativelyClose(result.z, 6.5 / Math.sqrt(50 / 3), 1e-12);
-    assertRelativelyClose(result.p, 0.11134688653314041, 1e-6);
-    // Swapping the groups mirrors U and z but keeps p.
-    const swapped = mannWhitneyU([20, 11, 17, 12], [19, 22, 16, 29, 24]);
-    assert.equal(swapped.u, 3);
-    assertRelativelyClose(swapped.z, -result.z, 1e-12);
-    assert.equal(swapped.p, result.p);
+describe("Student's t and Welch's test", () => {
+  it('gives known two-sided p-values and quantiles', () => {
+    // scipy: 2 * t.sf(2.776445, 4) = 0.05; 2 * t.sf(12.7062, 1) = 0.05; 2 * t.sf(2, 10) = 0.07338803.
+    assertRelativelyClose(studentTTwoSidedP(2.776445, 4), 0.05, 1e-5);
+    assertRelativelyClose(studentTTwoSidedP(12.7062, 1), 0.05, 1e-4);
+    assertRelativelyClose(studentTTwoSidedP(2, 10), 0.07338803, 1e-6);
+    assert.equal(studentTTwoSidedP(0, 3), 1);
+    assertRelativelyClose(studentTTwoSidedQuantile(0.05, 4), 2.776445, 1e-6);
+    assertRelativelyClose(studentTTwoSidedQuantile(0.001, 6), 5.958816, 1e-6);
   });
 
-  it('applies the tie correction', () => {
-    // Many ties; scipy.stats.mannwhitneyu(a, b, method="asymptotic") gives U = 20.5, p = 0.026425072452128783.
-    const result = mannWhitneyU([1, 1, 2, 2, 2, 3, 3, 4, 5, 5], [2, 3, 3, 4, 4, 5, 6, 6, 6, 7]);
-    assert.equal(result.u, 20.5);
-    assertRelativelyClose(result.p, 0.026425072452128783, 1e-6);
-  });
-
-  it('keeps accuracy in the far tail', () => {
-    // Complete separation of 1..30 and 31..60: U = 0; scipy gives p = 3.019859359162157e-11.
-    const result = mannWhitneyU(
-      Array.from({ length: 30 }, (_, i) => i + 1),
-      Array.from({ length: 30 }, (_, i) => i + 31),
-    );
-    assert.equal(result.u, 0);
-    assert.ok(result.z < 0);
-    assertRelativelyClose(result.p, 3.019859359162157e-11, 1e-6);
-  });
-
-  it('gives p ≈ 1 for identical samples and p = 1 when every value is equal', () => {
-    const samples = normalSamples(200, 1000, 50, 1);
-    const identical = mannWhitneyU(samples, [...samples]);
-    assert.equal(identical.u, (200 * 200) / 2);
-    assert.equal(identical.z, 0);
-    assert.equal(identical.p, 1);
-    assert.deepEqual(mannWhitneyU([5, 5, 5], [5, 5]), { u: 3, z: 0, p: 1 });
-    // U = 1 against a mean of 1.5: the continuity correction absorbs it, giving z = +0 and p = 1.
-    assert.deepEqual(mannWhitneyU([1, 2, 4], [3]), { u: 1, z: 0, p: 1 });
-  });
-
-  it('finds clearly shifted samples significant and same-distribution samples not', () => {
-    const base = normalSamples(200, 1000, 50, 2);
-    assert.ok(mannWhitneyU(base, normalSamples(200, 1050, 50, 3)).p < 1e-6);
-    assert.ok(mannWhitneyU(base, normalSamples(200, 1000, 50, 4)).p > 0.01);
-  });
-
-  it('rejects empty and non-finite input', () => {
-    assert.throws(() => mannWhitneyU([], [1]), /mannWhitneyU\(a\): no samples/);
-    assert.throws(() => mannWhitneyU([1], [2, Number.NaN]), /mannWhitneyU\(b\): sample 1 is not a finite number/);
+  it("matches scipy's ttest_ind(log(b), log(a), equal_var=False) on a small example", () => {
+    // scipy 1.x: statistic 9.518366, df 5.667257, p 0.000107207.
+    const result = welchLogTest([1, 1.02, 0.99, 1.01], [1.1, 1.12, 1.09, 1.13]);
+    assertRelativelyClose(result.df, 5.667257, 1e-6);
+    assertRelativelyClose(result.p, 0.000107207, 1e-4);
+    assert.ok(result.ratio > 1.09 && result.ratio < 1.12);
+    assert.ok(result.ratioCi95[0] < result.ratio && result.ratio < result.ratioCi95[1]);
+    assert.equal(welchLogTest([2, 2], [2, 2]).p, 1);
+    assert.throws(() => welchLogTest([1], [2]), /one value a side/);
   });
 });
 

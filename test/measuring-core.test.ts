@@ -261,7 +261,7 @@ describe('intervals over turns', () => {
     assert.ok(holds / pairs >= 0.9, `0 inside the A/A interval in ${holds} of ${pairs}`);
   });
 
-  test('runs of several processes, each at its own level: intervals rest on the processes', () => {
+  test('runs of several processes, each at its own level: intervals rest on the processes', (t) => {
     // A host whose speed moves between processes (code layout, phases of seconds): each process
     // has its own level, its turns scatter little around it. Turn-level resampling cannot see
     // that; three processes are the three units that can.
@@ -281,7 +281,9 @@ describe('intervals over turns', () => {
     };
     let medianHolds = 0;
     let changeHolds = 0;
-    const pairs = 300;
+    // 1,000 draws: a 95 % interval holds in 93 % or more with near certainty (sd 0.7 %), while t
+    // with k instead of k - 1 df (3.18 for 4.30 with three processes) holds in about 90 %.
+    const pairs = 1000;
     for (let r = 0; r < pairs; r++) {
       const a = run();
       const b = run();
@@ -296,8 +298,11 @@ describe('intervals over turns', () => {
       const effect = unpairedRatioCi(a, b, { bootstrapResamples: 200, seed: r });
       if (effect.ratioCi95[0] <= 1 && 1 <= effect.ratioCi95[1]) changeHolds++;
     }
-    assert.ok(medianHolds / pairs >= 0.9, `the median interval held the truth in ${medianHolds} of ${pairs}`);
-    assert.ok(changeHolds / pairs >= 0.9, `0 inside the A/A interval in ${changeHolds} of ${pairs}`);
+    t.diagnostic(
+      `median interval held the truth in ${medianHolds}, A/A change interval held 1 in ${changeHolds}, of ${pairs}`,
+    );
+    assert.ok(medianHolds / pairs >= 0.93, `the median interval held the truth in ${medianHolds} of ${pairs}`);
+    assert.ok(changeHolds / pairs >= 0.93, `0 inside the A/A interval in ${changeHolds} of ${pairs}`);
   });
 
   test("Student's t quantiles: table values, Welch's fractional df, the normal limit", () => {

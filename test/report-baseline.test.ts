@@ -40,9 +40,16 @@ const baseline = makeFixtureResults({
   host: { gitRevision: '1a2b3c4' },
 });
 
-/** pio-out 20 % slower, hlt 15 % faster, the rest as in the baseline's fixture. */
+/**
+ * The bindings of pio-out 20 % slower and of hlt 15 % faster, their floor (c-loop) and the rest as in
+ * the baseline's fixture: compare's default gate judges a binding on its time over the floor's, so a
+ * change of the bindings alone is what it flags.
+ */
 const MIXED_FACTORS: Record<string, number> = { 'pio-out': 1.2, hlt: 0.85 };
-const mixed = scaled(current, (cell) => MIXED_FACTORS[cell.workload] ?? 1, 'mixed');
+const mixed = scaled(current, (cell) => (cell.binding === 'c-loop' ? 1 : (MIXED_FACTORS[cell.workload] ?? 1)), 'mixed');
+/** Every binding 20 % slower, the floor as it was: the ratio to the floor moves by +20 %. */
+const slowerBindings = (results: Results): Results =>
+  scaled(results, (cell) => (cell.binding === 'c-loop' ? 1 : 1.2), 'slower');
 /** The report of `current` against `baseline`, compared with compareResults' defaults. */
 const against = (current: Results, baseline: Results): string =>
   renderHtmlReport(current, { baseline, comparison: compareResults(baseline, current) });
@@ -103,12 +110,13 @@ describe('report against a baseline: markup', () => {
       /<tr class="differs"><th scope="row">kvmbench<\/th><td>0\.1\.0 \(1a2b3c4\)<\/td><td>0\.1\.0 \(4b05a52\)/,
     );
     // The headline counts what compareResults finds with default thresholds.
+    // The three bindings of pio-out regressed and of hlt improved, on their ratio to the floor.
     const { summary } = compareResults(baseline, mixed);
-    assert.deepEqual(summary, { regressed: 4, improved: 4, unchanged: 11 });
-    assert.match(section, /<span class="verdict-count verdict-regressed"><strong>4<\/strong> regressed<\/span>/);
-    assert.match(section, /<span class="verdict-count verdict-improved"><strong>4<\/strong> improved<\/span>/);
-    assert.match(section, /<span class="verdict-count verdict-unchanged"><strong>11<\/strong> unchanged<\/span>/);
-    assert.match(section, /of 19 cells measured in both runs · threshold 5 %/);
+    assert.deepEqual(summary, { regressed: 3, improved: 3, unchanged: 13, inconclusive: 0, notGating: 0 });
+    assert.match(section, /<span class="verdict-count verdict-regressed"><strong>3<\/strong> regressed<\/span>/);
+    assert.match(section, /<span class="verdict-count verdict-improved"><strong>3<\/strong> improved<\/span>/);
+    assert.match(section, /<span class="verdict-count verdict-unchanged"><strong>13<\/strong> unchanged<\/span>/);
+    assert.match(section, /of 19 cells measured in both runs · threshold 3 %/);
     // The cell that failed in both runs is listed, not dropped; the method is explained.
     assert.match(
       section,
@@ -123,16 +131,22 @@ describe('report against a baseline: markup', () => {
     assert.ok(!/NaN|Infinity|undefined/.test(section), 'no NaN, Infinity or undefined');
   });
 
-  test('a ×1.2 copy: every row regressed, +20 %, with baseline and current medians', () => {
-    const slower = scaled(current, 1.2);
+  test('every binding 20 % slower: every binding row regressed, +20 % on the ratio, with both medians', () => {
+    const slower = slowerBindings(current);
     const page = against(slower, current);
     const rows = changeRows(page);
     assert.equal(rows.length, 19);
-    assert.ok(
-      rows.every(([verdict]) => verdict === 'regressed'),
-      'all regressed',
+    assert.deepEqual(
+      rows.filter(([, , binding]) => binding !== 'c-loop').map(([verdict]) => verdict),
+      Array(14).fill('regressed'),
+      'every binding row regressed',
     );
-    assert.match(changeSection(page), /<strong>19<\/strong> regressed/);
+    assert.deepEqual(
+      rows.filter(([, , binding]) => binding === 'c-loop').map(([verdict]) => verdict),
+      Array(5).fill('unchanged'),
+      'the floor rows did not move',
+    );
+    assert.match(changeSection(page), /<strong>14<\/strong> regressed/);
     const napi = current.measurements.find((m) => m.workload === 'pio-out' && m.binding === 'napi');
     const comparison = compareResults(current, slower);
     const cell = comparison.cells.find((c) => c.workload === 'pio-out' && c.binding === 'napi');
@@ -144,9 +158,37 @@ describe('report against a baseline: markup', () => {
     assert.ok(row, 'the pio-out × napi row');
     assert.ok(row.includes(formatNs(cell.baselineMedianNs)) && row.includes(formatNs(cell.currentMedianNs)));
     assert.match(row, />\+20\.0 %<span class="sub">\+\d+\.\d – \+\d+\.\d %<\/span>/, 'change with its 95 % CI');
-    // Ten turns a side: Holm's correction over 19 cells cannot go below 19 × the smallest raw p.
-    assert.match(row, />0\.\d{3}<span class="sub">raw &lt; 0\.001<\/span>/, 'Holm p');
-    assert.match(row, /<span class="verdict verdict-regressed" title="threshold ±5 %">▲ regressed<\/span>/);
+    assert.equal(cell.basis, 'ratio-to-floor');
+    assert.ok(cell.pValueHolm >= cell.pValue, 'Holm never lowers a p');
+    assert.match(row, />(?:&lt; 0\.001|0\.\d{3})<span class="sub">raw &lt; 0\.001<\/span>/, 'Holm p beside the raw p');
+    assert.match(row, /<span class="verdict verdict-regressed" title="threshold ±3 %">▲ regressed<\/span>/);
+    assert.match(
+      row,
+      /on ÷ c-loop · absolute \+20\.\d % regressed/,
+      'the verdict names its basis and the absolute change',
+    );
+  });
+
+  test('a ×1.2 copy of every cell, floor included: the ratio gate holds, --on absolute regresses every row', () => {
+    // What a host 20 % slower looks like: every absolute time moves, no ratio to the floor does.
+    const slower = scaled(current, 1.2);
+    const ratio = compareResults(current, slower);
+    assert.equal(ratio.summary.regressed, 0);
+    assert.ok(ratio.cells.filter((cell) => cell.binding !== 'c-loop').every((cell) => cell.verdict !== 'regressed'));
+    const floors = ratio.cells.filter((cell) => cell.binding === 'c-loop');
+    assert.ok(floors.every((cell) => cell.basis === 'absolute' && !cell.gates && cell.verdict === 'regressed'));
+    assert.equal(ratio.summary.notGating, floors.length);
+
+    const absolute = compareResults(current, slower, { on: 'absolute' });
+    const page = renderHtmlReport(slower, { baseline: current, comparison: absolute });
+    const rows = changeRows(page);
+    assert.equal(rows.length, 19);
+    assert.ok(
+      rows.every(([verdict]) => verdict === 'regressed'),
+      'all regressed on absolute time',
+    );
+    assert.match(changeSection(page), /<strong>19<\/strong> regressed/);
+    assert.match(changeSection(page), /threshold 5 %/, 'absolute time has its own default threshold');
   });
 
   test('rows are sorted by effect: regressions (largest first), then improvements, then the rest', () => {
@@ -154,18 +196,18 @@ describe('report against a baseline: markup', () => {
     assert.equal(rows.length, 19);
     const verdicts = rows.map(([verdict]) => verdict);
     assert.deepEqual(verdicts, [
-      ...Array(4).fill('regressed'),
-      ...Array(4).fill('improved'),
-      ...Array(11).fill('unchanged'),
+      ...Array(3).fill('regressed'),
+      ...Array(3).fill('improved'),
+      ...Array(13).fill('unchanged'),
     ]);
-    assert.ok(rows.slice(0, 4).every(([, workload]) => workload === 'pio-out'));
-    assert.ok(rows.slice(4, 8).every(([, workload]) => workload === 'hlt'));
+    assert.ok(rows.slice(0, 3).every(([, workload]) => workload === 'pio-out'));
+    assert.ok(rows.slice(3, 6).every(([, workload]) => workload === 'hlt'));
     // Within the regressions, the largest change comes first.
     const changes = [...changeSection(mixedPage).matchAll(/<td class="num change-value"[^>]*>([+−][\d.]+) %/g)].map(
       (match) => Number((match[1] ?? '').replace('−', '-')),
     );
     assert.equal(changes.length, 19);
-    const regressions = changes.slice(0, 4);
+    const regressions = changes.slice(0, 3);
     assert.deepEqual(
       regressions,
       [...regressions].sort((a, b) => b - a),
@@ -233,7 +275,7 @@ describe('report against a baseline: markup', () => {
   });
 
   test('a comparison passed in is used as it is (thresholds, different hosts)', () => {
-    const slower = scaled(current, 1.2);
+    const slower = slowerBindings(current);
     const lenient = compareResults(current, slower, { thresholds: { defaultPercent: 25, overrides: {} } });
     const page = renderHtmlReport(slower, { baseline: current, comparison: lenient });
     assert.ok(
@@ -340,7 +382,7 @@ describe('kvmbench report and compare --html (child processes)', { concurrency: 
       against.stdout,
       /^wrote .*report\.html \(20261125-140312-bench-runner-07-mixed against baseline 20261118-091500-bench-runner-07\)\n$/,
     );
-    assert.match(against.stderr, /4 regressions, 4 improvements, 11 cells without significant change/);
+    assert.match(against.stderr, /3 regressions, 3 improvements, 13 cells without significant change/);
     const page = readFileSync(target, 'utf8');
     assert.equal(changeRows(page).length, 19);
     assert.equal(ecdfCharts(page).size, FIXTURE_WORKLOADS.length);
@@ -409,14 +451,14 @@ describe('kvmbench report and compare --html (child processes)', { concurrency: 
 
   test('compare A B --html FILE writes B against A, keeping the exit code; refuses an existing file', async () => {
     const out = join(scratch, 'compare.html');
-    const run = await kvmbench(['compare', baseRun, currentRun, '--html', out, '--threshold', '3']);
+    const run = await kvmbench(['compare', baseRun, currentRun, '--html', out, '--threshold', '4']);
     assert.equal(run.status, 1, 'a regression still exits 1');
     assert.match(
       run.stderr,
       /kvmbench compare: wrote .*compare\.html \(HTML report of the current run against the baseline\)/,
     );
     const page = readFileSync(out, 'utf8');
-    assert.match(changeSection(page), /threshold 3 %/, 'the command line thresholds are used');
+    assert.match(changeSection(page), /threshold 4 %/, 'the command line thresholds are used');
     assert.equal(changeRows(page)[0]?.[0], 'regressed');
     assert.ok(page.includes(`<code>${baseline.run.id}</code>`));
 
@@ -426,7 +468,7 @@ describe('kvmbench report and compare --html (child processes)', { concurrency: 
     assert.equal(again.stdout, '', 'refused before comparing');
     const forced = await kvmbench(['compare', baseRun, currentRun, '--html', out, '--force']);
     assert.equal(forced.status, 1, forced.stderr);
-    assert.match(changeSection(readFileSync(out, 'utf8')), /threshold 5 %/);
+    assert.match(changeSection(readFileSync(out, 'utf8')), /threshold 3 %/, 'the ratio gate default');
   });
 });
 

@@ -360,6 +360,17 @@ export function studentT975(df: number): number {
   return Math.exp(Math.log(tAbove) + weight * (Math.log(tBelow) - Math.log(tAbove)));
 }
 
+/**
+ * Mean of k values and the variance of that mean: the sample variance (k - 1 denominator) over k.
+ * The per-process intervals here and compare's Welch test both rest on it.
+ */
+export function varianceOfMean(values: readonly number[]): { mean: number; varianceOfMean: number; k: number } {
+  const k = values.length;
+  const mean = values.reduce((sum, value) => sum + value, 0) / k;
+  const variance = k > 1 ? values.reduce((sum, value) => sum + (value - mean) ** 2, 0) / (k - 1) : 0;
+  return { mean, varianceOfMean: variance / k, k };
+}
+
 /** The variance of the mean of the k per-process medians, on the given scale (undefined: log of a value <= 0). */
 function processSpread(
   groups: readonly Float64Array[],
@@ -367,11 +378,7 @@ function processSpread(
 ): { varianceOfMean: number; k: number } | undefined {
   const values = groups.map(medianOfArray);
   if (scale === 'log' && values.some((value) => !(value > 0))) return undefined;
-  const onScale = scale === 'log' ? values.map(Math.log) : values;
-  const k = onScale.length;
-  const mean = onScale.reduce((sum, value) => sum + value, 0) / k;
-  const variance = onScale.reduce((sum, value) => sum + (value - mean) ** 2, 0) / (k - 1);
-  return { varianceOfMean: variance / k, k };
+  return varianceOfMean(scale === 'log' ? values.map(Math.log) : values);
 }
 
 /** `estimate` widened by `halfWidth` on the scale: ×/÷ e^h for log, ± h for linear. */

@@ -1,196 +1,367 @@
 /**
- * Run-to-run comparison: for each workload × binding measured in both runs, the change in median
- * with a bootstrap CI, a Mann-Whitney U test, Holm's correction across all cells, and a verdict.
- * The independent unit is the turn, as in the run itself: one cell's samples in one round (of one
- * process). Samples within a turn are autocorrelated; treating them as independent gives intervals
- * that two identical runs fall outside. Pure: two results objects in, one Comparison out.
+ * Run-to-run comparison. By default every binding is judged on its time over the C floor's
+ * (c-loop) in the same process and round: a host-wide speed change between the runs (5-8 % within
+ * minutes on a PVM host) moves both and cancels. Per cell, the per-process medians of those ratios
+ * are the units; Welch's t on their logs gives the change, its interval and p; Holm corrects across
+ * the gated cells. The floor itself is judged on absolute time apart: it gates only when a paired
+ * design (A B A B runs) confirms its change (see paired.ts). Pure: results in, one Comparison out.
  */
 
-import {
-  type BootstrapOptions,
-  DEFAULT_BOOTSTRAP_RESAMPLES,
-  DEFAULT_SEED,
-  median,
-  type TurnUnit,
-  turnMedians,
-  unpairedRatioCi,
-} from '../bench/stats.js';
+import { median, type TurnUnit } from '../bench/stats.js';
 import { UsageError } from '../errors.js';
 import type {
   CellComparison,
   CellRef,
+  ChangeTest,
   Comparison,
   HostDifference,
   RunReference,
   UncomparedCell,
   Verdict,
+  VerdictBasis,
 } from '../results/comparison.js';
 import type { Measurement, Results, WorkloadInfo } from '../results/types.js';
 import { checkHostsComparable } from './host-check.js';
-import { holmBonferroni, mannWhitneyU } from './stats.js';
+import { confirmFloorChanges } from './paired.js';
+import { holmBonferroni, type WelchLogResult, welchLogTest } from './stats.js';
 import {
   checkThresholdOverrides,
+  DEFAULT_THRESHOLD_PERCENT,
   defaultThresholdPolicy,
   type ThresholdPolicy,
   thresholdPercentFor,
 } from './thresholds.js';
+import { pooledTurns, processCount, ratioTurns, testUnits } from './units.js';
+import { comparisonWarnings, MIN_TURNS_FOR_TEST } from './warnings.js';
+
+export { unitsOf } from './units.js';
 
 export const DEFAULT_ALPHA = 0.05;
 
-/**
- * Below this many turns on a side, Mann-Whitney cannot reach p < 0.05 across a few cells (3 turns
- * against 3: no p below 0.1 at all), so no cell can be called regressed or improved.
- */
-const MIN_TURNS_FOR_TEST = 6;
-
 export interface CompareOptions {
+  /** Thresholds of the gated quantity; default: defaultThresholdPolicy(on). */
   thresholds?: ThresholdPolicy;
+  /** The quantity binding cells gate on; default ratio-to-floor. */
+  on?: VerdictBasis;
+  /** Threshold of the absolute verdicts beside (and of the floor's); default 5 %. */
+  absoluteThresholdPercent?: number;
   /** Significance level for the Holm-adjusted p-values; default 0.05. */
   alpha?: number;
   /** Compare even when the hosts differ in what changes performance. */
   allowDifferentHosts?: boolean;
-  bootstrap?: BootstrapOptions;
-  /** Where each run was read from, for the report. */
-  sources?: { baseline: string; current: string };
+  /** Where each run was read from, for the report (one per run of a side). */
+  sources?: { baseline: string | string[]; current: string | string[] };
 }
 
 /**
- * Regressed only when the whole ratio CI lies above 1 + threshold and the corrected p is below
- * alpha; improved symmetrically; otherwise no significant change. Both conditions guard against
- * a different failure: the CI against changes too small to matter, the test against noise.
+ * Regressed when Holm's p is below alpha and the change exceeds the threshold; improved likewise
+ * below; inconclusive when not significant but the interval reaches beyond the threshold (a change
+ * that large is not ruled out); otherwise no significant change.
  */
 export function verdictFor(
+  ratio: number,
   ratioCi95: readonly [number, number],
   pValueHolm: number,
   thresholdPercent: number,
   alpha: number,
 ): Verdict {
-  if (!(pValueHolm < alpha)) return 'no significant change';
   const threshold = thresholdPercent / 100;
-  if (ratioCi95[0] > 1 + threshold) return 'regressed';
-  if (ratioCi95[1] < 1 - threshold) return 'improved';
-  return 'no significant change';
+  if (pValueHolm < alpha) {
+    if (ratio > 1 + threshold) return 'regressed';
+    if (ratio < 1 - threshold) return 'improved';
+    return 'no significant change';
+  }
+  return ratioCi95[1] > 1 + threshold || ratioCi95[0] < 1 - threshold ? 'inconclusive' : 'no significant change';
 }
 
 /** Compares `current` against `baseline`. Throws IncomparableRunsError for different hosts (unless allowed). */
 export function compareResults(baseline: Results, current: Results, options: CompareOptions = {}): Comparison {
+  return compareRuns([baseline], [current], options);
+}
+
+/** One cell, its turns pooled over the runs of each side. */
+interface PreparedCell extends CellRef {
+  before: TurnUnit[];
+  after: TurnUnit[];
+  baselineSamples: number;
+  currentSamples: number;
+}
+
+/** A Welch test of one quantity, before Holm. */
+interface TestedChange {
+  test: WelchLogResult;
+  unit: 'process' | 'turn';
+  baselineUnits: number;
+  currentUnits: number;
+}
+
+/**
+ * Compares the runs of two sides (one each, or several: their processes pooled as units). Several
+ * runs a side in A B A B order form the paired design, which alone can let the floor fail the gate.
+ */
+export function compareRuns(baselines: Results[], currents: Results[], options: CompareOptions = {}): Comparison {
+  const [baseline, current] = [baselines[0], currents[0]];
+  if (!baseline || !current) throw new UsageError('compare needs at least one run on each side');
+  const basis = options.on ?? 'ratio-to-floor';
   const alpha = options.alpha ?? DEFAULT_ALPHA;
-  const thresholds = options.thresholds ?? defaultThresholdPolicy();
-  const hostDifferencesFound = checkHostsComparable(baseline.host, current.host, options.allowDifferentHosts ?? false);
-  const workloadKinds = new Map([...baseline.workloads, ...current.workloads].map((w) => [w.name, w.kind] as const));
-  checkThresholdOverrides(thresholds, [...baseline.workloads, ...current.workloads]);
+  const thresholds = options.thresholds ?? defaultThresholdPolicy(basis);
+  const absoluteThreshold = options.absoluteThresholdPercent ?? DEFAULT_THRESHOLD_PERCENT;
+  const differences = checkAllHosts(baselines, currents, options.allowDifferentHosts ?? false);
+  const all = [...baselines, ...currents];
+  const kinds = new Map(all.flatMap((run) => run.workloads).map((w) => [w.name, w.kind] as const));
+  checkThresholdOverrides(
+    thresholds,
+    all.flatMap((run) => run.workloads),
+  );
+  const floor = current.floor ?? baseline.floor ?? 'c-loop';
 
-  const { pairs, added, removed } = pairCells(baseline, current);
-  const notCompared: UncomparedCell[] = [];
-  const measured: UncorrectedCell[] = [];
-  for (const [before, after] of pairs) {
-    const cell = cellRef(before);
-    const change =
-      whyNotComparable(before, after, baseline, current) || measureChange(before, after, options.bootstrap);
-    if (typeof change === 'string') {
-      notCompared.push({ ...cell, reason: change });
-      continue;
-    }
-    const thresholdPercent = thresholdPercentFor(thresholds, cell.workload, workloadKinds.get(cell.workload));
-    measured.push({ ...cell, thresholdPercent, ...change });
-  }
-
-  // Holm's correction spans every compared cell: with 40 cells, some p < 0.05 by chance alone.
-  const adjusted = holmBonferroni(measured.map((cell) => cell.pValue));
-  const cells = measured.map((cell, i): CellComparison => {
-    const pValueHolm = adjusted[i] ?? 1;
-    return { ...cell, pValueHolm, verdict: verdictFor(cell.ratioCi95, pValueHolm, cell.thresholdPercent, alpha) };
+  const { prepared, notCompared, added, removed, newlyFailing } = prepareCells(baselines, currents);
+  const cells = judgeCells(prepared, notCompared, {
+    basis,
+    floor,
+    alpha,
+    absoluteThreshold,
+    threshold: (workload) => thresholdPercentFor(thresholds, workload, kinds.get(workload)),
   });
+  confirmFloorChanges(cells, baselines, currents, floor);
 
-  return {
-    baseline: runReference(baseline, options.sources?.baseline ?? ''),
-    current: runReference(current, options.sources?.current ?? ''),
+  const comparison: Comparison = {
+    baseline: runReference(baseline, sourceOf(options.sources?.baseline, 0)),
+    current: runReference(current, sourceOf(options.sources?.current, 0)),
     method: {
+      basis,
+      floor,
       alpha,
       defaultThresholdPercent: thresholds.defaultPercent,
       thresholdOverrides: thresholds.overrides,
-      bootstrapResamples: options.bootstrap?.bootstrapResamples ?? DEFAULT_BOOTSTRAP_RESAMPLES,
-      seed: options.bootstrap?.seed ?? DEFAULT_SEED,
-      comparisons: cells.length,
+      absoluteThresholdPercent: absoluteThreshold,
+      comparisons: cells.filter((cell) => cell.basis === basis).length,
+      baselineRuns: baselines.length,
+      currentRuns: currents.length,
     },
     cells,
     added,
     removed,
     notCompared,
-    hostDifferences: hostDifferencesFound,
-    warnings: comparisonWarnings(baseline, current, hostDifferencesFound, pairs, cells),
-    summary: {
-      regressed: cells.filter((cell) => cell.verdict === 'regressed').length,
-      improved: cells.filter((cell) => cell.verdict === 'improved').length,
-      unchanged: cells.filter((cell) => cell.verdict === 'no significant change').length,
-    },
+    hostDifferences: differences,
+    warnings: [],
+    summary: summarize(cells),
   };
+  if (baselines.length > 1 || currents.length > 1) {
+    comparison.baselineRuns = baselines.map((run, i) => runReference(run, sourceOf(options.sources?.baseline, i)));
+    comparison.currentRuns = currents.map((run, i) => runReference(run, sourceOf(options.sources?.current, i)));
+  }
+  comparison.warnings = comparisonWarnings(baselines, currents, comparison, newlyFailing);
+  return comparison;
 }
 
-type UncorrectedCell = Omit<CellComparison, 'verdict' | 'pValueHolm'>;
-type MeasuredChange = Omit<UncorrectedCell, 'workload' | 'binding' | 'thresholdPercent'>;
-type CellPair = readonly [baseline: Measurement, current: Measurement];
+const sourceOf = (sources: string | string[] | undefined, index: number): string =>
+  (typeof sources === 'string' ? (index === 0 ? sources : '') : sources?.[index]) ?? '';
 
-/** Cells in both runs, in the baseline's order; cells in one run only. */
-function pairCells(baseline: Results, current: Results): { pairs: CellPair[]; added: CellRef[]; removed: CellRef[] } {
-  const before = indexMeasurements(baseline, 'baseline');
-  const after = indexMeasurements(current, 'current');
-  const pairs: CellPair[] = [];
-  const removed: CellRef[] = [];
-  for (const [key, measurement] of before) {
-    const match = after.get(key);
-    if (match) pairs.push([measurement, match]);
-    else removed.push(cellRef(measurement));
-  }
-  const added = [...after].filter(([key]) => !before.has(key)).map(([, measurement]) => cellRef(measurement));
-  return { pairs, added, removed };
-}
-
-/** The independent units of a measurement: its turn medians. */
-export function unitsOf(measurement: Measurement): TurnUnit[] {
-  const processes = (measurement as Measurement & { sampleProcesses?: number[] }).sampleProcesses;
-  return turnMedians(measurement.samples, measurement.sampleRounds, processes);
-}
-
-/** The change in median turn with its bootstrap CI and the uncorrected test, or why it cannot be computed. */
-function measureChange(
-  before: Measurement,
-  after: Measurement,
-  bootstrap: BootstrapOptions | undefined,
-): MeasuredChange | string {
-  let unitsBefore: TurnUnit[];
-  let unitsAfter: TurnUnit[];
-  try {
-    unitsBefore = unitsOf(before);
-    unitsAfter = unitsOf(after);
-  } catch (error) {
-    return (error as Error).message; // samples and their rounds disagree in length
-  }
-  let change: ReturnType<typeof unpairedRatioCi>;
-  try {
-    change = unpairedRatioCi(unitsBefore, unitsAfter, bootstrap);
-  } catch (error) {
-    return (error as Error).message; // a zero median: no ratio to form
-  }
-  const mediansBefore = unitsBefore.map((unit) => unit.median);
-  const mediansAfter = unitsAfter.map((unit) => unit.median);
+function summarize(cells: readonly CellComparison[]): Comparison['summary'] {
+  const count = (verdict: Verdict, gates?: boolean): number =>
+    cells.filter((cell) => cell.verdict === verdict && (gates === undefined || cell.gates === gates)).length;
   return {
-    baselineMedianNs: median(mediansBefore),
-    currentMedianNs: median(mediansAfter),
-    baselineSamples: before.samples.length,
-    currentSamples: after.samples.length,
-    baselineTurns: unitsBefore.length,
-    currentTurns: unitsAfter.length,
-    ratio: change.ratio,
-    ratioCi95: change.ratioCi95,
-    differenceNs: change.difference,
-    differenceCi95: change.differenceCi95,
-    pValue: mannWhitneyU(mediansBefore, mediansAfter).p,
+    regressed: count('regressed', true),
+    improved: count('improved', true),
+    unchanged: count('no significant change'),
+    inconclusive: count('inconclusive'),
+    notGating: count('regressed', false) + count('improved', false),
   };
+}
+
+/** Every run against the first baseline: all must be from comparable hosts. */
+function checkAllHosts(baselines: Results[], currents: Results[], allow: boolean): HostDifference[] {
+  const [first, ...others] = [...baselines, ...currents] as [Results, ...Results[]];
+  const seen = new Map<string, HostDifference>();
+  for (const run of others) {
+    for (const difference of checkHostsComparable(first.host, run.host, allow)) {
+      if (!seen.has(difference.field)) seen.set(difference.field, difference);
+    }
+  }
+  return [...seen.values()];
+}
+
+interface JudgeSettings {
+  basis: VerdictBasis;
+  floor: string;
+  alpha: number;
+  absoluteThreshold: number;
+  threshold: (workload: string) => number;
+}
+
+/**
+ * Tests every cell on absolute time and, for bindings with a floor in both runs, on the ratio to
+ * it; applies Holm within each family (the gated one, and the absolute one) and the verdicts.
+ */
+function judgeCells(
+  prepared: PreparedCell[],
+  notCompared: UncomparedCell[],
+  settings: JudgeSettings,
+): CellComparison[] {
+  const floors = new Map(prepared.filter((cell) => cell.binding === settings.floor).map((c) => [c.workload, c]));
+  const tested: { cell: PreparedCell; absolute: TestedChange; ratio?: TestedChange }[] = [];
+  for (const cell of prepared) {
+    const absolute = testChange(cell.before, cell.after);
+    if (typeof absolute === 'string') {
+      notCompared.push({ workload: cell.workload, binding: cell.binding, reason: absolute });
+      continue;
+    }
+    const floorCell = floors.get(cell.workload);
+    let ratio: TestedChange | undefined;
+    if (settings.basis === 'ratio-to-floor' && floorCell && cell.binding !== settings.floor) {
+      const change = testChange(ratioTurns(cell.before, floorCell.before), ratioTurns(cell.after, floorCell.after));
+      if (typeof change !== 'string') ratio = change;
+    }
+    tested.push({ cell, absolute, ratio });
+  }
+  const absoluteHolm = holmBonferroni(tested.map((t) => t.absolute.test.p));
+  const gated = tested.map((t) => (settings.basis === 'absolute' ? t.absolute : t.ratio));
+  const gatedIndices = gated.flatMap((change, i) => (change ? [i] : []));
+  const ratioHolm = holmBonferroni(gatedIndices.map((i) => (gated[i] as TestedChange).test.p));
+  const ratioHolmAt = new Map(gatedIndices.map((index, rank) => [index, ratioHolm[rank] ?? 1]));
+  return tested.map((t, i) => {
+    const absoluteThreshold =
+      settings.basis === 'absolute' ? settings.threshold(t.cell.workload) : settings.absoluteThreshold;
+    const absolute = changeTest('absolute', t.absolute, absoluteHolm[i] ?? 1, absoluteThreshold, settings.alpha);
+    const primary = t.ratio
+      ? changeTest(
+          'ratio-to-floor',
+          t.ratio,
+          ratioHolmAt.get(i) ?? 1,
+          settings.threshold(t.cell.workload),
+          settings.alpha,
+        )
+      : absolute;
+    // The floor is judged apart (paired.ts may let it gate); a binding without a floor gates on absolute time.
+    const gates = settings.basis === 'absolute' || t.cell.binding !== settings.floor;
+    return cellComparison(t.cell, primary, absolute, gates, floors.get(t.cell.workload));
+  });
+}
+
+function changeTest(
+  basis: VerdictBasis,
+  change: TestedChange,
+  pValueHolm: number,
+  thresholdPercent: number,
+  alpha: number,
+): ChangeTest {
+  const { ratio, ratioCi95, p } = change.test;
+  return {
+    basis,
+    verdict: verdictFor(ratio, ratioCi95, pValueHolm, thresholdPercent, alpha),
+    thresholdPercent,
+    ratio,
+    ratioCi95,
+    pValue: p,
+    pValueHolm,
+    unit: change.unit,
+    baselineUnits: change.baselineUnits,
+    currentUnits: change.currentUnits,
+  };
+}
+
+function cellComparison(
+  cell: PreparedCell,
+  primary: ChangeTest,
+  absolute: ChangeTest,
+  gates: boolean,
+  floorCell: PreparedCell | undefined,
+): CellComparison {
+  const baselineMedianNs = median(cell.before.map((unit) => unit.median));
+  const currentMedianNs = median(cell.after.map((unit) => unit.median));
+  const result: CellComparison = {
+    workload: cell.workload,
+    binding: cell.binding,
+    ...primary,
+    gates,
+    baselineMedianNs,
+    currentMedianNs,
+    baselineSamples: cell.baselineSamples,
+    currentSamples: cell.currentSamples,
+    baselineTurns: cell.before.length,
+    currentTurns: cell.after.length,
+    differenceNs: currentMedianNs - baselineMedianNs,
+    differenceCi95: [(absolute.ratioCi95[0] - 1) * baselineMedianNs, (absolute.ratioCi95[1] - 1) * baselineMedianNs],
+  };
+  if (primary.basis === 'ratio-to-floor' && floorCell) {
+    result.baselineOverFloor = median(ratioTurns(cell.before, floorCell.before).map((unit) => unit.median));
+    result.currentOverFloor = median(ratioTurns(cell.after, floorCell.after).map((unit) => unit.median));
+    result.absolute = absolute;
+  }
+  return result;
+}
+
+/**
+ * Welch's test on the logs of the units: per-process medians when either side has several
+ * processes, else the turns (one process a side: a lower bound that compare warns about).
+ */
+function testChange(before: readonly TurnUnit[], after: readonly TurnUnit[]): TestedChange | string {
+  const perProcess = Math.max(processCount(before), processCount(after)) > 1;
+  const unitsBefore = testUnits(before, perProcess);
+  const unitsAfter = testUnits(after, perProcess);
+  try {
+    const test = welchLogTest(unitsBefore, unitsAfter);
+    // A handful of turns of one process: an interval to show, but no test to trust (warnings.ts says so).
+    if (!perProcess && Math.min(unitsBefore.length, unitsAfter.length) < MIN_TURNS_FOR_TEST) test.p = 1;
+    return {
+      test,
+      unit: perProcess ? 'process' : 'turn',
+      baselineUnits: unitsBefore.length,
+      currentUnits: unitsAfter.length,
+    };
+  } catch (error) {
+    return (error as Error).message; // one unit a side, or a time <= 0
+  }
 }
 
 const cellKey = (measurement: CellRef): string => `${measurement.workload}\u0000${measurement.binding}`;
 const cellRef = (measurement: CellRef): CellRef => ({ workload: measurement.workload, binding: measurement.binding });
+
+interface Prepared {
+  prepared: PreparedCell[];
+  notCompared: UncomparedCell[];
+  added: CellRef[];
+  removed: CellRef[];
+  /** Cells ok in the baseline that failed in the current run. */
+  newlyFailing: CellRef[];
+}
+
+/** Cells of the first run of each side, each side's measurements of them from every run, pooled. */
+function prepareCells(baselines: Results[], currents: Results[]): Prepared {
+  const before = baselines.map((run) => indexMeasurements(run, 'baseline'));
+  const after = currents.map((run) => indexMeasurements(run, 'current'));
+  const [firstBefore, firstAfter] = [before[0] as Map<string, Measurement>, after[0] as Map<string, Measurement>];
+  const result: Prepared = { prepared: [], notCompared: [], added: [], removed: [], newlyFailing: [] };
+  result.added = [...firstAfter].filter(([key]) => !firstBefore.has(key)).map(([, m]) => cellRef(m));
+  for (const [key, measurement] of firstBefore) {
+    if (!firstAfter.has(key)) {
+      result.removed.push(cellRef(measurement));
+      continue;
+    }
+    const sideBefore = before.map((index) => index.get(key));
+    const sideAfter = after.map((index) => index.get(key));
+    if (measurement.status === 'ok' && sideAfter.some((m) => m?.status === 'failed'))
+      result.newlyFailing.push(cellRef(measurement));
+    const reason = whyNotComparable(sideBefore, sideAfter, baselines, currents, measurement.workload);
+    if (reason) {
+      result.notCompared.push({ ...cellRef(measurement), reason });
+      continue;
+    }
+    try {
+      result.prepared.push({
+        ...cellRef(measurement),
+        before: pooledTurns(sideBefore),
+        after: pooledTurns(sideAfter),
+        baselineSamples: sideBefore.reduce((sum, m) => sum + (m?.samples.length ?? 0), 0),
+        currentSamples: sideAfter.reduce((sum, m) => sum + (m?.samples.length ?? 0), 0),
+      });
+    } catch (error) {
+      result.notCompared.push({ ...cellRef(measurement), reason: (error as Error).message }); // rounds and samples disagree
+    }
+  }
+  return result;
+}
 
 function indexMeasurements(results: Results, role: string): Map<string, Measurement> {
   const cells = new Map<string, Measurement>();
@@ -207,18 +378,31 @@ function indexMeasurements(results: Results, role: string): Map<string, Measurem
   return cells;
 }
 
-function whyNotComparable(before: Measurement, after: Measurement, baseline: Results, current: Results): string {
-  for (const [role, measurement] of [
+function whyNotComparable(
+  before: readonly (Measurement | undefined)[],
+  after: readonly (Measurement | undefined)[],
+  baselines: readonly Results[],
+  currents: readonly Results[],
+  workload: string,
+): string {
+  for (const [role, side] of [
     ['baseline', before],
     ['current', after],
   ] as const) {
-    if (measurement.status !== 'ok')
-      return `${measurement.status} in the ${role} run${measurement.error ? `: ${measurement.error}` : ''}`;
-    if (measurement.samples.length === 0) return `no samples in the ${role} run`;
+    for (const measurement of side) {
+      if (measurement === undefined) continue;
+      if (measurement.status !== 'ok')
+        return `${measurement.status} in the ${role} run${measurement.error ? `: ${measurement.error}` : ''}`;
+      if (measurement.samples.length === 0) return `no samples in the ${role} run`;
+    }
   }
-  const definitionBefore = baseline.workloads.find((workload) => workload.name === before.workload);
-  const definitionAfter = current.workloads.find((workload) => workload.name === after.workload);
-  if (definitionBefore && definitionAfter) return workloadChange(definitionBefore, definitionAfter);
+  const definition = (run: Results): WorkloadInfo | undefined => run.workloads.find((w) => w.name === workload);
+  const first = definition(baselines[0] as Results);
+  for (const run of [...baselines, ...currents]) {
+    const other = definition(run);
+    const change = first && other ? workloadChange(first, other) : '';
+    if (change) return change;
+  }
   return '';
 }
 
@@ -240,84 +424,4 @@ function runReference(results: Results, source: string): RunReference {
     kvmbench: results.tool.version,
     host: results.host,
   };
-}
-
-function comparisonWarnings(
-  baseline: Results,
-  current: Results,
-  hostDifferencesFound: readonly HostDifference[],
-  pairs: readonly CellPair[],
-  cells: readonly CellComparison[],
-): string[] {
-  const warnings: string[] = [];
-  const refused = hostDifferencesFound.filter((difference) => difference.affectsPerformance);
-  if (refused.length > 0) {
-    warnings.push(
-      `compared across different hosts (--allow-different-hosts): ${refused.map((d) => d.field).join(', ')} ` +
-        `${refused.length === 1 ? 'differs' : 'differ'}, so a change may be the host rather than the code`,
-    );
-  }
-  for (const [role, results] of [
-    ['baseline', baseline],
-    ['current', current],
-  ] as const) {
-    if (results.run.status === 'incomplete')
-      warnings.push(`the ${role} run (${results.run.id}) was interrupted: cells it did not reach are missing`);
-  }
-  const newlyFailing = pairs.filter(([before, after]) => before.status === 'ok' && after.status === 'failed');
-  if (newlyFailing.length > 0) {
-    const names = newlyFailing.map(([, after]) => `${after.workload} / ${after.binding}`);
-    warnings.push(`${names.join(', ')} failed in the current run but worked in the baseline`);
-  }
-  const fewTurns = cells.filter((cell) => Math.min(cell.baselineTurns, cell.currentTurns) < MIN_TURNS_FOR_TEST);
-  if (fewTurns.length > 0) {
-    const all = fewTurns.length === cells.length;
-    warnings.push(
-      `fewer than ${MIN_TURNS_FOR_TEST} turns (rounds) in a run for ` +
-        `${all ? 'every cell' : fewTurns.map((cell) => `${cell.workload} / ${cell.binding}`).join(', ')}: ` +
-        'too few independent units to call a change significant; run with more --rounds or --processes',
-    );
-  }
-  const processesBefore = baseline.run.options.processes ?? 1;
-  const processesAfter = current.run.options.processes ?? 1;
-  // Runs from before --processes existed do not say; both of these said 1.
-  if (baseline.run.options.processes === 1 && current.run.options.processes === 1) {
-    warnings.push(
-      'both runs measured in one process (--quick or --processes 1): their intervals hold the variation within a ' +
-        'process, not the host’s from one process to the next (on a PVM host up to 30 %), so a change between ' +
-        'them may be the host; gate on default runs (several processes each)',
-    );
-  } else if (processesBefore !== processesAfter && Math.min(processesBefore, processesAfter) === 1) {
-    warnings.push(
-      `the baseline measured in ${processesBefore} process(es), the current run in ${processesAfter}: the one-process run ` +
-        'shows nothing of its own process-to-process variation, so the intervals are a lower bound; compare runs made the same way',
-    );
-  }
-  const drift = floorDrift(cells, current.floor ?? baseline.floor ?? 'c-loop');
-  if (drift) warnings.push(drift);
-  return warnings;
-}
-
-/** A move of the C floor this large, in the same direction on most workloads, is the host's, not the code's. */
-const FLOOR_DRIFT_PERCENT = 2;
-
-/**
- * The floor binding runs no kvmbench JS: when its medians moved together on most workloads, the
- * host's own speed changed between the runs (seen on a PVM host: 5-8 % within minutes), and every
- * binding moved with it. The overhead against the floor, measured within each run, is then the
- * comparison that holds.
- */
-function floorDrift(cells: readonly CellComparison[], floor: string): string | undefined {
-  const floors = cells.filter((cell) => cell.binding === floor);
-  // Two workloads moving together already say it (two --quick runs of pio-out,hlt: -25 % both).
-  if (floors.length < 2) return undefined;
-  const changes = floors.map((cell) => (cell.ratio - 1) * 100).sort((a, b) => a - b);
-  const middle = changes[Math.floor(changes.length / 2)] as number;
-  const sameWay = changes.filter((change) => Math.sign(change) === Math.sign(middle)).length;
-  if (Math.abs(middle) < FLOOR_DRIFT_PERCENT || sameWay < floors.length * 0.75) return undefined;
-  return (
-    `the ${floor} floor itself moved ${middle > 0 ? '+' : ''}${middle.toFixed(1)} % (median over ${floors.length} workloads, ` +
-    `${sameWay} the same way): the host's speed changed between the runs, and every binding moved with it; ` +
-    `compare the overhead against ${floor} (within each run) rather than absolute times, or repeat both runs`
-  );
 }

@@ -5,7 +5,7 @@
  * hosts, method and warnings. Every string from a results file is escaped.
  */
 
-import { cellName, methodDescription, summaryLine } from '../format/comparison.js';
+import { absoluteBeside, basisLabel, cellName, methodDescription, summaryLine } from '../format/comparison.js';
 import {
   escapeHtmlInMarkdown as escapeHtml,
   escapeMarkdown,
@@ -24,7 +24,12 @@ import {
 } from '../results/comparison.js';
 import type { HostFingerprint } from '../results/types.js';
 
-const VERDICT_MARK: Record<Verdict, string> = { regressed: '🔴', improved: '🟢', 'no significant change': '⚪' };
+const VERDICT_MARK: Record<Verdict, string> = {
+  regressed: '🔴',
+  improved: '🟢',
+  inconclusive: '🟡',
+  'no significant change': '⚪',
+};
 
 function headline(comparison: Comparison): string {
   const { regressed, improved } = comparison.summary;
@@ -38,37 +43,55 @@ function headline(comparison: Comparison): string {
 const runName = (reference: RunReference, escapeText: (text: string) => string): string =>
   `${escapeText(reference.id)}${reference.status === 'incomplete' ? ' (interrupted)' : ''}`;
 
-const HEADER = ['Workload', 'Binding', 'Baseline', 'Current', 'Change', '95 % CI', 'p (Holm)'];
-const ALIGN = ['left', 'left', 'right', 'right', 'right', 'right', 'right'] as const;
+/** One run by name, or the pooled runs of a side (the paired design). */
+const runNames = (role: string, runs: readonly RunReference[]): string =>
+  runs.length === 1
+    ? `${role} ${runName(runs[0] as RunReference, escapeMarkdown)}`
+    : `${role}s ${runs.map((run) => runName(run, escapeMarkdown)).join(', ')} (pooled)`;
 
-function cellRow(cell: CellComparison, escapeText: (text: string) => string): string[] {
+const HEADER = [
+  'Workload',
+  'Binding',
+  'Baseline',
+  'Current',
+  'Verdict on',
+  'Change',
+  '95 % CI',
+  'p (Holm)',
+  'Absolute (host-sensitive)',
+];
+const ALIGN = ['left', 'left', 'right', 'right', 'left', 'right', 'right', 'right', 'right'] as const;
+
+function cellRow(cell: CellComparison, floor: string, escapeText: (text: string) => string): string[] {
   return [
     escapeText(cell.workload),
     escapeText(cell.binding),
     formatNs(cell.baselineMedianNs),
     formatNs(cell.currentMedianNs),
+    escapeText(basisLabel(cell, floor)),
     formatChange(cell.ratio),
     formatChangeInterval(cell.ratioCi95[0], cell.ratioCi95[1]),
     formatPValue(cell.pValueHolm),
+    absoluteBeside(cell) || MISSING,
   ];
 }
 
-/** Regressions, then improvements, largest first: the rows a reviewer must see. */
-function changedTable(cells: readonly CellComparison[]): string {
+/** Regressions, improvements, then inconclusive cells, largest first: the rows a reviewer must see. */
+function changedTable(cells: readonly CellComparison[], floor: string): string {
   return markdownTable(
     ['', ...HEADER, 'Verdict'],
-    cells.map((cell) => [VERDICT_MARK[cell.verdict], ...cellRow(cell, escapeMarkdown), cell.verdict]),
+    cells.map((cell) => [VERDICT_MARK[cell.verdict], ...cellRow(cell, floor, escapeMarkdown), cell.verdict]),
     ['left', ...ALIGN, 'left'],
   );
 }
 
-function unchangedBlock(cells: readonly CellComparison[]): string {
+function unchangedBlock(cells: readonly CellComparison[], floor: string): string {
   const summary = `${cells.length} cell${cells.length === 1 ? '' : 's'} without significant change`;
   return htmlDetailsLine(
     summary,
     htmlTableLine(
       HEADER,
-      cells.map((cell) => cellRow(cell, escapeHtml)),
+      cells.map((cell) => cellRow(cell, floor, escapeHtml)),
       ALIGN,
     ),
   );
@@ -167,10 +190,11 @@ export function renderMarkdown(comparison: Comparison): string {
   const unchanged = ordered.filter((cell) => cell.verdict === 'no significant change');
   const sections = [
     headline(comparison),
-    `${summaryLine(comparison)}: run ${runName(comparison.current, escapeMarkdown)} against baseline ${runName(comparison.baseline, escapeMarkdown)}.`,
+    `${summaryLine(comparison)}: ${runNames('run', comparison.currentRuns ?? [comparison.current])} against ${runNames('baseline', comparison.baselineRuns ?? [comparison.baseline])}.`,
   ];
-  if (changed.length > 0) sections.push(changedTable(changed));
-  if (unchanged.length > 0) sections.push(unchangedBlock(unchanged));
+  const { floor } = comparison.method;
+  if (changed.length > 0) sections.push(changedTable(changed, floor));
+  if (unchanged.length > 0) sections.push(unchangedBlock(unchanged, floor));
   sections.push(...otherCells(comparison), detailsBlock(comparison));
   return `${sections.join('\n\n')}\n`;
 }

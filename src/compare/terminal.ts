@@ -1,5 +1,12 @@
 /** The comparison as a plain-text table for a terminal or a CI log. */
-import { cellName, describeHostDifference, methodDescription, summaryLine } from '../format/comparison.js';
+import {
+  absoluteBeside,
+  basisLabel,
+  cellName,
+  describeHostDifference,
+  methodDescription,
+  summaryLine,
+} from '../format/comparison.js';
 import { formatChange, formatChangeInterval, formatNs, formatPValue } from '../format/units.js';
 import { type Comparison, orderByEffect, type RunReference } from '../results/comparison.js';
 
@@ -45,24 +52,43 @@ const runLine = (role: string, run: RunReference): string =>
   `${run.status === 'incomplete' ? '  (interrupted)' : ''}${run.source ? `  ${printable(run.source)}` : ''}`;
 
 export function renderTerminal(comparison: Comparison): string {
-  const lines = [runLine('baseline', comparison.baseline), runLine('current', comparison.current), ''];
+  // Several runs a side (the paired design): every pooled run, in the order given.
+  const lines = [
+    ...(comparison.baselineRuns ?? [comparison.baseline]).map((run) => runLine('baseline', run)),
+    ...(comparison.currentRuns ?? [comparison.current]).map((run) => runLine('current', run)),
+    '',
+  ];
   if (comparison.cells.length > 0) {
     const rows = orderByEffect(comparison.cells).map((cell) => [
       printable(cell.workload),
       printable(cell.binding),
       formatNs(cell.baselineMedianNs),
       formatNs(cell.currentMedianNs),
+      basisLabel(cell, comparison.method.floor),
       formatChange(cell.ratio),
       formatChangeInterval(cell.ratioCi95[0], cell.ratioCi95[1]),
       formatPValue(cell.pValueHolm),
       `${cell.thresholdPercent} %`,
       cell.verdict,
+      absoluteBeside(cell),
     ]);
     lines.push(
       ...table(
-        ['workload', 'binding', 'baseline', 'current', 'change', '95 % CI', 'p (Holm)', 'threshold', 'verdict'],
+        [
+          'workload',
+          'binding',
+          'baseline',
+          'current',
+          'verdict on',
+          'change',
+          '95 % CI',
+          'p (Holm)',
+          'threshold',
+          'verdict',
+          'absolute (host-sensitive)',
+        ],
         rows,
-        ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'left'],
+        ['left', 'left', 'right', 'right', 'left', 'right', 'right', 'right', 'right', 'left', 'right'],
       ),
       '',
     );

@@ -4,9 +4,17 @@
  */
 
 import { UsageError } from '../errors.js';
+import type { VerdictBasis } from '../results/comparison.js';
 import type { WorkloadInfo, WorkloadKind } from '../results/types.js';
 
+/** Absolute times: a host's speed moves them by 5-8 % between runs, so below that a threshold only counts noise. */
 export const DEFAULT_THRESHOLD_PERCENT = 5;
+/**
+ * The binding / floor ratio: the host's speed cancels in it. In the project's simulation at the noise
+ * measured on a real host (test/helpers/noise-model.ts, docs/compare.md) no A/A pair flags a cell at
+ * 3 %; +10 % is caught in every binding cell, +5 % in about half of them.
+ */
+export const DEFAULT_RATIO_THRESHOLD_PERCENT = 3;
 
 const WORKLOAD_KINDS: readonly WorkloadKind[] = ['lifecycle', 'exit', 'baseline'];
 
@@ -17,8 +25,11 @@ export interface ThresholdPolicy {
   overrides: Record<string, number>;
 }
 
-export const defaultThresholdPolicy = (): ThresholdPolicy => ({
-  defaultPercent: DEFAULT_THRESHOLD_PERCENT,
+export const defaultThresholdPercent = (basis: VerdictBasis = 'ratio-to-floor'): number =>
+  basis === 'absolute' ? DEFAULT_THRESHOLD_PERCENT : DEFAULT_RATIO_THRESHOLD_PERCENT;
+
+export const defaultThresholdPolicy = (basis: VerdictBasis = 'ratio-to-floor'): ThresholdPolicy => ({
+  defaultPercent: defaultThresholdPercent(basis),
   overrides: {},
 });
 

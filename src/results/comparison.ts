@@ -5,36 +5,69 @@
  */
 import type { HostFingerprint } from './types.js';
 
-export type Verdict = 'regressed' | 'improved' | 'no significant change';
+/**
+ * regressed / improved: significant after Holm and beyond the threshold; inconclusive: not
+ * significant, but the interval reaches beyond the threshold (the data cannot rule a change out);
+ * no significant change: neither.
+ */
+export type Verdict = 'regressed' | 'improved' | 'inconclusive' | 'no significant change';
+
+/**
+ * What a verdict rests on. ratio-to-floor: the binding's time over the C floor's (c-loop) in the same
+ * process and round, which a host-wide speed change leaves alone; absolute: ns per iteration, which
+ * moves with the host's speed (host-sensitive).
+ */
+export type VerdictBasis = 'ratio-to-floor' | 'absolute';
 
 export interface CellRef {
   workload: string;
   binding: string;
 }
 
-export interface CellComparison extends CellRef {
+/** One quantity of a cell tested between the runs (Welch's t on the logs of its units). */
+export interface ChangeTest {
+  basis: VerdictBasis;
   verdict: Verdict;
-  /** The smallest change in percent this cell's verdict counts. */
+  /** The smallest change in percent this verdict counts. */
   thresholdPercent: number;
-  /** Median of the turn medians (see unitsOf in compare/), ns. */
+  /** Geometric-mean ratio of the units, current over baseline: above 1 means slower. */
+  ratio: number;
+  /** 95 % interval of the ratio (Welch's t on the logs). */
+  ratioCi95: [number, number];
+  /** Welch's two-sided p-value for this cell alone. */
+  pValue: number;
+  /** p after Holm-Bonferroni across the cells of its family: the one the verdict uses. */
+  pValueHolm: number;
+  /** process: per-process medians (the default run); turn: turn medians (runs of one process: a lower bound). */
+  unit: 'process' | 'turn';
+  baselineUnits: number;
+  currentUnits: number;
+}
+
+export interface CellComparison extends CellRef, ChangeTest {
+  /**
+   * Whether this verdict can fail the gate: every binding's, and the floor's only with --on absolute
+   * or when a paired design (A B A B runs) confirmed its change in every adjacent pair.
+   */
+  gates: boolean;
+  /** Median of the turn medians (see unitsOf in compare/), ns; pooled over the runs of a side. */
   baselineMedianNs: number;
   currentMedianNs: number;
   baselineSamples: number;
   currentSamples: number;
-  /** Turns: the independent units the statistics rest on (one cell's batch in one round of one process). */
+  /** Turns: one cell's batch in one round of one process. */
   baselineTurns: number;
   currentTurns: number;
-  /** median(current turns) / median(baseline turns): above 1 means slower. */
-  ratio: number;
-  /** Bootstrap 95 % percentile interval of the ratio, resampling turns. */
-  ratioCi95: [number, number];
-  /** median(current) - median(baseline), ns. */
+  /** currentMedianNs - baselineMedianNs, and its interval from the absolute ratio's. */
   differenceNs: number;
   differenceCi95: [number, number];
-  /** Two-sided Mann-Whitney U p-value on the turn medians of this cell alone. */
-  pValue: number;
-  /** p-value after Holm-Bonferroni across every compared cell: the one the verdict uses. */
-  pValueHolm: number;
+  /** Median over turns of the binding's time over the floor's, each run side (basis ratio-to-floor). */
+  baselineOverFloor?: number;
+  currentOverFloor?: number;
+  /** The absolute change beside a ratio-to-floor verdict: host-sensitive, never gates. */
+  absolute?: ChangeTest;
+  /** Paired design, floor cells: the floor's change in each adjacent baseline/current pair of runs, in time order. */
+  pairChanges?: number[];
 }
 
 /** A cell measured in both runs that could not be compared, and why. */
@@ -53,13 +86,20 @@ export interface RunReference {
 }
 
 export interface ComparisonMethod {
+  /** The quantity the binding cells gate on (--on). */
+  basis: VerdictBasis;
+  /** The floor binding (c-loop) the ratios are formed against. */
+  floor: string;
   alpha: number;
   defaultThresholdPercent: number;
   thresholdOverrides: Record<string, number>;
-  bootstrapResamples: number;
-  seed: number;
-  /** How many cells Holm's correction covered. */
+  /** How many cells Holm's correction covered in the gated family. */
   comparisons: number;
+  /** The absolute times' threshold, when the verdicts beside rest on them. */
+  absoluteThresholdPercent: number;
+  /** Runs pooled on each side (several: the paired design). */
+  baselineRuns: number;
+  currentRuns: number;
 }
 
 export interface HostDifference {
@@ -72,8 +112,11 @@ export interface HostDifference {
 }
 
 export interface Comparison {
+  /** The first run of each side; all of them in baselineRuns / currentRuns when several were pooled. */
   baseline: RunReference;
   current: RunReference;
+  baselineRuns?: RunReference[];
+  currentRuns?: RunReference[];
   method: ComparisonMethod;
   /** In the order the runs list them; renderings sort with orderByEffect. */
   cells: CellComparison[];
@@ -85,12 +128,25 @@ export interface Comparison {
   /** Every fingerprint difference (performance-relevant ones only with allowDifferentHosts). */
   hostDifferences: HostDifference[];
   warnings: string[];
-  summary: { regressed: number; improved: number; unchanged: number };
+  /** Counts of primary verdicts; regressed counts only gating cells (the exit code follows it). */
+  summary: {
+    regressed: number;
+    improved: number;
+    unchanged: number;
+    inconclusive: number;
+    /** Cells (the floor's) with a change that does not gate: host-sensitive, unconfirmed. */
+    notGating: number;
+  };
 }
 
-const VERDICT_RANK: Record<Verdict, number> = { regressed: 0, improved: 1, 'no significant change': 2 };
+const VERDICT_RANK: Record<Verdict, number> = {
+  regressed: 0,
+  improved: 1,
+  inconclusive: 2,
+  'no significant change': 3,
+};
 
-/** Regressions first (largest slowdown first), then improvements (largest speed-up first), then the rest by size. */
+/** Regressions first (largest slowdown first), improvements, inconclusive, then the rest, each by size. */
 export function orderByEffect(cells: readonly CellComparison[]): CellComparison[] {
   const size = (cell: CellComparison): number => Math.abs(Math.log(cell.ratio));
   return [...cells].sort((a, b) => VERDICT_RANK[a.verdict] - VERDICT_RANK[b.verdict] || size(b) - size(a));

@@ -1,7 +1,7 @@
 /** `kvmbench calibrate`: A/A runs of this build against itself; prints each workload's noise and a threshold. */
 import type { Command } from 'commander';
 import { newRunId, runBenchmarks } from '../../bench/runner.js';
-import { calibrate, thresholdOption } from '../../compare/calibrate.js';
+import { absoluteThresholdOption, calibrate, formatCalibration, thresholdOption } from '../../compare/calibrate.js';
 import { probePerf } from '../../host/perf.js';
 import { jsonExporter } from '../../report/json.js';
 import { createRunFolder, prepareOutputDirectory, writeRunFiles } from '../../report/write.js';
@@ -26,8 +26,11 @@ export function registerCalibrate(program: Command): void {
     .addHelpText(
       'after',
       `
-Each run is a full \`kvmbench run\` (in 4 processes, or one with --quick) written to --out; the worst
-change of any run against the first is the noise a threshold must stay above.
+Each run is a full \`kvmbench run\` (in 4 processes, or one with --quick) written to --out, and each
+is compared with the first on both quantities compare judges: the binding / floor ratio (the default
+gate, --threshold/--threshold-for) and absolute time (--absolute-threshold, --on absolute). For each:
+the worst A/A change (the noise a threshold must stay above), a suggested threshold, and the smallest
+change one run a side would catch 90 % of the time given the measured spread.
 
 Examples:
   kvmbench calibrate --quick
@@ -66,18 +69,16 @@ Examples:
           writeRunFiles(createRunFolder(outDir, runId), jsonExporter.export(results));
           runs.push(results);
         }
-        const noise = calibrate(runs);
+        const calibration = calibrate(runs);
+        const suggested = {
+          thresholdFor: thresholdOption(calibration),
+          absoluteThreshold: absoluteThresholdOption(calibration),
+        };
         if (options.json) {
-          printJson(noise);
+          printJson({ ...calibration, suggested });
           return;
         }
-        process.stdout.write('workload            worst A/A change   worst CI edge   suggested threshold\n');
-        for (const n of noise) {
-          process.stdout.write(
-            `${n.workload.padEnd(20)}${`${n.worstChangePercent.toFixed(2)} %`.padStart(16)}${`${n.worstCiEdgePercent.toFixed(2)} %`.padStart(16)}${`${n.suggestedThresholdPercent} %`.padStart(22)}\n`,
-          );
-        }
-        process.stdout.write(`\nkvmbench compare BASE CURRENT --threshold-for ${thresholdOption(noise)}\n`);
+        process.stdout.write(formatCalibration(calibration, suggested));
       },
     );
 }

@@ -4,29 +4,43 @@
  * The report goes to stdout, progress and warnings to stderr; the exit code says the verdict.
  */
 import { type Command, Option } from 'commander';
-import { compareResults } from '../../compare/compare-results.js';
+import { compareRuns } from '../../compare/compare-results.js';
 import { checkExportTarget, writeFileAtomically } from '../../compare/export-files.js';
 import { renderMarkdown } from '../../compare/markdown.js';
 import { renderTerminal } from '../../compare/terminal.js';
-import { DEFAULT_THRESHOLD_PERCENT, parseThresholdOverrides, parseThresholdPercent } from '../../compare/thresholds.js';
+import {
+  DEFAULT_THRESHOLD_PERCENT,
+  defaultThresholdPercent,
+  parseThresholdOverrides,
+  parseThresholdPercent,
+} from '../../compare/thresholds.js';
+import { UsageError } from '../../errors.js';
 import { summaryLine } from '../../format/comparison.js';
 import { bencherExporter } from '../../report/bencher.js';
 import type { Exporter } from '../../report/exporter.js';
 import { githubBenchmarkExporter } from '../../report/github-benchmark.js';
 import { renderHtmlReport } from '../../report/html.js';
-import type { Comparison } from '../../results/comparison.js';
+import type { Comparison, VerdictBasis } from '../../results/comparison.js';
 import { latestRun, runBefore } from '../../results/latest.js';
 import { loadResultsFile } from '../../results/read.js';
+import type { Results } from '../../results/types.js';
 import { EXIT } from '../exit-codes.js';
 import { type CommandOutput, processOutput } from '../output.js';
 
 export const COMPARE_FORMATS = ['table', 'markdown', 'json'] as const;
+/** --on: what binding cells gate on. */
+export const COMPARE_BASES = ['ratio', 'absolute'] as const;
+const BASIS: Record<(typeof COMPARE_BASES)[number], VerdictBasis> = { ratio: 'ratio-to-floor', absolute: 'absolute' };
 export type CompareFormat = (typeof COMPARE_FORMATS)[number];
 
 export interface CompareCommandOptions {
   format: CompareFormat;
-  /** Percent. */
-  threshold: number;
+  /** Percent, of the gated quantity; default: 3 on the ratio, 5 on absolute times. */
+  threshold?: number;
+  /** The quantity binding cells gate on; default ratio (to the floor). */
+  on?: (typeof COMPARE_BASES)[number];
+  /** Percent, of the absolute verdicts shown beside (and of the floor's). */
+  absoluteThreshold?: number;
   /** Workload name or kind → percent. */
   thresholdFor?: Record<string, number>;
   allowDifferentHosts?: boolean;
@@ -63,6 +77,16 @@ const EXPORTS: ReadonlyArray<{ option: string; key: 'exportGithubBenchmark' | 'e
   { option: '--export-bencher', key: 'exportBencher', exporter: bencherExporter },
 ];
 
+/** A side's runs: one path, or several separated by commas (the paired design). */
+export function runList(value: string): string[] {
+  const paths = value
+    .split(',')
+    .map((path) => path.trim())
+    .filter(Boolean);
+  if (paths.length === 0) throw new UsageError(`no run named in '${value}'`);
+  return paths;
+}
+
 /**
  * Compares two runs and writes the report and any exports. Returns EXIT.ok or EXIT.failure (a
  * regression); throws UsageError (exit 2) for unusable files, different hosts or bad options.
@@ -80,16 +104,24 @@ export function runCompare(
   for (const { option, path } of exports) checkExportTarget(path, option, options.force ?? false);
   if (options.html !== undefined) checkExportTarget(options.html, '--html', options.force ?? false);
 
-  const baseline = loadResultsFile(baselinePath);
-  const current = loadResultsFile(currentPath);
-  output.stderr(
-    `kvmbench compare: baseline ${baseline.run.id} (${baseline.measurements.length} cells), ` +
-      `current ${current.run.id} (${current.measurements.length} cells)\n`,
-  );
-  const comparison = compareResults(baseline, current, {
-    thresholds: { defaultPercent: options.threshold, overrides: options.thresholdFor ?? {} },
+  const baselinePaths = runList(baselinePath);
+  const currentPaths = runList(currentPath);
+  const baselines = baselinePaths.map(loadResultsFile);
+  const currents = currentPaths.map(loadResultsFile);
+  const [baseline, current] = [baselines[0], currents[0]] as [Results, Results];
+  const describe = (runs: readonly Results[]): string =>
+    runs.map((run) => `${run.run.id} (${run.measurements.length} cells)`).join(', ');
+  output.stderr(`kvmbench compare: baseline ${describe(baselines)}, current ${describe(currents)}\n`);
+  const on = BASIS[options.on ?? 'ratio'];
+  const comparison = compareRuns(baselines, currents, {
+    on,
+    thresholds: {
+      defaultPercent: options.threshold ?? defaultThresholdPercent(on),
+      overrides: options.thresholdFor ?? {},
+    },
+    absoluteThresholdPercent: options.absoluteThreshold ?? DEFAULT_THRESHOLD_PERCENT,
     allowDifferentHosts: options.allowDifferentHosts ?? false,
-    sources: { baseline: baselinePath, current: currentPath },
+    sources: { baseline: baselinePaths, current: currentPaths },
   });
 
   for (const { option, path, exporter } of exports) {
@@ -123,16 +155,26 @@ export function registerCompare(program: Command): void {
     .description('compare two runs: per workload × binding, is the current run slower or faster than the baseline?')
     .argument(
       '[baseline]',
-      'the baseline run: a run folder (results/<run id>) or its results.json (default: the run before latest)',
+      'the baseline run: a run folder (results/<run id>) or its results.json, or several separated by commas ' +
+        '(default: the run before latest)',
     )
-    .argument('[current]', 'the run to judge: a run folder or its results.json (default: results/latest)')
+    .argument('[current]', 'the run(s) to judge, likewise (default: results/latest)')
     .option('--results-dir <dir>', 'where the latest pointer is, for runs not named', DEFAULT_RESULTS_DIR)
     .addOption(new Option('--format <format>', 'report format on stdout').choices(COMPARE_FORMATS).default('table'))
+    .addOption(
+      new Option('--on <quantity>', 'what binding cells gate on: their ratio to the c-loop floor, or absolute time')
+        .choices(COMPARE_BASES)
+        .default('ratio'),
+    )
     .option(
       '--threshold <percent>',
-      'smallest change that counts as a regression or improvement',
+      'smallest change of the gated quantity that counts (default: 3 on the ratio, 5 on absolute time)',
       (value: string) => parseThresholdPercent('--threshold', value),
-      DEFAULT_THRESHOLD_PERCENT,
+    )
+    .option(
+      '--absolute-threshold <percent>',
+      `threshold of the absolute verdicts shown beside the ratio's, and of the floor's (default ${DEFAULT_THRESHOLD_PERCENT})`,
+      (value: string) => parseThresholdPercent('--absolute-threshold', value),
     )
     .option(
       '--threshold-for <workload=percent,...>',
@@ -147,10 +189,17 @@ export function registerCompare(program: Command): void {
     .addHelpText(
       'after',
       `
-A cell regressed when the whole bootstrap 95 % interval of median(current) / median(baseline) lies
-above 1 + threshold and its Mann-Whitney p-value, Holm-corrected across all cells, is below 0.05;
-improved when the interval lies below 1 - threshold with the same p. Cells in one run only are
-listed as added or removed.
+By default each binding is judged on its time over the c-loop floor's in the same process and round,
+which a change of the host's speed between the runs leaves alone. Per cell, the per-process medians
+of that ratio are the units; Welch's t on their logs gives the change, its 95 % interval and p,
+Holm-corrected across the binding cells. A cell regressed when the corrected p is below 0.05 and the
+change exceeds +threshold; improved likewise below; inconclusive when p is not significant but the
+interval reaches beyond the threshold. The absolute change is shown beside (host-sensitive). The
+c-loop cells are judged on absolute time and do not fail the gate, unless the runs form a paired
+design: several runs a side, made in alternation (A1 B1 A2 B2, by their start times), compared
+together (compare A1,A2 B1,B2); a floor change seen in every adjacent pair then fails it too.
+--on absolute judges every cell on absolute time (host-sensitive). Cells in one run only are listed
+as added or removed.
 
 Exit codes:
   0  no regression
@@ -169,7 +218,9 @@ Examples:
   kvmbench compare base/results.json pr/results.json --format markdown >> "$GITHUB_STEP_SUMMARY"
   kvmbench compare results/main results/pr --threshold 3 --threshold-for lifecycle=10
   kvmbench compare results/main results/pr --export-bencher bencher.json
-  kvmbench compare results/main results/pr --html change.html`,
+  kvmbench compare results/main results/pr --html change.html
+  kvmbench compare results/a1,results/a2 results/b1,results/b2   paired: runs made a1 b1 a2 b2
+  kvmbench compare results/main results/pr --on absolute`,
     )
     .action(
       (

@@ -4,7 +4,7 @@
  * first) and, per workload, both runs' sample distributions overlaid as ECDFs.
  */
 
-import { methodDescription } from '../../../format/comparison.js';
+import { absoluteBeside, basisLabel, methodDescription } from '../../../format/comparison.js';
 import {
   formatChange,
   formatChangeInterval,
@@ -35,11 +35,13 @@ export const BASELINE_SECTION_TITLE = 'Change against baseline';
 const VERDICT_CLASS: Record<Verdict, string> = {
   regressed: 'regressed',
   improved: 'improved',
+  inconclusive: 'inconclusive',
   'no significant change': 'unchanged',
 };
 const VERDICT_LABEL: Record<Verdict, string> = {
   regressed: '▲ regressed',
   improved: '▼ improved',
+  inconclusive: '? inconclusive',
   'no significant change': '= unchanged',
 };
 
@@ -52,7 +54,7 @@ const turns = (count: number | undefined, samples: number): string =>
   `${count === undefined ? '' : `${count} turn${count === 1 ? '' : 's'} · `}${samples} samples`;
 
 function headline(comparison: Comparison): SafeHtml {
-  const { regressed, improved, unchanged } = comparison.summary;
+  const { regressed, improved, unchanged, inconclusive } = comparison.summary;
   if (comparison.cells.length === 0) {
     return html`<p class="change-headline change-headline-none"><strong>No cell was measured in both runs</strong>: nothing to compare.</p>`;
   }
@@ -61,7 +63,7 @@ function headline(comparison: Comparison): SafeHtml {
     html`<span class="verdict-count verdict-${VERDICT_CLASS[verdict]}"><strong>${value}</strong> ${word}</span>`;
   const { method } = comparison;
   const overrides = Object.keys(method.thresholdOverrides).length > 0 ? ', with per-workload overrides' : '';
-  return html`<p class="change-headline change-headline-${tone}">${count('regressed', regressed, 'regressed')}${count('improved', improved, 'improved')}${count('no significant change', unchanged, 'unchanged')}<span class="change-basis">of ${plural(comparison.cells.length, 'cell')} measured in both runs · threshold ${method.defaultThresholdPercent} %${overrides} · Holm-corrected p &lt; ${method.alpha}</span></p>`;
+  return html`<p class="change-headline change-headline-${tone}">${count('regressed', regressed, 'regressed')}${count('improved', improved, 'improved')}${count('inconclusive', inconclusive, 'inconclusive')}${count('no significant change', unchanged, 'unchanged')}<span class="change-basis">of ${plural(comparison.cells.length, 'cell')} measured in both runs · threshold ${method.defaultThresholdPercent} %${overrides} · Holm-corrected p &lt; ${method.alpha}</span></p>`;
 }
 
 function okCells(results: Results): string {
@@ -146,11 +148,17 @@ function changeSpark(cell: CellComparison, extent: number): SafeHtml {
   return html`<svg class="spark verdict-${VERDICT_CLASS[cell.verdict]}" viewBox="0 0 ${SPARK_WIDTH} ${SPARK_HEIGHT}" width="${SPARK_WIDTH}" height="${SPARK_HEIGHT}" role="img" aria-label="${label}"><title>${label}</title><rect class="spark-band" x="${px(band[0] as number)}" y="2" width="${px((band[1] as number) - (band[0] as number))}" height="${SPARK_HEIGHT - 4}"/><line class="spark-zero" x1="${px(at(1))}" x2="${px(at(1))}" y1="0" y2="${SPARK_HEIGHT}"/><line class="spark-ci" x1="${px(at(low))}" x2="${px(at(high))}" y1="${middle}" y2="${middle}"/><circle class="spark-point" cx="${px(at(cell.ratio))}" cy="${middle}" r="3.2"/></svg>`;
 }
 
-function changeRow(cell: CellComparison, palette: Palette, extent: number): SafeHtml {
+/** What the verdict rests on, and the absolute change beside a ratio verdict (host-sensitive). */
+function verdictBasis(cell: CellComparison, floor: string): string {
+  const beside = absoluteBeside(cell);
+  return `on ${basisLabel(cell, floor)}${beside ? ` · absolute ${beside}` : ''}`;
+}
+
+function changeRow(cell: CellComparison, palette: Palette, extent: number, floor: string): SafeHtml {
   const verdict = VERDICT_CLASS[cell.verdict];
   const [low, high] = cell.ratioCi95;
   const difference = formatNsInterval(cell.differenceCi95[0], cell.differenceCi95[1], { signed: true });
-  return html`<tr class="change change-${verdict}"><td><a href="#${anchorId('ecdf', cell.workload)}"><code>${cell.workload}</code></a></td><td>${bindingName(cell.binding, palette(cell.binding))}</td><td class="num">${formatNs(cell.baselineMedianNs)}<span class="sub">${turns(cell.baselineTurns, cell.baselineSamples)}</span></td><td class="num">${formatNs(cell.currentMedianNs)}<span class="sub">${turns(cell.currentTurns, cell.currentSamples)}</span></td><td class="num change-value" title="difference ${difference} (95 % CI)">${formatChange(cell.ratio)}<span class="sub">${formatChangeInterval(low, high)}</span></td><td class="spark-cell">${changeSpark(cell, extent)}</td><td class="num">${formatPValue(cell.pValueHolm)}<span class="sub">raw ${formatPValue(cell.pValue)}</span></td><td><span class="verdict verdict-${verdict}" title="threshold ±${cell.thresholdPercent} %">${VERDICT_LABEL[cell.verdict]}</span></td></tr>`;
+  return html`<tr class="change change-${verdict}"><td><a href="#${anchorId('ecdf', cell.workload)}"><code>${cell.workload}</code></a></td><td>${bindingName(cell.binding, palette(cell.binding))}</td><td class="num">${formatNs(cell.baselineMedianNs)}<span class="sub">${turns(cell.baselineTurns, cell.baselineSamples)}</span></td><td class="num">${formatNs(cell.currentMedianNs)}<span class="sub">${turns(cell.currentTurns, cell.currentSamples)}</span></td><td class="num change-value" title="difference ${difference} (95 % CI)">${formatChange(cell.ratio)}<span class="sub">${formatChangeInterval(low, high)}</span></td><td class="spark-cell">${changeSpark(cell, extent)}</td><td class="num">${formatPValue(cell.pValueHolm)}<span class="sub">raw ${formatPValue(cell.pValue)}</span></td><td><span class="verdict verdict-${verdict}" title="threshold ±${cell.thresholdPercent} %">${VERDICT_LABEL[cell.verdict]}</span><span class="sub">${verdictBasis(cell, floor)}</span></td></tr>`;
 }
 
 function changeTable(comparison: Comparison, palette: Palette): SafeHtml {
@@ -158,7 +166,7 @@ function changeTable(comparison: Comparison, palette: Palette): SafeHtml {
   const cells = orderByEffect(comparison.cells);
   const extent = changeExtent(cells);
   const head = html`<thead><tr><th scope="col">workload</th><th scope="col">binding</th><th scope="col" class="num">baseline median</th><th scope="col" class="num">this run median</th><th scope="col" class="num">change · 95 % CI</th><th scope="col" title="the change (dot) and its 95 % CI (bar) against the ±threshold band (shaded); slower to the right">−${formatPercent(extent / 100, 0)} · 0 · +${formatPercent(extent / 100, 0)}</th><th scope="col" class="num">Holm p</th><th scope="col">verdict</th></tr></thead>`;
-  return html`<div class="table-scroll"><table class="compact change-table">${head}<tbody>${cells.map((cell) => changeRow(cell, palette, extent))}</tbody></table></div>`;
+  return html`<div class="table-scroll"><table class="compact change-table">${head}<tbody>${cells.map((cell) => changeRow(cell, palette, extent, comparison.method.floor))}</tbody></table></div>`;
 }
 
 function otherCells(comparison: Comparison): SafeHtml {
@@ -231,7 +239,7 @@ export function baselineSection(
   bindings: string[],
   palette: Palette,
 ): SafeHtml {
-  const intro = html`This run (<code>${current.run.id}</code>) against the baseline <code>${baseline.run.id}</code>, started ${formatTimestamp(baseline.run.startedAt)} on <strong>${baseline.host.hostname}</strong>. Change is median(this run) ÷ median(baseline) − 1 with its 95 % interval from each run's turns (Welch's t over per-process medians where both runs have several processes); positive is slower.`;
+  const intro = html`This run (<code>${current.run.id}</code>) against the baseline <code>${baseline.run.id}</code>, started ${formatTimestamp(baseline.run.startedAt)} on <strong>${baseline.host.hostname}</strong>. Change is the geometric-mean ratio of the per-process medians, this run over the baseline, minus 1, with its 95 % interval from Welch's t; positive is slower. Each verdict says what it rests on: by default a binding's time over the ${comparison.method.floor} floor's in the same round (a host-wide speed change cancels), the floor on absolute time.`;
   const method = html`<details class="change-method"><summary>How the verdicts are reached</summary><p>${methodDescription(comparison)}</p></details>`;
   const body = html`${headline(comparison)}${runsSideBySide(baseline, current, comparison)}${hostDifferences(comparison.hostDifferences)}${comparisonWarnings(comparison)}${changeTable(comparison, palette)}${otherCells(comparison)}${method}${ecdfFigures(baseline, current, bindings, palette)}`;
   return section(BASELINE_SECTION_ID, BASELINE_SECTION_TITLE, intro, body);

@@ -1,0 +1,125 @@
+/** What a reader of a comparison should know besides the verdicts, one sentence each. */
+import type { CellComparison, CellRef, Comparison } from '../results/comparison.js';
+import type { Results } from '../results/types.js';
+
+/**
+ * Below this many turns on a side (runs of one process, where the turn is the unit), no cell is
+ * called regressed or improved: 3 turns against 3 say nothing of the process-to-process variation.
+ */
+export const MIN_TURNS_FOR_TEST = 6;
+
+/** A move of the C floor this large, in the same direction on most workloads, is the host's, not the code's. */
+const FLOOR_DRIFT_PERCENT = 2;
+
+const names = (cells: readonly CellRef[]): string =>
+  cells.map((cell) => `${cell.workload} / ${cell.binding}`).join(', ');
+
+export function comparisonWarnings(
+  baselines: readonly Results[],
+  currents: readonly Results[],
+  comparison: Comparison,
+  newlyFailing: readonly CellRef[],
+): string[] {
+  const warnings: string[] = [];
+  const refused = comparison.hostDifferences.filter((difference) => difference.affectsPerformance);
+  if (refused.length > 0) {
+    warnings.push(
+      `compared across different hosts (--allow-different-hosts): ${refused.map((d) => d.field).join(', ')} ` +
+        `${refused.length === 1 ? 'differs' : 'differ'}, so a change may be the host rather than the code`,
+    );
+  }
+  for (const [role, runs] of [
+    ['baseline', baselines],
+    ['current', currents],
+  ] as const) {
+    for (const results of runs) {
+      if (results.run.status === 'incomplete')
+        warnings.push(`the ${role} run (${results.run.id}) was interrupted: cells it did not reach are missing`);
+    }
+  }
+  if (newlyFailing.length > 0)
+    warnings.push(`${names(newlyFailing)} failed in the current run but worked in the baseline`);
+  warnings.push(...unitWarnings(baselines, currents, comparison.cells));
+  warnings.push(...floorWarnings(comparison));
+  return warnings;
+}
+
+function unitWarnings(
+  baselines: readonly Results[],
+  currents: readonly Results[],
+  cells: readonly CellComparison[],
+): string[] {
+  const warnings: string[] = [];
+  const fewTurns = cells.filter(
+    (cell) => cell.unit === 'turn' && Math.min(cell.baselineUnits, cell.currentUnits) < MIN_TURNS_FOR_TEST,
+  );
+  if (fewTurns.length > 0) {
+    warnings.push(
+      `fewer than ${MIN_TURNS_FOR_TEST} turns (rounds) in a run for ` +
+        `${fewTurns.length === cells.length ? 'every cell' : names(fewTurns)}: ` +
+        'too few independent units to call a change significant; run with more --rounds or --processes',
+    );
+  }
+  if (baselines.length > 1 || currents.length > 1) return warnings;
+  const [baseline, current] = [baselines[0] as Results, currents[0] as Results];
+  const processesBefore = baseline.run.options.processes ?? 1;
+  const processesAfter = current.run.options.processes ?? 1;
+  // Runs from before --processes existed do not say; both of these said 1.
+  if (baseline.run.options.processes === 1 && current.run.options.processes === 1) {
+    warnings.push(
+      'both runs measured in one process (--quick or --processes 1): their intervals hold the variation within a ' +
+        'process, not the host’s from one process to the next (on a PVM host up to 30 %), so a change between ' +
+        'them may be the host; gate on default runs (several processes each)',
+    );
+  } else if (processesBefore !== processesAfter && Math.min(processesBefore, processesAfter) === 1) {
+    warnings.push(
+      `the baseline measured in ${processesBefore} process(es), the current run in ${processesAfter}: the one-process run ` +
+        'shows nothing of its own process-to-process variation, so the intervals are a lower bound; compare runs made the same way',
+    );
+  }
+  return warnings;
+}
+
+function floorWarnings(comparison: Comparison): string[] {
+  const { floor, basis } = comparison.method;
+  const warnings: string[] = [];
+  const drift = floorDrift(comparison.cells, floor);
+  if (drift) warnings.push(drift);
+  const ungated = comparison.cells.filter((cell) => !cell.gates && cell.verdict !== 'no significant change');
+  if (ungated.length > 0 && ungated.some((cell) => cell.verdict !== 'inconclusive')) {
+    warnings.push(
+      `the ${floor} floor changed in ${names(ungated.filter((cell) => cell.verdict !== 'inconclusive'))}: judged on absolute time, ` +
+        'which the host’s speed moves too, it does not fail the gate; to let it, measure A B A B runs and compare ' +
+        'them together (compare A1,A2 B1,B2): a change seen in every adjacent pair then gates',
+    );
+  }
+  const noFloor = comparison.cells.filter(
+    (cell) => basis === 'ratio-to-floor' && cell.binding !== floor && cell.basis === 'absolute',
+  );
+  if (noFloor.length > 0) {
+    warnings.push(
+      `no ${floor} floor measured in both runs for ${names(noFloor)}: judged on absolute time (host-sensitive)`,
+    );
+  }
+  return warnings;
+}
+
+/**
+ * The floor binding runs no kvmbench JS: when its medians moved together on most workloads, the
+ * host's own speed changed between the runs (seen on a PVM host: 5-8 % within minutes), and every
+ * binding's absolute time moved with it. The ratio to the floor, measured within each run, holds.
+ */
+function floorDrift(cells: readonly CellComparison[], floor: string): string | undefined {
+  const floors = cells.filter((cell) => cell.binding === floor);
+  // Two workloads moving together already say it (two --quick runs of pio-out,hlt: -25 % both).
+  if (floors.length < 2) return undefined;
+  const changes = floors.map((cell) => ((cell.absolute ?? cell).ratio - 1) * 100).sort((a, b) => a - b);
+  const middle = changes[Math.floor(changes.length / 2)] as number;
+  const sameWay = changes.filter((change) => Math.sign(change) === Math.sign(middle)).length;
+  if (Math.abs(middle) < FLOOR_DRIFT_PERCENT || sameWay < floors.length * 0.75) return undefined;
+  return (
+    `the ${floor} floor itself moved ${middle > 0 ? '+' : ''}${middle.toFixed(1)} % (median over ${floors.length} workloads, ` +
+    `${sameWay} the same way): the host's speed changed between the runs, and every binding's absolute time moved with it; ` +
+    `the verdicts on the ratio to ${floor} (the default) hold, the absolute ones do not`
+  );
+}
