@@ -174,8 +174,8 @@ async function warmUpJit(
   let pending = jsRunners;
   for (const runner of pending) ran.set(runner.cell.index, 0);
   const slicer = timeSlicer();
-  /** Iterations per turn: JIT_WARMUP_BATCH, fewer where one iteration is slow (an emulated CPU). */
-  let batch = JIT_WARMUP_BATCH;
+  /** Iterations per turn: from 1 up to JIT_WARMUP_BATCH, fewer where one is slow (an emulated CPU). */
+  let batch = 1;
   const end = performance.now() + maxMs;
   while (pending.length > 0 && performance.now() < end && !control.stopped()) {
     for (const runner of pending) {
