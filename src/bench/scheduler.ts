@@ -181,12 +181,11 @@ async function warmUpJit(
     for (const runner of pending) {
       control.onProgress?.({ phase: 'calibrate', ...progress, cell: runner });
       try {
-        const ns = runner.run(batch);
-        ran.set(runner.cell.index, (ran.get(runner.cell.index) ?? 0) + batch);
-        batch = Math.max(
-          1,
-          Math.min(JIT_WARMUP_BATCH, Math.floor((JIT_WARMUP_TURN_MS * 1e6 * batch) / Math.max(ns, 1))),
-        );
+        const done = ran.get(runner.cell.index) ?? 0;
+        const n = Math.min(batch, iterations - done);
+        const ns = runner.run(n);
+        ran.set(runner.cell.index, done + n);
+        batch = Math.max(1, Math.min(JIT_WARMUP_BATCH, Math.floor((JIT_WARMUP_TURN_MS * 1e6 * n) / Math.max(ns, 1))));
       } catch (error) {
         failed.set(runner.cell.index, (error as Error).message);
       }
