@@ -202,6 +202,7 @@ describe('results schema', () => {
       processes: 1,
       sweep: 'memory',
       peers: ['qemu'],
+      injectDelayNs: { napi: 2000 },
     };
     const run: Required<RunInfo> = { ...fixture.run, options, pinnedCpu: 1 };
     const host: Required<HostFingerprint> = {

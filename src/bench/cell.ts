@@ -82,11 +82,11 @@ class LoopRunner implements CellRunner {
       const vcpu = this.#booted.vcpu;
       if (cell.workload.loop === 'immediate-exit') {
         vcpu.immediateExit = true;
-        this.#batch = createBatch(binding, { kind: 'immediate-exit', guest, vcpu }, this.#state);
+        this.#batch = createBatch(binding, { kind: 'immediate-exit', guest, vcpu }, this.#state, cell.injectDelayNs);
       } else if (cell.workload.loop === 'lifecycle' || cell.workload.loop === 'sweep') {
         throw new Error(`${cell.workload.loop} cells have runners of their own`);
       } else {
-        this.#batch = createBatch(binding, { kind: cell.workload.loop, guest, vcpu }, this.#state);
+        this.#batch = createBatch(binding, { kind: cell.workload.loop, guest, vcpu }, this.#state, cell.injectDelayNs);
         this.#stats = openVcpuStats(vcpu, KVM_STATS_READ);
         if (cell.workload.guestClock) {
           if (!guest.guestClock) {

@@ -276,8 +276,24 @@ function loopError(target: LoopTarget, message: string): Error {
   return guestFailure(target.guest, target.vcpu, message);
 }
 
+/**
+ * KVM_RUN, then a busy wait of ns: `run --inject-delay-ns`, a binding made slower on purpose to
+ * check that `compare` catches it. Only a cell asked for it gets this wrapper: others call run itself.
+ */
+function delayedRun(run: () => number, ns: number, clock: NodeJS.HRTime): () => number {
+  const wait = BigInt(ns);
+  return () => {
+    const ret = run();
+    const end = clock.bigint() + wait;
+    while (clock.bigint() < end) {
+      // busy: the delay stands for work done per exit
+    }
+    return ret;
+  };
+}
+
 /** A JS batch: this cell's own compiled loop between two timer reads. */
-function jsBatch(target: LoopTarget, state: LoopState): Batch {
+function jsBatch(target: LoopTarget, state: LoopState, delayNs: number): Batch {
   if (target.kind === 'null-ioctl') {
     const loop = compile<NullLoop>(nullIoctl);
     const { ioctl } = target.binding;
@@ -293,7 +309,9 @@ function jsBatch(target: LoopTarget, state: LoopState): Batch {
   const immediate = target.kind === 'immediate-exit';
   const loop = compile<GuestLoop>(immediate ? immediateExit : checkedLoop);
   const check = immediate ? hlt : compile(EXIT_CHECKS[target.kind]);
-  const { run, u8, u16, u32 } = target.vcpu.page();
+  const page = target.vcpu.page();
+  const { u8, u16, u32 } = page;
+  const run = delayNs > 0 ? compile(delayedRun)(page.run, delayNs, process.hrtime) : page.run;
   const timed = compile(timedGuestBatch)(
     loop,
     run,
@@ -353,9 +371,16 @@ function nativeBatch(binding: Binding, target: LoopTarget, state: LoopState): Ba
   };
 }
 
-/** The batch function of one cell: n checked round trips through the binding, timed. */
-export function createBatch(binding: Binding, target: LoopTarget, state: LoopState): Batch {
-  return binding.native ? nativeBatch(binding, target, state) : jsBatch(target, state);
+/**
+ * The batch function of one cell: n checked round trips through the binding, timed. delayNs > 0
+ * (JS bindings' guest loops only): a busy wait after every KVM_RUN (`run --inject-delay-ns`).
+ */
+export function createBatch(binding: Binding, target: LoopTarget, state: LoopState, delayNs = 0): Batch {
+  if (binding.native) {
+    if (delayNs > 0) throw new Error(`--inject-delay-ns: binding '${binding.name}' runs its loop in C`);
+    return nativeBatch(binding, target, state);
+  }
+  return jsBatch(target, state, delayNs);
 }
 
 /** A target named by its guest's exit protocol, as doctor and the tests name it. */

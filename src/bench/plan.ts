@@ -24,6 +24,8 @@ export interface PlannedCell {
   binding: BindingName;
   /** The guest it boots, with the workload's register values ('' guest: none). */
   guest: Guest | undefined;
+  /** `--inject-delay-ns` of its binding: ns of busy wait after every KVM_RUN of its exit loop. */
+  injectDelayNs?: number;
 }
 
 export interface Plan {
@@ -81,7 +83,8 @@ export function planRun(options: RunOptions): Plan {
     const guest = plannedGuest(workload);
     for (const binding of bindings) {
       if (workload.bindings && !workload.bindings.includes(binding)) continue;
-      cells.push({ index: cells.length, workload, binding, guest });
+      const delay = options.injectDelayNs?.[binding];
+      cells.push({ index: cells.length, workload, binding, guest, ...(delay ? { injectDelayNs: delay } : {}) });
     }
   }
   return {

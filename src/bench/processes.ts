@@ -19,6 +19,12 @@ import type { Plan } from './plan.js';
 import type { CellSamples } from './scheduler.js';
 import { median } from './stats.js';
 
+/** `--inject-delay-ns`'s value for a RunOptions.injectDelayNs: `napi=2000,koffi=500`. */
+export const formatInjectDelay = (delays: Record<string, number>): string =>
+  Object.entries(delays)
+    .map(([binding, ns]) => `${binding}=${ns}`)
+    .join(',');
+
 /** Set in a child's environment: it measures one part of this run (RunEnvironment.partOfRun). */
 export const PART_OF_RUN_ENV = 'KVMBENCH_CHILD';
 
@@ -50,6 +56,7 @@ export function childArguments(plan: Plan, kvmPath: string, out: string): string
     ...(o.pin === undefined ? [] : ['--pin', String(o.pin)]),
     // ftrace traces in every process, so the split rests on batches spread over the whole run.
     ...(o.trace === 'ftrace' ? ['--trace', 'ftrace'] : []),
+    ...(o.injectDelayNs ? ['--inject-delay-ns', formatInjectDelay(o.injectDelayNs)] : []),
   ];
 }
 

@@ -27,7 +27,7 @@ import { tscFrequency } from './guest-clock.js';
 import { tierUpBudget } from './jit-tier-up.js';
 import { pinToCpu } from './pinning.js';
 import { cellsByWorkload, type Plan, planRun, takesJitWarmup } from './plan.js';
-import { measureInProcesses, mergeProcessRuns } from './processes.js';
+import { formatInjectDelay, measureInProcesses, mergeProcessRuns } from './processes.js';
 import { type Calibration, type CellSamples, calibrate, runRounds, TARGET_SAMPLE_NS } from './scheduler.js';
 import { median } from './stats.js';
 import { openTraceSession, traceCells } from './trace-phase.js';
@@ -125,6 +125,11 @@ export async function runBenchmarks(options: RunOptions, env: RunEnvironment): P
     !env.partOfRun && plan.workloads.some((workload) => workload.guestClock) ? tscFrequency(host) : undefined;
   const measurements = measurementsOf(measured.cells, plan.floor, host.tscHz, guestTsc);
   const warnings = [
+    ...(options.injectDelayNs
+      ? [
+          `--inject-delay-ns made ${formatInjectDelay(options.injectDelayNs)} ns slower after every KVM_RUN on purpose (a check of compare): these rows are not the bindings' own cost`,
+        ]
+      : []),
     ...(measured.traceFailure ? [measured.traceFailure] : []),
     ...(measured.completed ? [] : ['the run was interrupted: these are the samples taken until then']),
     ...measured.notes,

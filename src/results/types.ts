@@ -224,6 +224,11 @@ export interface RunOptions {
   sweep?: 'memory' | 'vcpus' | 'vms';
   /** Peer VMMs run beside the bindings (`--peers`). */
   peers?: string[];
+  /**
+   * `--inject-delay-ns`: per JS binding, a busy wait of this many ns after every KVM_RUN of its exit
+   * loops. A check that `compare` catches a slower binding; such a run measures no binding as it is.
+   */
+  injectDelayNs?: Record<string, number>;
 }
 
 export interface RunInfo {

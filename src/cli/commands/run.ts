@@ -1,6 +1,7 @@
 /** `kvmbench run`: measure, then write the run folder and print the summary table. */
 import { cpus } from 'node:os';
 import type { Command } from 'commander';
+import { FLOOR_BINDING } from '../../bench/plan.js';
 import { PART_OF_RUN_ENV } from '../../bench/processes.js';
 import { newRunId, runBenchmarks } from '../../bench/runner.js';
 import { probeSweepHost } from '../../bench/sweeps/host.js';
@@ -8,7 +9,7 @@ import { hugePageBacking } from '../../bench/sweeps/huge-pages.js';
 import { defaultSweepBindings, type SweepHost, sweepWorkloads } from '../../bench/sweeps/plan.js';
 import { SWEEP_KINDS, type SweepKind } from '../../bench/sweeps/points.js';
 import { DEFAULT_CPUID_K, WORKLOAD_NAMES } from '../../bench/workloads.js';
-import { BINDING_NAMES } from '../../bindings/types.js';
+import { BINDING_NAMES, type BindingName } from '../../bindings/types.js';
 import { UsageError } from '../../errors.js';
 import { probePerf } from '../../host/perf.js';
 import { DEFAULT_KVM_PATH } from '../../kvm/system.js';
@@ -48,6 +49,7 @@ export interface RunCommandOptions {
   processes?: string;
   sweep?: string;
   peers?: string;
+  injectDelayNs?: string;
 }
 
 /**
@@ -77,7 +79,17 @@ export type PlanOptions = Pick<RunCommandOptions, 'workloads' | 'bindings' | 'qu
   Partial<
     Pick<
       RunCommandOptions,
-      'rounds' | 'timePerRound' | 'jitWarmup' | 'pin' | 'trace' | 'processes' | 'cpuidK' | 'sweep' | 'kvm' | 'peers'
+      | 'rounds'
+      | 'timePerRound'
+      | 'jitWarmup'
+      | 'pin'
+      | 'trace'
+      | 'processes'
+      | 'cpuidK'
+      | 'sweep'
+      | 'kvm'
+      | 'peers'
+      | 'injectDelayNs'
     >
   >;
 
@@ -121,7 +133,28 @@ export function planFromOptions(options: PlanOptions, sweepHost?: () => SweepHos
     ...(options.trace === undefined ? {} : { trace: parseOne('--trace', options.trace, TRACE_MODES) }),
     ...(options.peers === undefined ? {} : { peers: parseList('--peers', options.peers, PEER_NAMES) }),
     ...(sweep ? { sweep: sweep.kind } : {}),
+    ...(options.injectDelayNs === undefined ? {} : { injectDelayNs: parseInjectDelay(options.injectDelayNs) }),
   };
+}
+
+/** `--inject-delay-ns napi=2000,koffi=500`: JS bindings only (the C loop is the floor), 1 ns to 1 ms each. */
+function parseInjectDelay(value: string): Record<string, number> {
+  const delays: Record<string, number> = {};
+  for (const item of value.split(',').map((part) => part.trim())) {
+    const [binding, ns] = item.split('=');
+    if (binding === undefined || ns === undefined || !BINDING_NAMES.includes(binding as BindingName)) {
+      throw new UsageError(
+        `--inject-delay-ns: '${item}' is not BINDING=NS: e.g. --inject-delay-ns napi=2000 (bindings: ${BINDING_NAMES.join(', ')})`,
+      );
+    }
+    if (binding === FLOOR_BINDING) {
+      throw new UsageError(
+        `--inject-delay-ns: ${FLOOR_BINDING} is the floor the others are measured against: delay a JS binding`,
+      );
+    }
+    delays[binding] = parseInteger(`--inject-delay-ns ${binding}`, ns, 1, 1_000_000);
+  }
+  return delays;
 }
 
 /** --sweep: the sweep's points become the workloads (src/sweeps/plan.ts); it stands alone. */
@@ -180,6 +213,10 @@ export function registerRun(program: Command): void {
       `after measuring, trace each cell (ftrace: several batches in each process): ${TRACE_MODES.join(', ')}`,
     )
     .option('--peers <list>', `also run the pio-out loop under other VMMs where installed: ${PEER_NAMES.join(', ')}`)
+    .option(
+      '--inject-delay-ns <binding=ns,...>',
+      'debug: busy-wait ns after every KVM_RUN of these JS bindings, to check that compare catches a slower binding (the run says so)',
+    )
     .addHelpText(
       'after',
       `

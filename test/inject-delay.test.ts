@@ -1,0 +1,94 @@
+/**
+ * `run --inject-delay-ns`: a JS binding made slower on purpose, after every KVM_RUN of its exit
+ * loops, with every exit still checked; and `compare` of a run with it against one without flags
+ * that binding's workloads and no other binding's. Real CLI, real KVM.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { openCellRunner } from '../src/bench/cell.js';
+import { planRun } from '../src/bench/plan.js';
+import { getBinding } from '../src/bindings/registry.js';
+import { Kvm } from '../src/kvm/system.js';
+import type { Results } from '../src/results/types.js';
+import { kvmbench, runFolders } from './helpers/cli.js';
+import { kvmSkip } from './helpers/kvm.js';
+
+const plan = (injectDelayNs?: Record<string, number>) =>
+  planRun({
+    workloads: ['pio-out'],
+    bindings: ['napi'],
+    rounds: 1,
+    timePerRoundMs: 1,
+    warmupMs: 0,
+    quick: true,
+    cpuidK: 8,
+    ...(injectDelayNs ? { injectDelayNs } : {}),
+  });
+
+/** ns per iteration of a pio-out batch of n through napi, with or without a delay. */
+function nsPerExit(n: number, injectDelayNs?: Record<string, number>): number {
+  const [cell] = plan(injectDelayNs).cells;
+  assert.ok(cell);
+  const binding = getBinding('napi');
+  const kvm = Kvm.open(binding);
+  const runner = openCellRunner(cell, binding, kvm);
+  try {
+    runner.run(n); // warm
+    let best = Number.POSITIVE_INFINITY;
+    for (let i = 0; i < 3; i++) best = Math.min(best, runner.run(n) / n);
+    return best;
+  } finally {
+    runner.close();
+    kvm.close();
+  }
+}
+
+describe('--inject-delay-ns', { skip: kvmSkip }, () => {
+  test('adds at least its delay after every KVM_RUN, every exit still checked', () => {
+    const plain = nsPerExit(200);
+    const delayed = nsPerExit(200, { napi: 20_000 });
+    assert.ok(
+      delayed - plain >= 20_000 * 0.98,
+      `plain ${plain.toFixed(0)} ns, delayed ${delayed.toFixed(0)} ns per exit`,
+    );
+  });
+
+  const out = mkdtempSync(join(tmpdir(), 'kvmbench-inject-'));
+  after(() => rmSync(out, { recursive: true, force: true }));
+  const quickRun = (dir: string, extra: string[] = []) => {
+    const result = kvmbench(
+      ['run', '--quick', '-w', 'pio-out,hlt', '-b', 'c-loop,napi,koffi', '--format', 'json', '--out', dir, ...extra],
+      { timeoutMs: 300_000 },
+    );
+    assert.equal(result.status, 0, result.stderr);
+    const [folder] = runFolders(dir);
+    assert.ok(folder);
+    return join(dir, folder);
+  };
+
+  test('compare flags every workload of the delayed binding, and only those', () => {
+    const base = quickRun(join(out, 'base'));
+    const baseResults = JSON.parse(readFileSync(join(base, 'results.json'), 'utf8')) as Results;
+    // Half the floor's own exit cost: a clear change on any host, fast or emulated.
+    const floor = baseResults.measurements.find((m) => m.workload === 'pio-out' && m.binding === 'c-loop');
+    const delay = Math.round((floor?.stats?.median ?? 10_000) / 2);
+    const slower = quickRun(join(out, 'slower'), ['--inject-delay-ns', `napi=${delay}`]);
+    const slowerResults = JSON.parse(readFileSync(join(slower, 'results.json'), 'utf8')) as Results;
+    assert.deepEqual(slowerResults.run.options.injectDelayNs, { napi: delay });
+    assert.ok(slowerResults.warnings.some((w) => w.includes('--inject-delay-ns')));
+
+    const compared = kvmbench(['compare', base, slower, '--format', 'json'], { timeoutMs: 120_000 });
+    assert.equal(compared.status, 1, `compare exits 1 on a regression: ${compared.stderr}`);
+    const comparison = JSON.parse(compared.stdout) as {
+      cells: { workload: string; binding: string; verdict: string }[];
+    };
+    const regressed = comparison.cells
+      .filter((cell) => cell.verdict === 'regressed')
+      .map((cell) => `${cell.workload}/${cell.binding}`)
+      .sort();
+    assert.deepEqual(regressed, ['hlt/napi', 'pio-out/napi'], compared.stdout);
+  });
+});
