@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import { groupedMedianCi } from '../src/bench/stats.js';
 import { compareResults, compareRuns } from '../src/compare/compare-results.js';
 import type { Comparison } from '../src/results/comparison.js';
-import { Normal, SIM_FLOOR, simulateRun } from './helpers/noise-model.js';
+import { NOISE, Normal, SIM_FLOOR, type SimulatedRun, simulateRun } from './helpers/noise-model.js';
 
 const gatingChanges = (comparison: Comparison): number =>
   comparison.cells.filter((cell) => cell.gates && (cell.verdict === 'regressed' || cell.verdict === 'improved')).length;
@@ -18,18 +18,31 @@ const medianOf = (values: number[]): number =>
   [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
 
 /** Pairs of simulated runs: the current one with a whole-run host shift and an effect on every non-floor binding. */
-function comparePairs(count: number, seed: number, shift: (i: number) => number, effect: number): Comparison[] {
+function comparePairs(
+  count: number,
+  seed: number,
+  shift: (i: number) => number,
+  effect: number,
+  noise?: SimulatedRun['noise'],
+): Comparison[] {
   return Array.from({ length: count }, (_, i) =>
     compareResults(
-      simulateRun({ seed: seed + 2 * i }),
+      simulateRun({ seed: seed + 2 * i, ...(noise ? { noise } : {}) }),
       simulateRun({
         seed: seed + 2 * i + 1,
         hostShift: shift(i),
         effect: (_workload, binding) => (binding === SIM_FLOOR ? 1 : effect),
+        ...(noise ? { noise } : {}),
       }),
     ),
   );
 }
+
+/**
+ * The default run's turns last 30 ms, the quick run's (where the turn spread was measured) 7 ms:
+ * a turn of 4.3x the samples spreads about 1/sqrt(4.3) as much, 1.2 % -> 0.6 %.
+ */
+const DEFAULT_RUN_TURNS = { TURN_SD: NOISE.TURN_SD / Math.sqrt(30 / 7) };
 
 describe('the gate on the binding / floor ratio (4 processes × 5 rounds, 14 workloads × 4 bindings)', () => {
   it('A/A with the host 6-8 % faster or slower: no gating cell flagged in at least 99 % of pairs', (t) => {
@@ -58,6 +71,20 @@ describe('the gate on the binding / floor ratio (4 processes × 5 rounds, 14 wor
     const counts = comparePairs(15, 7_000, () => 1, 1.05).map(regressedBindings);
     t.diagnostic(`regressed binding cells per pair: ${counts.join(', ')} (median ${medianOf(counts)})`);
     assert.ok(medianOf(counts) >= 15, `regressed binding cells per pair: ${counts.join(', ')}`);
+  });
+
+  it("+5 % in every binding, turns as long as a default run's: at least 25 of 42 binding cells regressed (median pair)", (t) => {
+    const counts = comparePairs(15, 7_000, () => 1, 1.05, DEFAULT_RUN_TURNS).map(regressedBindings);
+    t.diagnostic(`regressed binding cells per pair: ${counts.join(', ')} (median ${medianOf(counts)})`);
+    assert.ok(medianOf(counts) >= 25, `regressed binding cells per pair: ${counts.join(', ')}`);
+  });
+
+  it("A/A with the host 6-8 % faster or slower, turns as long as a default run's: no gating cell flagged in at least 99 % of pairs", (t) => {
+    const shifts = [1.06, 1.08, 1 / 1.06, 1 / 1.08];
+    const comparisons = comparePairs(120, 3_000, (i) => shifts[i % 4] as number, 1, DEFAULT_RUN_TURNS);
+    const alarms = comparisons.filter((comparison) => gatingChanges(comparison) > 0).length;
+    t.diagnostic(`${alarms} of ${comparisons.length} A/A pairs flagged a gating cell`);
+    assert.ok(alarms <= 1, `${alarms} of ${comparisons.length} A/A pairs flagged a cell`);
   });
 
   it('--on absolute: the host shift alone moves every absolute verdict, which the ratio gate ignores', () => {

@@ -60,6 +60,8 @@ export interface SimulatedRun {
   samplesPerTurn?: number;
   workloads?: readonly string[];
   bindings?: readonly string[];
+  /** Spreads other than NOISE's (e.g. a steadier turn). */
+  noise?: Partial<Record<keyof typeof NOISE, number>>;
   /** Run id and start time, for paired designs (A B A B order). */
   id?: string;
   startedAt?: string;
@@ -94,23 +96,24 @@ export function simulateRun(options: SimulatedRun): Results {
   const workloads = options.workloads ?? SIM_WORKLOADS;
   const bindings = options.bindings ?? SIM_BINDINGS;
   const noise = new Normal(options.seed);
+  const sd = { ...NOISE, ...options.noise };
   const cells = new Map<string, Measurement>();
   for (const workload of workloads) {
     for (const binding of bindings) cells.set(`${workload}/${binding}`, emptyMeasurement(workload, binding));
   }
   for (let process = 0; process < processes; process++) {
-    const processSpeed = (options.hostShift ?? 1) * noise.factor(NOISE.PROCESS_SD);
-    const layout = new Map(bindings.map((binding) => [binding, noise.factor(NOISE.LAYOUT_SD)] as const));
+    const processSpeed = (options.hostShift ?? 1) * noise.factor(sd.PROCESS_SD);
+    const layout = new Map(bindings.map((binding) => [binding, noise.factor(sd.LAYOUT_SD)] as const));
     for (let round = 0; round < rounds; round++) {
-      const phase = noise.uniform() < NOISE.PHASE_PROBABILITY ? 1.05 + 0.25 * noise.uniform() : 1;
+      const phase = noise.uniform() < sd.PHASE_PROBABILITY ? 1.05 + 0.25 * noise.uniform() : 1;
       workloads.forEach((workload, w) => {
         for (const binding of bindings) {
           const cost = (floorCost(w) + (BINDING_COST[binding] ?? 500)) * (options.effect?.(workload, binding) ?? 1);
-          const turn = cost * processSpeed * (layout.get(binding) ?? 1) * phase * noise.factor(NOISE.TURN_SD);
+          const turn = cost * processSpeed * (layout.get(binding) ?? 1) * phase * noise.factor(sd.TURN_SD);
           const cell = cells.get(`${workload}/${binding}`) as Measurement;
           for (let s = 0; s < samplesPerTurn; s++) {
-            const spike = noise.uniform() < NOISE.SPIKE_PROBABILITY ? 1.5 + 1.5 * noise.uniform() : 1;
-            cell.samples.push(turn * noise.factor(NOISE.SAMPLE_SD) * spike);
+            const spike = noise.uniform() < sd.SPIKE_PROBABILITY ? 1.5 + 1.5 * noise.uniform() : 1;
+            cell.samples.push(turn * noise.factor(sd.SAMPLE_SD) * spike);
             cell.sampleRounds.push(round);
             cell.sampleProcesses?.push(process);
             cell.sampleTimesMs.push(cell.samples.length);
