@@ -12,8 +12,8 @@ import {
   thresholdOption,
 } from '../src/compare/calibrate.js';
 import { welchLogTest } from '../src/compare/stats.js';
-import { makeFixtureResults } from './helpers/fixture-results.js';
-import { Normal, simulateRun } from './helpers/noise-model.js';
+import { makeFixtureResults, Noise } from './helpers/fixture-results.js';
+import { simulateRun } from './helpers/noise-model.js';
 import { scaled } from './helpers/runs.js';
 
 describe('calibrate', () => {
@@ -102,7 +102,7 @@ describe('detectableChange: the smallest change caught 90 % of the time', () => 
     // Four units a side, log spread 1.2 %, Bonferroni over 42 cells (Holm's strictest step), 3 % threshold.
     const [sd, units, threshold, cells] = [0.012, 4, 3, 42];
     const change = detectableChange(sd, units, threshold, cells) ?? 0;
-    const noise = new Normal(11);
+    const noise = new Noise(11);
     const draws = 4000;
     let caught = 0;
     for (let draw = 0; draw < draws; draw++) {

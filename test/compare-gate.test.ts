@@ -8,7 +8,8 @@ import { describe, it } from 'node:test';
 import { groupedMedianCi } from '../src/bench/stats.js';
 import { compareResults, compareRuns } from '../src/compare/compare-results.js';
 import type { Comparison } from '../src/results/comparison.js';
-import { NOISE, Normal, SIM_FLOOR, type SimulatedRun, simulateRun } from './helpers/noise-model.js';
+import { Noise } from './helpers/fixture-results.js';
+import { NOISE, SIM_FLOOR, type SimulatedRun, simulateRun } from './helpers/noise-model.js';
 
 const gatingChanges = (comparison: Comparison): number =>
   comparison.cells.filter((cell) => cell.gates && (cell.verdict === 'regressed' || cell.verdict === 'improved')).length;
@@ -102,7 +103,7 @@ describe('the gate on the binding / floor ratio (4 processes × 5 rounds, 14 wor
 
 describe('intervals hold their 95 % (at least 93 % over the draws)', () => {
   it('the per-process Student-t interval of a cell median (3 processes × 5 turns)', (t) => {
-    const noise = new Normal(42);
+    const noise = new Noise(42);
     const truth = 5000;
     const draws = 2000;
     let holds = 0;

@@ -187,7 +187,7 @@ const HOST: HostFingerprint = {
 };
 
 /** Normal deviates from the seeded PRNG (Box-Muller). */
-class Noise {
+export class Noise {
   private readonly random: Mulberry32;
 
   constructor(seed: number) {
@@ -201,6 +201,11 @@ class Noise {
   gaussian(): number {
     const u = Math.max(this.random.next(), 1e-12);
     return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * this.random.next());
+  }
+
+  /** exp(N(0, sd)): a log-normal factor around 1. */
+  factor(sd: number): number {
+    return Math.exp(sd * this.gaussian());
   }
 
   /** A value around `center`: relative noise, slight drift by round, and a rare upward spike. */

@@ -13,9 +13,8 @@
  * "Noise measured on the real host"): a turn's binding / floor ratio 1.7-1.9 %, processes of one run
  * up to 32 % apart; SAMPLE_SD its 1.0 % within a turn.
  */
-import { Mulberry32 } from '../../src/bench/stats.js';
 import type { Measurement, Results, WorkloadInfo } from '../../src/results/types.js';
-import { makeFixtureResults } from './fixture-results.js';
+import { makeFixtureResults, Noise } from './fixture-results.js';
 
 export const NOISE = {
   PROCESS_SD: 0.1,
@@ -67,25 +66,6 @@ export interface SimulatedRun {
   startedAt?: string;
 }
 
-export class Normal {
-  private readonly random: Mulberry32;
-  constructor(seed: number) {
-    this.random = new Mulberry32(seed);
-  }
-  uniform(): number {
-    return this.random.next();
-  }
-  /** Standard normal (Box-Muller). */
-  next(): number {
-    const u = Math.max(this.random.next(), 1e-12);
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * this.random.next());
-  }
-  /** exp(N(0, sd)): a log-normal factor around 1. */
-  factor(sd: number): number {
-    return Math.exp(sd * this.next());
-  }
-}
-
 const floorCost = (workloadIndex: number): number => 800 * 1.35 ** workloadIndex;
 
 /** One simulated run as a Results object (the fixture's host and run info, the model's cells). */
@@ -95,7 +75,7 @@ export function simulateRun(options: SimulatedRun): Results {
   const samplesPerTurn = options.samplesPerTurn ?? 5;
   const workloads = options.workloads ?? SIM_WORKLOADS;
   const bindings = options.bindings ?? SIM_BINDINGS;
-  const noise = new Normal(options.seed);
+  const noise = new Noise(options.seed);
   const sd = { ...NOISE, ...options.noise };
   const cells = new Map<string, Measurement>();
   for (const workload of workloads) {
