@@ -471,6 +471,8 @@ describe('kvmbench compare A1,A2 B1,B2: the paired design (child process)', { co
     // The floor's change gates: the three c-loop cells regressed, on absolute time.
     assert.equal((run.stdout.match(/\n\S+ +c-loop +.*absolute \(host-sensitive\) .* regressed/g) ?? []).length, 3);
     assert.match(run.stdout, /result: 3 regressions/);
+    // Confirmed, the floor's move is named as the floor's own, not the host's phase.
+    assert.match(`${run.stdout}${run.stderr}`, /alternating runs confirm it in every pair/);
 
     const markdown = await compareCli(`${a1},${a2}`, `${b1},${b2}`, '--format', 'markdown');
     assert.equal(markdown.code, 1);

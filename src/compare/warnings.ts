@@ -117,6 +117,15 @@ function floorDrift(cells: readonly CellComparison[], floor: string): string | u
   const middle = changes[Math.floor(changes.length / 2)] as number;
   const sameWay = changes.filter((change) => Math.sign(change) === Math.sign(middle)).length;
   if (Math.abs(middle) < FLOOR_DRIFT_PERCENT || sameWay < floors.length * 0.75) return undefined;
+  const confirmed = floors.filter((cell) => cell.gates && cell.verdict !== 'no significant change').length;
+  if (confirmed > 0) {
+    // Paired alternating runs saw it in every pair: not the host's phase, the floor itself.
+    return (
+      `the ${floor} floor itself moved ${middle > 0 ? '+' : ''}${middle.toFixed(1)} % (median over ${floors.length} workloads), ` +
+      `and the alternating runs confirm it in every pair for ${confirmed}: the kernel, KVM or the C loop changed, not only the host; ` +
+      `the bindings' ratios to ${floor} then move the other way by as much without any change of their own`
+    );
+  }
   return (
     `the ${floor} floor itself moved ${middle > 0 ? '+' : ''}${middle.toFixed(1)} % (median over ${floors.length} workloads, ` +
     `${sameWay} the same way): the host's speed changed between the runs, and every binding's absolute time moved with it; ` +
