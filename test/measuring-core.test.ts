@@ -75,6 +75,19 @@ describe('calibration', () => {
     assert.equal(calibration.cells.get(0)?.emptyBatchNs, 80);
   });
 
+  test('a signal while a cell is probed leaves it uncalibrated (as if never reached), not failed', async () => {
+    let calls = 0;
+    const count = () => {
+      calls++;
+    };
+    const runner = fakeRunner(0, 'napi', 1000, workload('pio-out'), count);
+    // Stopped after the warm-up's first batches, before the seven probes are all taken.
+    const calibration = await calibrate([[runner]], NO_JIT_WARMUP, { stopped: () => calls > 8 });
+    assert.ok(calls > 8 && calls < 20, `${calls} batches`);
+    assert.equal(calibration.cells.get(0), undefined);
+    assert.equal(calibration.iterationsPerSample.get('pio-out'), undefined);
+  });
+
   test('a lifecycle runs its JIT warm-up first: every JS binding in turns, the C floor not at all', async () => {
     const lifecycle = workload('lifecycle');
     const asked = lifecycle.jitWarmupIterations ?? 0;

@@ -121,14 +121,15 @@ function timerCost(): number {
 
 /**
  * Warms a cell up for warmupMs, then times probe batches. Yields between its steps once a slice has
- * passed (a lifecycle under an emulated CPU takes tens of ms), and stops early when asked to.
+ * passed (a lifecycle under an emulated CPU takes tens of ms); undefined when stopped before its
+ * probes were all taken (the cell is then not calibrated, as if never reached).
  */
 async function calibrateCell(
   runner: CellRunner,
   warmupMs: number,
   stopped: () => boolean,
   slicer: TimeSlicer,
-): Promise<CellCalibration> {
+): Promise<CellCalibration | undefined> {
   runner.run(1); // the cold call: first-touch, JIT tiers, KVM's first entry; never a measure
   let n = 1;
   let ns = runner.run(n);
@@ -148,6 +149,7 @@ async function calibrateCell(
     perIteration.push(runner.run(size) / size);
     await slicer.maybeYield();
   }
+  if (perIteration.length < PROBE_BATCHES) return undefined;
   const empty: number[] = [];
   for (let i = 0; i < OVERHEAD_CALLS; i++) empty.push(runner.run(0));
   return { probeNsPerIteration: median(perIteration), emptyBatchNs: median(empty) };
@@ -235,6 +237,7 @@ export async function calibrate(
       try {
         if (warmupError !== undefined) throw new Error(warmupError);
         const calibration = await calibrateCell(runner, warmupMs, control.stopped, slicer);
+        if (calibration === undefined) break; // stopped while probing
         const jitRan = jit?.ran.get(runner.cell.index);
         cells.set(
           runner.cell.index,
