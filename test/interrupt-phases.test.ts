@@ -20,6 +20,7 @@ import { tracefsSkip } from './helpers/tracefs.js';
 function interruptAt(
   marker: RegExp,
   selection = ['--processes', '1', '--rounds', '200'],
+  signal: NodeJS.Signals = 'SIGINT',
 ): Promise<{ status: number | null; afterSignalMs: number; seenMs: number; out: string; stderr: string }> {
   const out = mkdtempSync(join(tmpdir(), 'kvmbench-interrupt-'));
   return new Promise((resolve, reject) => {
@@ -48,12 +49,16 @@ function interruptAt(
     child.stderr.setEncoding('utf8');
     child.stderr.on('data', (chunk: string) => {
       stderr += chunk;
-      if (signalledAt !== undefined && seenAt === undefined && /kvmbench: SIGINT: stopping/.test(stderr)) {
+      if (
+        signalledAt !== undefined &&
+        seenAt === undefined &&
+        new RegExp(`kvmbench: ${signal}: stopping`).test(stderr)
+      ) {
         seenAt = performance.now();
       }
       if (signalledAt === undefined && marker.test(stderr)) {
         signalledAt = performance.now();
-        child.kill('SIGINT');
+        child.kill(signal);
       }
     });
     child.on('exit', (status) => {
@@ -81,10 +86,16 @@ function assertTimely(t: TestContext, afterSignalMs: number, seenMs: number): vo
  * Interrupts a run at `marker` and checks: the signal seen within 250 ms, exit 130 within a second,
  * a run folder with results.json marked incomplete. Returns those results.
  */
-async function interruptedRun(t: TestContext, marker: RegExp, selection?: string[]) {
-  const { status, afterSignalMs, seenMs, out, stderr } = await interruptAt(marker, selection);
+async function interruptedRun(
+  t: TestContext,
+  marker: RegExp,
+  selection?: string[],
+  signal: NodeJS.Signals = 'SIGINT',
+  exitCode = 130,
+) {
+  const { status, afterSignalMs, seenMs, out, stderr } = await interruptAt(marker, selection, signal);
   try {
-    assert.equal(status, 130, stderr);
+    assert.equal(status, exitCode, stderr);
     assertTimely(t, afterSignalMs, seenMs);
     const [folder] = runFolders(out);
     assert.ok(folder, 'a run folder was written');
@@ -105,6 +116,10 @@ describe('a signal in every measuring phase', { skip: kvmSkip }, () => {
       await interruptedRun(t, marker);
     });
   }
+
+  test('SIGHUP (the terminal went away) during the rounds: handled as SIGTERM, exit 129, the run written', async (t) => {
+    await interruptedRun(t, /kvmbench: measuring/, undefined, 'SIGHUP', 129);
+  });
 
   test('during a run in several processes: the child writes what it measured, exit 130 within a second', async (t) => {
     const results = await interruptedRun(t, /kvmbench: process 1 of 2/, ['--processes', '2', '--rounds', '100']);

@@ -52,9 +52,15 @@ registerMerge(program);
 /** Bad input is 2; everything else that stops a command (host, guest, system call) is 1. */
 const exitCodeFor = (error: unknown): number => (error instanceof UsageError ? EXIT.usage : EXIT.failure);
 
-// `kvmbench list | head` closes the pipe early: that is the reader's choice, not an error.
+// `kvmbench list | head` closes the pipe early: that is the reader's choice, not an error. After a
+// SIGHUP the terminal is gone and writes to it fail with EIO: a run still writes its folder.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  if (error.code === 'EIO') return;
+  throw error;
+});
+process.stderr.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EIO' || error.code === 'EPIPE') return;
   throw error;
 });
 

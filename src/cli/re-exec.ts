@@ -28,12 +28,14 @@ export async function reExecWith(nodeFlags: string[]): Promise<number> {
   const forward = (signal: NodeJS.Signals) => child.kill(signal);
   process.on('SIGINT', ignore);
   process.on('SIGTERM', forward);
+  process.on('SIGHUP', forward);
   try {
     const result = await child;
     return result.exitCode ?? signalExitCode(result.signal as NodeJS.Signals | undefined);
   } finally {
     process.off('SIGINT', ignore);
     process.off('SIGTERM', forward);
+    process.off('SIGHUP', forward);
     // Only files named after this parent or its child: nothing another run made.
     for (const file of leftovers) rmSync(file, { force: true });
   }

@@ -1,6 +1,8 @@
 /**
  * One registry of things to undo (tracefs instances, child processes, VMs). They run in reverse
- * order on normal exit and on SIGINT / SIGTERM, so system state is restored on every path.
+ * order on normal exit and on SIGINT / SIGTERM / SIGHUP, so system state is restored on every path.
+ * SIGHUP (the terminal went away) is handled as SIGTERM: Node's default would end the process at
+ * once, with nothing written and the run folder left empty.
  */
 import { signalExitCode } from './exit-codes.js';
 
@@ -31,7 +33,10 @@ export function onInterrupt(listener: (signal: NodeJS.Signals) => void): () => v
   return () => interruptListeners.delete(listener);
 }
 
-function handleSignal(signal: 'SIGINT' | 'SIGTERM'): void {
+/** The signals that stop a run gracefully (first) or at once (second). */
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+function handleSignal(signal: (typeof STOP_SIGNALS)[number]): void {
   interrupted++;
   if (interrupted === 1 && interruptListeners.size > 0) {
     // First signal: let the running work stop at its next checkpoint and write what it has.
@@ -48,8 +53,7 @@ function installHandlers(): void {
   if (installed) return;
   installed = true;
   process.on('exit', runAll);
-  process.on('SIGINT', () => handleSignal('SIGINT'));
-  process.on('SIGTERM', () => handleSignal('SIGTERM'));
+  for (const signal of STOP_SIGNALS) process.on(signal, () => handleSignal(signal));
 }
 
 export function registerCleanup(cleanup: Cleanup): () => void {
