@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { findTracefs } from '../src/trace/tracefs.js';
 import { CLI } from './helpers/cli.js';
-import { interruptRun } from './helpers/interrupt.js';
+import { childrenOf, interruptRun } from './helpers/interrupt.js';
 import { kvmSkip } from './helpers/kvm.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'kvmbench-sigkill-'));
@@ -92,5 +92,52 @@ describe('after a run killed with SIGKILL', { skip: kvmSkip || !root }, () => {
       command: 'unshare',
     });
     tracedRunWorks(next.status, next.stderr, out);
+  });
+});
+
+describe('a measuring child killed with SIGKILL (--processes)', { skip: kvmSkip }, () => {
+  test('is named with its signal, the others are merged and written, and the run exits 1', async () => {
+    const out = mkdtempSync(join(scratch, 'lost-child-'));
+    const isMeasuringChild = (pid: number) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes('run');
+      } catch {
+        return false;
+      }
+    };
+    const result = await interruptRun(
+      [
+        'run',
+        '--processes',
+        '2',
+        '--rounds',
+        '3',
+        '-w',
+        'pio-out,hlt',
+        '-b',
+        'c-loop,napi',
+        '--format',
+        'json',
+        '--out',
+        out,
+      ],
+      {
+        // Once the first child runs: SIGKILL to it alone, as the OOM killer would.
+        when: (pid, stderr) => /process 1 of 2/.test(stderr) && childrenOf(pid).some(isMeasuringChild),
+        to: (pid) => childrenOf(pid).filter(isMeasuringChild),
+        signal: 'SIGKILL',
+        exitTimeoutMs: 600_000,
+      },
+    );
+    assert.ok(result.interrupted, result.stderr);
+    assert.equal(result.status, 1, result.stderr);
+    assert.match(result.stderr, /process 1 of 2 wrote no results \(killed by SIGKILL\)/);
+    const [folder] = readdirSync(out).filter((name) => name !== 'latest');
+    assert.ok(folder, 'the run folder was written');
+    const results = JSON.parse(readFileSync(join(out, folder, 'results.json'), 'utf8'));
+    assert.ok(
+      results.measurements.every((m: { samples: number[] }) => m.samples.length > 0),
+      'process 2 measured',
+    );
   });
 });

@@ -63,6 +63,8 @@ export function childArguments(plan: Plan, kvmPath: string, out: string): string
 export interface ProcessRun {
   results: Results | undefined;
   exitCode: number;
+  /** The signal that ended it (SIGKILL from the OOM killer or a user), where one did. */
+  signal?: string;
   stderr: string;
   /** --trace ftrace: the raw captures it wrote, renamed under trace/process-N/. */
   traceFiles: TraceFile[];
@@ -135,6 +137,7 @@ export async function measureInProcesses(
       runs.push({
         results,
         exitCode: result.exitCode ?? 1,
+        ...(result.signal ? { signal: result.signal } : {}),
         stderr: String(result.stderr ?? ''),
         traceFiles: folder ? childTraceFiles(join(dir, folder.name), results, i) : [],
       });

@@ -67,6 +67,8 @@ export interface RunOutcome {
   results: Results;
   /** Tracing failed after the measured rounds; the measurements are kept, with a warning. */
   traceFailed: boolean;
+  /** --processes: a measuring process wrote nothing (killed, crashed) though no signal stopped the run. */
+  processLost: boolean;
   /** --trace: raw captures (trace/...), written into the run folder beside the exporters' files. */
   traceFiles: TraceFile[];
 }
@@ -110,6 +112,8 @@ interface Measured {
   traceFailure?: string;
   /** Problems of child processes (--processes). */
   notes: string[];
+  /** A child process wrote no results while the run went on (its note says which and why). */
+  processLost?: boolean;
   /** --trace: the raw captures, for the exporters to write. */
   traceFiles?: TraceFile[];
 }
@@ -170,6 +174,7 @@ export async function runBenchmarks(options: RunOptions, env: RunEnvironment): P
   return {
     results,
     traceFailed: measured.traceFailure !== undefined && !env.stopped(),
+    processLost: measured.processLost === true,
     traceFiles: measured.traceFiles ?? [],
   };
 }
@@ -301,9 +306,13 @@ async function measureInChildren(plan: Plan, env: RunEnvironment): Promise<Measu
     const why = runs.map((run) => run.stderr.trim()).find((text) => text.length > 0) ?? 'no process wrote results';
     throw new Error(`--processes: no process measured anything: ${why}`);
   }
+  const lost = runs.filter((run) => run.results === undefined && !env.stopped());
   const notes = runs.flatMap((run, i) =>
-    run.results === undefined && !env.stopped()
-      ? [`process ${i + 1} of ${count} wrote no results (exit ${run.exitCode}): ${run.stderr.trim()}`]
+    lost.includes(run)
+      ? [
+          `process ${i + 1} of ${count} wrote no results (${run.signal ? `killed by ${run.signal}` : `exit ${run.exitCode}`})` +
+            (run.stderr.trim() ? `: ${run.stderr.trim()}` : ''),
+        ]
       : [],
   );
   const harness = (finished[0] as Results).harness;
@@ -331,6 +340,7 @@ async function measureInChildren(plan: Plan, env: RunEnvironment): Promise<Measu
     completed: runs.length === count && finished.every((results) => results.run.status === 'complete'),
     ...(harness ? { harness } : {}),
     notes,
+    ...(lost.length > 0 ? { processLost: true } : {}),
   };
 }
 

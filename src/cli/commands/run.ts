@@ -300,7 +300,7 @@ Examples:
         stopListening();
         progress.finish();
       }
-      const { results, traceFailed } = outcome;
+      const { results, traceFailed, processLost } = outcome;
       // The table first: whatever happens to the files, the numbers were seen.
       process.stdout.write(terminalTable(results));
       if (results.run.options.sweep) process.stdout.write(sweepSummaryLines(results).join('\n'));
@@ -333,6 +333,6 @@ Examples:
         process.stderr.write(`warning: ${(error as Error).message}\n`);
       }
       process.stdout.write(`\nwrote ${written.length} files to ${folder}\n`);
-      process.exitCode = runExitCode(results, signal, traceFailed);
+      process.exitCode = runExitCode(results, signal, traceFailed || processLost);
     });
 }
