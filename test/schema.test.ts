@@ -326,6 +326,22 @@ describe('results schema', () => {
     assert.doesNotMatch(message, /and \d+ more/);
   });
 
+  it('refuses impossible times: a zero or negative sample, a negative median, a negative sample time', () => {
+    const raw = fixtureJson();
+    const measurements = raw['measurements'] as Array<Record<string, unknown>>;
+    (measurements[0]?.['samples'] as number[])[0] = 0;
+    (measurements[0]?.['samples'] as number[])[1] = -812;
+    (measurements[0]?.['sampleTimesMs'] as number[])[2] = -1;
+    ((measurements[1] as Record<string, unknown>)['stats'] as Record<string, number>)['median'] = -5000;
+    assertUsageError(
+      () => validateResults(raw, 'impossible.json'),
+      /\n {2}\/measurements\/0\/samples\/0: must be > 0/,
+      /\n {2}\/measurements\/0\/samples\/1: must be > 0/,
+      /\n {2}\/measurements\/0\/sampleTimesMs\/2: must be >= 0/,
+      /\n {2}\/measurements\/1\/stats\/median: must be >= 0/,
+    );
+  });
+
   it('lists five violations and counts the rest', () => {
     const raw = fixtureJson();
     const samples = (raw['measurements'] as Array<{ samples: unknown[] }>)[0]?.samples ?? [];
