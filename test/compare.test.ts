@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -397,6 +398,28 @@ describe('kvmbench compare exit codes (child process)', { concurrency: true }, (
       /\npio-out +napi +7\.\d\d µs +8\.\d\d µs +÷ c-loop +\+20\.0 % +\+\d+\.\d – \+\d+\.\d % +[<0-9. ]+ +3 % +regressed +\+\d+\.\d % regressed\n/,
     );
     assert.match(run.stdout, /result: 14 regressions/);
+  });
+
+  it('a full disk under --html: the verdict printed first and kept, the write failure named, exit 1', {
+    skip: process.getuid?.() === 0 ? false : 'mounting a small tmpfs needs root',
+  }, async () => {
+    const full = mkdtempSync(join(tmpdir(), 'kvmbench-full-'));
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=16k', 'tmpfs', full]);
+    try {
+      writeFileSync(join(full, 'filler'), Buffer.alloc(16 * 1024)); // the 16 KiB taken: nothing more fits
+      const run = await compareCli(baseline, writeRun('same-full', fixture), '--html', join(full, 'report.html'));
+      assert.equal(run.code, 1, run.stderr);
+      assert.match(run.stdout, /result: 0 regressions/);
+      assert.match(
+        run.stderr,
+        /--html \S+report\.html: cannot write \S+: ENOSPC .*is full: free space there or write somewhere else\n/,
+      );
+      assert.doesNotMatch(run.stderr, /run --out/);
+      assert.deepEqual(readdirSync(full), ['filler'], 'no temporary file left');
+    } finally {
+      execFileSync('umount', [full]);
+      rmSync(full, { recursive: true, force: true });
+    }
   });
 
   it('exits 2 with a clear message for a corrupt, a truncated and a wrong-version file', async () => {

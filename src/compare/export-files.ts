@@ -4,7 +4,7 @@
  */
 import { statSync } from 'node:fs';
 import { UsageError } from '../errors.js';
-import { WriteError, writeFileAtomically as write } from '../results/write.js';
+import { PATH_PROBLEMS, WriteError, writeFileAtomically as write } from '../results/write.js';
 
 /** Fails early, before any work, when `path` exists and may not be replaced. */
 export function checkExportTarget(path: string, option: string, force: boolean): void {
@@ -21,7 +21,8 @@ export function checkExportTarget(path: string, option: string, force: boolean):
 
 /**
  * Writes `content` atomically: replacing `path` with `force`, otherwise failing (atomically, by a
- * hard link) when `path` appeared in the meantime. Failures are the user's to fix: exit code 2.
+ * hard link) when `path` appeared in the meantime. A path that cannot be used is bad input (exit 2);
+ * a full disk or an I/O error is a fault (exit 1), as in every command.
  */
 export function writeFileAtomically(path: string, content: string, option: string, force: boolean): void {
   try {
@@ -29,6 +30,7 @@ export function writeFileAtomically(path: string, content: string, option: strin
   } catch (error) {
     if (!(error instanceof WriteError)) throw error;
     if (error.code === 'EEXIST') throw new UsageError(`${option} ${path}: the file exists; pass --force to replace it`);
-    throw new UsageError(`${option} ${path}: cannot write there (${error.message})`);
+    if (PATH_PROBLEMS.has(error.code)) throw new UsageError(`${option} ${path}: cannot write there (${error.message})`);
+    throw new Error(`${option} ${path}: ${error.message}`);
   }
 }

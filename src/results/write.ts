@@ -20,12 +20,27 @@ export class WriteError extends Error {
   }
 }
 
+/**
+ * Write failures that the path itself explains (no such folder, not writable, read-only, a folder in
+ * the way, already there): bad input, exit 2. Others (a full disk, a quota, a limit, an I/O error)
+ * are faults of the moment: exit 1, in every command.
+ */
+export const PATH_PROBLEMS: ReadonlySet<string> = new Set([
+  'ENOENT',
+  'ENOTDIR',
+  'EISDIR',
+  'EACCES',
+  'EPERM',
+  'EROFS',
+  'EEXIST',
+]);
+
 /** What went wrong writing `path`, and what to do about it. */
 export function describeWriteFailure(path: string, error: unknown): WriteError {
   const { code = 'EIO', errno } = error as NodeJS.ErrnoException;
   const dir = dirname(path);
   const fixes: Record<string, string> = {
-    ENOSPC: `the filesystem of ${dir} is full: free space there or write somewhere else (run --out DIR)`,
+    ENOSPC: `the filesystem of ${dir} is full: free space there or write somewhere else`,
     EDQUOT: `your disk quota on the filesystem of ${dir} is used up: free space there or write somewhere else`,
     EFBIG: 'the file is larger than this process may write (ulimit -f): raise it with `ulimit -f unlimited`',
     EACCES: `${dir} is not writable for this user: choose another directory`,

@@ -124,29 +124,52 @@ export function runCompare(
     sources: { baseline: baselinePaths, current: currentPaths },
   });
 
-  for (const { option, path, exporter } of exports) {
-    const [file] = exporter.export(current);
-    if (!file) continue;
-    writeFileAtomically(path, file.content, option, options.force ?? false);
-    output.stderr(`kvmbench compare: wrote ${path} (${exporter.format}, the current run)\n`);
-  }
-  if (options.html !== undefined) {
-    writeFileAtomically(
-      options.html,
-      renderHtmlReport(current, { baseline, comparison }),
-      '--html',
-      options.force ?? false,
-    );
-    output.stderr(`kvmbench compare: wrote ${options.html} (HTML report of the current run against the baseline)\n`);
-  }
-
+  // The verdict first: whatever happens to the files below, it was seen, and it keeps its exit code.
   output.stdout(RENDERERS[options.format](comparison));
   // The table already shows warnings; a Markdown or JSON report is usually redirected, so say them in the log.
   if (options.format !== 'table') {
     for (const warning of comparison.warnings) output.stderr(`kvmbench compare: warning: ${warning}\n`);
     output.stderr(`kvmbench compare: ${summaryLine(comparison)}\n`);
   }
-  return comparison.summary.regressed > 0 ? EXIT.failure : EXIT.ok;
+  const written = writeCompareFiles(exports, options, current, baseline, comparison, output);
+  return comparison.summary.regressed > 0 || !written ? EXIT.failure : EXIT.ok;
+}
+
+/** The --export-* and --html files; false when one could not be written (said on stderr, the others still tried). */
+function writeCompareFiles(
+  exports: { option: string; path: string; exporter: Exporter }[],
+  options: CompareCommandOptions,
+  current: Results,
+  baseline: Results,
+  comparison: Comparison,
+  output: CommandOutput,
+): boolean {
+  let ok = true;
+  const attempt = (write: () => void) => {
+    try {
+      write();
+    } catch (error) {
+      if (error instanceof UsageError) throw error;
+      output.stderr(`kvmbench compare: ${(error as Error).message}\n`);
+      ok = false;
+    }
+  };
+  for (const { option, path, exporter } of exports) {
+    const [file] = exporter.export(current);
+    if (!file) continue;
+    attempt(() => {
+      writeFileAtomically(path, file.content, option, options.force ?? false);
+      output.stderr(`kvmbench compare: wrote ${path} (${exporter.format}, the current run)\n`);
+    });
+  }
+  const html = options.html;
+  if (html !== undefined) {
+    attempt(() => {
+      writeFileAtomically(html, renderHtmlReport(current, { baseline, comparison }), '--html', options.force ?? false);
+      output.stderr(`kvmbench compare: wrote ${html} (HTML report of the current run against the baseline)\n`);
+    });
+  }
+  return ok;
 }
 
 export function registerCompare(program: Command): void {
