@@ -4,9 +4,9 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { findTracefs } from '../src/trace/tracefs.js';
 import { CLI } from './helpers/cli.js';
@@ -139,5 +139,48 @@ describe('a measuring child killed with SIGKILL (--processes)', { skip: kvmSkip 
       results.measurements.every((m: { samples: number[] }) => m.samples.length > 0),
       'process 2 measured',
     );
+  });
+});
+
+describe('a parent run killed with SIGKILL (--processes)', { skip: kvmSkip }, () => {
+  test('its measuring child stops within seconds, and removes the scratch folder', async () => {
+    const out = mkdtempSync(join(scratch, 'dead-parent-'));
+    let child: { pid: number; out: string } | undefined;
+    const measuringChild = (pid: number) => {
+      for (const candidate of childrenOf(pid)) {
+        try {
+          const argv = readFileSync(`/proc/${candidate}/cmdline`, 'utf8').split('\0');
+          if (argv.includes('run')) return { pid: candidate, out: argv[argv.indexOf('--out') + 1] as string };
+        } catch {
+          // It ended while we looked.
+        }
+      }
+      return undefined;
+    };
+    const result = await interruptRun(
+      ['run', '--processes', '2', '--rounds', '50', '-w', 'pio-out', '-b', 'c-loop,napi', '--out', out],
+      {
+        when: (pid, stderr) => {
+          if (/process 1 of 2/.test(stderr)) child = measuringChild(pid);
+          return child !== undefined;
+        },
+        to: (pid) => [pid],
+        signal: 'SIGKILL',
+      },
+    );
+    assert.ok(result.interrupted && child, result.stderr);
+    const alive = () => {
+      try {
+        process.kill((child as { pid: number }).pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const deadline = Date.now() + 20_000;
+    while (alive() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(alive(), false, 'the orphaned child still runs 20 s after its parent died');
+    assert.ok(child.out.includes('kvmbench-processes-'), child.out);
+    assert.equal(existsSync(dirname(child.out)), false, `${dirname(child.out)} was left behind`);
   });
 });

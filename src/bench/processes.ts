@@ -7,7 +7,7 @@
  */
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { execa } from 'execa';
 import type { CellCalibrationInfo, ExitCountCheck, Measurement, Results } from '../results/types.js';
 import type { TraceFile } from '../trace/session.js';
@@ -27,6 +27,18 @@ export const formatInjectDelay = (delays: Record<string, number>): string =>
 
 /** Set in a child's environment: it measures one part of this run (RunEnvironment.partOfRun). */
 export const PART_OF_RUN_ENV = 'KVMBENCH_CHILD';
+
+/** Set in a child's environment: the pid of the run that spawned it (the child stops when it is gone). */
+export const PARENT_PID_ENV = 'KVMBENCH_PARENT_PID';
+
+/** The parent's scratch folder, in the temporary directory; each child writes into <it>/<index>. */
+const SCRATCH_PREFIX = 'kvmbench-processes-';
+
+/** The parent's scratch folder of a child whose --out is `out` (undefined: not such a folder). */
+export function parentScratchOf(out: string): string | undefined {
+  const scratch = dirname(resolve(out));
+  return basename(scratch).startsWith(SCRATCH_PREFIX) && dirname(scratch) === resolve(tmpdir()) ? scratch : undefined;
+}
 
 /** Arguments that make a child measure exactly this plan and write only results.json. */
 export function childArguments(plan: Plan, kvmPath: string, out: string): string[] {
@@ -98,7 +110,7 @@ export async function measureInProcesses(
 ): Promise<ProcessRun[]> {
   const main = process.argv[1] as string;
   const runs: ProcessRun[] = [];
-  const out = mkdtempSync(join(tmpdir(), 'kvmbench-processes-'));
+  const out = mkdtempSync(join(tmpdir(), SCRATCH_PREFIX));
   try {
     for (let i = 0; i < count && !stopped(); i++) {
       onProcess?.(i, count);
@@ -109,7 +121,12 @@ export async function measureInProcesses(
         reject: false,
         detached: true,
         stdio: ['ignore', 'ignore', 'pipe'],
-        env: { ...process.env, [PART_OF_RUN_ENV]: '1', [TIER_UP_ENV]: tierUpEnvValue(tierUp) },
+        env: {
+          ...process.env,
+          [PART_OF_RUN_ENV]: '1',
+          [PARENT_PID_ENV]: String(process.pid),
+          [TIER_UP_ENV]: tierUpEnvValue(tierUp),
+        },
       });
       const kill = () => child.kill('SIGKILL');
       const unregister = registerCleanup(kill);

@@ -1,8 +1,9 @@
 /** `kvmbench run`: measure, then write the run folder and print the summary table. */
+import { rmSync } from 'node:fs';
 import { cpus } from 'node:os';
 import type { Command } from 'commander';
 import { FLOOR_BINDING } from '../../bench/plan.js';
-import { PART_OF_RUN_ENV } from '../../bench/processes.js';
+import { PARENT_PID_ENV, PART_OF_RUN_ENV, parentScratchOf } from '../../bench/processes.js';
 import { newRunId, runBenchmarks } from '../../bench/runner.js';
 import { probeSweepHost } from '../../bench/sweeps/host.js';
 import { hugePageBacking } from '../../bench/sweeps/huge-pages.js';
@@ -28,6 +29,7 @@ import { WriteFilesError } from '../../results/write.js';
 import { PERF_BASIC_PROF } from '../../trace/perf-record-session.js';
 import { TRACE_MODES } from '../../trace/session.js';
 import { onInterrupt } from '../../util/cleanup.js';
+import { exitWithParent } from '../../util/parent-watch.js';
 import { runExitCode } from '../exit-codes.js';
 import { parseInteger, parseList, parseOne, parsePositiveInteger } from '../options.js';
 import { progressReporter } from '../progress.js';
@@ -252,6 +254,17 @@ Examples:
       const folder = createRunFolder(outDir, runId);
       const perf = await probePerf();
       const progress = progressReporter();
+      const partOfRun = process.env[PART_OF_RUN_ENV] === '1';
+      // A measuring child whose parent was killed stops, and removes the parent's scratch folder.
+      const parentWatch = partOfRun
+        ? exitWithParent(
+            () => {
+              const scratch = parentScratchOf(options.out);
+              if (scratch) rmSync(scratch, { recursive: true, force: true });
+            },
+            Number(process.env[PARENT_PID_ENV] ?? process.ppid),
+          )
+        : undefined;
       let signal: NodeJS.Signals | undefined;
       const stopListening = onInterrupt((received) => {
         signal = received;
@@ -265,11 +278,11 @@ Examples:
           runId,
           kvmPath: options.kvm,
           hardwareCounters: perf.hardwareCounters,
-          stopped: () => signal !== undefined,
+          stopped: () => parentWatch?.gone() === true || signal !== undefined,
           signal: () => signal,
           onProcess: (index, count) => process.stderr.write(`kvmbench: process ${index + 1} of ${count}\n`),
           onProgress: (p) => progress.update(p),
-          partOfRun: process.env[PART_OF_RUN_ENV] === '1',
+          partOfRun,
         });
         if (plan.peers?.length && signal === undefined) {
           progress.finish();
@@ -298,6 +311,7 @@ Examples:
         throw error;
       } finally {
         stopListening();
+        parentWatch?.stop();
         progress.finish();
       }
       const { results, traceFailed, processLost } = outcome;
