@@ -83,10 +83,12 @@ describe('--inject-delay-ns', { skip: kvmSkip }, () => {
     const compared = kvmbench(['compare', base, slower, '--format', 'json'], { timeoutMs: 120_000 });
     assert.equal(compared.status, 1, `compare exits 1 on a regression: ${compared.stderr}`);
     const comparison = JSON.parse(compared.stdout) as {
-      cells: { workload: string; binding: string; verdict: string }[];
+      cells: { workload: string; binding: string; verdict: string; gates: boolean }[];
     };
+    // The gating verdicts (each binding against the floor); the floor's own absolute change is
+    // reported beside and does not gate (two runs' floors differ by 10 % in the sandbox).
     const regressed = comparison.cells
-      .filter((cell) => cell.verdict === 'regressed')
+      .filter((cell) => cell.gates && cell.verdict === 'regressed')
       .map((cell) => `${cell.workload}/${cell.binding}`)
       .sort();
     assert.deepEqual(regressed, ['hlt/napi', 'pio-out/napi'], compared.stdout);
