@@ -377,6 +377,21 @@ interface CliRun {
   stderr: string;
 }
 
+/** false when a small tmpfs can be mounted here (root with CAP_SYS_ADMIN), else why not. */
+function tmpfsSkip(): string | false {
+  if (process.getuid?.() !== 0) return 'mounting a small tmpfs needs root';
+  const probe = mkdtempSync(join(tmpdir(), 'kvmbench-tmpfs-probe-'));
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4k', 'tmpfs', probe], { stdio: 'ignore' });
+    execFileSync('umount', [probe]);
+    return false;
+  } catch {
+    return 'mount -t tmpfs is not permitted here (no CAP_SYS_ADMIN: a container)';
+  } finally {
+    rmSync(probe, { recursive: true, force: true });
+  }
+}
+
 async function compareCli(...args: string[]): Promise<CliRun> {
   const { status, stdout, stderr } = await kvmbenchAsync(['compare', ...args]);
   return { code: status, stdout, stderr };
@@ -401,7 +416,7 @@ describe('kvmbench compare exit codes (child process)', { concurrency: true }, (
   });
 
   it('a full disk under --html: the verdict printed first and kept, the write failure named, exit 1', {
-    skip: process.getuid?.() === 0 ? false : 'mounting a small tmpfs needs root',
+    skip: tmpfsSkip(),
   }, async () => {
     const full = mkdtempSync(join(tmpdir(), 'kvmbench-full-'));
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=16k', 'tmpfs', full]);
