@@ -1,8 +1,9 @@
 /** Loads the native addons built by node-gyp (src/native), with a clear error when one is missing or stale. */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { basename } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { currentRuntime } from '../runtimes/current.js';
 import type { NativeLoops } from './types.js';
 
 export interface Addon extends NativeLoops {
@@ -16,6 +17,10 @@ export interface Addon extends NativeLoops {
   munmap(address: bigint, length: number): number;
   write(address: bigint, offset: number, bytes: Uint8Array): void;
   runner(fd: number): () => number;
+  /** N-API's external ArrayBuffer over mapped memory (the views of runtimes views.cc was not built for). */
+  view(address: bigint, length: number): ArrayBuffer;
+  /** Detaches a view() of the mapping, then unmaps; 0 or -errno. */
+  munmapView(address: bigint, length: number, view: ArrayBuffer): number;
   /** The TSC's ticks per second, counted against CLOCK_MONOTONIC_RAW over about `ms`; NaN without a TSC. */
   tscHz(ms: number): number;
 }
@@ -26,6 +31,8 @@ export interface Addon extends NativeLoops {
  * through the N-API addon; only its views and their detach-then-munmap come from here.
  */
 export interface Views {
+  /** How the views are made, for the binding's version. */
+  readonly kind: string;
   view(address: bigint, length: number): ArrayBuffer;
   /** Detaches view, then unmaps, in one call; 0 or -errno. */
   munmap(address: bigint, length: number, view: ArrayBuffer): number;
@@ -60,7 +67,28 @@ export function loadAddon(): Addon {
   return loaded;
 }
 
+/** The Node module ABI views.cc was built for (node-gyp's config.gypi), undefined if unknown. */
+function builtModuleVersion(): string | undefined {
+  try {
+    const config = readFileSync(join(dirname(VIEWS_PATH), '..', 'config.gypi'), 'utf8');
+    return /"node_module_version":\s*(\d+)/.exec(config)?.[1];
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * V8's views in the Node the addon was built for; N-API's external ArrayBuffers elsewhere (another
+ * Node ABI, Bun, Deno), where views.cc cannot load: slower to make (once per vCPU), the same to use.
+ */
 export function loadViews(): Views {
-  loadedViews ??= loadNative<Views>(VIEWS_PATH);
+  if (loadedViews) return loadedViews;
+  const built = builtModuleVersion();
+  if (currentRuntime().kind === 'node' && (built === undefined || built === process.versions.modules)) {
+    loadedViews = { kind: `V8 ${process.versions.v8} ArrayBuffer API`, ...loadNative<Omit<Views, 'kind'>>(VIEWS_PATH) };
+  } else {
+    const addon = loadAddon();
+    loadedViews = { kind: 'N-API external ArrayBuffer', view: addon.view, munmap: addon.munmapView };
+  }
   return loadedViews;
 }

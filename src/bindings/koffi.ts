@@ -5,15 +5,17 @@
  * every call; it is kept as its own binding so users see what that costs.
  */
 import { KVM_RUN } from '../abi/kvm.js';
+import {
+  ForeignMapping,
+  type ForeignMemory,
+  MAP_ANONYMOUS_FLAGS,
+  MAP_FAILED,
+  MAP_SHARED,
+  O_RDWR_CLOEXEC,
+  PROT_READ_WRITE,
+} from './foreign-mapping.js';
 import { koffi, libc, mmap, munmap } from './libc.js';
 import type { Binding, Mapping, SysResult } from './types.js';
-
-const PROT_READ_WRITE = 0x1 | 0x2;
-const MAP_SHARED = 0x01;
-const MAP_ANONYMOUS = 0x20;
-const MAP_NORESERVE = 0x4000;
-const O_RDWR_CLOEXEC = 0o2 | 0o2000000;
-const MAP_FAILED = 0xffff_ffff_ffff_ffffn;
 
 const open = libc.func('int open(const char *path, int flags)') as (path: string, flags: number) => number;
 const close = libc.func('int close(int fd)') as (fd: number) => number;
@@ -44,40 +46,15 @@ function result(ret: number): SysResult {
   return ret === -1 ? -koffi.errno() : ret;
 }
 
-const EMPTY = new ArrayBuffer(0);
-
-/**
- * A mapping whose view is made on first use. koffi's views cannot be detached: one made before munmap
- * still reaches the unmapped memory (Vm and Vcpu refuse use after close); one asked for after is empty.
- */
-class KoffiMapping implements Mapping {
-  #buffer: ArrayBuffer | undefined;
-
-  constructor(
-    readonly address: bigint,
-    readonly length: number,
-  ) {}
-
-  get buffer(): ArrayBuffer {
-    if (this.#buffer === undefined) this.#buffer = koffi.view(this.address, this.length);
-    return this.#buffer;
-  }
-
-  /**
-   * The binding's unmap, static so it reaches #buffer without a second call. A second unmap of the
-   * same mapping does nothing: its address may belong to another mapping by then.
-   */
-  static unmap(mapping: Mapping): SysResult {
-    if (!(#buffer in mapping)) throw new TypeError('koffi: unmap takes a mapping made by mapFile or mapAnonymous');
-    if (mapping.#buffer === EMPTY) return 0;
-    mapping.#buffer = EMPTY;
-    return result(munmap(mapping.address, mapping.length));
-  }
-}
+/** koffi's views over a mapping: they cannot be detached (see ForeignMapping). */
+const memory: ForeignMemory = {
+  view: (address, length) => koffi.view(address, length),
+  unmap: (address, length) => result(munmap(address, length)),
+};
 
 function toMapping(address: bigint | null, length: number): Mapping | SysResult {
   if (address === null || address === MAP_FAILED) return -koffi.errno();
-  return new KoffiMapping(address, length);
+  return new ForeignMapping(address, length, memory);
 }
 
 function createKoffiBinding(variadic: boolean): Binding {
@@ -109,9 +86,8 @@ function createKoffiBinding(variadic: boolean): Binding {
       memcpy(address + BigInt(offset), bytes, bytes.length);
     },
     mapFile: (fd, length) => toMapping(mmap(null, length, PROT_READ_WRITE, MAP_SHARED, fd, 0), length),
-    mapAnonymous: (length) =>
-      toMapping(mmap(null, length, PROT_READ_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0), length),
-    unmap: KoffiMapping.unmap,
+    mapAnonymous: (length) => toMapping(mmap(null, length, PROT_READ_WRITE, MAP_ANONYMOUS_FLAGS, -1, 0), length),
+    unmap: ForeignMapping.unmap,
     runner(fd) {
       return () => {
         const ret = integerIoctl(fd, KVM_RUN, 0);

@@ -59,7 +59,7 @@ export function createNapiBinding(
   return {
     name,
     description,
-    version: `node-api ${process.versions.napi}, views: V8 ${process.versions.v8}`,
+    version: `node-api ${process.versions.napi}, views: ${views.kind}`,
     native,
     // The addon's own functions, not wrappers: one call per system call, nothing in between.
     open: addon.open,

@@ -1,9 +1,12 @@
 /** Bindings by name, each created on first use and then shared. */
 
 import { UsageError } from '../errors.js';
+import { createBunFfiBinding } from './bun-ffi.js';
 import { createCLoopBinding } from './c-loop.js';
+import { createDenoFfiBinding } from './deno-ffi.js';
 import { createKoffiFixedBinding, createKoffiVariadicBinding } from './koffi.js';
 import { createNapiBinding } from './napi.js';
+import { createNodeFfiBinding } from './node-ffi.js';
 import { BINDING_NAMES, type Binding, type BindingName } from './types.js';
 
 const factories: Record<BindingName, () => Binding> = {
@@ -11,6 +14,9 @@ const factories: Record<BindingName, () => Binding> = {
   napi: () => createNapiBinding(),
   koffi: createKoffiFixedBinding,
   'koffi-variadic': createKoffiVariadicBinding,
+  'node-ffi': createNodeFfiBinding,
+  'bun-ffi': createBunFfiBinding,
+  'deno-ffi': createDenoFfiBinding,
 };
 
 const cache = new Map<BindingName, Binding>();

@@ -5,7 +5,7 @@
  * a SyscallError from src/errors.ts) for every binding.
  */
 
-export const BINDING_NAMES = ['c-loop', 'napi', 'koffi', 'koffi-variadic'] as const;
+export const BINDING_NAMES = ['c-loop', 'napi', 'koffi', 'koffi-variadic', 'node-ffi', 'bun-ffi', 'deno-ffi'] as const;
 export type BindingName = (typeof BINDING_NAMES)[number];
 
 /**

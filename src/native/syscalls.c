@@ -160,6 +160,43 @@ static napi_value js_runner(napi_env env, napi_callback_info info) {
   return fn;
 }
 
+/* view(address, length): an external ArrayBuffer over mapped memory through N-API alone, for runtimes
+ * the V8 views module (views.cc) was not built for (another Node ABI, Bun, Deno). No finalizer: the
+ * mapping, not the runtime, owns the bytes. */
+static napi_value js_view(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  uint64_t address;
+  int64_t length;
+  if (!get_args(env, info, 2, argv) || !arg_address(env, argv[0], "address", &address) ||
+      !arg_int64(env, argv[1], "length", &length))
+    return NULL;
+  napi_value buffer;
+  NAPI_CALL(env, napi_create_external_arraybuffer(env, (void *)(uintptr_t)address, (size_t)length, NULL, NULL,
+                                                  &buffer));
+  return buffer;
+}
+
+/* munmapView(address, length, view): detaches the view (later reads see nothing instead of unmapped
+ * memory), then unmaps, in one call. Returns 0 or -errno. */
+static napi_value js_munmap_view(napi_env env, napi_callback_info info) {
+  napi_value argv[3];
+  uint64_t address;
+  int64_t length;
+  if (!get_args(env, info, 3, argv) || !arg_address(env, argv[0], "address", &address) ||
+      !arg_int64(env, argv[1], "length", &length))
+    return NULL;
+  void *data = NULL;
+  size_t bytes = 0;
+  if (napi_get_arraybuffer_info(env, argv[2], &data, &bytes) != napi_ok || (data != NULL && (data != (void *)(uintptr_t)address || bytes != (size_t)length))) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "munmapView: view must be the ArrayBuffer view() made over this mapping");
+    return NULL;
+  }
+  bool detached = false;
+  NAPI_CALL(env, napi_is_detached_arraybuffer(env, argv[2], &detached));
+  if (!detached) NAPI_CALL(env, napi_detach_arraybuffer(env, argv[2]));
+  return RESULT(env, munmap((void *)(uintptr_t)address, (size_t)length));
+}
+
 /* tscHz(ms): the TSC's ticks per second, counted against CLOCK_MONOTONIC_RAW across a sleep of about ms
  * milliseconds (for the guest clock where neither sysfs nor the kernel log gives the rate). NaN
  * where there is no TSC. */
@@ -199,4 +236,6 @@ void register_syscalls(napi_env env, napi_value exports) {
   export_function(env, exports, "write", js_write);
   export_function(env, exports, "runner", js_runner);
   export_function(env, exports, "tscHz", js_tsc_hz);
+  export_function(env, exports, "view", js_view);
+  export_function(env, exports, "munmapView", js_munmap_view);
 }
