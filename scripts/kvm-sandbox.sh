@@ -272,8 +272,10 @@ case $WORK_DIR/ in "$SHARE_DIR"/*) ;; *) WORK_DIR=$SHARE_DIR ;; esac
   echo "VERBOSE=$VERBOSE"
 } >"$RUN/ctl/config"
 
-# Shared libraries that native addons (*.node) in the shared directory need beyond the initramfs.
-find "$SHARE_DIR" -xdev -name .git -prune -o -name '*.node' -type f -print 2>/dev/null | while read -r f; do
+# Shared libraries that native addons (*.node) in the shared directory need beyond the initramfs,
+# and the runtimes of `run --runtimes` (.runtimes/: Node 26 needs libatomic, which host node does not).
+find "$SHARE_DIR" -xdev -name .git -prune -o \( -name '*.node' -o -path '*/.runtimes/node_modules/*' -perm -u+x \) \
+  -type f -print 2>/dev/null | while read -r f; do
   ldd "$f" 2>/dev/null | awk '/=>/ && $3 ~ /^\// {print $3}'
 done | LC_ALL=C sort -u | LC_ALL=C comm -23 - "$LIBLIST" | while read -r lib; do
   cp -L "$lib" "$RUN/ctl/lib/" 2>/dev/null || true

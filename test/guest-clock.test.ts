@@ -12,6 +12,7 @@ import {
   type TscFrequency,
   tscFrequency,
 } from '../src/bench/guest-clock.js';
+import { hereCell } from '../src/bench/plan.js';
 import { type Workload, workloadCatalogue, workloadInfo } from '../src/bench/workloads.js';
 import { parseGuestSpec } from '../src/guests/manifest.js';
 import { csvExporter } from '../src/report/csv.js';
@@ -163,7 +164,7 @@ const tscWorkload = workloadCatalogue().find((w) => w.name === 'pio-out-long-tsc
 function measuredCell(hostNs: number, guestNs: number): MeasuredCell {
   const { host, rounds, clock } = synthetic(hostNs, guestNs);
   return {
-    cell: { index: 0, workload: tscWorkload, binding: 'c-loop', guest: undefined },
+    cell: hereCell({ index: 0, workload: tscWorkload, binding: 'c-loop', guest: undefined }),
     iterationsPerSample: N,
     samples: { samples: host, sampleRounds: rounds, sampleTimesMs: host.map((_, i) => i), guestClock: clock },
     iterations: N * host.length,

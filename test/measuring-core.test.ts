@@ -9,7 +9,7 @@ import { type MeasuredCell, measurementOf, warningsFor } from '../src/bench/anal
 import type { CellRunner, KvmStats } from '../src/bench/cell.js';
 import { checkExitCount, emulatedInstructionsPerIteration } from '../src/bench/counters.js';
 import { tierUpBudget } from '../src/bench/jit-tier-up.js';
-import { type PlannedCell, planRun } from '../src/bench/plan.js';
+import { hereCell, type PlannedCell, planRun } from '../src/bench/plan.js';
 import { mergeProcessRuns } from '../src/bench/processes.js';
 import { calibrate, jitWarmupCount, TARGET_SAMPLE_NS } from '../src/bench/scheduler.js';
 import {
@@ -396,7 +396,7 @@ describe('exit-count check', () => {
     const check = checkExitCount(workload('pio-out'), 1200, zero, pvmStats());
     assert.equal(check?.matched, false);
     const measured: MeasuredCell = {
-      cell: { index: 0, workload: workload('pio-out'), binding: 'napi', guest: undefined },
+      cell: hereCell({ index: 0, workload: workload('pio-out'), binding: 'napi', guest: undefined }),
       iterationsPerSample: 100,
       samples: { samples: [5000, 5100, 4900, 5050], sampleRounds: [0, 0, 1, 1], sampleTimesMs: [1, 2, 3, 4] },
       iterations: 1200,

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { hereCell } from '../src/bench/plan.js';
 import { soak } from '../src/bench/soak.js';
 import { BINDING_NAMES } from '../src/bindings/types.js';
 import { CLI, kvmbench, runFolders } from './helpers/cli.js';
@@ -217,12 +218,12 @@ describe('a failing benchmark', { skip: kvmSkip }, () => {
       const kvm = Kvm.open(binding);
       // rbx=5: the guest expects 5 first, the host supplies 0, so the guest reports a mismatch.
       const broken = openCellRunner(
-        { index: 0, workload: pioIn, binding: name, guest: loadGuest('pio-in', { rbx: 5n }) },
+        hereCell({ index: 0, workload: pioIn, binding: name, guest: loadGuest('pio-in', { rbx: 5n }) }),
         binding,
         kvm,
       );
       const healthy = openCellRunner(
-        { index: 1, workload: pioOut, binding: name, guest: loadGuest('pio-out') },
+        hereCell({ index: 1, workload: pioOut, binding: name, guest: loadGuest('pio-out') }),
         binding,
         kvm,
       );

@@ -155,6 +155,7 @@ describe('results schema', () => {
     const measurement: Required<Measurement> = {
       workload: ok.workload,
       binding: ok.binding,
+      runtime: 'bun',
       status: 'ok',
       error: '',
       iterationsPerSample: ok.iterationsPerSample,
@@ -203,6 +204,7 @@ describe('results schema', () => {
       sweep: 'memory',
       peers: ['qemu'],
       injectDelayNs: { napi: 2000 },
+      runtimes: ['node', 'bun'],
     };
     const run: Required<RunInfo> = { ...fixture.run, options, pinnedCpu: 1 };
     const host: Required<HostFingerprint> = {
@@ -215,6 +217,18 @@ describe('results schema', () => {
       tscHz: 2.9e9,
       hardwareCounters: true,
       gitRevision: 'abc1234',
+      runtime: { kind: 'node', version: '20.20.2', engine: 'V8 11.3.244.8-node.38' },
+      runtimes: [
+        {
+          name: 'bun',
+          kind: 'bun',
+          version: '1.4.5',
+          engine: 'JavaScriptCore d6375c72',
+          executable: '/x/bun',
+          flags: [],
+          bindings: ['bun:napi', 'bun:bun-ffi'],
+        },
+      ],
     };
     const peer: Required<BindingInfo> = {
       name: 'qemu',

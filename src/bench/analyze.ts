@@ -5,6 +5,7 @@
  */
 
 import type { ExitCountCheck, HarnessInfo, Measurement, OverheadVsFloor } from '../results/types.js';
+import { HOST_RUNTIME } from '../runtimes/discover.js';
 import type { CellTrace } from '../trace/session.js';
 import { guestClockOf, type TscFrequency } from './guest-clock.js';
 import type { PlannedCell } from './plan.js';
@@ -68,7 +69,10 @@ export function measurementOf(
   const { samples, sampleRounds, sampleTimesMs, stepSamples, error } = cell.samples;
   const base: Measurement = {
     workload: cell.cell.workload.name,
-    binding: cell.cell.binding,
+    binding: cell.cell.row,
+    ...(cell.cell.runtime === HOST_RUNTIME && cell.cell.row === cell.cell.binding
+      ? {}
+      : { runtime: cell.cell.runtime }),
     status: 'ok',
     iterationsPerSample: cell.iterationsPerSample,
     samples,
@@ -135,7 +139,10 @@ export function measurementsOf(
 ): Measurement[] {
   return cells.map((cell) => {
     const floor = cells.find(
-      (candidate) => candidate.cell.workload === cell.cell.workload && candidate.cell.binding === floorBinding,
+      (candidate) =>
+        candidate.cell.workload === cell.cell.workload &&
+        candidate.cell.runtime === cell.cell.runtime &&
+        candidate.cell.binding === floorBinding,
     );
     return measurementOf(cell, floor, tscHz, guestTsc);
   });

@@ -10,6 +10,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { execa } from 'execa';
 import type { TierUpBudget } from '../results/types.js';
+import { currentRuntime } from '../runtimes/current.js';
 
 /** The budget flag of each V8 generation, newest first: the first one this V8 knows is the one it uses. */
 const BUDGET_FLAGS = ['invocation-count-for-turbofan', 'interrupt-budget'] as const;
@@ -67,6 +68,8 @@ export function parseTierUpEnv(value: string): TierUpBudget | null | undefined {
  * task work later makes a KVM_RUN of the main thread return EINTR.
  */
 export async function tierUpBudget(): Promise<TierUpBudget | null> {
+  // V8's budget flags are Node's to set: JavaScriptCore (Bun) has other tiers, and Deno's V8 is not reached by node:v8.
+  if (currentRuntime().kind !== 'node') return null;
   const handedDown = parseTierUpEnv(process.env[TIER_UP_ENV] ?? '');
   if (handedDown !== undefined) return handedDown;
   if (userSetBudget(process.execArgv)) return null;

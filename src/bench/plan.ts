@@ -4,9 +4,13 @@
  * reading the guest manifest; the plan is all that measuring needs to know.
  */
 import { BINDING_NAMES, type BindingName } from '../bindings/types.js';
+import { UsageError } from '../errors.js';
 import { type Guest, loadGuest } from '../guests/manifest.js';
 import type { RegisterName } from '../kvm/structs.js';
+import { rowName } from '../results/rows.js';
 import type { RunOptions } from '../results/types.js';
+import { OWN_RUNTIME } from '../runtimes/bindings.js';
+import { HOST_RUNTIME, type Runtime, type RuntimeName } from '../runtimes/discover.js';
 import { parsePoint, pointWorkload } from './sweeps/points.js';
 import { type Workload, workloadCatalogue } from './workloads.js';
 
@@ -22,16 +26,29 @@ export interface PlannedCell {
   index: number;
   workload: Workload;
   binding: BindingName;
+  /** The runtime that measures it ('node': the Node running kvmbench). */
+  runtime: RuntimeName;
+  /** Its name in the results: the binding, prefixed by its runtime unless that is kvmbench's Node (src/results/rows.ts). */
+  row: string;
   /** The guest it boots, with the workload's register values ('' guest: none). */
   guest: Guest | undefined;
   /** `--inject-delay-ns` of its binding: ns of busy wait after every KVM_RUN of its exit loop. */
   injectDelayNs?: number;
 }
 
+/** A cell measured in this process's runtime under the binding's plain name (probes, tests). */
+export const hereCell = (fields: Omit<PlannedCell, 'runtime' | 'row'>): PlannedCell => ({
+  ...fields,
+  runtime: HOST_RUNTIME,
+  row: fields.binding,
+});
+
 export interface Plan {
   options: RunOptions;
   workloads: Workload[];
   bindings: BindingName[];
+  /** --runtimes: each runtime with the bindings it measures (absent: this process's runtime only). */
+  runtimes?: PlannedRuntime[];
   /** The floor binding when it is part of the run. */
   floor: BindingName | undefined;
   /** Every cell, workload-major: cells of one workload are adjacent, in binding order. */
@@ -66,7 +83,35 @@ function plannedGuest(workload: Workload): Guest | undefined {
   return Object.keys(registers).length ? loadGuest(workload.guest, registers) : guest;
 }
 
-export function planRun(options: RunOptions): Plan {
+export interface PlannedRuntime {
+  runtime: Runtime;
+  bindings: BindingName[];
+}
+
+/**
+ * The bindings each runtime measures: the asked ones it can run (all it can by default). A binding
+ * no runtime of the run can measure is an error that names the runtime it needs.
+ */
+export function bindingsPerRuntime(
+  runtimes: readonly Runtime[],
+  asked: readonly BindingName[] | undefined,
+): PlannedRuntime[] {
+  for (const binding of asked ?? []) {
+    if (!runtimes.some((runtime) => runtime.bindings.includes(binding))) {
+      const own = OWN_RUNTIME[binding];
+      throw new UsageError(
+        `--bindings ${binding}: no runtime of this run can measure it (${runtimes.map((r) => `${r.name} ${r.version}`).join(', ')})` +
+          (own ? `: it runs under ${own}` : ''),
+      );
+    }
+  }
+  return runtimes.map((runtime) => ({
+    runtime,
+    bindings: asked ? runtime.bindings.filter((binding) => asked.includes(binding)) : [...runtime.bindings],
+  }));
+}
+
+export function planRun(options: RunOptions, runtimes?: readonly Runtime[]): Plan {
   const catalogue = workloadCatalogue(options.cpuidK);
   const workloads = options.workloads.map((name) => {
     const workload =
@@ -78,19 +123,35 @@ export function planRun(options: RunOptions): Plan {
     if (!(BINDING_NAMES as readonly string[]).includes(name)) throw new Error(`no binding named '${name}'`);
     return name as BindingName;
   });
+  const perRuntime = runtimes ? bindingsPerRuntime(runtimes, bindings) : undefined;
+  const lanes = perRuntime?.map((p) => ({ runtime: p.runtime.name, bindings: p.bindings })) ?? [
+    { runtime: HOST_RUNTIME, bindings },
+  ];
   const cells: PlannedCell[] = [];
   for (const workload of workloads) {
     const guest = plannedGuest(workload);
-    for (const binding of bindings) {
-      if (workload.bindings && !workload.bindings.includes(binding)) continue;
-      const delay = options.injectDelayNs?.[binding];
-      cells.push({ index: cells.length, workload, binding, guest, ...(delay ? { injectDelayNs: delay } : {}) });
+    for (const { runtime, bindings: measured } of lanes) {
+      for (const binding of measured) {
+        if (workload.bindings && !workload.bindings.includes(binding)) continue;
+        const delay = options.injectDelayNs?.[binding];
+        const row = rowName(runtime, binding);
+        cells.push({
+          index: cells.length,
+          workload,
+          binding,
+          runtime,
+          row,
+          guest,
+          ...(delay ? { injectDelayNs: delay } : {}),
+        });
+      }
     }
   }
   return {
     options,
     workloads,
     bindings,
+    ...(perRuntime ? { runtimes: perRuntime } : {}),
     floor: bindings.includes(FLOOR_BINDING) ? FLOOR_BINDING : undefined,
     cells,
   };

@@ -10,12 +10,13 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { execa } from 'execa';
 import type { CellCalibrationInfo, ExitCountCheck, Measurement, Results } from '../results/types.js';
+import { HOST_RUNTIME, hostRuntime, type RuntimeName, runtimeCommand } from '../runtimes/discover.js';
 import type { TraceFile } from '../trace/session.js';
 import { mergeTraces } from '../trace/split-checks.js';
 import { registerCleanup } from '../util/cleanup.js';
 import type { MeasuredCell } from './analyze.js';
 import { TIER_UP_ENV, type TierUpBudget, tierUpEnvValue } from './jit-tier-up.js';
-import type { Plan } from './plan.js';
+import type { Plan, PlannedRuntime } from './plan.js';
 import type { CellSamples } from './scheduler.js';
 import { median } from './stats.js';
 
@@ -40,15 +41,18 @@ export function parentScratchOf(out: string): string | undefined {
   return basename(scratch).startsWith(SCRATCH_PREFIX) && dirname(scratch) === resolve(tmpdir()) ? scratch : undefined;
 }
 
-/** Arguments that make a child measure exactly this plan and write only results.json. */
-export function childArguments(plan: Plan, kvmPath: string, out: string): string[] {
+/** Arguments that make a child measure exactly this plan (of `bindings`) and write only results.json. */
+export function childArguments(plan: Plan, kvmPath: string, out: string, bindings = plan.bindings): string[] {
   const o = plan.options;
+  const delays = o.injectDelayNs
+    ? Object.fromEntries(Object.entries(o.injectDelayNs).filter(([binding]) => bindings.some((b) => b === binding)))
+    : undefined;
   return [
     'run',
     '--workloads',
     o.workloads.join(','),
     '--bindings',
-    o.bindings.join(','),
+    bindings.join(','),
     '--rounds',
     String(o.rounds),
     '--time-per-round',
@@ -68,11 +72,14 @@ export function childArguments(plan: Plan, kvmPath: string, out: string): string
     ...(o.pin === undefined ? [] : ['--pin', String(o.pin)]),
     // ftrace traces in every process, so the split rests on batches spread over the whole run.
     ...(o.trace === 'ftrace' ? ['--trace', 'ftrace'] : []),
-    ...(o.injectDelayNs ? ['--inject-delay-ns', formatInjectDelay(o.injectDelayNs)] : []),
+    ...(delays && Object.keys(delays).length ? ['--inject-delay-ns', formatInjectDelay(delays)] : []),
   ];
 }
 
 export interface ProcessRun {
+  /** The runtime it ran in, and its number among that runtime's processes (0-based). */
+  runtime: RuntimeName;
+  index: number;
   results: Results | undefined;
   exitCode: number;
   /** The signal that ended it (SIGKILL from the OOM killer or a user), where one did. */
@@ -87,18 +94,33 @@ export interface ProcessRun {
  * trace/x.txt -> trace/process-N/x.txt. Only these can be a merged cell's capture (see mergeTraces),
  * so the child's other captures (disagreeing batches, probes) are not read at all.
  */
-function childTraceFiles(runFolder: string, results: Results | undefined, index: number): TraceFile[] {
+function childTraceFiles(
+  runFolder: string,
+  results: Results | undefined,
+  index: number,
+  runtime: RuntimeName,
+): TraceFile[] {
   const named = new Set((results?.measurements ?? []).flatMap((m) => (m.trace?.rawFile ? [m.trace.rawFile] : [])));
   return [...named]
     .filter((name) => existsSync(join(runFolder, name)))
-    .map((name) => ({ name: processTraceFile(name, index), content: readFileSync(join(runFolder, name)) }));
+    .map((name) => ({ name: processTraceFile(name, index, runtime), content: readFileSync(join(runFolder, name)) }));
 }
 
-/** Where process `index`'s trace file lands in the merged run folder. */
-export const processTraceFile = (name: string, index: number) =>
-  name.replace(/^trace\//, `trace/process-${index + 1}/`);
+/** Where process `index`'s trace file lands in the merged run folder (another runtime's: process-N-<runtime>). */
+export const processTraceFile = (name: string, index: number, runtime: RuntimeName = HOST_RUNTIME) =>
+  name.replace(/^trace\//, `trace/process-${index + 1}${runtime === HOST_RUNTIME ? '' : `-${runtime}`}/`);
 
-/** Runs the plan in `count` child processes in turn; stops launching when stopped() says so. */
+/** The V8 budget a child gets: the parent's answer in the same Node; another Node asks its own V8; JSC and Deno none. */
+function tierUpFor(lane: PlannedRuntime, tierUp: TierUpBudget | null): Record<string, string | undefined> {
+  if (lane.runtime.name === HOST_RUNTIME) return { [TIER_UP_ENV]: tierUpEnvValue(tierUp) };
+  return { [TIER_UP_ENV]: lane.runtime.kind === 'node' ? undefined : tierUpEnvValue(null) };
+}
+
+/**
+ * Runs the plan in `count` child processes per runtime, the runtimes taking turns (process 1 of each,
+ * then process 2 of each, ...), so a drift of the host's speed falls on all of them; stops launching
+ * when stopped() says so.
+ */
 export async function measureInProcesses(
   plan: Plan,
   count: number,
@@ -106,18 +128,24 @@ export async function measureInProcesses(
   stopped: () => boolean,
   signal: () => NodeJS.Signals,
   tierUp: TierUpBudget | null,
-  onProcess?: (index: number, count: number) => void,
+  onProcess?: (index: number, count: number, runtime: RuntimeName) => void,
 ): Promise<ProcessRun[]> {
   const main = process.argv[1] as string;
+  const lanes = (plan.runtimes ?? [{ runtime: hostRuntime(), bindings: plan.bindings }]).filter(
+    (lane) => lane.bindings.length > 0,
+  );
   const runs: ProcessRun[] = [];
   const out = mkdtempSync(join(tmpdir(), SCRATCH_PREFIX));
   try {
-    for (let i = 0; i < count && !stopped(); i++) {
-      onProcess?.(i, count);
-      const dir = join(out, String(i));
+    for (let turn = 0; turn < count * lanes.length && !stopped(); turn++) {
+      const i = Math.floor(turn / lanes.length);
+      const lane = lanes[turn % lanes.length] as PlannedRuntime;
+      onProcess?.(i, count, lane.runtime.name);
+      const dir = join(out, String(turn));
+      const [executable, args] = runtimeCommand(lane.runtime, main, childArguments(plan, kvmPath, dir, lane.bindings));
       // Its own process group: a Ctrl-C reaches this process only, which forwards exactly one
       // SIGINT, so the child writes what it measured (a second one would make it quit at once).
-      const child = execa(process.execPath, [...process.execArgv, main, ...childArguments(plan, kvmPath, dir)], {
+      const child = execa(executable, args, {
         reject: false,
         detached: true,
         stdio: ['ignore', 'ignore', 'pipe'],
@@ -125,7 +153,7 @@ export async function measureInProcesses(
           ...process.env,
           [PART_OF_RUN_ENV]: '1',
           [PARENT_PID_ENV]: String(process.pid),
-          [TIER_UP_ENV]: tierUpEnvValue(tierUp),
+          ...tierUpFor(lane, tierUp),
         },
       });
       const kill = () => child.kill('SIGKILL');
@@ -152,11 +180,13 @@ export async function measureInProcesses(
         results = undefined;
       }
       runs.push({
+        runtime: lane.runtime.name,
+        index: i,
         results,
         exitCode: result.exitCode ?? 1,
         ...(result.signal ? { signal: result.signal } : {}),
         stderr: String(result.stderr ?? ''),
-        traceFiles: folder ? childTraceFiles(join(dir, folder.name), results, i) : [],
+        traceFiles: folder ? childTraceFiles(join(dir, folder.name), results, i, lane.runtime.name) : [],
       });
     }
   } finally {
@@ -206,9 +236,15 @@ function mergeCheck(checks: ExitCountCheck[]): ExitCountCheck | undefined {
  * `runs[i]` is process i's results, undefined when it wrote none: processes keep their numbers
  * (in sampleProcesses, trace batches and raw-capture paths) whichever of them failed.
  */
-export function mergeProcessRuns(plan: Plan, runs: readonly (Results | undefined)[]): MeasuredCell[] {
+export function mergeProcessRuns(
+  plan: Plan,
+  runs: readonly (Results | undefined)[],
+  runtimes: readonly RuntimeName[] = runs.map(() => HOST_RUNTIME),
+): MeasuredCell[] {
   return plan.cells.map((cell) => {
+    // A cell's processes are those of its runtime, numbered among them; they name it by its binding.
     const parts = runs
+      .filter((_, i) => runtimes[i] === cell.runtime)
       .map((results, process) => ({
         process,
         m: results?.measurements.find((m) => m.workload === cell.workload.name && m.binding === cell.binding),
@@ -246,7 +282,7 @@ export function mergeProcessRuns(plan: Plan, runs: readonly (Results | undefined
                 process,
                 trace: {
                   ...m.trace,
-                  ...(m.trace.rawFile ? { rawFile: processTraceFile(m.trace.rawFile, process) } : {}),
+                  ...(m.trace.rawFile ? { rawFile: processTraceFile(m.trace.rawFile, process, cell.runtime) } : {}),
                 },
               },
             ]

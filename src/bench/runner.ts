@@ -10,13 +10,17 @@ import { getBinding } from '../bindings/registry.js';
 import type { BindingName } from '../bindings/types.js';
 import { hostFingerprint } from '../host/fingerprint.js';
 import { DEFAULT_KVM_PATH, Kvm } from '../kvm/system.js';
+import { rowName } from '../results/rows.js';
 import {
+  type BindingInfo,
   type HarnessInfo,
   type HostFingerprint,
   type Results,
   type RunOptions,
+  type RuntimeRecord,
   SCHEMA_VERSION,
 } from '../results/types.js';
+import { HOST_RUNTIME, type Runtime } from '../runtimes/discover.js';
 import type { CellTrace, TraceFile, TraceSession } from '../trace/session.js';
 import { traceWarnings } from '../trace/split-checks.js';
 import { registerCleanup } from '../util/cleanup.js';
@@ -27,7 +31,7 @@ import { tscFrequency } from './guest-clock.js';
 import { tierUpBudget } from './jit-tier-up.js';
 import { pinToCpu } from './pinning.js';
 import { cellsByWorkload, type Plan, planRun, takesJitWarmup } from './plan.js';
-import { formatInjectDelay, measureInProcesses, mergeProcessRuns } from './processes.js';
+import { formatInjectDelay, measureInProcesses, mergeProcessRuns, type ProcessRun } from './processes.js';
 import { type Calibration, type CellSamples, calibrate, runRounds, TARGET_SAMPLE_NS } from './scheduler.js';
 import { median } from './stats.js';
 import { openTraceSession, traceCells } from './trace-phase.js';
@@ -45,6 +49,8 @@ export interface RunProgress {
 
 export interface RunEnvironment {
   kvmPath?: string;
+  /** --runtimes, found and probed by the caller: each measures its bindings in its own processes. */
+  runtimes?: Runtime[];
   /** Host facts probed by the caller (perf), for the fingerprint. */
   hardwareCounters?: boolean;
   /** The run folder's name, chosen before measuring so an unusable --out fails first. */
@@ -54,8 +60,8 @@ export interface RunEnvironment {
   /** The signal that stopped it, forwarded to a child process (--processes). */
   signal?(): NodeJS.Signals | undefined;
   onProgress?(progress: RunProgress): void;
-  /** --processes: child process `index` (0-based) of `count` starts. */
-  onProcess?(index: number, count: number): void;
+  /** --processes: child process `index` (0-based) of `count` starts, in `runtime`. */
+  onProcess?(index: number, count: number, runtime: string): void;
   /**
    * This process measures one part of a parent's run (--processes): what the parent recomputes from
    * the merged samples is skipped here (the guest clock's ns figures, which may count the TSC's rate).
@@ -116,15 +122,35 @@ interface Measured {
   processLost?: boolean;
   /** --trace: the raw captures, for the exporters to write. */
   traceFiles?: TraceFile[];
+  /** --runtimes: each row's binding as the process that measured it described it. */
+  bindings?: BindingInfo[];
+  /** --runtimes: each runtime's engine as its processes reported it. */
+  runtimeEngines?: Map<string, string>;
+}
+
+/** host.runtimes: each runtime of a --runtimes run, with its engine as its own processes reported it. */
+function runtimeRecords(plan: Plan, engines: ReadonlyMap<string, string>): RuntimeRecord[] {
+  return (plan.runtimes ?? []).map(({ runtime, bindings }) => ({
+    name: runtime.name,
+    kind: runtime.kind,
+    version: runtime.version,
+    engine: engines.get(runtime.name) ?? 'unknown (no process of it finished)',
+    executable: runtime.executable,
+    flags: runtime.flags,
+    bindings: bindings.map((binding) => rowName(runtime.name, binding)),
+  }));
 }
 
 export async function runBenchmarks(options: RunOptions, env: RunEnvironment): Promise<RunOutcome> {
   const startedAt = new Date();
   const runStartMs = performance.now();
-  const plan = planRun(options);
-  const measured =
-    (options.processes ?? 1) > 1 ? await measureInChildren(plan, env) : await measureHere(plan, env, runStartMs);
-  const host = hostFingerprint(env.hardwareCounters);
+  const plan = planRun(options, env.runtimes);
+  const inChildren = (options.processes ?? 1) > 1 || (plan.runtimes ?? []).some((r) => r.runtime.name !== HOST_RUNTIME);
+  const measured = inChildren ? await measureInChildren(plan, env) : await measureHere(plan, env, runStartMs);
+  const host = {
+    ...hostFingerprint(env.hardwareCounters),
+    ...(plan.runtimes ? { runtimes: runtimeRecords(plan, measured.runtimeEngines ?? new Map()) } : {}),
+  };
   const guestTsc =
     !env.partOfRun && plan.workloads.some((workload) => workload.guestClock) ? tscFrequency(host) : undefined;
   const measurements = measurementsOf(measured.cells, plan.floor, host.tscHz, guestTsc);
@@ -162,10 +188,12 @@ export async function runBenchmarks(options: RunOptions, env: RunEnvironment): P
     },
     host,
     workloads: plan.workloads.map(workloadInfo),
-    bindings: plan.bindings.map((name) => {
-      const { description, version } = getBinding(name);
-      return { name, description, version };
-    }),
+    bindings:
+      measured.bindings ??
+      plan.bindings.map((name) => {
+        const { description, version } = getBinding(name);
+        return { name, description, version };
+      }),
     ...(plan.floor ? { floor: plan.floor } : {}),
     ...(measured.harness ? { harness: measured.harness } : {}),
     measurements,
@@ -295,22 +323,26 @@ async function measureInChildren(plan: Plan, env: RunEnvironment): Promise<Measu
     env.stopped,
     () => env.signal?.() ?? 'SIGINT',
     needsJitWarmup(plan) ? await tierUpBudget() : null,
-    (index) => env.onProcess?.(index, count),
+    (index, _count, runtime) => env.onProcess?.(index, count, runtime),
   );
+  const runtimeNames = runs.map((run) => run.runtime);
+  const several = plan.runtimes !== undefined;
+  const nameOf = (run: ProcessRun) => `process ${run.index + 1} of ${count}${several ? ` (${run.runtime})` : ''}`;
   const finished = runs.filter((run) => run.results !== undefined).map((run) => run.results as Results);
   if (finished.length === 0 && env.stopped()) {
     // Stopped before any process measured: every cell skipped, the run incomplete.
-    return { cells: mergeProcessRuns(plan, []), completed: false, notes: [] };
+    return { cells: mergeProcessRuns(plan, [], []), completed: false, notes: [] };
   }
   if (finished.length === 0) {
     const why = runs.map((run) => run.stderr.trim()).find((text) => text.length > 0) ?? 'no process wrote results';
     throw new Error(`--processes: no process measured anything: ${why}`);
   }
   const lost = runs.filter((run) => run.results === undefined && !env.stopped());
-  const notes = runs.flatMap((run, i) =>
+  const expected = count * (plan.runtimes?.filter((lane) => lane.bindings.length > 0).length ?? 1);
+  const notes = runs.flatMap((run) =>
     lost.includes(run)
       ? [
-          `process ${i + 1} of ${count} wrote no results (${run.signal ? `killed by ${run.signal}` : `exit ${run.exitCode}`})` +
+          `${nameOf(run)} wrote no results (${run.signal ? `killed by ${run.signal}` : `exit ${run.exitCode}`})` +
             (run.stderr.trim() ? `: ${run.stderr.trim()}` : ''),
         ]
       : [],
@@ -319,16 +351,17 @@ async function measureInChildren(plan: Plan, env: RunEnvironment): Promise<Measu
   // A child whose tracing failed says so in its warnings and its exit code; one is enough.
   const traceFailure = plan.options.trace
     ? runs
-        .flatMap((run, i) =>
+        .flatMap((run) =>
           (run.results?.warnings ?? [])
             .filter((text) => text.startsWith(`--trace ${plan.options.trace} failed`))
-            .map((text) => `process ${i + 1} of ${count}: ${text}`),
+            .map((text) => `${nameOf(run)}: ${text}`),
         )
         .at(0)
     : undefined;
   const cells = mergeProcessRuns(
     plan,
     runs.map((run) => run.results),
+    runtimeNames,
   );
   // One raw capture per cell (see mergeTraces): every process's kept batches would make a traced
   // default run's folder several times larger for the same explanation.
@@ -337,11 +370,32 @@ async function measureInChildren(plan: Plan, env: RunEnvironment): Promise<Measu
     cells,
     traceFiles: runs.flatMap((run) => run.traceFiles).filter((file) => kept.has(file.name)),
     ...(traceFailure ? { traceFailure } : {}),
-    completed: runs.length === count && finished.every((results) => results.run.status === 'complete'),
+    completed: runs.length === expected && finished.every((results) => results.run.status === 'complete'),
+    ...(several ? runtimeDescriptions(plan, runs) : {}),
     ...(harness ? { harness } : {}),
     notes,
     ...(lost.length > 0 ? { processLost: true } : {}),
   };
+}
+
+/** Each runtime's rows and engine, as the first of its processes that finished described them. */
+function runtimeDescriptions(plan: Plan, runs: readonly ProcessRun[]): Pick<Measured, 'bindings' | 'runtimeEngines'> {
+  const bindings: BindingInfo[] = [];
+  const runtimeEngines = new Map<string, string>();
+  for (const { runtime, bindings: measured } of plan.runtimes ?? []) {
+    const results = runs.find((run) => run.runtime === runtime.name && run.results)?.results;
+    const engine = results?.host.runtime?.engine;
+    if (engine) runtimeEngines.set(runtime.name, engine);
+    for (const binding of measured) {
+      const info = results?.bindings.find((b) => b.name === binding);
+      bindings.push({
+        name: rowName(runtime.name, binding),
+        description: info?.description ?? `${binding} in ${runtime.name}`,
+        version: info?.version ?? 'unknown (no process finished)',
+      });
+    }
+  }
+  return { bindings, runtimeEngines };
 }
 
 function measuredCells(

@@ -27,7 +27,7 @@ import {
 } from '../trace/split-checks.js';
 import { timeSlicer, yieldToEventLoop } from '../util/time-slice.js';
 import { type CellRunner, openCellRunner } from './cell.js';
-import type { PlannedCell } from './plan.js';
+import { hereCell, type PlannedCell } from './plan.js';
 import { median } from './stats.js';
 import { workloadCatalogue } from './workloads.js';
 
@@ -95,7 +95,7 @@ async function openProbes(
       if (!keepGoing()) break;
       const kvm = kvmFor(binding);
       if (!kvm) continue;
-      const cell: PlannedCell = { index: -1 - probes.length, workload, binding, guest: loadGuest(workload.guest) };
+      const cell = hereCell({ index: -1 - probes.length, workload, binding, guest: loadGuest(workload.guest) });
       const runner = openCellRunner(cell, getBinding(binding), kvm);
       probes.push({ runner, nsPerIteration: Number.NaN });
       runner.run(1);

@@ -17,6 +17,8 @@ export interface Addon extends NativeLoops {
   munmap(address: bigint, length: number): number;
   write(address: bigint, offset: number, bytes: Uint8Array): void;
   runner(fd: number): () => number;
+  /** pread(2) into bytes at position: bytes read or -errno. */
+  pread(fd: number, bytes: Uint8Array, position: number): number;
   /** N-API's external ArrayBuffer over mapped memory (the views of runtimes views.cc was not built for). */
   view(address: bigint, length: number): ArrayBuffer;
   /** Detaches a view() of the mapping, then unmaps; 0 or -errno. */

@@ -6,6 +6,7 @@
  * that spread leaves: the smallest change `compare` would catch in 90 % of runs.
  */
 import { Mulberry32, varianceOfMean } from '../bench/stats.js';
+import { floorRowOf, isFloorRow } from '../results/rows.js';
 import type { Measurement, Results } from '../results/types.js';
 import { compareResults, DEFAULT_ALPHA } from './compare-results.js';
 import { studentTTwoSidedQuantile } from './stats.js';
@@ -172,9 +173,12 @@ export function calibrate(runs: readonly Results[]): Calibration {
       absoluteWorst,
       turnsPerRun.map((turns) => testUnits(turns, several)),
     );
-    if (binding === floor) continue;
+    if (isFloorRow(binding, floor)) continue;
     const ratios = runs.flatMap((run) => {
-      const [measurement, floorCell] = [cellOf(run, workload, binding), cellOf(run, workload, floor)];
+      const [measurement, floorCell] = [
+        cellOf(run, workload, binding),
+        cellOf(run, workload, floorRowOf(binding, floor)),
+      ];
       return measurement && floorCell ? [testUnits(ratioTurns(unitsOf(measurement), unitsOf(floorCell)), several)] : [];
     });
     if (ratios.length >= 2) spread(ratioWorst, ratios);

@@ -20,6 +20,7 @@ import type {
   Verdict,
   VerdictBasis,
 } from '../results/comparison.js';
+import { floorRowOf, isFloorRow } from '../results/rows.js';
 import type { Measurement, Results, WorkloadInfo } from '../results/types.js';
 import { checkHostsComparable } from './host-check.js';
 import { confirmFloorChanges } from './paired.js';
@@ -199,7 +200,13 @@ function judgeCells(
   notCompared: UncomparedCell[],
   settings: JudgeSettings,
 ): CellComparison[] {
-  const floors = new Map(prepared.filter((cell) => cell.binding === settings.floor).map((c) => [c.workload, c]));
+  // Each runtime's rows against the floor measured in the same runtime (src/results/rows.ts).
+  const floorKey = (workload: string, row: string) => `${workload}\u0000${floorRowOf(row, settings.floor)}`;
+  const floors = new Map(
+    prepared
+      .filter((cell) => isFloorRow(cell.binding, settings.floor))
+      .map((c) => [floorKey(c.workload, c.binding), c]),
+  );
   const tested: { cell: PreparedCell; absolute: TestedChange; ratio?: TestedChange }[] = [];
   for (const cell of prepared) {
     const absolute = testChange(cell.before, cell.after);
@@ -207,9 +214,9 @@ function judgeCells(
       notCompared.push({ workload: cell.workload, binding: cell.binding, reason: absolute });
       continue;
     }
-    const floorCell = floors.get(cell.workload);
+    const floorCell = floors.get(floorKey(cell.workload, cell.binding));
     let ratio: TestedChange | undefined;
-    if (settings.basis === 'ratio-to-floor' && floorCell && cell.binding !== settings.floor) {
+    if (settings.basis === 'ratio-to-floor' && floorCell && !isFloorRow(cell.binding, settings.floor)) {
       const change = testChange(ratioTurns(cell.before, floorCell.before), ratioTurns(cell.after, floorCell.after));
       if (typeof change !== 'string') ratio = change;
     }
@@ -234,8 +241,8 @@ function judgeCells(
         )
       : absolute;
     // The floor is judged apart (paired.ts may let it gate); a binding without a floor gates on absolute time.
-    const gates = settings.basis === 'absolute' || t.cell.binding !== settings.floor;
-    return cellComparison(t.cell, primary, absolute, gates, floors.get(t.cell.workload));
+    const gates = settings.basis === 'absolute' || !isFloorRow(t.cell.binding, settings.floor);
+    return cellComparison(t.cell, primary, absolute, gates, floors.get(floorKey(t.cell.workload, t.cell.binding)));
   });
 }
 

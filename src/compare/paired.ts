@@ -10,6 +10,7 @@
 
 import { median } from '../bench/stats.js';
 import type { CellComparison } from '../results/comparison.js';
+import { isFloorRow } from '../results/rows.js';
 import type { Results } from '../results/types.js';
 import { unitsOf } from './units.js';
 
@@ -45,8 +46,8 @@ export function confirmFloorChanges(
   const order = alternatingOrder(baselines, currents);
   if (!order) return;
   for (const cell of cells) {
-    if (cell.binding !== floor || cell.gates) continue;
-    const medians = order.map((entry) => floorMedian(entry.run, cell.workload, floor));
+    if (!isFloorRow(cell.binding, floor) || cell.gates) continue;
+    const medians = order.map((entry) => floorMedian(entry.run, cell.workload, cell.binding));
     if (medians.some((value) => value === undefined)) continue;
     const changes = order.slice(1).map((entry, i) => {
       const [earlier, later] = [medians[i] as number, medians[i + 1] as number];

@@ -1,5 +1,6 @@
 /** What a reader of a comparison should know besides the verdicts, one sentence each. */
 import type { CellComparison, CellRef, Comparison } from '../results/comparison.js';
+import { isFloorRow } from '../results/rows.js';
 import type { Results } from '../results/types.js';
 
 /**
@@ -94,7 +95,7 @@ function floorWarnings(comparison: Comparison): string[] {
     );
   }
   const noFloor = comparison.cells.filter(
-    (cell) => basis === 'ratio-to-floor' && cell.binding !== floor && cell.basis === 'absolute',
+    (cell) => basis === 'ratio-to-floor' && !isFloorRow(cell.binding, floor) && cell.basis === 'absolute',
   );
   if (noFloor.length > 0) {
     warnings.push(
@@ -110,7 +111,7 @@ function floorWarnings(comparison: Comparison): string[] {
  * binding's absolute time moved with it. The ratio to the floor, measured within each run, holds.
  */
 function floorDrift(cells: readonly CellComparison[], floor: string): string | undefined {
-  const floors = cells.filter((cell) => cell.binding === floor);
+  const floors = cells.filter((cell) => isFloorRow(cell.binding, floor));
   // Two workloads moving together already say it (two --quick runs of pio-out,hlt: -25 % both).
   if (floors.length < 2) return undefined;
   const changes = floors.map((cell) => ((cell.absolute ?? cell).ratio - 1) * 100).sort((a, b) => a - b);

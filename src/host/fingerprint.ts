@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import { cpus, hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { HostFingerprint } from '../results/types.js';
+import { currentRuntime } from '../runtimes/current.js';
 import { runningInContainer } from '../util/device-access.js';
 import { KVMBENCH_VERSION } from '../version.js';
 import {
@@ -75,5 +76,6 @@ export function hostFingerprint(hardwareCounters?: boolean): HostFingerprint {
     kvmbench: KVMBENCH_VERSION,
     ...optional('gitRevision', gitRevision()),
     container: runningInContainer(),
+    runtime: currentRuntime(),
   };
 }

@@ -3,8 +3,11 @@
  * io_exits, mmio_exits and halt_exits, read without debugfs. kvmbench reads them before and after a
  * measured loop to check the harness's own exit count against KVM's.
  */
-import { closeSync, readSync } from 'node:fs';
+import { readSync } from 'node:fs';
 import { KVM_GET_STATS_FD } from '../abi/kvm.js';
+import { loadAddon } from '../bindings/addon.js';
+import { currentRuntime } from '../runtimes/current.js';
+import { getSystemErrorName } from '../util/errno.js';
 import type { Vcpu } from './vcpu.js';
 
 // struct kvm_stats_header: flags, name_size, num_desc, id_offset, desc_offset, data_offset (u32 each).
@@ -18,9 +21,20 @@ export interface StatsReader {
   close(): void;
 }
 
+/**
+ * node:fs reads any descriptor in Node and Bun; Deno's takes only those it opened itself, so there
+ * the addon's pread reads the stats fd KVM handed out.
+ */
+function readAt(fd: number, buffer: Buffer, position: number): number {
+  if (currentRuntime().kind !== 'deno') return readSync(fd, buffer, 0, buffer.length, position);
+  const read = loadAddon().pread(fd, buffer, position);
+  if (read < 0) throw new Error(`KVM stats fd: read failed: ${getSystemErrorName(-read)}`);
+  return read;
+}
+
 function pread(fd: number, length: number, position: number): Buffer {
   const buffer = Buffer.alloc(length);
-  const read = readSync(fd, buffer, 0, length, position);
+  const read = readAt(fd, buffer, position);
   if (read !== length) throw new Error(`KVM stats fd: short read (${read} of ${length} bytes at ${position})`);
   return buffer;
 }
@@ -52,10 +66,10 @@ export function openVcpuStats(vcpu: Vcpu, names: readonly string[]): StatsReader
         for (const [name, position] of wanted) values.set(name, pread(fd, 8, position).readBigUInt64LE(0));
         return values;
       },
-      close: () => closeSync(fd),
+      close: () => vcpu.binding.close(fd),
     };
   } catch (error) {
-    closeSync(fd);
+    vcpu.binding.close(fd);
     throw error;
   }
 }

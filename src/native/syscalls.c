@@ -160,6 +160,27 @@ static napi_value js_runner(napi_env env, napi_callback_info info) {
   return fn;
 }
 
+/* pread(fd, bytes, position): reads into a Uint8Array at a file position; bytes read or -errno. For
+ * runtimes whose node:fs takes only descriptors it opened itself (Deno), on fds KVM hands out. */
+static napi_value js_pread(napi_env env, napi_callback_info info) {
+  napi_value argv[3];
+  int64_t fd, position;
+  if (!get_args(env, info, 3, argv) || !arg_int64(env, argv[0], "fd", &fd) ||
+      !arg_int64(env, argv[2], "position", &position))
+    return NULL;
+  void *data;
+  size_t length;
+  napi_typedarray_type type;
+  napi_value arraybuffer;
+  size_t byte_offset;
+  if (napi_get_typedarray_info(env, argv[1], &type, &length, &data, &arraybuffer, &byte_offset) != napi_ok ||
+      type != napi_uint8_array) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "bytes must be a Uint8Array");
+    return NULL;
+  }
+  return RESULT(env, pread((int)fd, data, length, (off_t)position));
+}
+
 /* view(address, length): an external ArrayBuffer over mapped memory through N-API alone, for runtimes
  * the V8 views module (views.cc) was not built for (another Node ABI, Bun, Deno). No finalizer: the
  * mapping, not the runtime, owns the bytes. */
@@ -237,5 +258,6 @@ void register_syscalls(napi_env env, napi_value exports) {
   export_function(env, exports, "runner", js_runner);
   export_function(env, exports, "tscHz", js_tsc_hz);
   export_function(env, exports, "view", js_view);
+  export_function(env, exports, "pread", js_pread);
   export_function(env, exports, "munmapView", js_munmap_view);
 }

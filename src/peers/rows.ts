@@ -126,7 +126,7 @@ function besideTheirWorkload(existing: readonly Measurement[], added: readonly M
 export function withPeerRows(results: Results, outcomes: readonly PeerOutcome[]): Results {
   const measured = outcomes.filter((outcome): outcome is Measured => outcome.status !== 'skipped');
   const floor = results.measurements.find(
-    (m) => m.workload === PEER_EXIT_WORKLOAD && m.binding === (results.floor ?? 'c-loop'),
+    (m) => m.workload === PEER_EXIT_WORKLOAD && m.binding === (results.floor ?? 'c-loop'), // the host runtime's floor
   );
   const measurements: Measurement[] = [];
   const bindings: BindingInfo[] = [];

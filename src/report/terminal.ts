@@ -1,6 +1,7 @@
 /** The summary table printed at the end of `kvmbench run`, and with --trace ftrace where the time went. */
 
 import { formatChange, formatNs, formatNsInterval, formatNsSigned, formatPercent, MISSING } from '../format/units.js';
+import { isFloorRow } from '../results/rows.js';
 import { hasStatistics, type Measurement, type Results } from '../results/types.js';
 import { guestClockLines } from './guest-clock.js';
 
@@ -138,7 +139,7 @@ export function terminalTable(results: Results): string {
       formatNsInterval(s.medianCi95[0], s.medianCi95[1]),
       formatNs(s.p99),
       formatPercent(s.cv),
-      overhead ? formatChange(overhead.ratio) : m.binding === floor ? 'floor' : MISSING,
+      overhead ? formatChange(overhead.ratio) : isFloorRow(m.binding, floor) ? 'floor' : MISSING,
       overhead
         ? `${formatNsSigned(overhead.differenceNs)} (${formatNsInterval(overhead.differenceCi95[0], overhead.differenceCi95[1], { signed: true })})`
         : '',

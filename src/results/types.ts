@@ -76,6 +76,24 @@ export interface HostFingerprint {
   gitRevision?: string;
   /** Running inside a container (/.dockerenv or a container cgroup). */
   container: boolean;
+  /** The runtime of the process that wrote these results (Bun and Deno report a Node version of their own in `node`). */
+  runtime?: { kind: 'node' | 'bun' | 'deno'; version: string; engine: string };
+  /** --runtimes: every runtime the run measured in. */
+  runtimes?: RuntimeRecord[];
+}
+
+/** A runtime of a --runtimes run: what ran, with which flags, measuring which rows. */
+export interface RuntimeRecord {
+  /** Its name in --runtimes and in its rows' prefix (src/results/rows.ts). */
+  name: string;
+  kind: 'node' | 'bun' | 'deno';
+  version: string;
+  /** `V8 <version>` or `JavaScriptCore <WebKit commit>`. */
+  engine: string;
+  executable: string;
+  flags: string[];
+  /** Its rows. */
+  bindings: string[];
 }
 
 /** Whether the harness's exit count matched KVM's own counters. */
@@ -134,7 +152,10 @@ export type MeasurementStats = SampleStats & Partial<Pick<TurnStats, 'turns' | '
 
 export interface Measurement {
   workload: string;
+  /** The row: the binding, prefixed by its runtime for another runtime than kvmbench's Node (`bun:napi`). */
   binding: string;
+  /** --runtimes: the runtime that measured it (absent: the Node running kvmbench). */
+  runtime?: string;
   /** suspect: measured, but KVM's own exit counter disagrees with the harness. */
   status: 'ok' | 'suspect' | 'failed' | 'skipped';
   /** Why it failed, was skipped or is suspect (guest, binding, exit, registers for a guest failure). */
@@ -220,6 +241,8 @@ export interface RunOptions {
   trace?: TraceMode;
   /** Fresh Node processes the run was repeated in and merged from (1: this process only). */
   processes?: number;
+  /** --runtimes: the runtimes measured in, each in processes of its own (absent: the Node running kvmbench). */
+  runtimes?: string[];
   /** `run --sweep`: the sweep whose points are the workloads. */
   sweep?: 'memory' | 'vcpus' | 'vms';
   /** Peer VMMs run beside the bindings (`--peers`). */

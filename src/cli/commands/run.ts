@@ -26,6 +26,8 @@ import { createRunFolder, prepareOutputDirectory, removeIfEmpty, writeRunFiles }
 import { updateLatestPointer } from '../../results/latest.js';
 import type { RunOptions } from '../../results/types.js';
 import { WriteFilesError } from '../../results/write.js';
+import { OWN_RUNTIME } from '../../runtimes/bindings.js';
+import { findRuntimes, HOST_RUNTIME, hostRuntime, RUNTIME_NAMES, type Runtime } from '../../runtimes/discover.js';
 import { PERF_BASIC_PROF } from '../../trace/perf-record-session.js';
 import { TRACE_MODES } from '../../trace/session.js';
 import { onInterrupt } from '../../util/cleanup.js';
@@ -52,6 +54,7 @@ export interface RunCommandOptions {
   sweep?: string;
   peers?: string;
   injectDelayNs?: string;
+  runtimes?: string;
 }
 
 /**
@@ -95,7 +98,45 @@ export type PlanOptions = Pick<RunCommandOptions, 'workloads' | 'bindings' | 'qu
     >
   >;
 
-export function planFromOptions(options: PlanOptions, sweepHost?: () => SweepHost): RunOptions {
+/**
+ * The bindings asked for, each checked against the runtimes that will measure them (this process's
+ * when there is no --runtimes); by default all they can run, in the catalogue's order.
+ */
+function bindingsFor(value: string | undefined, runtimes: readonly Runtime[] | undefined): BindingName[] {
+  const lanes = runtimes ?? [hostRuntime()];
+  const runnable = new Set(lanes.flatMap((runtime) => runtime.bindings));
+  if (value === undefined) return BINDING_NAMES.filter((name) => runnable.has(name));
+  const asked = parseList('--bindings', value, BINDING_NAMES);
+  for (const binding of asked) {
+    if (runnable.has(binding)) continue;
+    const own = OWN_RUNTIME[binding];
+    throw new UsageError(
+      `--bindings ${binding}: ${lanes.map((r) => `${r.name} (${r.kind} ${r.version})`).join(', ')} cannot run it` +
+        (own ? `; it runs under ${own}` : ''),
+    );
+  }
+  return asked;
+}
+
+/** --runtimes runs measure in children of each runtime: what measures in this process alone cannot join. */
+function checkRuntimesCombination(options: PlanOptions): void {
+  for (const [flag, value] of [
+    ['--sweep', options.sweep],
+    ['--peers', options.peers],
+    ['--trace', options.trace !== undefined && options.trace !== 'ftrace' ? options.trace : undefined],
+  ] as const) {
+    if (value !== undefined) {
+      throw new UsageError(
+        `--runtimes measures in processes of each runtime; ${flag} ${value} measures in this one: drop one of them`,
+      );
+    }
+  }
+}
+
+export function planFromOptions(options: PlanOptions, sweepHost?: () => SweepHost, found?: Runtime[]): RunOptions {
+  // `--runtimes node` alone is this process's runtime: the same as no --runtimes.
+  const runtimes = found?.some((runtime) => runtime.name !== HOST_RUNTIME) ? found : undefined;
+  if (runtimes) checkRuntimesCombination(options);
   const sweep = sweepOptions(options, sweepHost);
   const profile = options.quick ? (sweep ? PROFILES.quickSweep : PROFILES.quick) : PROFILES.default;
   // `!== undefined`, not truthiness: an empty value ('') is an error, not "use the default".
@@ -105,10 +146,7 @@ export function planFromOptions(options: PlanOptions, sweepHost?: () => SweepHos
       (options.workloads !== undefined
         ? parseList('--workloads', options.workloads, WORKLOAD_NAMES)
         : [...WORKLOAD_NAMES]),
-    bindings:
-      options.bindings !== undefined
-        ? parseList('--bindings', options.bindings, BINDING_NAMES)
-        : (sweep?.bindings ?? [...BINDING_NAMES]),
+    bindings: options.bindings === undefined && sweep ? sweep.bindings : bindingsFor(options.bindings, runtimes),
     rounds: options.rounds !== undefined ? parsePositiveInteger('--rounds', options.rounds, 1000) : profile.rounds,
     timePerRoundMs:
       options.timePerRound !== undefined
@@ -136,6 +174,7 @@ export function planFromOptions(options: PlanOptions, sweepHost?: () => SweepHos
     ...(options.peers === undefined ? {} : { peers: parseList('--peers', options.peers, PEER_NAMES) }),
     ...(sweep ? { sweep: sweep.kind } : {}),
     ...(options.injectDelayNs === undefined ? {} : { injectDelayNs: parseInjectDelay(options.injectDelayNs) }),
+    ...(runtimes ? { runtimes: runtimes.map((runtime) => runtime.name) } : {}),
   };
 }
 
@@ -214,6 +253,10 @@ export function registerRun(program: Command): void {
       '--trace <mode>',
       `after measuring, trace each cell (ftrace: several batches in each process): ${TRACE_MODES.join(', ')}`,
     )
+    .option(
+      '--runtimes <list>',
+      `measure in these runtimes too, each in processes of its own: ${RUNTIME_NAMES.join(', ')}, or NAME=PATH (default: node, the Node running kvmbench; others: npm run runtimes:install)`,
+    )
     .option('--peers <list>', `also run the pio-out loop under other VMMs where installed: ${PEER_NAMES.join(', ')}`)
     .option(
       '--inject-delay-ns <binding=ns,...>',
@@ -232,10 +275,13 @@ Examples:
   kvmbench run --sweep memory --quick      4 KiB..64 MiB: set region, touch every page, dirty log, teardown
   kvmbench run --sweep vcpus               vCPU creation and exit throughput, 1..2x CPUs vCPUs in threads
   kvmbench run --sweep vms                 N VMs created, run and destroyed at once
-  kvmbench run --quick --peers qemu,kvmtool  QEMU and kvmtool beside the bindings (docs/peers.md)`,
+  kvmbench run --quick --peers qemu,kvmtool  QEMU and kvmtool beside the bindings (docs/peers.md)
+  kvmbench run --quick --runtimes node,node26,bun,deno  every FFI path in every runtime (docs/runtimes.md)`,
     )
     .action(async (options: RunCommandOptions) => {
-      const plan = planFromOptions(options);
+      // Found before anything is written: a missing runtime is a usage error that says how to install it.
+      const runtimes = options.runtimes === undefined ? undefined : await findRuntimes(options.runtimes);
+      const plan = planFromOptions(options, undefined, runtimes);
       if ((plan.processes ?? 1) > 1 && plan.trace && plan.trace !== 'ftrace') {
         throw new UsageError(
           `--trace ${plan.trace} traces this process: run it without --processes (or with --processes 1); only --trace ftrace traces in several processes`,
@@ -277,10 +323,12 @@ Examples:
         outcome = await runBenchmarks(plan, {
           runId,
           kvmPath: options.kvm,
+          ...(plan.runtimes ? { runtimes } : {}),
           hardwareCounters: perf.hardwareCounters,
           stopped: () => parentWatch?.gone() === true || signal !== undefined,
           signal: () => signal,
-          onProcess: (index, count) => process.stderr.write(`kvmbench: process ${index + 1} of ${count}\n`),
+          onProcess: (index, count, runtime) =>
+            process.stderr.write(`kvmbench: process ${index + 1} of ${count}${plan.runtimes ? ` (${runtime})` : ''}\n`),
           onProgress: (p) => progress.update(p),
           partOfRun,
         });

@@ -4,6 +4,7 @@
  */
 
 import { formatNs, formatNsInterval } from '../../../format/units.js';
+import { isFloorRow } from '../../../results/rows.js';
 import type { Measurement } from '../../../results/types.js';
 import { html, type SafeHtml } from '../escape.js';
 import { FLOOR_BINDING, isMeasured } from '../model.js';
@@ -30,10 +31,11 @@ export function mediansChart(workload: string, cells: Measurement[], palette: Pa
     5,
   );
 
-  const floor = measured.find((cell) => cell.binding === FLOOR_BINDING);
+  // With several runtimes, the line is the first runtime's floor (each row's own is in the overhead chart).
+  const floor = measured.find((cell) => isFloorRow(cell.binding, FLOOR_BINDING));
   const floorLine =
     floor &&
-    html`<g class="reference"><line x1="${px(scale.at(floor.stats.median))}" x2="${px(scale.at(floor.stats.median))}" y1="${TOP - 4}" y2="${plotBottom}"/><text x="${px(scale.at(floor.stats.median))}" y="${TOP - 8}" text-anchor="middle">${FLOOR_BINDING}</text></g>`;
+    html`<g class="reference"><line x1="${px(scale.at(floor.stats.median))}" x2="${px(scale.at(floor.stats.median))}" y1="${TOP - 4}" y2="${plotBottom}"/><text x="${px(scale.at(floor.stats.median))}" y="${TOP - 8}" text-anchor="middle">${floor?.binding}</text></g>`;
 
   const rows = cells.map((cell, index) => {
     const y = TOP + index * ROW_HEIGHT + ROW_HEIGHT / 2;

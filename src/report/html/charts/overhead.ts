@@ -5,6 +5,7 @@
  */
 
 import { formatChange, formatNsSigned, formatRatio } from '../../../format/units.js';
+import { isFloorRow } from '../../../results/rows.js';
 import type { Measurement } from '../../../results/types.js';
 import { html, type SafeHtml } from '../escape.js';
 import { FLOOR_BINDING } from '../model.js';
@@ -20,7 +21,7 @@ const TOP = 18;
 const AXIS_HEIGHT = 36;
 
 export function overheadChart(workload: string, cells: Measurement[], palette: Palette): SafeHtml {
-  const rows = cells.filter((cell) => cell.binding !== FLOOR_BINDING);
+  const rows = cells.filter((cell) => !isFloorRow(cell.binding, FLOOR_BINDING));
   const ratios = rows.flatMap((cell) => (cell.overheadVsFloor ? [cell.overheadVsFloor] : []));
   const plotRight = WIDTH - MARGIN_RIGHT;
   const plotBottom = TOP + Math.max(1, rows.length) * ROW_HEIGHT;
