@@ -5,7 +5,12 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { BINDING_NAMES } from '../src/bindings/types.js';
+import { bindingsOf } from '../src/runtimes/bindings.js';
+import { currentRuntime } from '../src/util/runtime.js';
 import { kvmbench } from './helpers/cli.js';
+
+const HERE_BINDINGS: readonly string[] = bindingsOf(currentRuntime());
 
 const COMMANDS = ['hello', 'doctor', 'list', 'run', 'profile', 'compare', 'report', 'calibrate'];
 const scratch = mkdtempSync(join(tmpdir(), 'kvmbench-cli-help-'));
@@ -41,12 +46,24 @@ describe('list --json', () => {
   it('lists bindings, workloads and guests with their descriptions', () => {
     const result = kvmbench(['list', '--json']);
     assert.equal(result.status, 0, result.stderr);
-    const listing = JSON.parse(result.stdout) as Record<string, Array<{ name: string; description: string }>>;
-    assert.deepEqual(Object.keys(listing), ['bindings', 'workloads', 'guests']);
+    const listing = JSON.parse(result.stdout) as Record<
+      string,
+      Array<{ name: string; available?: boolean; description: string }>
+    >;
+    assert.deepEqual(Object.keys(listing), ['bindings', 'runtimes', 'workloads', 'guests']);
+    // Every binding is listed; those of another runtime say which one runs them.
     assert.deepEqual(
       listing['bindings']?.map((binding) => binding.name),
-      ['c-loop', 'napi', 'koffi', 'koffi-variadic'],
+      [...BINDING_NAMES],
     );
+    for (const binding of listing['bindings'] ?? []) {
+      assert.equal(binding.available, HERE_BINDINGS.includes(binding.name), binding.description);
+    }
+    assert.deepEqual(
+      listing['runtimes']?.map((runtime) => runtime.name),
+      ['node', 'node26', 'bun', 'deno'],
+    );
+    assert.equal(listing['runtimes']?.[0]?.available, true, 'the Node running kvmbench is always there');
     assert.ok(listing['workloads']?.some((workload) => workload.name === 'pio-out'));
     assert.ok(listing['guests']?.some((guest) => guest.name === 'hello'));
     for (const entries of Object.values(listing))

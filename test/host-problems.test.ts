@@ -11,9 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { BINDING_NAMES } from '../src/bindings/types.js';
 import { CLI } from './helpers/cli.js';
-import { kvmSkip } from './helpers/kvm.js';
+import { HERE_BINDINGS as BINDING_NAMES, kvmSkip } from './helpers/kvm.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'kvmbench-host-problems-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));

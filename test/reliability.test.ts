@@ -12,9 +12,8 @@ import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { hereCell } from '../src/bench/plan.js';
 import { soak } from '../src/bench/soak.js';
-import { BINDING_NAMES } from '../src/bindings/types.js';
 import { CLI, kvmbench, runFolders } from './helpers/cli.js';
-import { kvmSkip } from './helpers/kvm.js';
+import { HERE_BINDINGS as BINDING_NAMES, kvmSkip } from './helpers/kvm.js';
 import { perfSkip } from './helpers/perf.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'kvmbench-reliability-'));

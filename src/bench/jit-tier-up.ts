@@ -10,7 +10,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { execa } from 'execa';
 import type { TierUpBudget } from '../results/types.js';
-import { currentRuntime } from '../runtimes/current.js';
+import { currentRuntime } from '../util/runtime.js';
 
 /** The budget flag of each V8 generation, newest first: the first one this V8 knows is the one it uses. */
 const BUDGET_FLAGS = ['invocation-count-for-turbofan', 'interrupt-budget'] as const;

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { currentRuntime } from '../runtimes/current.js';
+import { currentRuntime } from '../util/runtime.js';
 import type { NativeLoops } from './types.js';
 
 export interface Addon extends NativeLoops {

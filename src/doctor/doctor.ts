@@ -11,6 +11,7 @@ import { loadGuest } from '../guests/manifest.js';
 import { perfEventParanoid, tscHz, type Virtualization, virtualization } from '../host/facts.js';
 import { type PerfSupport, probePerf } from '../host/perf.js';
 import { DEFAULT_KVM_PATH, Kvm, openHint } from '../kvm/system.js';
+import { describeSurveyed, surveyRuntimes } from '../runtimes/discover.js';
 import { parseTrace } from '../trace/ftrace-parse.js';
 import {
   countEvents,
@@ -310,6 +311,16 @@ export async function runDoctor(options: {
       .map(([k, val]) => `${k} ${val}`)
       .join(', '),
   });
+
+  // run --runtimes: which runtimes are here (none is required; the default run uses this Node).
+  for (const entry of await surveyRuntimes()) {
+    checks.push({
+      name: `runtime ${entry.name}`,
+      status: 'info',
+      detail: describeSurveyed(entry),
+      ...(entry.runtime ? {} : { fix: 'npm run runtimes:install (only for run --runtimes)' }),
+    });
+  }
 
   kvm?.close();
   report.ok = !checks.some((check) => check.status === 'fail');

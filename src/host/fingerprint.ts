@@ -5,8 +5,8 @@ import { createRequire } from 'node:module';
 import { cpus, hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { HostFingerprint } from '../results/types.js';
-import { currentRuntime } from '../runtimes/current.js';
 import { runningInContainer } from '../util/device-access.js';
+import { currentRuntime } from '../util/runtime.js';
 import { KVMBENCH_VERSION } from '../version.js';
 import {
   cpuGovernor,

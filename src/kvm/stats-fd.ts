@@ -6,8 +6,8 @@
 import { readSync } from 'node:fs';
 import { KVM_GET_STATS_FD } from '../abi/kvm.js';
 import { loadAddon } from '../bindings/addon.js';
-import { currentRuntime } from '../runtimes/current.js';
 import { getSystemErrorName } from '../util/errno.js';
+import { currentRuntime } from '../util/runtime.js';
 import type { Vcpu } from './vcpu.js';
 
 // struct kvm_stats_header: flags, name_size, num_desc, id_offset, desc_offset, data_offset (u32 each).

@@ -22,9 +22,11 @@ import {
   hasGuestClockSection,
 } from './html/sections/guest-clock.js';
 import { reportHeader } from './html/sections/header.js';
+import { RUNTIMES_SECTION_ID, RUNTIMES_SECTION_TITLE, runtimesSection } from './html/sections/runtimes.js';
 import { summarySection } from './html/sections/summary.js';
 import { hasTraceSection, traceSection } from './html/sections/trace.js';
 import { warningsSection } from './html/sections/warnings.js';
+import { hasRuntimeMatrix } from './runtime-matrix.js';
 import { hasSweeps, sweepsSection } from './sweeps/chart.js';
 
 /** Inline styles only, images only as data: URLs, no scripts, no connections, no forms. */
@@ -39,6 +41,7 @@ export interface HtmlReportOptions {
 function tableOfContents(results: Results, withBaseline: boolean): SafeHtml {
   const links: Array<[string, string]> = [
     ...(withBaseline ? ([[BASELINE_SECTION_ID, BASELINE_SECTION_TITLE]] as Array<[string, string]>) : []),
+    ...(hasRuntimeMatrix(results) ? ([[RUNTIMES_SECTION_ID, RUNTIMES_SECTION_TITLE]] as Array<[string, string]>) : []),
     ['overhead', 'Overhead'],
     ['summary', 'Summary'],
     ...(hasSweeps(results) ? ([['sweeps', 'Sweeps']] as Array<[string, string]>) : []),
@@ -88,7 +91,7 @@ ${pageHead(`kvmbench report — ${title}`, { generator: `${results.tool.name} ${
 ${reportHeader(results, palette)}
 ${tableOfContents(results, baseline !== undefined)}
 <main>
-${change}${overheadSection(results, palette)}
+${change}${runtimesSection(results)}${overheadSection(results, palette)}
 ${summarySection(results, palette)}
 ${sweepsSection(results)}
 ${warningsSection(results)}

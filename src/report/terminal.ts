@@ -4,6 +4,7 @@ import { formatChange, formatNs, formatNsInterval, formatNsSigned, formatPercent
 import { isFloorRow } from '../results/rows.js';
 import { hasStatistics, type Measurement, type Results } from '../results/types.js';
 import { guestClockLines } from './guest-clock.js';
+import { type MatrixCell, runtimeMatrices } from './runtime-matrix.js';
 
 /** Columns padded to their widest cell, two spaces apart, with a dashed rule under the header. */
 function table(header: string[], rows: string[][]): string[] {
@@ -109,6 +110,40 @@ function harnessLine(results: Results): string[] {
   ];
 }
 
+/** A matrix cell: median and overhead over its runtime's floor. */
+function matrixText(cell: MatrixCell | undefined, floor: string): string {
+  if (!cell) return '';
+  const own = OWN_FFI_NAMES.has(cell.binding) ? `${cell.binding} ` : '';
+  if (cell.median === undefined) return `${own}${cell.status.toUpperCase()}`;
+  const ratio = cell.binding === floor ? '' : cell.ratio === undefined ? ` ${MISSING}` : ` ${formatChange(cell.ratio)}`;
+  return `${own}${formatNs(cell.median)}${ratio}`;
+}
+
+const OWN_FFI_NAMES = new Set(['node-ffi', 'bun-ffi', 'deno-ffi']);
+
+/** --runtimes: per workload, runtimes down and bindings across, and the cheapest JS path. */
+function runtimeMatrixLines(results: Results): string[] {
+  const matrices = runtimeMatrices(results);
+  if (matrices.length === 0) return [];
+  const floor = results.floor ?? 'c-loop';
+  const out = ['', `Runtime x binding: median per iteration, change over the ${floor} of the same runtime:`];
+  for (const matrix of matrices) {
+    out.push('');
+    const rows = matrix.runtimes.map((runtime) => [
+      runtime,
+      ...matrix.columns.map((column) => matrixText(matrix.cells.get(runtime)?.get(column), floor)),
+    ]);
+    out.push(...table([matrix.workload, ...matrix.columns], rows));
+    const best = matrix.cheapest;
+    if (best?.median !== undefined) {
+      out.push(
+        `cheapest JS path: ${best.row} ${formatNs(best.median)}${best.ratio === undefined ? '' : ` (${formatChange(best.ratio)} over its ${floor})`}`,
+      );
+    }
+  }
+  return out;
+}
+
 export function terminalTable(results: Results): string {
   const floor = results.floor ?? 'c-loop';
   const emulated = results.measurements.some((m) => (m.emulatedInstructionsPerIteration ?? 0) > 0);
@@ -154,6 +189,7 @@ export function terminalTable(results: Results): string {
     ...harnessLine(results),
     ...traceSplitTable(results.measurements),
     ...guestClockLines(results, table),
+    ...runtimeMatrixLines(results),
   ];
   for (const m of results.measurements) {
     if (m.status === 'failed' || m.status === 'suspect')

@@ -3,7 +3,7 @@
  * Deno; each runtime's own FFI only in that runtime (node:ffi from Node 26).
  */
 import type { BindingName } from '../bindings/types.js';
-import { majorOf, type RuntimeIdentity } from './current.js';
+import { majorOf, type RuntimeIdentity } from '../util/runtime.js';
 
 const EVERYWHERE: readonly BindingName[] = ['c-loop', 'napi', 'koffi', 'koffi-variadic'];
 

@@ -10,8 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import type { BindingName } from '../bindings/types.js';
 import { UsageError } from '../errors.js';
+import { currentRuntime, majorOf, type RuntimeKind } from '../util/runtime.js';
 import { bindingsOf, NODE_FFI_MAJOR } from './bindings.js';
-import { currentRuntime, majorOf, type RuntimeKind } from './current.js';
 
 export const RUNTIME_NAMES = ['node', 'node26', 'bun', 'deno'] as const;
 export type RuntimeName = (typeof RUNTIME_NAMES)[number];
@@ -201,3 +201,22 @@ export const runtimeCommand = (runtime: Runtime, main: string, args: string[]): 
   runtime.executable,
   [...runtime.flags, main, ...args],
 ];
+
+/** Every runtime kvmbench knows, found (with version and bindings) or with why not: for doctor and list. */
+export async function surveyRuntimes(): Promise<{ name: RuntimeName; runtime?: Runtime; problem?: string }[]> {
+  return Promise.all(
+    RUNTIME_NAMES.map(async (name) => {
+      try {
+        return { name, runtime: await findRuntime(name) };
+      } catch (error) {
+        return { name, problem: (error as Error).message.replace(/^--runtimes \S+: /, '') };
+      }
+    }),
+  );
+}
+
+/** One line about a surveyed runtime. */
+export const describeSurveyed = (entry: { runtime?: Runtime; problem?: string }): string =>
+  entry.runtime
+    ? `${entry.runtime.kind} ${entry.runtime.version} (${entry.runtime.executable}): ${entry.runtime.bindings.join(', ')}`
+    : (entry.problem ?? 'unknown');

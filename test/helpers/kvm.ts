@@ -3,9 +3,10 @@ import { closeSync, constants, openSync } from 'node:fs';
 import { type Plan, planRun } from '../../src/bench/plan.js';
 import { getBinding } from '../../src/bindings/registry.js';
 import type { Binding } from '../../src/bindings/types.js';
-import { BINDING_NAMES } from '../../src/bindings/types.js';
 import { probeFailEntry } from '../../src/guests/probes.js';
 import type { SpecialRegisters } from '../../src/kvm/structs.js';
+import { bindingsOf } from '../../src/runtimes/bindings.js';
+import { currentRuntime } from '../../src/util/runtime.js';
 
 function probe(): string | false {
   try {
@@ -21,13 +22,16 @@ function probe(): string | false {
 export const kvmSkip: string | false = probe();
 if (kvmSkip) process.stdout.write(`# KVM tests skipped: ${kvmSkip}\n`);
 
-export const allBindings = (): Binding[] => BINDING_NAMES.map((name) => getBinding(name));
+/** The bindings this runtime runs (each runtime's own FFI only in it: see src/runtimes/bindings.ts). */
+export const HERE_BINDINGS = bindingsOf(currentRuntime());
+
+export const allBindings = (): Binding[] => HERE_BINDINGS.map((name) => getBinding(name));
 
 /** A plan of these workloads on every binding, for tests that open its cells' runners themselves. */
 export const everyBindingPlan = (workloads: string[]): Plan =>
   planRun({
     workloads,
-    bindings: [...BINDING_NAMES],
+    bindings: [...HERE_BINDINGS],
     rounds: 1,
     timePerRoundMs: 1,
     warmupMs: 0,
