@@ -69,7 +69,29 @@ export function hostDifferences(baseline: HostFingerprint, current: HostFingerpr
   for (const field of PERFORMANCE_FIELDS) compareField(field, true);
   differences.push(...kvmModuleDifferences(baseline.kvmModules, current.kvmModules));
   for (const field of INFORMATIONAL_FIELDS) compareField(field, false);
+  differences.push(...runtimeDifferences(baseline.runtimes, current.runtimes));
   return differences;
+}
+
+/**
+ * --runtimes: each runtime's version and engine, shown like Node's (the software compared, never
+ * refused). Rows of different runtimes never pair (their names differ); rows of one runtime name
+ * whose version changed do, and this says so.
+ */
+function runtimeDifferences(
+  baseline: HostFingerprint['runtimes'],
+  current: HostFingerprint['runtimes'],
+): HostDifference[] {
+  if (!baseline && !current) return [];
+  const describe = (runtime: NonNullable<HostFingerprint['runtimes']>[number] | undefined) =>
+    runtime ? `${runtime.kind} ${runtime.version}, ${runtime.engine}` : NOT_RECORDED;
+  const names = [...new Set([...(baseline ?? []), ...(current ?? [])].map((runtime) => runtime.name))];
+  return names.flatMap((name) => {
+    const [before, after] = [baseline, current].map((list) => describe(list?.find((r) => r.name === name)));
+    return before === after
+      ? []
+      : [{ field: `runtimes.${name}`, baseline: before as string, current: after as string, affectsPerformance: false }];
+  });
 }
 
 /** Module presence and each parameter value, one difference per parameter. */
