@@ -46,7 +46,9 @@ function runVm(number, selection = ['--claims', claims, ...names]) {
         join(root, 'scripts', 'kvm-sandbox.sh'),
         ...['-t', String(timeoutSeconds)],
         // CI installs the runtimes of run --runtimes and asks their tests not to skip.
-        ...(process.env.KVMBENCH_REQUIRE_RUNTIMES ? ['-e', `KVMBENCH_REQUIRE_RUNTIMES=${process.env.KVMBENCH_REQUIRE_RUNTIMES}`] : []),
+        ...(process.env.KVMBENCH_REQUIRE_RUNTIMES
+          ? ['-e', `KVMBENCH_REQUIRE_RUNTIMES=${process.env.KVMBENCH_REQUIRE_RUNTIMES}`]
+          : []),
         '--',
         ...['node', 'scripts/test.mjs', '--no-build', '--kvm-only', '--each', ...selection],
       ],

@@ -90,7 +90,14 @@ function runtimeDifferences(
     const [before, after] = [baseline, current].map((list) => describe(list?.find((r) => r.name === name)));
     return before === after
       ? []
-      : [{ field: `runtimes.${name}`, baseline: before as string, current: after as string, affectsPerformance: false }];
+      : [
+          {
+            field: `runtimes.${name}`,
+            baseline: before as string,
+            current: after as string,
+            affectsPerformance: false,
+          },
+        ];
   });
 }
 
