@@ -227,6 +227,7 @@ describe('results schema', () => {
           executable: '/x/bun',
           flags: [],
           bindings: ['bun:napi', 'bun:bun-ffi'],
+          jitWarmup: { iterations: { lifecycle: 1800 }, maxMs: 3500 },
         },
       ],
     };

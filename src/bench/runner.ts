@@ -124,21 +124,28 @@ interface Measured {
   traceFiles?: TraceFile[];
   /** --runtimes: each row's binding as the process that measured it described it. */
   bindings?: BindingInfo[];
-  /** --runtimes: each runtime's engine as its processes reported it. */
-  runtimeEngines?: Map<string, string>;
+  /** --runtimes: each runtime's engine and JIT warm-up as its processes reported them. */
+  runtimeEngines?: Map<string, Pick<RuntimeRecord, 'engine' | 'jitWarmup'>>;
 }
 
 /** host.runtimes: each runtime of a --runtimes run, with its engine as its own processes reported it. */
-function runtimeRecords(plan: Plan, engines: ReadonlyMap<string, string>): RuntimeRecord[] {
-  return (plan.runtimes ?? []).map(({ runtime, bindings }) => ({
-    name: runtime.name,
-    kind: runtime.kind,
-    version: runtime.version,
-    engine: engines.get(runtime.name) ?? 'unknown (no process of it finished)',
-    executable: runtime.executable,
-    flags: runtime.flags,
-    bindings: bindings.map((binding) => rowName(runtime.name, binding)),
-  }));
+function runtimeRecords(
+  plan: Plan,
+  reported: ReadonlyMap<string, Pick<RuntimeRecord, 'engine' | 'jitWarmup'>>,
+): RuntimeRecord[] {
+  return (plan.runtimes ?? []).map(({ runtime, bindings }) => {
+    const own = reported.get(runtime.name);
+    return {
+      name: runtime.name,
+      kind: runtime.kind,
+      version: runtime.version,
+      engine: own?.engine ?? 'unknown (no process of it finished)',
+      executable: runtime.executable,
+      flags: runtime.flags,
+      bindings: bindings.map((binding) => rowName(runtime.name, binding)),
+      ...(own?.jitWarmup ? { jitWarmup: own.jitWarmup } : {}),
+    };
+  });
 }
 
 export async function runBenchmarks(options: RunOptions, env: RunEnvironment): Promise<RunOutcome> {
@@ -381,11 +388,12 @@ async function measureInChildren(plan: Plan, env: RunEnvironment): Promise<Measu
 /** Each runtime's rows and engine, as the first of its processes that finished described them. */
 function runtimeDescriptions(plan: Plan, runs: readonly ProcessRun[]): Pick<Measured, 'bindings' | 'runtimeEngines'> {
   const bindings: BindingInfo[] = [];
-  const runtimeEngines = new Map<string, string>();
+  const runtimeEngines = new Map<string, Pick<RuntimeRecord, 'engine' | 'jitWarmup'>>();
   for (const { runtime, bindings: measured } of plan.runtimes ?? []) {
     const results = runs.find((run) => run.runtime === runtime.name && run.results)?.results;
     const engine = results?.host.runtime?.engine;
-    if (engine) runtimeEngines.set(runtime.name, engine);
+    const jitWarmup = results?.harness?.jitWarmup;
+    if (engine) runtimeEngines.set(runtime.name, { engine, ...(jitWarmup ? { jitWarmup } : {}) });
     for (const binding of measured) {
       const info = results?.bindings.find((b) => b.name === binding);
       bindings.push({

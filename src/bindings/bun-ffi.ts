@@ -32,7 +32,9 @@ declare const Bun: { version: string } | undefined;
 
 function loadBunFfi(): BunFfi {
   if (typeof Bun === 'undefined') {
-    throw new UsageError('bun-ffi runs under Bun: add --runtimes bun (install it with `npm run runtimes:install`)');
+    throw new UsageError(
+      'bun-ffi runs under Bun only: measure it with `kvmbench run --runtimes bun` (Bun from `npm run runtimes:install`), or start kvmbench itself with bun',
+    );
   }
   return createRequire(import.meta.url)('bun:ffi') as BunFfi;
 }

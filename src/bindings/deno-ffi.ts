@@ -35,7 +35,9 @@ interface DenoFfi {
 function loadDenoFfi(): DenoFfi {
   const deno = (globalThis as { Deno?: DenoFfi }).Deno;
   if (!deno || typeof deno.dlopen !== 'function') {
-    throw new UsageError('deno-ffi runs under Deno: add --runtimes deno (install it with `npm run runtimes:install`)');
+    throw new UsageError(
+      'deno-ffi runs under Deno only: measure it with `kvmbench run --runtimes deno` (Deno from `npm run runtimes:install`), or start kvmbench itself with `deno run --allow-all`',
+    );
   }
   return deno;
 }

@@ -36,7 +36,7 @@ export function loadNodeFfi(): NodeFfi {
   const ffi = getBuiltin?.call(process, 'node:ffi') as NodeFfi | undefined;
   if (!ffi || typeof ffi.dlopen !== 'function') {
     throw new UsageError(
-      `node-ffi needs node:ffi (Node >= 26); this is Node ${process.versions.node}: run it with --runtimes node26`,
+      `node-ffi needs node:ffi (Node >= 26); this is Node ${process.versions.node}: measure it with \`kvmbench run --runtimes node26\` (from \`npm run runtimes:install\`), or start kvmbench with Node 26`,
     );
   }
   return ffi;

@@ -94,6 +94,8 @@ export interface RuntimeRecord {
   flags: string[];
   /** Its rows. */
   bindings: string[];
+  /** The JIT warm-up its processes ran (a Node's own V8 budget; none lowered for Bun and Deno). */
+  jitWarmup?: HarnessInfo['jitWarmup'];
 }
 
 /** Whether the harness's exit count matched KVM's own counters. */
