@@ -264,3 +264,19 @@ for (const [what, args, message] of otherCommands) {
     assert.deepEqual(readdirSync(cwd), [], 'nothing written into the working directory');
   });
 }
+
+test('under a low open-file limit every command says EMFILE with the limit and the fix in one line, exit 1', () => {
+  // Node's loader opens the program's files many at a time: at ulimit -n 64 loading fails before any command.
+  for (const command of ['list', 'doctor', 'run --quick']) {
+    const result = spawnSync('bash', ['-c', `ulimit -n 64 && exec "$0" "$1" ${command}`, process.execPath, CLI], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    assert.equal(result.status, 1, `${command}: ${result.stderr}`);
+    assert.match(
+      result.stderr,
+      /^kvmbench: too many open files while starting \(EMFILE\): the open-file limit is 64 \(ulimit -n\); raise it with `ulimit -n 65536`/,
+    );
+    assert.equal(result.stderr.trim().split('\n').length, 1, `${command}: one line, no stack: ${result.stderr}`);
+  }
+});

@@ -1,0 +1,78 @@
+/** kvmbench command line: parses arguments, runs one command, maps errors to exit codes (loaded by main.ts). */
+import { Command, CommanderError } from 'commander';
+import { UsageError } from '../errors.js';
+import { terminalSafe } from '../util/terminal-safe.js';
+import { KVMBENCH_VERSION } from '../version.js';
+import { registerCalibrate } from './commands/calibrate.js';
+import { registerCompare } from './commands/compare.js';
+import { registerDoctor } from './commands/doctor.js';
+import { registerHello } from './commands/hello.js';
+import { registerList } from './commands/list.js';
+import { registerMerge } from './commands/merge.js';
+import { registerProfile } from './commands/profile.js';
+import { registerReport } from './commands/report.js';
+import { registerRun } from './commands/run.js';
+import { EXIT } from './exit-codes.js';
+import { helpFormat } from './help-format.js';
+import { rejectEmptyOptionValues } from './options.js';
+
+const program = new Command('kvmbench')
+  .description('Benchmark and trace Linux KVM from Node.js: VM lifecycle, exits and FFI strategies')
+  .version(KVMBENCH_VERSION, '-V, --version')
+  .showHelpAfterError('(run kvmbench --help for usage)')
+  // Before the commands are added: each copies the help settings when it is created.
+  .configureHelp(helpFormat)
+  .exitOverride()
+  .addHelpText(
+    'after',
+    `
+Examples:
+  kvmbench doctor                      what this host can do, and how to fix what it cannot
+  kvmbench hello --binding koffi       the hello guest from the LWN kvmtest.c walk-through: prints 4, Hello
+  kvmbench list                        workloads and bindings, one line each
+  kvmbench run --quick                 measure every workload through every binding (about 10 s)
+  kvmbench compare                     the run before the latest against the latest; exit 1 on a regression
+  kvmbench <command> --help            each command's options and examples`,
+  );
+
+// Empty option values ('') are refused for every command, before it starts.
+program.hook('preAction', (_program, command) => rejectEmptyOptionValues(command));
+
+registerHello(program);
+registerDoctor(program);
+registerList(program);
+registerRun(program);
+registerProfile(program);
+registerCompare(program);
+registerReport(program);
+registerCalibrate(program);
+registerMerge(program);
+
+/** Bad input is 2; everything else that stops a command (host, guest, system call) is 1. */
+const exitCodeFor = (error: unknown): number => (error instanceof UsageError ? EXIT.usage : EXIT.failure);
+
+// `kvmbench list | head` closes the pipe early: that is the reader's choice, not an error. After a
+// SIGHUP the terminal is gone and writes to it fail with EIO: a run still writes its folder.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  if (error.code === 'EIO') return;
+  throw error;
+});
+process.stderr.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EIO' || error.code === 'EPIPE') return;
+  throw error;
+});
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    // Commander already printed help, the version or the usage error.
+    process.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+  } else {
+    // Messages can quote what a file said (a name, a value): printed so it cannot drive the terminal.
+    process.stderr.write(`kvmbench: ${terminalSafe((error as Error).message)}\n`);
+    if (process.env.KVMBENCH_DEBUG) process.stderr.write(`${(error as Error).stack}\n`);
+    process.exitCode = exitCodeFor(error);
+  }
+}
