@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { CLI, kvmbench } from './helpers/cli.js';
+import { cpuBoundMs } from './helpers/cpu-speed.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'kvmbench-cli-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
@@ -43,7 +44,7 @@ test('run refuses an --out that is a file, and leaves the file alone', () => {
 test('run refuses an --out where no directory can be made (/proc/…) at once, with exit code 2', () => {
   const result = kvmbench(['run', '--quick', '--out', '/proc/kvmbench-out/run'], { timeoutMs: 30_000 });
   assert.equal(result.status, 2, `status ${result.status}: ${result.stderr}`);
-  assert.match(result.stderr, /--out \/proc\/kvmbench-out\/run is not writable \(ENOENT\): choose another directory/);
+  assert.match(result.stderr, /--out \/proc\/kvmbench-out\/run is not writable \(ENOENT at \/proc\): choose another directory/);
 });
 
 test('hello refuses an unknown binding with exit code 2', () => {
@@ -109,7 +110,7 @@ test('run on a host without KVM names the fix, exits 1 and leaves no run folder'
   const result = kvmbench(['run', '--quick', '--kvm', '/nonexistent/kvm', '--out', out]);
   assert.equal(result.status, 1);
   assert.match(result.stderr, /open \/nonexistent\/kvm failed: ENOENT .*--device \/dev\/kvm/);
-  assert.deepEqual(readdirSync(out), []);
+  assert.equal(existsSync(out), false, 'no folder was made');
 });
 
 test('run against a device that is not KVM says so and exits 1', () => {
@@ -117,7 +118,7 @@ test('run against a device that is not KVM says so and exits 1', () => {
   const result = kvmbench(['run', '--quick', '--kvm', '/dev/null', '--out', out]);
   assert.equal(result.status, 1);
   assert.match(result.stderr, /KVM_GET_API_VERSION failed: ENOTTY/);
-  assert.deepEqual(readdirSync(out), []);
+  assert.equal(existsSync(out), false, 'no folder was made');
 });
 
 // Both fail before any VM exists, so they need no /dev/kvm; the run would otherwise be lost at its end.
@@ -130,7 +131,7 @@ test('run --trace ftrace without tracefs names the fix and exits 1 before measur
   assert.equal(result.status, 1, result.stderr);
   assert.match(result.stderr, /--trace ftrace needs tracefs, which is not mounted at .*no-tracefs-here: mount it with/);
   assert.ok(performance.now() - started < 30_000, 'it failed before measuring');
-  assert.deepEqual(readdirSync(out), []);
+  assert.equal(existsSync(out), false, 'no folder was made');
 });
 
 for (const mode of ['perf-stat', 'perf-record']) {
@@ -141,7 +142,7 @@ for (const mode of ['perf-stat', 'perf-record']) {
     });
     assert.equal(result.status, 1, result.stderr);
     assert.match(result.stderr, new RegExp(`--trace ${mode} needs perf: apt-get install linux-perf`));
-    assert.deepEqual(readdirSync(out), []);
+    assert.equal(existsSync(out), false, 'no folder was made');
   });
 }
 
@@ -279,4 +280,15 @@ test('under a low open-file limit every command says EMFILE with the limit and t
     );
     assert.equal(result.stderr.trim().split('\n').length, 1, `${command}: one line, no stack: ${result.stderr}`);
   }
+});
+
+test('a default run (4 processes) without KVM fails in the parent at once, starting no child, and makes no folder', () => {
+  const out = join(scratch, 'no-kvm-default', 'nested');
+  const started = performance.now();
+  const result = kvmbench(['run', '--workloads', 'pio-out', '--kvm', '/nonexistent/kvm', '--out', out]);
+  assert.equal(result.status, 1, result.stderr);
+  assert.match(result.stderr, /open \/nonexistent\/kvm failed: ENOENT/);
+  assert.doesNotMatch(result.stderr, /process 1 of 4/, 'no measuring child was started');
+  assert.ok(performance.now() - started < cpuBoundMs(5000).ms, 'it failed before starting children');
+  assert.equal(existsSync(join(scratch, 'no-kvm-default')), false, 'not even the parent of --out was made');
 });

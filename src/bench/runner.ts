@@ -20,7 +20,7 @@ import {
   type RuntimeRecord,
   SCHEMA_VERSION,
 } from '../results/types.js';
-import { HOST_RUNTIME, type Runtime } from '../runtimes/discover.js';
+import { HOST_RUNTIME, hostRuntime, type Runtime } from '../runtimes/discover.js';
 import type { CellTrace, TraceFile, TraceSession } from '../trace/session.js';
 import { traceWarnings } from '../trace/split-checks.js';
 import { registerCleanup } from '../util/cleanup.js';
@@ -323,6 +323,9 @@ async function measureHere(plan: Plan, env: RunEnvironment, runStartMs: number):
 /** --processes N: the plan measured in N fresh Node processes, merged per cell. */
 async function measureInChildren(plan: Plan, env: RunEnvironment): Promise<Measured> {
   const count = plan.options.processes ?? 1;
+  // KVM is checked here first: without it every child would start, fail the same way, and cost seconds.
+  const here = hostRuntime().bindings;
+  Kvm.open(getBinding(plan.bindings.find((name) => here.includes(name)) ?? 'koffi'), env.kvmPath).close();
   const runs = await measureInProcesses(
     plan,
     count,

@@ -2,7 +2,7 @@
  * Run folders: a new one per run under the output directory, never reusing an earlier one, and
  * files written with the project's one atomic writer (src/results/write.ts).
  */
-import { accessSync, constants, existsSync, mkdirSync, readdirSync, rmdirSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readdirSync, rmdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import { writeFilesAtomically } from '../results/write.js';
@@ -32,6 +32,49 @@ export function makeDirectories(path: string): void {
 }
 
 /** Checks the output directory is usable (creating it if missing) before any measuring starts. */
+/**
+ * Checks that `dir` can receive a run without creating anything: an existing writable directory, or
+ * a path whose nearest existing ancestor is one. A command checks this first and creates the folder
+ * (prepareOutputDirectory) only once it has something to write: a run that fails (no KVM, no tracefs)
+ * or is stopped twice leaves no folder behind.
+ */
+export function checkOutputDirectory(dir: string, option = '--out'): string {
+  if (dir.trim() === '') throw new UsageError(`${option} needs a directory: give one, such as ${option} results`);
+  const path = resolve(dir);
+  let existing = path;
+  for (;;) {
+    let stats: ReturnType<typeof statSync> | undefined;
+    try {
+      stats = statSync(existing);
+    } catch {
+      stats = undefined;
+    }
+    if (stats) {
+      if (!stats.isDirectory()) {
+        throw new UsageError(
+          existing === path
+            ? `${option} ${dir} is a file, not a directory: name a directory`
+            : `${option} ${dir}: ${existing} is a file, so no directory can be made under it: choose another directory`,
+        );
+      }
+      try {
+        accessSync(existing, constants.W_OK | constants.X_OK);
+        // Some filesystems refuse new directories whatever the mode says (/proc: ENOENT): a probe
+        // made and removed at once tells, where the path is still to be made.
+        if (existing !== path) rmdirSync(mkdtempSync(join(existing, '.kvmbench-probe-')));
+      } catch (error) {
+        throw new UsageError(
+          `${option} ${dir} is not writable (${(error as NodeJS.ErrnoException).code}${existing === path ? '' : ` at ${existing}`}): choose another directory`,
+        );
+      }
+      return path;
+    }
+    const parent = dirname(existing);
+    if (parent === existing) return path;
+    existing = parent;
+  }
+}
+
 export function prepareOutputDirectory(dir: string, option = '--out'): string {
   if (dir.trim() === '') throw new UsageError(`${option} needs a directory: give one, such as ${option} results`);
   const path = resolve(dir);

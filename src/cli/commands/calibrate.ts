@@ -4,7 +4,7 @@ import { newRunId, runBenchmarks } from '../../bench/runner.js';
 import { absoluteThresholdOption, calibrate, formatCalibration, thresholdOption } from '../../compare/calibrate.js';
 import { probePerf } from '../../host/perf.js';
 import { jsonExporter } from '../../report/json.js';
-import { createRunFolder, prepareOutputDirectory, writeRunFiles } from '../../report/write.js';
+import { checkOutputDirectory, createRunFolder, prepareOutputDirectory, writeRunFiles } from '../../report/write.js';
 import type { Results } from '../../results/types.js';
 import { parseInteger, printJson } from '../options.js';
 import { progressReporter } from '../progress.js';
@@ -52,7 +52,8 @@ Examples:
         // Each A/A run as `run` would make it (a default run in 4 fresh processes, --quick in one):
         // the noise to stay above is that of the runs a CI job compares, process to process included.
         const plan = planFromOptions({ workloads, bindings, quick });
-        const outDir = prepareOutputDirectory(options.out);
+        // Made with the first run's files: runs that fail (no KVM) leave no folder.
+        const outDir = checkOutputDirectory(options.out);
         const perf = await probePerf();
         const runs: Results[] = [];
         for (let i = 0; i < count; i++) {
@@ -66,7 +67,7 @@ Examples:
             onProgress: (p) => progress.update(p),
           });
           progress.finish();
-          writeRunFiles(createRunFolder(outDir, runId), jsonExporter.export(results));
+          writeRunFiles(createRunFolder(prepareOutputDirectory(outDir), runId), jsonExporter.export(results));
           runs.push(results);
         }
         const calibration = calibrate(runs);

@@ -22,7 +22,13 @@ import { exportFiles } from '../../report/export-worker.js';
 import { DEFAULT_FORMATS, exportersFor, FORMAT_NAMES } from '../../report/registry.js';
 import { sweepSummaryLines } from '../../report/sweeps/terminal.js';
 import { terminalTable } from '../../report/terminal.js';
-import { createRunFolder, prepareOutputDirectory, removeIfEmpty, writeRunFiles } from '../../report/write.js';
+import {
+  checkOutputDirectory,
+  createRunFolder,
+  prepareOutputDirectory,
+  removeIfEmpty,
+  writeRunFiles,
+} from '../../report/write.js';
 import { updateLatestPointer } from '../../results/latest.js';
 import type { RunOptions } from '../../results/types.js';
 import { WriteFilesError } from '../../results/write.js';
@@ -290,14 +296,14 @@ Examples:
       // The peers' guest image is checked before measuring, so that a missing build fails first.
       if (plan.peers?.length) readPeerGuest();
       const exporters = exportersFor(parseList('--format', options.format, FORMAT_NAMES));
-      const outDir = prepareOutputDirectory(options.out);
+      // Checked now, made only once there is something to write: a run that fails leaves no folder.
+      const outDir = checkOutputDirectory(options.out);
       if (plan.trace === 'perf-record' && !process.execArgv.includes(PERF_BASIC_PROF)) {
         // JIT frames need Node's perf map, which only a flag at start-up turns on.
         process.exitCode = await reExecWith([PERF_BASIC_PROF]);
         return;
       }
       const runId = newRunId();
-      const folder = createRunFolder(outDir, runId);
       const perf = await probePerf();
       const progress = progressReporter();
       const partOfRun = process.env[PART_OF_RUN_ENV] === '1';
@@ -354,9 +360,6 @@ Examples:
             outcomes,
           );
         }
-      } catch (error) {
-        removeIfEmpty(folder);
-        throw error;
       } finally {
         stopListening();
         parentWatch?.stop();
@@ -373,18 +376,21 @@ Examples:
         process.stderr.write(`\nkvmbench: ${received}: writing the run folder first (again to quit at once)\n`);
       });
       let written: string[];
+      let folder: string | undefined;
       try {
-        written = writeRunFiles(folder, [
+        const files = [
           ...outcome.traceFiles,
           ...(await exportFiles(
             exporters.map((exporter) => exporter.format),
             results,
           )),
-        ]);
+        ];
+        folder = createRunFolder(prepareOutputDirectory(outDir), runId);
+        written = writeRunFiles(folder, files);
       } catch (error) {
         if (!(error instanceof WriteFilesError)) throw error;
         if (error.written.length > 0) process.stdout.write(`\nwrote ${error.written.length} files to ${folder}\n`);
-        else removeIfEmpty(folder);
+        else if (folder) removeIfEmpty(folder);
         throw error;
       } finally {
         stopWriting();
