@@ -44,7 +44,10 @@ test('run refuses an --out that is a file, and leaves the file alone', () => {
 test('run refuses an --out where no directory can be made (/proc/…) at once, with exit code 2', () => {
   const result = kvmbench(['run', '--quick', '--out', '/proc/kvmbench-out/run'], { timeoutMs: 30_000 });
   assert.equal(result.status, 2, `status ${result.status}: ${result.stderr}`);
-  assert.match(result.stderr, /--out \/proc\/kvmbench-out\/run is not writable \(ENOENT at \/proc\): choose another directory/);
+  assert.match(
+    result.stderr,
+    /--out \/proc\/kvmbench-out\/run is not writable \(ENOENT at \/proc\): choose another directory/,
+  );
 });
 
 test('hello refuses an unknown binding with exit code 2', () => {

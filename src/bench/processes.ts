@@ -14,6 +14,8 @@ import { HOST_RUNTIME, hostRuntime, type RuntimeName, runtimeCommand } from '../
 import type { TraceFile } from '../trace/session.js';
 import { mergeTraces } from '../trace/split-checks.js';
 import { registerCleanup } from '../util/cleanup.js';
+import { ERRNO } from '../util/errno.js';
+import { resourceHint } from '../util/resource-hints.js';
 import type { MeasuredCell } from './analyze.js';
 import { TIER_UP_ENV, type TierUpBudget, tierUpEnvValue } from './jit-tier-up.js';
 import type { Plan, PlannedRuntime } from './plan.js';
@@ -76,6 +78,28 @@ export function childArguments(plan: Plan, kvmPath: string, out: string, binding
   ];
 }
 
+/** Overrides the deadline of each measuring child, in ms (tests; a host slower than any emulated CPU). */
+export const CHILD_DEADLINE_ENV = 'KVMBENCH_CHILD_DEADLINE_MS';
+
+/**
+ * How long one measuring child may take: generous against what the plan asks of it (its rounds, the
+ * JIT warm-up, calibration and start-up, 30 times over, plus 5 minutes for an emulated CPU), so only
+ * a child that hangs (it could not start a thread under a low process limit) reaches it.
+ */
+export function childDeadlineMs(plan: Plan, bindings: number): number {
+  const set = Number(process.env[CHILD_DEADLINE_ENV]);
+  if (Number.isSafeInteger(set) && set > 0) return set;
+  const o = plan.options;
+  const cells = o.workloads.length * Math.max(1, bindings);
+  const expectedMs = o.rounds * o.timePerRoundMs * cells + (o.jitWarmupMaxMs ?? 0) + cells * (o.warmupMs + 50) + 2000;
+  return 300_000 + 30 * expectedMs * (o.trace === 'ftrace' ? 2 : 1);
+}
+
+/** Raised when a measuring child cannot be started at all (EAGAIN under a process limit, ENOMEM). */
+export class ChildStartError extends Error {
+  override name = 'ChildStartError';
+}
+
 export interface ProcessRun {
   /** The runtime it ran in, and its number among that runtime's processes (0-based). */
   runtime: RuntimeName;
@@ -87,6 +111,8 @@ export interface ProcessRun {
   stderr: string;
   /** --trace ftrace: the raw captures it wrote, renamed under trace/process-N/. */
   traceFiles: TraceFile[];
+  /** It did not finish within its deadline (childDeadlineMs) and was stopped. */
+  timedOutAfterMs?: number;
 }
 
 /**
@@ -145,9 +171,13 @@ export async function measureInProcesses(
       const [executable, args] = runtimeCommand(lane.runtime, main, childArguments(plan, kvmPath, dir, lane.bindings));
       // Its own process group: a Ctrl-C reaches this process only, which forwards exactly one
       // SIGINT, so the child writes what it measured (a second one would make it quit at once).
+      const deadlineMs = childDeadlineMs(plan, lane.bindings.length);
       const child = execa(executable, args, {
         reject: false,
         detached: true,
+        // A child past its deadline gets SIGTERM (it writes what it measured), SIGKILL 10 s later.
+        timeout: deadlineMs,
+        forceKillAfterDelay: 10_000,
         stdio: ['ignore', 'ignore', 'pipe'],
         env: {
           ...process.env,
@@ -168,6 +198,13 @@ export async function measureInProcesses(
       const result = await child;
       clearInterval(watch);
       unregister();
+      const startError = (result as { code?: string }).code;
+      if (result.failed && result.exitCode === undefined && !result.signal && startError) {
+        const hint = resourceHint(-(ERRNO[startError as keyof typeof ERRNO] ?? 0));
+        throw new ChildStartError(
+          `cannot start measuring process ${i + 1} (${lane.runtime.name}): ${startError}${hint ? `: ${hint}` : ''}`,
+        );
+      }
       // A child stopped before it made its run folder (a signal during start-up) wrote nothing.
       const folder = existsSync(dir)
         ? readdirSync(dir, { withFileTypes: true }).find((entry) => entry.isDirectory())
@@ -187,6 +224,7 @@ export async function measureInProcesses(
         ...(result.signal ? { signal: result.signal } : {}),
         stderr: String(result.stderr ?? ''),
         traceFiles: folder ? childTraceFiles(join(dir, folder.name), results, i, lane.runtime.name) : [],
+        ...(result.timedOut ? { timedOutAfterMs: deadlineMs } : {}),
       });
     }
   } finally {

@@ -348,14 +348,22 @@ async function measureInChildren(plan: Plan, env: RunEnvironment): Promise<Measu
     throw new Error(`--processes: no process measured anything: ${why}`);
   }
   const lost = runs.filter((run) => run.results === undefined && !env.stopped());
+  // A child stopped at its deadline wrote what it had: kept, said, and the run exits 1.
+  const late = runs.filter((run) => run.timedOutAfterMs !== undefined && run.results !== undefined);
   const expected = count * (plan.runtimes?.filter((lane) => lane.bindings.length > 0).length ?? 1);
   const notes = runs.flatMap((run) =>
     lost.includes(run)
       ? [
-          `${nameOf(run)} wrote no results (${run.signal ? `killed by ${run.signal}` : `exit ${run.exitCode}`})` +
+          `${nameOf(run)} wrote no results (${run.timedOutAfterMs ? `stopped at its deadline of ${Math.round(run.timedOutAfterMs / 1000)} s: it hung` : run.signal ? `killed by ${run.signal}` : `exit ${run.exitCode}`})` +
             (run.stderr.trim() ? `: ${run.stderr.trim()}` : ''),
         ]
       : [],
+  );
+  notes.push(
+    ...late.map(
+      (run) =>
+        `${nameOf(run)} hung and was stopped at its deadline of ${Math.round((run.timedOutAfterMs ?? 0) / 1000)} s: its samples until then are kept`,
+    ),
   );
   const harness = (finished[0] as Results).harness;
   // A child whose tracing failed says so in its warnings and its exit code; one is enough.
@@ -384,7 +392,7 @@ async function measureInChildren(plan: Plan, env: RunEnvironment): Promise<Measu
     ...(several ? runtimeDescriptions(plan, runs) : {}),
     ...(harness ? { harness } : {}),
     notes,
-    ...(lost.length > 0 ? { processLost: true } : {}),
+    ...(lost.length + late.length > 0 ? { processLost: true } : {}),
   };
 }
 

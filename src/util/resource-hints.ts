@@ -27,11 +27,13 @@ export function softLimit(name: string): string | undefined {
   return value === undefined || now !== undefined ? value : `${value} at start-up, maybe lower now`;
 }
 
-/** A fix for EMFILE, ENFILE and ENOMEM; undefined for other errors, whose hint depends on the call. */
+/** A fix for EMFILE, EAGAIN (process limit), ENFILE and ENOMEM; undefined for other errors, whose hint depends on the call. */
 export function resourceHint(errno: number): string | undefined {
   switch (getSystemErrorName(errno)) {
     case 'EMFILE':
       return `this process reached its open-file limit (ulimit -n is ${softLimit('Max open files') ?? 'unknown'}): raise it with \`ulimit -n 65536\` (in Docker: --ulimit nofile=65536), or close VMs you no longer use`;
+    case 'EAGAIN':
+      return `no process or thread could be started: this user's process limit (ulimit -u is ${softLimit('Max processes') ?? 'unknown'}) or the system's is reached: raise it with \`ulimit -u 4096\` (in Docker: --ulimit nproc=4096), or measure in this process with --processes 1`;
     case 'ENFILE':
       return 'the system-wide open-file table is full: close other programs or raise fs.file-max (sysctl -w fs.file-max=...)';
     case 'ENOMEM': {
