@@ -256,6 +256,7 @@ describe('results schema', () => {
       },
       timerNs: 50,
       iterationsPerSample: { [measurement.workload]: measurement.iterationsPerSample },
+      longestBlockMs: { calibrate: 51.2, measure: 33.4, trace: 12 },
     };
     const everything: Results = { ...fixture, run, host, bindings, harness, measurements: [measurement] };
     assert.deepEqual(validateResults(JSON.parse(JSON.stringify(everything)), 'every field'), everything);

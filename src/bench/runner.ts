@@ -23,6 +23,7 @@ import {
 import { HOST_RUNTIME, hostRuntime, type Runtime } from '../runtimes/discover.js';
 import type { CellTrace, TraceFile, TraceSession } from '../trace/session.js';
 import { traceWarnings } from '../trace/split-checks.js';
+import { watchBlocking } from '../util/block-watch.js';
 import { registerCleanup } from '../util/cleanup.js';
 import { type MeasuredCell, measurementsOf, warningsFor } from './analyze.js';
 import { type CellRunner, type KvmStats, openCellRunner } from './cell.js';
@@ -167,6 +168,7 @@ export async function runBenchmarks(options: RunOptions, env: RunEnvironment): P
           `--inject-delay-ns made ${formatInjectDelay(options.injectDelayNs)} ns slower after every KVM_RUN on purpose (a check of compare): these rows are not the bindings' own cost`,
         ]
       : []),
+    ...blockWarnings(measured.harness?.longestBlockMs),
     ...(measured.traceFailure ? [measured.traceFailure] : []),
     ...(measured.completed ? [] : ['the run was interrupted: these are the samples taken until then']),
     ...measured.notes,
@@ -264,17 +266,22 @@ async function measureHere(plan: Plan, env: RunEnvironment, runStartMs: number):
           binding: cell.cell.binding,
         }),
     };
+    const blocked: NonNullable<HarnessInfo['longestBlockMs']> = {};
+    let watch = watchBlocking();
     const calibration = await calibrate(
       groups,
       { warmupMs: options.warmupMs, jitWarmupMaxMs: options.jitWarmupMaxMs ?? 0, tierUp },
       control,
     );
+    blocked.calibrate = roundMs(watch.stop());
+    watch = watchBlocking();
     const rounds = await runRounds(
       groups,
       calibration,
       { rounds: options.rounds, timePerRoundMs: options.timePerRoundMs, runStartMs },
       control,
     );
+    blocked.measure = roundMs(watch.stop());
     const statsAfter = runners.map((runner) => runner.readStats());
     // Counted with the stats: the traced batches below are not part of the check.
     const iterations = runners.map((runner) => runner.iterations);
@@ -287,6 +294,7 @@ async function measureHere(plan: Plan, env: RunEnvironment, runStartMs: number):
       for (const [index, cell] of rounds.cells) {
         if (cell.error === undefined && cell.samples.length > 0) medians.set(index, median(cell.samples));
       }
+      watch = watchBlocking();
       try {
         ({ traces, files: traceFiles } = await traceCells(traceSession, runners, medians, {
           keepGoing: () => !env.stopped(),
@@ -297,6 +305,7 @@ async function measureHere(plan: Plan, env: RunEnvironment, runStartMs: number):
       } catch (error) {
         traceFailure = `--trace ${traceSession.mode} failed after the measured rounds, so there are no traces: ${(error as Error).message}`;
       }
+      blocked.trace = roundMs(watch.stop());
     }
     return {
       cells: measuredCells(plan, runners, iterations, calibration, rounds.cells, statsBefore, statsAfter, traces),
@@ -307,6 +316,7 @@ async function measureHere(plan: Plan, env: RunEnvironment, runStartMs: number):
         ...(calibration.jitWarmup ? { jitWarmup: calibration.jitWarmup } : {}),
         timerNs: calibration.timerNs,
         iterationsPerSample: Object.fromEntries(calibration.iterationsPerSample),
+        longestBlockMs: blocked,
       },
       ...(traceFailure ? { traceFailure } : {}),
       traceFiles,
@@ -318,6 +328,30 @@ async function measureHere(plan: Plan, env: RunEnvironment, runStartMs: number):
     restorePinning?.();
     await traceSession?.close();
   }
+}
+
+const roundMs = (ms: number): number => Math.round(ms * 10) / 10;
+
+/** A signal waits for the event loop: a phase that blocked it longer than this is said. */
+export const BLOCK_WARNING_MS = 100;
+
+function blockWarnings(blocks: HarnessInfo['longestBlockMs']): string[] {
+  const long = Object.entries(blocks ?? {}).filter(([, ms]) => (ms ?? 0) > BLOCK_WARNING_MS);
+  return long.length
+    ? [
+        `the event loop was blocked for up to ${long.map(([phase, ms]) => `${ms} ms while ${phase === 'measure' ? 'measuring' : phase === 'calibrate' ? 'calibrating' : 'tracing'}`).join(', ')}: a Ctrl-C could wait that long to be seen (one step of the work takes that long here)`,
+      ]
+    : [];
+}
+
+/** The longest blocked stretch per phase over the processes: the worst any of them saw. */
+function longestBlocks(results: readonly Results[]): HarnessInfo['longestBlockMs'] {
+  const worst: NonNullable<HarnessInfo['longestBlockMs']> = {};
+  for (const phase of ['calibrate', 'measure', 'trace'] as const) {
+    const seen = results.flatMap((r) => r.harness?.longestBlockMs?.[phase] ?? []);
+    if (seen.length) worst[phase] = Math.max(...seen);
+  }
+  return Object.keys(worst).length ? worst : undefined;
 }
 
 /** --processes N: the plan measured in N fresh Node processes, merged per cell. */
@@ -365,7 +399,9 @@ async function measureInChildren(plan: Plan, env: RunEnvironment): Promise<Measu
         `${nameOf(run)} hung and was stopped at its deadline of ${Math.round((run.timedOutAfterMs ?? 0) / 1000)} s: its samples until then are kept`,
     ),
   );
-  const harness = (finished[0] as Results).harness;
+  const first = (finished[0] as Results).harness;
+  const blocks = longestBlocks(finished);
+  const harness = first && blocks ? { ...first, longestBlockMs: blocks } : first;
   // A child whose tracing failed says so in its warnings and its exit code; one is enough.
   const traceFailure = plan.options.trace
     ? runs

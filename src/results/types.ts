@@ -315,6 +315,11 @@ export interface HarnessInfo {
   timerNs: number;
   /** Per workload: iterations per sample, the same for all its bindings. */
   iterationsPerSample: Record<string, number>;
+  /**
+   * Per phase, the longest stretch the event loop was blocked (ms): how late a signal could be seen.
+   * The worst of any process in a merged run.
+   */
+  longestBlockMs?: { calibrate?: number; measure?: number; trace?: number };
 }
 
 /**
