@@ -455,6 +455,36 @@ describe('kvmbench compare exit codes (child process)', { concurrency: true }, (
     for (const run of [corruptRun, truncatedRun, futureRun]) assert.equal(run.stdout, '');
   });
 
+  it('refuses an input that is no regular file (a FIFO would block for ever) or over 100 MiB, before reading it', async () => {
+    const fifo = join(scratch, 'fifo.json');
+    execFileSync('mkfifo', [fifo]);
+    // Sparse: its size says 101 MiB, no disk is used.
+    const huge = join(scratch, 'huge.json');
+    execFileSync('truncate', ['-s', '101M', huge]);
+    const [fifoRun, hugeRun] = await Promise.all([compareCli(baseline, fifo), compareCli(huge, baseline)]);
+    assert.equal(fifoRun.code, 2, fifoRun.stderr);
+    assert.match(fifoRun.stderr, /fifo\.json is not a regular file \(a pipe, socket or device\)/);
+    assert.equal(hugeRun.code, 2, hugeRun.stderr);
+    assert.match(hugeRun.stderr, /huge\.json is 101 MiB: kvmbench reads results files up to 100 MiB/);
+  });
+
+  it('report of more cells than the HTML report draws (10,000) says so with exit 2 and writes nothing', async () => {
+    const many = makeFixtureResults({ rounds: 2, samplesPerRound: 1 });
+    const copies = Math.ceil(10_001 / many.measurements.length);
+    const measurements = Array.from({ length: copies }, (_, i) =>
+      many.measurements.map((m) => ({ ...m, workload: `${m.workload}-${i}` })),
+    ).flat();
+    const workloads = Array.from({ length: copies }, (_, i) =>
+      many.workloads.map((w) => ({ ...w, name: `${w.name}-${i}` })),
+    ).flat();
+    const big = writeRun('many-cells', { ...many, measurements, workloads });
+    const html = join(scratch, 'many-cells.html');
+    const run = await kvmbenchAsync(['report', big, '--out', html]);
+    assert.equal(run.status, 2, run.stderr);
+    assert.match(run.stderr, /the HTML report draws every cell, and these results have \d+: it renders up to 10000/);
+    assert.throws(() => readFileSync(html), /ENOENT/, 'no report file');
+  });
+
   it('refuses different hosts with exit 2, naming the field', async () => {
     const refused = await compareCli(baseline, otherHost);
     assert.equal(refused.code, 2);

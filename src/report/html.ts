@@ -4,6 +4,7 @@
  * every fetch, so nothing in the page can reach a network even if run data tried to.
  */
 
+import { UsageError } from '../errors.js';
 import { formatTimestamp } from '../format/units.js';
 import type { Comparison } from '../results/comparison.js';
 import type { Results } from '../results/types.js';
@@ -30,6 +31,9 @@ import { hasRuntimeMatrix } from './runtime-matrix.js';
 import { hasSweeps, sweepsSection } from './sweeps/chart.js';
 
 /** Inline styles only, images only as data: URLs, no scripts, no connections, no forms. */
+
+/** Cells the HTML report renders at most: 10,000 take ~5 s and make ~60 MB of HTML (2 cores). */
+export const MAX_HTML_CELLS = 10_000;
 
 /** An earlier run to show this one against, with their comparison: adds the "Change against baseline" section. */
 export interface HtmlReportOptions {
@@ -74,6 +78,12 @@ function bindingsOfBoth(current: Results, baseline: Results): string[] {
  */
 export function renderHtmlReport(results: Results, options: HtmlReportOptions = {}): string {
   const { baseline, comparison } = options;
+  const cells = results.measurements.length + (baseline?.measurements.length ?? 0);
+  if (cells > MAX_HTML_CELLS) {
+    throw new UsageError(
+      `the HTML report draws every cell, and these results have ${cells}: it renders up to ${MAX_HTML_CELLS} (~60 MB of HTML, 5 s); use the CSV or Markdown exports, or compare --format markdown, for more`,
+    );
+  }
   if ((comparison === undefined) !== (baseline === undefined)) {
     throw new TypeError('renderHtmlReport: give a baseline together with its comparison (compareResults), or neither');
   }

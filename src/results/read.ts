@@ -42,6 +42,7 @@ function resultsValidator(): ValidateFunction<Results> {
  */
 export function loadResultsFile(path: string): Results {
   const file = resultsFilePath(path);
+  checkReadable(file);
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -65,6 +66,34 @@ export function validateResults(raw: unknown, source: string): Results {
   const validate = resultsValidator();
   if (!validate(raw)) throw new UsageError(describeViolations(source, validate.errors ?? []));
   return raw;
+}
+
+/**
+ * The largest results file read: two of them compare in ~10 s and under 1 GB (50,000 cells each, as
+ * measured on 2 cores). A default run writes a few MB; a file this large is a mistake or a merge of
+ * many runs, and is refused before it is read rather than taking minutes and gigabytes.
+ */
+export const MAX_RESULTS_FILE_BYTES = 100 * 1024 * 1024;
+
+/** A regular file of bounded size: a FIFO or a device would block or never end. */
+function checkReadable(file: string): void {
+  let stats: ReturnType<typeof statSync>;
+  try {
+    stats = statSync(file);
+  } catch (error) {
+    throw new UsageError(`${file}: cannot read it (${(error as Error).message})`);
+  }
+  if (!stats.isFile()) {
+    throw new UsageError(
+      `${file} is not a regular file (a pipe, socket or device): give a results.json or its run folder`,
+    );
+  }
+  if (stats.size > MAX_RESULTS_FILE_BYTES) {
+    const mib = (bytes: number) => `${Math.round(bytes / (1024 * 1024))} MiB`;
+    throw new UsageError(
+      `${file} is ${mib(stats.size)}: kvmbench reads results files up to ${mib(MAX_RESULTS_FILE_BYTES)} (a default run writes a few MB): compare its runs in smaller parts`,
+    );
+  }
 }
 
 function resultsFilePath(path: string): string {

@@ -12,28 +12,52 @@ export function floorBinding(results: Results): string {
 
 /** Binding names in the order the run declared them, then any that only appear in measurements. */
 export function bindingOrder(results: Results): string[] {
-  const names = results.bindings.map((binding) => binding.name);
-  for (const measurement of results.measurements) {
-    if (!names.includes(measurement.binding)) names.push(measurement.binding);
-  }
-  return names;
+  return [...indexOf(results).bindings];
 }
 
 /** Workload names in declared order, then any that only appear in measurements. */
 export function workloadOrder(results: Results): string[] {
-  const names = results.workloads.map((workload) => workload.name);
-  for (const measurement of results.measurements) {
-    if (!names.includes(measurement.workload)) names.push(measurement.workload);
-  }
-  return names;
+  return [...indexOf(results).workloads];
 }
 
 /** One workload's measurements in binding order. */
 export function cellsOf(results: Results, workload: string): Measurement[] {
-  const order = bindingOrder(results);
-  return results.measurements
-    .filter((measurement) => measurement.workload === workload)
-    .sort((a, b) => order.indexOf(a.binding) - order.indexOf(b.binding));
+  return [...(indexOf(results).cells.get(workload) ?? [])];
+}
+
+/**
+ * The orders and each workload's cells, made once per results object: the sections ask for them per
+ * workload, and a scan of every measurement per question made a 100,000-cell report quadratic.
+ */
+interface ResultsIndex {
+  bindings: string[];
+  workloads: string[];
+  cells: Map<string, Measurement[]>;
+}
+
+const indexes = new WeakMap<Results, ResultsIndex>();
+
+function indexOf(results: Results): ResultsIndex {
+  let index = indexes.get(results);
+  if (index) return index;
+  const bindings = new Set(results.bindings.map((binding) => binding.name));
+  const workloads = new Set(results.workloads.map((workload) => workload.name));
+  const cells = new Map<string, Measurement[]>();
+  for (const measurement of results.measurements) {
+    bindings.add(measurement.binding);
+    workloads.add(measurement.workload);
+    let list = cells.get(measurement.workload);
+    if (!list) {
+      list = [];
+      cells.set(measurement.workload, list);
+    }
+    list.push(measurement);
+  }
+  const rank = new Map([...bindings].map((name, i) => [name, i]));
+  for (const list of cells.values()) list.sort((a, b) => (rank.get(a.binding) ?? 0) - (rank.get(b.binding) ?? 0));
+  index = { bindings: [...bindings], workloads: [...workloads], cells };
+  indexes.set(results, index);
+  return index;
 }
 
 /** A measurement that has samples and statistics to draw. */
