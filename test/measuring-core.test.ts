@@ -188,6 +188,12 @@ describe('calibration', () => {
     assert.equal(jitWarmupCount(600, 1, false), 7200);
   });
 
+  test("Bun's JavaScriptCore: 900 per binding per 600 asked, as measured there, whatever the number of bindings", () => {
+    assert.equal(jitWarmupCount(600, 4, false, 'jsc'), 900);
+    assert.equal(jitWarmupCount(600, 1, false, 'jsc'), 900);
+    assert.equal(jitWarmupCount(300, 4, false, 'jsc'), 450);
+  });
+
   test("where V8's budget stays as it is, the JIT warm-up runs four times as many iterations", async () => {
     const lifecycle = workload('lifecycle');
     const asked = lifecycle.jitWarmupIterations ?? 0;

@@ -7,6 +7,7 @@
  */
 import { Bench } from 'tinybench';
 import type { HarnessInfo, TierUpBudget } from '../results/types.js';
+import { currentRuntime } from '../util/runtime.js';
 import { type TimeSlicer, timeSlicer, yieldToEventLoop } from '../util/time-slice.js';
 import type { CellRunner } from './cell.js';
 import type { GuestClockSamples } from './guest-clock.js';
@@ -37,8 +38,24 @@ const WITHOUT_TIER_UP = 4;
  */
 const JIT_WARMUP_BINDINGS = 3;
 
+/**
+ * Bun's JavaScriptCore tiers by its own execution counters (Baseline, DFG, FTL), which kvmbench
+ * leaves alone. Measured in the KVM sandbox with BUN_JSC_reportCompileTimes=1, one binding, lifecycles
+ * one at a time: most lifecycle functions reach DFG within 200 lifecycles, the serial-port loop by
+ * 600, the last (createVm, the register and memory set-up) by 900, and nothing is compiled after
+ * that in 2,500. So each JS binding runs this many per 600 asked, whatever the number of bindings:
+ * their own functions (bun:ffi's calls) need their own count.
+ */
+const JSC_SETTLED_PER_600 = 900;
+
 /** Iterations each of `jsBindings` JS bindings runs in a workload's JIT warm-up. */
-export function jitWarmupCount(asked: number, jsBindings: number, budgetLowered: boolean): number {
+export function jitWarmupCount(
+  asked: number,
+  jsBindings: number,
+  budgetLowered: boolean,
+  engine: 'v8' | 'jsc' = 'v8',
+): number {
+  if (engine === 'jsc') return Math.ceil((asked * JSC_SETTLED_PER_600) / 600);
   const each = Math.ceil((asked * JIT_WARMUP_BINDINGS) / Math.max(1, jsBindings));
   return budgetLowered ? each : each * WITHOUT_TIER_UP;
 }
@@ -227,7 +244,8 @@ export async function calibrate(
     const jsRunners = row.filter((runner) => takesJitWarmup(runner.cell));
     let jit: Awaited<ReturnType<typeof warmUpJit>> | undefined;
     if (workload && asked && jsRunners.length > 0 && jitWarmupMaxMs > 0 && !control.stopped()) {
-      const count = jitWarmupCount(asked, jsRunners.length, budget !== null);
+      const engine = currentRuntime().kind === 'bun' ? 'jsc' : 'v8';
+      const count = jitWarmupCount(asked, jsRunners.length, budget !== null, engine);
       jit = await withFasterTierUp(budget, () => warmUpJit(jsRunners, count, jitWarmupMaxMs, control, { done, total }));
       jitIterations[workload.name] = count;
     }
