@@ -80,6 +80,8 @@ export function createBunFfiBinding(): Binding {
     address === null || address === 0 || address >= 2 ** 63
       ? -errno()
       : new ForeignMapping(BigInt(address), length, memory);
+  // Written out per binding, not shared with the other FFI bindings: a wrapper shared by bindings
+  // measured in one process sees several callees, and V8 then calls through it polymorphically.
   return {
     name: 'bun-ffi',
     description: "bun:ffi (Bun's JIT-compiled FFI trampolines), fixed prototypes, pointers as numbers",

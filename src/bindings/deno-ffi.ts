@@ -83,6 +83,8 @@ export function createDenoFfiBinding(): Binding {
     return address === 0n || address === MAP_FAILED ? -errno() : new ForeignMapping(address, length, memory);
   };
   const KVM_RUN_REQUEST = BigInt(KVM_RUN);
+  // Written out per binding, not shared with the other FFI bindings: a wrapper shared by bindings
+  // measured in one process sees several callees, and V8 then calls through it polymorphically.
   return {
     name: 'deno-ffi',
     description: 'Deno.dlopen (V8 fast calls), fixed prototypes: u64 ioctls as BigInt, pointer ioctls apart',

@@ -85,6 +85,8 @@ export function createNodeFfiBinding(): Binding {
   const toMapping = (address: bigint, length: number): Mapping | SysResult =>
     address === 0n || address === MAP_FAILED ? -errno() : new ForeignMapping(address, length, memory);
   const KVM_RUN_REQUEST = BigInt(KVM_RUN);
+  // Written out per binding, not shared with the other FFI bindings: a wrapper shared by bindings
+  // measured in one process sees several callees, and V8 then calls through it polymorphically.
   return {
     name: 'node-ffi',
     description: "node:ffi (Node's built-in FFI), fixed prototypes: uint64 ioctls as BigInt, pointer ioctls apart",

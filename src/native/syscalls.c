@@ -5,6 +5,7 @@
 #include <linux/kvm.h>
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -28,6 +29,20 @@ static napi_value get_args(napi_env env, napi_callback_info info, size_t expecte
     return NULL;
   }
   return argv[0];
+}
+
+/* A Uint8Array argument's bytes; false after throwing a TypeError that names it. */
+static bool arg_bytes(napi_env env, napi_value value, const char *name, void **data, size_t *length) {
+  napi_typedarray_type type;
+  napi_value arraybuffer;
+  size_t offset;
+  if (napi_get_typedarray_info(env, value, &type, length, data, &arraybuffer, &offset) == napi_ok &&
+      type == napi_uint8_array)
+    return true;
+  char message[128];
+  snprintf(message, sizeof message, "%s must be a Uint8Array", name);
+  napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", message);
+  return false;
 }
 
 static napi_value js_open(napi_env env, napi_callback_info info) {
@@ -123,14 +138,7 @@ static napi_value js_write(napi_env env, napi_callback_info info) {
     return NULL;
   void *data;
   size_t length;
-  napi_typedarray_type type;
-  napi_value arraybuffer;
-  size_t byte_offset;
-  if (napi_get_typedarray_info(env, argv[2], &type, &length, &data, &arraybuffer, &byte_offset) != napi_ok ||
-      type != napi_uint8_array) {
-    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "bytes must be a Uint8Array");
-    return NULL;
-  }
+  if (!arg_bytes(env, argv[2], "bytes", &data, &length)) return NULL;
   if (offset < 0) {
     napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "offset must not be negative");
     return NULL;
@@ -170,14 +178,7 @@ static napi_value js_pread(napi_env env, napi_callback_info info) {
     return NULL;
   void *data;
   size_t length;
-  napi_typedarray_type type;
-  napi_value arraybuffer;
-  size_t byte_offset;
-  if (napi_get_typedarray_info(env, argv[1], &type, &length, &data, &arraybuffer, &byte_offset) != napi_ok ||
-      type != napi_uint8_array) {
-    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "bytes must be a Uint8Array");
-    return NULL;
-  }
+  if (!arg_bytes(env, argv[1], "bytes", &data, &length)) return NULL;
   return RESULT(env, pread((int)fd, data, length, (off_t)position));
 }
 
