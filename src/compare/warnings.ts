@@ -110,6 +110,14 @@ function floorWarnings(comparison: Comparison): string[] {
  * host's own speed changed between the runs (seen on a PVM host: 5-8 % within minutes), and every
  * binding's absolute time moved with it. The ratio to the floor, measured within each run, holds.
  */
+/** "5 workloads", or with several runtimes "8 floor cells (2 workloads x 4 runtimes)". */
+function floorCells(floors: readonly CellComparison[]): string {
+  const workloads = new Set(floors.map((cell) => cell.workload)).size;
+  return workloads === floors.length
+    ? `${floors.length} workloads`
+    : `${floors.length} floor cells (${workloads} workloads in ${floors.length / workloads} runtimes)`;
+}
+
 function floorDrift(cells: readonly CellComparison[], floor: string): string | undefined {
   const floors = cells.filter((cell) => isFloorRow(cell.binding, floor));
   // Two workloads moving together already say it (two --quick runs of pio-out,hlt: -25 % both).
@@ -122,13 +130,13 @@ function floorDrift(cells: readonly CellComparison[], floor: string): string | u
   if (confirmed > 0) {
     // Paired alternating runs saw it in every pair: not the host's phase, the floor itself.
     return (
-      `the ${floor} floor itself moved ${middle > 0 ? '+' : ''}${middle.toFixed(1)} % (median over ${floors.length} workloads), ` +
+      `the ${floor} floor itself moved ${middle > 0 ? '+' : ''}${middle.toFixed(1)} % (median over ${floorCells(floors)}), ` +
       `and the alternating runs confirm it in every pair for ${confirmed}: the kernel, KVM or the C loop changed, not only the host; ` +
       `the bindings' ratios to ${floor} then move the other way by as much without any change of their own`
     );
   }
   return (
-    `the ${floor} floor itself moved ${middle > 0 ? '+' : ''}${middle.toFixed(1)} % (median over ${floors.length} workloads, ` +
+    `the ${floor} floor itself moved ${middle > 0 ? '+' : ''}${middle.toFixed(1)} % (median over ${floorCells(floors)}, ` +
     `${sameWay} the same way): the host's speed changed between the runs, and every binding's absolute time moved with it; ` +
     `the verdicts on the ratio to ${floor} (the default) hold, the absolute ones do not`
   );
