@@ -358,6 +358,22 @@ describe('results schema', () => {
     );
   });
 
+  it('refuses a cell whose lists disagree with its samples, or whose median lies outside them, naming the field', () => {
+    const raw = fixtureJson();
+    const measurements = raw['measurements'] as Array<Record<string, unknown>>;
+    ((measurements[0] as Record<string, unknown>)['sampleRounds'] as number[]).pop();
+    const stats = (measurements[2] as Record<string, unknown>)['stats'] as Record<string, unknown>;
+    stats['median'] = 1e12;
+    stats['medianCi95'] = [9, 3];
+    assertUsageError(
+      () => validateResults(raw, 'edited.json'),
+      /^edited\.json is not consistent \(edited or cut\?\):/,
+      /\n {2}\/measurements\/0\/sampleRounds: \d+ values for \d+ samples/,
+      /\n {2}\/measurements\/2\/stats\/median: 1000000000000 lies outside its samples/,
+      /\n {2}\/measurements\/2\/stats\/medianCi95: its low end 9 is above its high end 3/,
+    );
+  });
+
   it('lists five violations and counts the rest', () => {
     const raw = fixtureJson();
     const samples = (raw['measurements'] as Array<{ samples: unknown[] }>)[0]?.samples ?? [];

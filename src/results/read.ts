@@ -65,7 +65,51 @@ export function validateResults(raw: unknown, source: string): Results {
   checkSchemaVersion(raw as Record<string, unknown>, source);
   const validate = resultsValidator();
   if (!validate(raw)) throw new UsageError(describeViolations(source, validate.errors ?? []));
+  checkConsistency(raw, source);
   return raw;
+}
+
+/**
+ * What the schema cannot say: a cell's per-sample lists are one value per sample, and its median
+ * lies among its samples with an interval that is one. A file that breaks this was edited or cut,
+ * and every verdict drawn from it would be wrong: refused, naming the field.
+ */
+function checkConsistency(results: Results, source: string): void {
+  const problems: string[] = [];
+  results.measurements.forEach((m, i) => {
+    const at = `/measurements/${i}`;
+    const n = m.samples.length;
+    for (const [name, list] of [
+      ['sampleRounds', m.sampleRounds],
+      ['sampleTimesMs', m.sampleTimesMs],
+      ['sampleProcesses', m.sampleProcesses],
+    ] as const) {
+      if (list !== undefined && list.length !== n)
+        problems.push(`${at}/${name}: ${list.length} values for ${n} samples`);
+    }
+    if (m.stats && n > 0) {
+      let low = Number.POSITIVE_INFINITY;
+      let high = Number.NEGATIVE_INFINITY;
+      for (const sample of m.samples) {
+        if (sample < low) low = sample;
+        if (sample > high) high = sample;
+      }
+      const slack = 1e-9 * high;
+      if (m.stats.median < low - slack || m.stats.median > high + slack) {
+        problems.push(`${at}/stats/median: ${m.stats.median} lies outside its samples (${low} to ${high})`);
+      }
+      const [ciLow, ciHigh] = m.stats.medianCi95;
+      if (ciLow > ciHigh) problems.push(`${at}/stats/medianCi95: its low end ${ciLow} is above its high end ${ciHigh}`);
+    }
+  });
+  if (problems.length === 0) return;
+  const more = problems.length - MAX_LISTED_VIOLATIONS;
+  throw new UsageError(
+    `${source} is not consistent (edited or cut?):\n${problems
+      .slice(0, MAX_LISTED_VIOLATIONS)
+      .map((problem) => `  ${problem}`)
+      .join('\n')}${more > 0 ? `\n  (and ${more} more)` : ''}`,
+  );
 }
 
 /**
