@@ -295,3 +295,9 @@ test('a default run (4 processes) without KVM fails in the parent at once, start
   assert.ok(performance.now() - started < cpuBoundMs(5000).ms, 'it failed before starting children');
   assert.equal(existsSync(join(scratch, 'no-kvm-default')), false, 'not even the parent of --out was made');
 });
+
+test('EAGAIN (a process limit reached) is explained with the limit and the fix', async () => {
+  const { resourceHint } = await import('../src/util/resource-hints.js');
+  const { ERRNO } = await import('../src/util/errno.js');
+  assert.match(resourceHint(ERRNO.EAGAIN) ?? '', /process limit \(ulimit -u is \S+\).*ulimit -u 4096.*--processes 1/);
+});
