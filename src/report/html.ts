@@ -9,6 +9,7 @@ import { formatTimestamp } from '../format/units.js';
 import type { Comparison } from '../results/comparison.js';
 import type { Results } from '../results/types.js';
 import type { ExportedFile, Exporter } from './exporter.js';
+import { headlineSentences } from './headline.js';
 import { html, type SafeHtml } from './html/escape.js';
 import { bindingOrder } from './html/model.js';
 import { pageHead } from './html/page.js';
@@ -31,6 +32,11 @@ import { hasRuntimeMatrix } from './runtime-matrix.js';
 import { hasSweeps, sweepsSection } from './sweeps/chart.js';
 
 /** Inline styles only, images only as data: URLs, no scripts, no connections, no forms. */
+
+/** The report opens on the run's answer, the sentences the terminal ends with. */
+function answerSection(results: Results): SafeHtml {
+  return html`<section id="answer" class="answer">${headlineSentences(results).map((sentence) => html`<p>${sentence}</p>`)}</section>`;
+}
 
 /** Cells the HTML report renders at most: 10,000 take ~5 s and make ~60 MB of HTML (2 cores). */
 export const MAX_HTML_CELLS = 10_000;
@@ -101,7 +107,7 @@ ${pageHead(`kvmbench report — ${title}`, { generator: `${results.tool.name} ${
 ${reportHeader(results, palette)}
 ${tableOfContents(results, baseline !== undefined)}
 <main>
-${change}${runtimesSection(results)}${overheadSection(results, palette)}
+${answerSection(results)}${change}${runtimesSection(results)}${overheadSection(results, palette)}
 ${summarySection(results, palette)}
 ${sweepsSection(results)}
 ${warningsSection(results)}

@@ -12,6 +12,7 @@ import { SWEEP_KINDS, type SweepKind } from '../../bench/sweeps/points.js';
 import { DEFAULT_CPUID_K, WORKLOAD_NAMES } from '../../bench/workloads.js';
 import { BINDING_NAMES, type BindingName } from '../../bindings/types.js';
 import { UsageError } from '../../errors.js';
+import { terminalWidth, wrapText } from '../../format/wrap.js';
 import { probePerf } from '../../host/perf.js';
 import { DEFAULT_KVM_PATH } from '../../kvm/system.js';
 import { readPeerGuest } from '../../peers/guest-image.js';
@@ -19,6 +20,7 @@ import { measurePeers, peerLoopMs } from '../../peers/measure.js';
 import { withPeerRows } from '../../peers/rows.js';
 import { PEER_NAMES } from '../../peers/types.js';
 import { exportFiles } from '../../report/export-worker.js';
+import { headlineSentences } from '../../report/headline.js';
 import { DEFAULT_FORMATS, exportersFor, FORMAT_NAMES } from '../../report/registry.js';
 import { sweepSummaryLines } from '../../report/sweeps/terminal.js';
 import { terminalTable } from '../../report/terminal.js';
@@ -30,7 +32,7 @@ import {
   writeRunFiles,
 } from '../../report/write.js';
 import { updateLatestPointer } from '../../results/latest.js';
-import type { RunOptions } from '../../results/types.js';
+import type { Results, RunOptions } from '../../results/types.js';
 import { WriteFilesError } from '../../results/write.js';
 import { OWN_RUNTIME } from '../../runtimes/bindings.js';
 import { findRuntimes, HOST_RUNTIME, hostRuntime, RUNTIME_NAMES, type Runtime } from '../../runtimes/discover.js';
@@ -229,6 +231,22 @@ function sweepOptions(options: PlanOptions, host: (() => SweepHost) | undefined)
   };
 }
 
+/** The run's answer, where to read more, and what to run next: the last lines a newcomer sees. */
+function answerLines(results: Results, folder: string, written: readonly string[]): string[] {
+  const width = terminalWidth();
+  const report = written.find((file) => file.endsWith('report.html'));
+  return [
+    '',
+    ...headlineSentences(results).flatMap((sentence) => wrapText(sentence, width)),
+    ...(report ? wrapText(`report: ${report}`, width) : []),
+    ...wrapText(
+      `next: run again after a change, then \`kvmbench compare\` (the run before the latest against the latest); \`kvmbench report ${folder}\` re-renders the report`,
+      width,
+    ),
+    '',
+  ];
+}
+
 export function registerRun(program: Command): void {
   program
     .command('run')
@@ -401,6 +419,7 @@ Examples:
         process.stderr.write(`warning: ${(error as Error).message}\n`);
       }
       process.stdout.write(`\nwrote ${written.length} files to ${folder}\n`);
+      if (!partOfRun) process.stdout.write(answerLines(results, folder, written).join('\n'));
       process.exitCode = runExitCode(results, signal, traceFailed || processLost);
     });
 }

@@ -83,6 +83,7 @@ td.error { color: var(--bad); font-family: ui-monospace, SFMono-Regular, Menlo, 
 td.noisy { color: var(--warn); font-weight: 600; }
 td.check-ok { color: var(--ok); white-space: nowrap; }
 td.check-bad { color: var(--bad); font-weight: 600; white-space: nowrap; }
+section.answer p { margin: 0.2em 0; font-size: 15px; }
 table.compact { font-size: 12.5px; }
 table.compact td, table.compact th { padding: 3px 8px; }
 .workload-facts { margin: -4px 0 8px; font-size: 13px; }
