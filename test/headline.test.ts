@@ -1,6 +1,7 @@
 /** The run's answer in a few sentences (the last lines of `run`, the top of the report), wrapped to the terminal. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { warningsFor } from '../src/bench/analyze.js';
 import { terminalWidth, wrapText } from '../src/format/wrap.js';
 import { headlineSentences } from '../src/report/headline.js';
 import { renderHtmlReport } from '../src/report/html.js';
@@ -38,4 +39,18 @@ test('wraps at spaces to the width, later lines indented; 80 columns when stdout
   assert.ok(lines.slice(1).every((line) => line.startsWith('  ')));
   assert.equal(terminalWidth({ isTTY: false, columns: 200 }), 80);
   assert.equal(terminalWidth({ isTTY: true, columns: 132 }), 132);
+});
+
+test('a warning names the worst four cells and counts the rest', () => {
+  const results = makeFixtureResults();
+  const cells = results.measurements.map((m, i) => (m.stats ? { ...m, stats: { ...m.stats, cv: 0.2 + i / 100 } } : m));
+  const noisy = warningsFor(cells, 500_000).find((warning) => warning.includes('are noisy'));
+  assert.match(noisy ?? '', /\(CV \d+ %\), .*\(CV \d+ %\) and \d+ more$/);
+  const named = [...(noisy ?? '').matchAll(/CV (\d+) %/g)].map((match) => Number(match[1]));
+  assert.equal(named.length, 4);
+  assert.deepEqual(
+    named,
+    [...named].sort((a, b) => b - a),
+    'the noisiest first',
+  );
 });

@@ -150,6 +150,9 @@ export function measurementsOf(
 
 const where = (m: Measurement) => `${m.workload} / ${m.binding}`;
 
+/** A warning names this many cells, the worst first, and counts the rest. */
+const NAMED_CELLS = 4;
+
 /** One warning per kind of problem, naming its cells. */
 export function warningsFor(
   measurements: readonly Measurement[],
@@ -158,8 +161,13 @@ export function warningsFor(
   quick = false,
 ): string[] {
   const warnings: string[] = [];
-  const list = (cells: Measurement[], detail: (m: Measurement) => string) =>
-    cells.map((m) => `${where(m)} (${detail(m)})`).join(', ');
+  // The worst few by name, the rest counted: every cell's own numbers are in its measurement.
+  const list = (cells: Measurement[], detail: (m: Measurement) => string, worst?: (m: Measurement) => number) => {
+    const ordered = worst ? [...cells].sort((a, b) => worst(b) - worst(a)) : cells;
+    const named = ordered.slice(0, NAMED_CELLS).map((m) => `${where(m)} (${detail(m)})`);
+    const more = cells.length - named.length;
+    return `${named.join(', ')}${more > 0 ? ` and ${more} more` : ''}`;
+  };
   for (const m of measurements) if (m.status === 'failed') warnings.push(`${where(m)} failed: ${m.error}`);
 
   const suspect = measurements.filter((m) => m.status === 'suspect');
@@ -171,20 +179,30 @@ export function warningsFor(
   const notCounted = measurements.filter((m) => m.exitCountCheck?.notCounted);
   if (notCounted.length) {
     const counters = [...new Set(notCounted.map((m) => m.exitCountCheck?.notCounted))].join(', ');
+    const named = notCounted.slice(0, NAMED_CELLS).map(where).join(', ');
+    const more = notCounted.length > NAMED_CELLS ? ` and ${notCounted.length - NAMED_CELLS} more` : '';
     warnings.push(
-      `this host's KVM never counts ${counters}: ${notCounted.length} cell(s) were checked against its exits counter instead: ${notCounted.map(where).join(', ')}`,
+      `this host's KVM never counts ${counters}: ${notCounted.length} cell(s) were checked against its exits counter instead: ${named}${more}`,
     );
   }
   const emulated = measurements.filter((m) => (m.emulatedInstructionsPerIteration ?? 0) > 0);
   if (emulated.length) {
     warnings.push(
-      `KVM's instruction emulator ran guest code in ${emulated.length} cell(s): their times include it (emulated instructions per iteration: ${list(emulated, (m) => (m.emulatedInstructionsPerIteration ?? 0).toFixed(1))})`,
+      `KVM's instruction emulator ran guest code in ${emulated.length} cell(s): their times include it (emulated instructions per iteration: ${list(
+        emulated,
+        (m) => (m.emulatedInstructionsPerIteration ?? 0).toFixed(1),
+        (m) => m.emulatedInstructionsPerIteration ?? 0,
+      )})`,
     );
   }
   const noisy = measurements.filter((m) => m.stats && m.stats.cv > NOISY_CV);
   if (noisy.length) {
     warnings.push(
-      `${noisy.length} of ${measurements.length} cells are noisy (CV of samples above ${NOISY_CV * 100} %): compare their medians by their CIs, close other work, or pin with --pin: ${list(noisy, (m) => `CV ${((m.stats?.cv ?? 0) * 100).toFixed(0)} %`)}`,
+      `${noisy.length} of ${measurements.length} cells are noisy (CV of samples above ${NOISY_CV * 100} %): compare their medians by their CIs, close other work, or pin with --pin: ${list(
+        noisy,
+        (m) => `CV ${((m.stats?.cv ?? 0) * 100).toFixed(0)} %`,
+        (m) => m.stats?.cv ?? 0,
+      )}`,
     );
   }
   const fewTurns = measurements.filter((m) => m.stats && (m.stats.ciConfidence ?? 1) < 0.95);
@@ -196,7 +214,11 @@ export function warningsFor(
   const short = measurements.filter((m) => m.calibration && m.calibration.sampleNs < targetSampleNs);
   if (short.length) {
     warnings.push(
-      `samples shorter than the ${(targetSampleNs / 1e6).toFixed(1)} ms intended (the loop got faster after calibration): ${list(short, (m) => `${((m.calibration?.sampleNs ?? 0) / 1e6).toFixed(2)} ms`)}`,
+      `samples shorter than the ${(targetSampleNs / 1e6).toFixed(1)} ms intended (the loop got faster after calibration): ${list(
+        short,
+        (m) => `${((m.calibration?.sampleNs ?? 0) / 1e6).toFixed(2)} ms`,
+        (m) => -(m.calibration?.sampleNs ?? 0),
+      )}`,
     );
   }
   const unwarmed = measurements.filter((m) => {
@@ -219,7 +241,11 @@ export function warningsFor(
   const costly = measurements.filter((m) => m.calibration && m.calibration.harnessShare > MAX_HARNESS_SHARE);
   if (costly.length) {
     warnings.push(
-      `the harness's own cost per sample is above ${MAX_HARNESS_SHARE * 100} % of the sample: ${list(costly, (m) => `${((m.calibration?.harnessShare ?? 0) * 100).toFixed(2)} %`)}`,
+      `the harness's own cost per sample is above ${MAX_HARNESS_SHARE * 100} % of the sample: ${list(
+        costly,
+        (m) => `${((m.calibration?.harnessShare ?? 0) * 100).toFixed(2)} %`,
+        (m) => m.calibration?.harnessShare ?? 0,
+      )}`,
     );
   }
   const noGuestClock = measurements.filter((m) => m.guestClock && m.guestClock.status !== 'ok');

@@ -387,7 +387,9 @@ Examples:
       // The table first: whatever happens to the files, the numbers were seen.
       process.stdout.write(terminalTable(results));
       if (results.run.options.sweep) process.stdout.write(sweepSummaryLines(results).join('\n'));
-      for (const warning of results.warnings) process.stderr.write(`warning: ${warning}\n`);
+      for (const warning of results.warnings) {
+        process.stderr.write(`${wrapText(`warning: ${warning}`, terminalWidth(process.stderr)).join('\n')}\n`);
+      }
       // Writing: a first Ctrl-C lets it finish (the run is measured), a second quits at once.
       const stopWriting = onInterrupt((received) => {
         signal ??= received;
