@@ -301,3 +301,13 @@ test('EAGAIN (a process limit reached) is explained with the limit and the fix',
   const { ERRNO } = await import('../src/util/errno.js');
   assert.match(resourceHint(ERRNO.EAGAIN) ?? '', /process limit \(ulimit -u is \S+\).*ulimit -u 4096.*--processes 1/);
 });
+
+test('run --name refuses a name that is not a plain name, exit 2, writing nothing', () => {
+  const out = join(scratch, 'named-out');
+  for (const name of ['latest', '../up', 'a b', '']) {
+    const result = kvmbench(['run', '--quick', '--name', name, '--out', out]);
+    assert.equal(result.status, 2, `${name}: ${result.stderr}`);
+    assert.match(result.stderr, name === '' ? /--name was given an empty value/ : /--name '.*': use letters, digits/);
+  }
+  assert.equal(existsSync(out), false);
+});

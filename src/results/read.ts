@@ -156,10 +156,16 @@ function resultsFilePath(path: string): string {
   try {
     if (statSync(file).isFile()) return file;
   } catch {
-    // Reported below: the folder has no results.json.
+    // Not a run folder: maybe a folder of runs (run --out DIR, run --name NAME), read at its latest.
+  }
+  const latest = join(path, 'latest', RESULTS_FILE_NAME);
+  try {
+    if (statSync(latest).isFile()) return latest;
+  } catch {
+    // Reported below.
   }
   throw new UsageError(
-    `${path} is a folder without ${RESULTS_FILE_NAME}: give a kvmbench run folder (results/<run id>) or a results file`,
+    `${path} is a folder without ${RESULTS_FILE_NAME} and without a latest run: give a kvmbench run folder (results/<run id>), a folder of runs (run --out DIR or --name NAME), or a results file`,
   );
 }
 

@@ -3,6 +3,8 @@
  * Without runs named, the run before results/latest against it; with one, that run against latest.
  * The report goes to stdout, progress and warnings to stderr; the exit code says the verdict.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { type Command, Option } from 'commander';
 import { compareRuns } from '../../compare/compare-results.js';
 import { checkExportTarget, writeFileAtomically } from '../../compare/export-files.js';
@@ -58,8 +60,24 @@ export const DEFAULT_RESULTS_DIR = 'results';
  * The two runs to compare from 0, 1 or 2 names: the run before latest and latest, the named run and
  * latest, or the two named runs.
  */
+/**
+ * A run as the user named it: a path (a run folder, a folder of runs, a results file, or several
+ * joined by commas), or a baseline saved with `run --name NAME`, found under the results directory.
+ */
+export function resolveRunName(name: string, resultsDir: string): string {
+  return name
+    .split(',')
+    .map((part) => {
+      const path = part.trim();
+      if (path === '' || existsSync(path) || path.includes('/')) return path;
+      const named = join(resultsDir, path);
+      return existsSync(named) ? named : path;
+    })
+    .join(',');
+}
+
 export function runsToCompare(names: readonly string[], resultsDir: string): { baseline: string; current: string } {
-  const [first, second] = names;
+  const [first, second] = names.map((name) => resolveRunName(name, resultsDir));
   if (first !== undefined && second !== undefined) return { baseline: first, current: second };
   const current = latestRun(resultsDir);
   return { baseline: first ?? runBefore(resultsDir, current), current };
@@ -232,11 +250,14 @@ Exit codes:
      exists (without --force)
 
 Without runs named, compare takes the newest two runs of --results-dir (results/latest, which each
-kvmbench run updates, and the run before it); with one, that run against results/latest.
+kvmbench run updates, and the run before it); with one, that run against results/latest. A run is a
+run folder, a results file, a folder of runs (read at its latest run), or a name saved with
+\`kvmbench run --name NAME\` (results/NAME).
 
 Examples:
   kvmbench compare                     the previous run against the latest
-  kvmbench compare results/main        results/main against the latest run
+  kvmbench compare main                a baseline saved with \`run --name main\` against the latest run
+  kvmbench compare results/main        the same, by path (a folder of runs is read at its latest)
   kvmbench compare results/main results/pr
   kvmbench compare base/results.json pr/results.json --format markdown >> "$GITHUB_STEP_SUMMARY"
   kvmbench compare results/main results/pr --threshold 3 --threshold-for lifecycle=10

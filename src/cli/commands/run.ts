@@ -1,6 +1,7 @@
 /** `kvmbench run`: measure, then write the run folder and print the summary table. */
 import { rmSync } from 'node:fs';
 import { cpus } from 'node:os';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { FLOOR_BINDING } from '../../bench/plan.js';
 import { PARENT_PID_ENV, PART_OF_RUN_ENV, parentScratchOf } from '../../bench/processes.js';
@@ -63,6 +64,7 @@ export interface RunCommandOptions {
   peers?: string;
   injectDelayNs?: string;
   runtimes?: string;
+  name?: string;
 }
 
 /**
@@ -231,6 +233,16 @@ function sweepOptions(options: PlanOptions, host: (() => SweepHost) | undefined)
   };
 }
 
+/** A name a baseline is saved under: its runs go to <out>/<name>/, and `compare NAME` reads its latest. */
+function namedRuns(out: string, name: string): string {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(name) || name === 'latest') {
+    throw new UsageError(
+      `--name '${name}': use letters, digits, '.', '_' and '-' (up to 64, not 'latest'), such as --name main`,
+    );
+  }
+  return join(out, name);
+}
+
 /** The run's answer, where to read more, and what to run next: the last lines a newcomer sees. */
 function answerLines(results: Results, folder: string, written: readonly string[]): string[] {
   const width = terminalWidth();
@@ -262,6 +274,10 @@ export function registerRun(program: Command): void {
     )
     .option('--pin <cpu>', 'pin the process to one CPU for the run (restored afterwards)')
     .option('-o, --out <dir>', 'directory that receives a new run folder', 'results')
+    .option(
+      '--name <name>',
+      'save the run as a named baseline: <out>/<name>/<run id>, read by `kvmbench compare <name>`',
+    )
     .option('-f, --format <list>', `comma-separated: ${FORMAT_NAMES.join(', ')}`, DEFAULT_FORMATS.join(','))
     .option('--cpuid-k <k>', 'in-kernel CPUID exits per userspace exit in cpuid-then-pio', String(DEFAULT_CPUID_K))
     .option('--kvm <path>', 'the KVM device', DEFAULT_KVM_PATH)
@@ -294,6 +310,7 @@ Examples:
   kvmbench run --workloads pio-out,lifecycle --bindings c-loop,napi --rounds 20
   kvmbench run --pin 1 --out /results --format json,csv
   kvmbench run --processes 1 --rounds 20    measure in this process only
+  kvmbench run --name main                 a baseline: results/main/<run id>; later \`kvmbench compare main\`
   kvmbench run -w pio-out,hlt --trace ftrace  per-exit split: in KVM_RUN vs userspace turnaround
   kvmbench run --quick --trace perf-record flame graph with the koffi and N-API frames
   kvmbench run --sweep memory --quick      4 KiB..64 MiB: set region, touch every page, dirty log, teardown
@@ -315,7 +332,9 @@ Examples:
       if (plan.peers?.length) readPeerGuest();
       const exporters = exportersFor(parseList('--format', options.format, FORMAT_NAMES));
       // Checked now, made only once there is something to write: a run that fails leaves no folder.
-      const outDir = checkOutputDirectory(options.out);
+      const outDir = checkOutputDirectory(
+        options.name === undefined ? options.out : namedRuns(options.out, options.name),
+      );
       if (plan.trace === 'perf-record' && !process.execArgv.includes(PERF_BASIC_PROF)) {
         // JIT frames need Node's perf map, which only a flag at start-up turns on.
         process.exitCode = await reExecWith([PERF_BASIC_PROF]);
