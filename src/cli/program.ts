@@ -3,15 +3,6 @@ import { Command, CommanderError } from 'commander';
 import { UsageError } from '../errors.js';
 import { terminalSafe } from '../util/terminal-safe.js';
 import { KVMBENCH_VERSION } from '../version.js';
-import { registerCalibrate } from './commands/calibrate.js';
-import { registerCompare } from './commands/compare.js';
-import { registerDoctor } from './commands/doctor.js';
-import { registerHello } from './commands/hello.js';
-import { registerList } from './commands/list.js';
-import { registerMerge } from './commands/merge.js';
-import { registerProfile } from './commands/profile.js';
-import { registerReport } from './commands/report.js';
-import { registerRun } from './commands/run.js';
 import { EXIT } from './exit-codes.js';
 import { helpFormat } from './help-format.js';
 import { rejectEmptyOptionValues } from './options.js';
@@ -38,15 +29,35 @@ Examples:
 // Empty option values ('') are refused for every command, before it starts.
 program.hook('preAction', (_program, command) => rejectEmptyOptionValues(command));
 
-registerHello(program);
-registerDoctor(program);
-registerList(program);
-registerRun(program);
-registerProfile(program);
-registerCompare(program);
-registerReport(program);
-registerCalibrate(program);
-registerMerge(program);
+/**
+ * Each command's module, loaded only when it is needed: a command brings its whole dependency graph
+ * (KVM, tracing, the exporters, execa), and `kvmbench --version` or `kvmbench list` need none of the
+ * others'. In help order.
+ */
+const COMMANDS: Record<string, () => Promise<(program: Command) => void>> = {
+  hello: async () => (await import('./commands/hello.js')).registerHello,
+  doctor: async () => (await import('./commands/doctor.js')).registerDoctor,
+  list: async () => (await import('./commands/list.js')).registerList,
+  run: async () => (await import('./commands/run.js')).registerRun,
+  profile: async () => (await import('./commands/profile.js')).registerProfile,
+  compare: async () => (await import('./commands/compare.js')).registerCompare,
+  report: async () => (await import('./commands/report.js')).registerReport,
+  calibrate: async () => (await import('./commands/calibrate.js')).registerCalibrate,
+  merge: async () => (await import('./commands/merge.js')).registerMerge,
+};
+
+/**
+ * The commands to register: the one named, or all of them (the top-level help lists every command,
+ * and an unknown name is answered with the known ones); none for --version alone.
+ */
+function commandsFor(args: readonly string[]): string[] {
+  if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) return [];
+  const named = args.find((arg) => !arg.startsWith('-'));
+  return named !== undefined && named in COMMANDS ? [named] : Object.keys(COMMANDS);
+}
+
+for (const name of commandsFor(process.argv.slice(2)))
+  (await (COMMANDS[name] as () => Promise<(p: Command) => void>)())(program);
 
 /** Bad input is 2; everything else that stops a command (host, guest, system call) is 1. */
 const exitCodeFor = (error: unknown): number => (error instanceof UsageError ? EXIT.usage : EXIT.failure);
