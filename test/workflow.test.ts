@@ -59,6 +59,46 @@ describe('CI example workflow', () => {
     assert.doesNotMatch(workflow, /\bjq\b/, 'no merging tool');
   });
 
+  it('pins every action of both workflows to a commit SHA, its tag in a comment', () => {
+    for (const name of ['kvmbench.yml', 'kvmbench-fleet.yml']) {
+      const text = readFileSync(join(root, '.github', 'workflows', name), 'utf8');
+      const uses = [...text.matchAll(/uses: (\S+)(.*)/g)];
+      assert.ok(uses.length > 0);
+      for (const [, action, rest] of uses) {
+        assert.match(action ?? '', /^[\w.-]+\/[\w.-]+@[0-9a-f]{40}$/, `${name}: ${action} is pinned to a SHA`);
+        assert.match(rest ?? '', /^ # v\d+\.\d+\.\d+$/, `${name}: ${action} names its tag`);
+      }
+    }
+  });
+
+  it('cancels stale runs, caches image layers, feeds history from main, comments on the PR', () => {
+    assert.match(
+      workflow,
+      /\nconcurrency:\n {2}group: kvmbench-\$\{\{ github\.event\.pull_request\.number \|\| github\.ref \}\}\n {2}cancel-in-progress: true/,
+    );
+    assert.match(workflow, /\non:\n {2}pull_request:\n {2}push:\n {4}branches: \[main\]/);
+    assert.match(
+      step('Build the base image'),
+      /cache-from: type=gha,scope=kvmbench\n\s+cache-to: type=gha,scope=kvmbench,mode=max/,
+    );
+    assert.match(
+      step('Chart with github-action-benchmark'),
+      /save-data-file: \$\{\{ github\.event_name == 'push' \}\}/,
+    );
+    assert.match(
+      step('Upload to Bencher'),
+      /--start-point "\$BASE_BRANCH" --start-point-hash "\$BASE_SHA" --start-point-clone-thresholds/,
+    );
+    assert.match(
+      step('Upload to Bencher'),
+      /--threshold-measure latency --threshold-test t_test --threshold-upper-boundary 0\.99/,
+    );
+    assert.match(
+      step('Comment the comparison on the pull request'),
+      /gh pr comment "\$PR" .*--body-file comparison\.md/,
+    );
+  });
+
   it('writes the job summary with compare --format markdown and feeds both trackers', () => {
     const compare = step('Compare');
     assert.match(compare, /compare "\$\(runs baseline\)" "\$\(runs current\)" --format markdown/);
@@ -66,10 +106,10 @@ describe('CI example workflow', () => {
     assert.match(compare, /--export-github-benchmark \/results\/github-benchmark\.json/);
     assert.match(compare, /--export-bencher \/results\/bencher\.json/);
     const chart = step('Chart with github-action-benchmark');
-    assert.match(chart, /uses: benchmark-action\/github-action-benchmark@v1/);
+    assert.match(chart, /uses: benchmark-action\/github-action-benchmark@[0-9a-f]{40} # v1\./);
     assert.match(chart, /tool: customSmallerIsBetter/);
     assert.match(chart, /output-file-path: results\/github-benchmark\.json/);
-    assert.match(step('Upload to Bencher'), /bencher run .*\n.*\n\s+--adapter json --file results\/bencher\.json/);
+    assert.match(step('Upload to Bencher'), /bencher run [\s\S]*--adapter json --file results\/bencher\.json/);
   });
 });
 
