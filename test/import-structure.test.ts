@@ -51,6 +51,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   report: ['format', 'results', 'bench', 'trace', 'errors', 'util', 'version'],
   merge: ['report', 'format', 'results', 'bench', 'errors', 'util'],
   peers: ['bench', 'results', 'guests', 'errors', 'util'],
+  // The library entry point (src/index.ts): the pipeline the CLI runs, for programs.
+  index: ['cli', 'compare', 'results', 'bench', 'runtimes'],
   cli: [
     'doctor',
     'merge',
