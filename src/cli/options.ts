@@ -4,10 +4,13 @@ import type { Command } from 'commander';
 import { isBindingName } from '../bindings/registry.js';
 import { BINDING_NAMES, type BindingName } from '../bindings/types.js';
 import { UsageError } from '../errors.js';
+import { didYouMean } from '../util/did-you-mean.js';
 
 export function parseBindingName(value: string): BindingName {
   if (!isBindingName(value))
-    throw new UsageError(`unknown binding '${value}': choose one of ${BINDING_NAMES.join(', ')}`);
+    throw new UsageError(
+      `unknown binding '${value}'${didYouMean(value, BINDING_NAMES)}: choose one of ${BINDING_NAMES.join(', ')}`,
+    );
   return value;
 }
 
@@ -19,7 +22,9 @@ export function parseList<T extends string>(option: string, value: string, allow
   if (items.length === 0) throw new UsageError(`${option} needs at least one name: choose from ${allowed.join(', ')}`);
   for (const item of items) {
     if (!allowed.includes(item as T))
-      throw new UsageError(`${option}: unknown name '${item}': choose from ${allowed.join(', ')}`);
+      throw new UsageError(
+        `${option}: unknown name '${item}'${didYouMean(item, allowed)}: choose from ${allowed.join(', ')}`,
+      );
   }
   return [...new Set(items)] as T[];
 }

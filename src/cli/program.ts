@@ -56,8 +56,13 @@ function commandsFor(args: readonly string[]): string[] {
   return named !== undefined && named in COMMANDS ? [named] : Object.keys(COMMANDS);
 }
 
-for (const name of commandsFor(process.argv.slice(2)))
+for (const name of commandsFor(process.argv.slice(2))) {
   (await (COMMANDS[name] as () => Promise<(p: Command) => void>)())(program);
+}
+// A usage error names the help of the command it happened in.
+for (const command of program.commands) {
+  command.showHelpAfterError(`(run kvmbench ${command.name()} --help for usage)`);
+}
 
 /** Bad input is 2; everything else that stops a command (host, guest, system call) is 1. */
 const exitCodeFor = (error: unknown): number => (error instanceof UsageError ? EXIT.usage : EXIT.failure);

@@ -24,7 +24,7 @@ export function openHint(errno: number, path: string): string {
     case 'ENOENT':
     case 'ENODEV':
     case 'ENXIO':
-      return `${path} does not exist: load kvm_intel or kvm_amd (enable VT-x/AMD-V in firmware; on a cloud VM enable nested virtualisation), and in Docker pass --device /dev/kvm`;
+      return `${path} does not exist: load kvm_intel or kvm_amd (enable VT-x/AMD-V in firmware; on a cloud VM enable nested virtualisation), and in Docker pass --device /dev/kvm; kvmbench doctor checks the rest of this host`;
     case 'EACCES':
     case 'EPERM':
       return deviceAccessHint(path);

@@ -32,7 +32,7 @@ export function githubBenchmarkEntries(results: Results): GithubBenchmarkEntry[]
         name: `${measurement.workload} / ${measurement.binding}`,
         unit: 'ns',
         value: roundNs(stats.median),
-        range: `± ${roundNs((high - low) / 2)}`,
+        range: `± ${Number(((high - low) / 2).toPrecision(3))}`,
         extra:
           `median of ${stats.n} samples × ${measurement.iterationsPerSample} iterations\n` +
           `95 % CI ${roundNs(low)} – ${roundNs(high)} ns, cv ${(stats.cv * 100).toFixed(1)} %\n` +

@@ -55,15 +55,30 @@ Examples:
         printJson({ bindings, runtimes, workloads, guests });
         return;
       }
-      process.stdout.write('bindings:\n');
-      for (const binding of bindings) process.stdout.write(`  ${binding.name.padEnd(16)} ${binding.description}\n`);
-      process.stdout.write('runtimes (run --runtimes):\n');
-      for (const runtime of runtimes) process.stdout.write(`  ${runtime.name.padEnd(16)} ${runtime.description}\n`);
-      process.stdout.write('workloads:\n');
-      for (const workload of workloads)
-        process.stdout.write(`  ${workload.name.padEnd(18)} ${workload.kind.padEnd(9)} ${workload.description}\n`);
-      process.stdout.write('guests:\n');
-      for (const guest of guests)
-        process.stdout.write(`  ${guest.name.padEnd(18)} ${guest.mode.padEnd(9)} ${guest.description}\n`);
+      // Columns as wide as their longest name, so no name runs into its description.
+      const width = (names: string[]) => Math.max(...names.map((name) => name.length)) + 2;
+      const section = (title: string, rows: Array<[string, string]>) => {
+        const w = width(rows.map(([name]) => name));
+        process.stdout.write(`${title}:\n`);
+        for (const [name, text] of rows) process.stdout.write(`  ${name.padEnd(w)}${text}\n`);
+      };
+      section(
+        'bindings',
+        bindings.map((b) => [b.name, b.description]),
+      );
+      section(
+        'runtimes (run --runtimes)',
+        runtimes.map((r) => [r.name, r.description]),
+      );
+      const kind = width(workloads.map((w) => w.kind));
+      section(
+        'workloads',
+        workloads.map((w) => [w.name, `${w.kind.padEnd(kind)}${w.description}`]),
+      );
+      const mode = width(guests.map((g) => g.mode));
+      section(
+        'guests',
+        guests.map((g) => [g.name, `${g.mode.padEnd(mode)}${g.description}`]),
+      );
     });
 }
