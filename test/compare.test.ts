@@ -485,6 +485,11 @@ describe('kvmbench compare exit codes (child process)', { concurrency: true }, (
     assert.throws(() => readFileSync(html), /ENOENT/, 'no report file');
   });
 
+  it('says so when a run is compared with itself', async () => {
+    const run = await compareCli(baseline, baseline);
+    assert.match(`${run.stdout}${run.stderr}`, /run \S+ is on both sides or given twice: it is compared\s+with itself/);
+  });
+
   it('refuses different hosts with exit 2, naming the field', async () => {
     const refused = await compareCli(baseline, otherHost);
     assert.equal(refused.code, 2);

@@ -272,9 +272,12 @@ describe('run --sweep and merge, end to end', { skip: kvmSkip }, () => {
     assert.equal(merged.status, 0, merged.stderr);
     const folder = join(out, readdirSync(out)[0] as string);
     assert.deepEqual(readdirSync(folder).sort(), ['fleet.csv', 'fleet.html', 'fleet.json']);
-    // A fleet merges again, as one more input.
-    const again = mergeRuns([folder, run]);
-    assert.equal(again.hosts.length, 3);
+    // A fleet merges again, as one more input; a run already in it is refused, named.
+    assert.equal(mergeRuns([folder]).hosts.length, 2);
+    assert.throws(
+      () => mergeRuns([folder, run]),
+      /is given twice \(.*fleet\.json hosts\[\d\]\.runs\[\d\] and .*\): name each run once/,
+    );
   });
 
   it('merge names what is wrong with a bad input', () => {
@@ -323,6 +326,14 @@ describe('merge without KVM', () => {
     assert.match(page, /Other CPU/);
     assert.match(page, /run-pio; run-rest/);
     assert.ok(!/NaN|undefined/.test(page));
+  });
+
+  it('refuses a run given twice, naming both places', () => {
+    const one = makeFixtureResults();
+    assert.throws(
+      () => mergeRuns([write('first', one), write('copy', one)]),
+      /run \S+ is given twice \(.*first\.json and .*copy\.json\): name each run once/,
+    );
   });
 
   it('refuses a fleet file of another kind, naming it', () => {

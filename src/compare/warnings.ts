@@ -29,6 +29,14 @@ export function comparisonWarnings(
         `${refused.length === 1 ? 'differs' : 'differ'}, so a change may be the host rather than the code`,
     );
   }
+  // The same run twice (a copied file, a name that resolves to the latest run) compares nothing.
+  const ids = [...baselines, ...currents].map((results) => results.run.id);
+  const repeated = [...new Set(ids.filter((id, i) => ids.indexOf(id) !== i))];
+  if (repeated.length > 0) {
+    warnings.push(
+      `run ${repeated.join(', ')} is on both sides or given twice: it is compared with itself, so no change can show; name two different runs`,
+    );
+  }
   for (const [role, runs] of [
     ['baseline', baselines],
     ['current', currents],
