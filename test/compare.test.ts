@@ -347,7 +347,7 @@ describe('rendering', () => {
 
   it('renders a terminal table without control characters from the files', () => {
     const renamed = renameBinding(fixture, 'koffi', 'kof\u001b[31mfi');
-    const text = renderTerminal(compareResults(renamed, scaled(renamed, 1.2), { on: 'absolute' }));
+    const text = renderTerminal(compareResults(renamed, scaled(renamed, 1.2), { on: 'absolute' }), 1000);
     assert.ok(!text.includes('\u001b'), 'no escape character reaches the terminal');
     assert.match(text, /kof\?\[31mfi/);
     assert.match(text, /^baseline {2}20261125-140312-bench-runner-07 {2}started/);
@@ -366,6 +366,8 @@ after(() => rmSync(scratch, { recursive: true, force: true }));
 
 const fixtureText = JSON.stringify(fixture, null, 2);
 const writeRun = (name: string, content: Results | string): string => writeRunIn(scratch, name, content);
+// The tables as a wide terminal shows them (test/layout.test.ts renders them at 80 and 100 columns).
+process.env.COLUMNS = '400';
 
 const baseline = writeRun('baseline', fixture);
 const slower = writeRun('slower', bindingsScaled(fixture, 1.2));

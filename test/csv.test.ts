@@ -262,7 +262,7 @@ describe('csv export: --trace columns', () => {
 describe('terminal table: --trace ftrace', () => {
   it('prints no trace table without a split', () => {
     for (const results of [fixture, makeFixtureResults({ trace: 'perf-stat' })]) {
-      const text = terminalTable(results);
+      const text = terminalTable(results, 1000);
       assert.ok(!text.includes('Where the time goes'));
       assert.ok(!text.includes('turnaround'));
     }
@@ -270,7 +270,7 @@ describe('terminal table: --trace ftrace', () => {
 
   it('prints a second table after the main one: in KVM_RUN, turnaround, guest, tracing cost', () => {
     const results = makeFixtureResults({ trace: 'ftrace' });
-    const text = terminalTable(results);
+    const text = terminalTable(results, 1000);
     const main = text.indexOf('vs c-loop');
     const trace = text.indexOf('Where the time goes');
     assert.ok(main >= 0 && trace > main, 'after the main table');
@@ -303,7 +303,7 @@ describe('terminal table: --trace ftrace', () => {
   });
 
   it('without kvm_entry / kvm_exit: no guest column, and says why', () => {
-    const text = terminalTable(makeFixtureResults({ trace: 'ftrace', traceGuestSplit: false }));
+    const text = terminalTable(makeFixtureResults({ trace: 'ftrace', traceGuestSplit: false }), 1000);
     assert.match(text, /^workload\s+binding\s+in KVM_RUN\s+range\s+turnaround\s+range\s+tracing cost\s/m);
     assert.match(text, /this host does not fire kvm:kvm_exit \/ kvm:kvm_entry \(e\.g\. PVM\)/);
   });

@@ -208,7 +208,7 @@ describe('guest clock in measurements and outputs', () => {
   }
 
   test('the terminal prints a guest-clock table with the frequency source, only when there are such cells', () => {
-    const text = terminalTable(withClock());
+    const text = terminalTable(withClock(), 1000);
     assert.match(text, /Timed by the guest/);
     assert.match(text, /pio-out-long-tsc\s+c-loop\s+1[67]\.\d µs\s+2\d{4}\s+8\.\d+ µs/);
     assert.match(text, /TSC frequency: 2600\.000 MHz from test\./);

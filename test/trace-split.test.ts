@@ -412,7 +412,7 @@ describe('the outputs show the tracing cost and the estimated tracepoint share',
 
   it('terminal: cost, estimated share, turnaround without it, range and checks', () => {
     const { results, trace, share } = withRecordedTrace();
-    const text = terminalTable(results);
+    const text = terminalTable(results, 1000);
     const row = text.split('\n').find((line) => /^pio-out\s+napi\s+\d/.test(line) && line.includes('disagree'));
     const spread = trace.spread?.inKvmRunNs as [number, number];
     assert.deepEqual(row?.split(/\s{2,}/), [

@@ -168,7 +168,6 @@ export async function runBenchmarks(options: RunOptions, env: RunEnvironment): P
           `--inject-delay-ns made ${formatInjectDelay(options.injectDelayNs)} ns slower after every KVM_RUN on purpose (a check of compare): these rows are not the bindings' own cost`,
         ]
       : []),
-    ...blockWarnings(measured.harness?.longestBlockMs),
     ...(measured.traceFailure ? [measured.traceFailure] : []),
     ...(measured.completed ? [] : ['the run was interrupted: these are the samples taken until then']),
     ...measured.notes,
@@ -180,6 +179,7 @@ export async function runBenchmarks(options: RunOptions, env: RunEnvironment): P
     ),
     ...traceWarnings(measurements),
     ...hostWarnings(host),
+    ...blockWarnings(measured.harness?.longestBlockMs),
   ];
   const results: Results = {
     schemaVersion: SCHEMA_VERSION,

@@ -17,11 +17,18 @@ function openFileLimit(): string {
   }
 }
 
+/** Below this many open files a module that "does not exist" most likely could not be opened. */
+const LOW_FILE_LIMIT = 256;
+
 const limit = openFileLimit();
 try {
   await import('./program.js');
 } catch (error) {
-  if ((error as NodeJS.ErrnoException).code !== 'EMFILE') throw error;
+  // Out of descriptors, the loader says EMFILE, or (while resolving a package) that a file it could
+  // not open does not exist.
+  const code = (error as NodeJS.ErrnoException).code;
+  const starved = code === 'EMFILE' || (code === 'ERR_MODULE_NOT_FOUND' && Number(limit) < LOW_FILE_LIMIT);
+  if (!starved) throw error;
   process.stderr.write(
     `kvmbench: too many open files while starting (EMFILE): the open-file limit is ${limit} (ulimit -n); raise it with \`ulimit -n 65536\` (in Docker: --ulimit nofile=65536)\n`,
   );

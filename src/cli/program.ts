@@ -1,6 +1,7 @@
 /** kvmbench command line: parses arguments, runs one command, maps errors to exit codes (loaded by main.ts). */
 import { Command, CommanderError } from 'commander';
 import { UsageError } from '../errors.js';
+import { fitToWidth, terminalWidth } from '../format/wrap.js';
 import { terminalSafe } from '../util/terminal-safe.js';
 import { KVMBENCH_VERSION } from '../version.js';
 import { EXIT } from './exit-codes.js';
@@ -12,7 +13,12 @@ const program = new Command('kvmbench')
   .version(KVMBENCH_VERSION, '-V, --version')
   .showHelpAfterError('(run kvmbench --help for usage)')
   // Before the commands are added: each copies the help settings when it is created.
-  .configureHelp(helpFormat)
+  .configureHelp({ ...helpFormat, helpWidth: terminalWidth() })
+  // Help, examples and usage errors wrapped to the terminal (80 columns when it is not one).
+  .configureOutput({
+    writeOut: (text) => process.stdout.write(fitToWidth(text, terminalWidth())),
+    writeErr: (text) => process.stderr.write(fitToWidth(text, terminalWidth(process.stderr))),
+  })
   .exitOverride()
   .addHelpText(
     'after',
@@ -87,7 +93,9 @@ try {
     process.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.usage;
   } else {
     // Messages can quote what a file said (a name, a value): printed so it cannot drive the terminal.
-    process.stderr.write(`kvmbench: ${terminalSafe((error as Error).message)}\n`);
+    process.stderr.write(
+      `${fitToWidth(`kvmbench: ${terminalSafe((error as Error).message)}`, terminalWidth(process.stderr))}\n`,
+    );
     if (process.env.KVMBENCH_DEBUG) process.stderr.write(`${(error as Error).stack}\n`);
     process.exitCode = exitCodeFor(error);
   }

@@ -1,4 +1,6 @@
 /** The comparison as a plain-text table for a terminal or a CI log. */
+
+import { colourFor } from '../format/colour.js';
 import {
   absoluteBeside,
   basisLabel,
@@ -7,55 +9,31 @@ import {
   methodDescription,
   summaryLine,
 } from '../format/comparison.js';
+import { renderTable } from '../format/table.js';
 import { formatChange, formatChangeInterval, formatNs, formatPValue } from '../format/units.js';
+import { terminalWidth, wrapText } from '../format/wrap.js';
 import { type Comparison, orderByEffect, type RunReference } from '../results/comparison.js';
 
 /** Names come from files: control characters would let one rewrite the terminal (escape sequences). */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const printable = (text: string): string => text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
 
-type Align = 'left' | 'right';
-
-function table(header: readonly string[], rows: readonly string[][], align: readonly Align[]): string[] {
-  const widths = header.map((title, column) =>
-    Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)),
-  );
-  const line = (cells: readonly string[]): string =>
-    cells
-      .map((cell, column) => {
-        const width = widths[column] ?? 0;
-        return align[column] === 'right' ? cell.padStart(width) : cell.padEnd(width);
-      })
-      .join('  ')
-      .trimEnd();
-  return [line(header), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)];
-}
-
-/** Breaks a paragraph into lines of at most `width` characters, at spaces. */
-function wrap(paragraph: string, width: number): string[] {
-  const lines: string[] = [];
-  let line = '';
-  for (const word of paragraph.split(' ')) {
-    if (line && line.length + 1 + word.length > width) {
-      lines.push(line);
-      line = `  ${word}`;
-    } else {
-      line = line ? `${line} ${word}` : word;
-    }
-  }
-  if (line) lines.push(line);
-  return lines;
-}
-
 const runLine = (role: string, run: RunReference): string =>
   `${role.padEnd(9)} ${printable(run.id)}  started ${printable(run.startedAt)}` +
   `${run.status === 'incomplete' ? '  (interrupted)' : ''}${run.source ? `  ${printable(run.source)}` : ''}`;
 
-export function renderTerminal(comparison: Comparison): string {
+/** Least needed first: what goes when the terminal is narrow (the verdict and its change stay). */
+const COMPARE_DROP = [7, 8, 10, 4, 2];
+
+const VERDICT_COLUMN = 9;
+
+export function renderTerminal(comparison: Comparison, width = terminalWidth(), colour = colourFor()): string {
   // Several runs a side (the paired design): every pooled run, in the order given.
   const lines = [
-    ...(comparison.baselineRuns ?? [comparison.baseline]).map((run) => runLine('baseline', run)),
-    ...(comparison.currentRuns ?? [comparison.current]).map((run) => runLine('current', run)),
+    ...(comparison.baselineRuns ?? [comparison.baseline]).flatMap((run) =>
+      wrapText(runLine('baseline', run), width, 10),
+    ),
+    ...(comparison.currentRuns ?? [comparison.current]).flatMap((run) => wrapText(runLine('current', run), width, 10)),
     '',
   ];
   if (comparison.cells.length > 0) {
@@ -72,8 +50,9 @@ export function renderTerminal(comparison: Comparison): string {
       cell.verdict,
       absoluteBeside(cell),
     ]);
+    const verdicts = orderByEffect(comparison.cells).map((cell) => cell.verdict);
     lines.push(
-      ...table(
+      ...renderTable(
         [
           'workload',
           'binding',
@@ -88,13 +67,29 @@ export function renderTerminal(comparison: Comparison): string {
           'absolute (host-sensitive)',
         ],
         rows,
-        ['left', 'left', 'right', 'right', 'left', 'right', 'right', 'right', 'right', 'left', 'right'],
+        {
+          align: ['left', 'left', 'right', 'right', 'left', 'right', 'right', 'right', 'right', 'left', 'right'],
+          width,
+          drop: COMPARE_DROP,
+          style: (row, column, text) =>
+            column !== VERDICT_COLUMN || row < 0
+              ? text
+              : verdicts[row] === 'regressed'
+                ? colour('red', text)
+                : verdicts[row] === 'improved'
+                  ? colour('green', text)
+                  : verdicts[row] === 'inconclusive'
+                    ? colour('yellow', text)
+                    : text,
+        },
       ),
       '',
     );
   }
   const list = (title: string, items: readonly string[]): void => {
-    if (items.length > 0) lines.push(`${title}:`, ...items.map((item) => `  ${printable(item)}`), '');
+    if (items.length > 0) {
+      lines.push(`${title}:`, ...items.flatMap((item) => wrapText(`  ${printable(item)}`, width, 4)), '');
+    }
   };
   list('added (only in the current run)', comparison.added.map(cellName));
   list('removed (only in the baseline)', comparison.removed.map(cellName));
@@ -104,6 +99,10 @@ export function renderTerminal(comparison: Comparison): string {
   );
   list('host differences', comparison.hostDifferences.map(describeHostDifference));
   list('warnings', comparison.warnings);
-  lines.push(...wrap(`method: ${methodDescription(comparison)}`, 100), '', `result: ${summaryLine(comparison)}`);
+  lines.push(
+    ...wrapText(`method: ${methodDescription(comparison)}`, width),
+    '',
+    ...wrapText(`result: ${summaryLine(comparison)}`, width),
+  );
   return `${lines.join('\n')}\n`;
 }

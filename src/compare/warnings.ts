@@ -30,8 +30,10 @@ export function comparisonWarnings(
     );
   }
   // The same run twice (a copied file, a name that resolves to the latest run) compares nothing.
-  const ids = [...baselines, ...currents].map((results) => results.run.id);
-  const repeated = [...new Set(ids.filter((id, i) => ids.indexOf(id) !== i))];
+  const ids = [...baselines, ...currents].map(
+    (results) => `${results.run.id}\u0000${results.run.startedAt}\u0000${JSON.stringify(results.host)}`,
+  );
+  const repeated = [...new Set(ids.filter((id, i) => ids.indexOf(id) !== i))].map((key) => key.split('\u0000')[0]);
   if (repeated.length > 0) {
     warnings.push(
       `run ${repeated.join(', ')} is on both sides or given twice: it is compared with itself, so no change can show; name two different runs`,

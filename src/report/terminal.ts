@@ -1,21 +1,20 @@
 /** The summary table printed at the end of `kvmbench run`, and with --trace ftrace where the time went. */
 
+import { colourFor } from '../format/colour.js';
+import { renderTable } from '../format/table.js';
 import { formatChange, formatNs, formatNsInterval, formatNsSigned, formatPercent, MISSING } from '../format/units.js';
+import { terminalWidth, wrapText } from '../format/wrap.js';
 import { isFloorRow } from '../results/rows.js';
 import { hasStatistics, type Measurement, type Results } from '../results/types.js';
 import { guestClockLines } from './guest-clock.js';
 import { type MatrixCell, runtimeMatrices } from './runtime-matrix.js';
 
-/** Columns padded to their widest cell, two spaces apart, with a dashed rule under the header. */
-function table(header: string[], rows: string[][]): string[] {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((cell, i) => cell.padEnd(widths[i] as number))
-      .join('  ')
-      .trimEnd();
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)];
-}
+/** A table at most `width` wide (src/format/table.ts): the secondary tables narrow their text columns. */
+type Table = (header: string[], rows: string[][]) => string[];
+const tableOf =
+  (width: number): Table =>
+  (header, rows) =>
+    renderTable(header, rows, { width });
 
 /** "5.10–5.40 µs": a cell's range over its traced batches. */
 const range = (spread: [number, number] | undefined) =>
@@ -27,7 +26,7 @@ const range = (spread: [number, number] | undefined) =>
  * over the batches, the guest's share where kvm_entry / kvm_exit fire, what tracing costs per round
  * trip, and the estimated part of the turnaround that is the tracepoints' own work.
  */
-function traceSplitTable(measurements: Measurement[]): string[] {
+function traceSplitTable(measurements: Measurement[], table: Table): string[] {
   const cells = measurements.filter((m) => m.trace?.split !== undefined);
   if (cells.length === 0) return [];
   const withGuest = cells.some((m) => m.trace?.split?.inGuestNs !== undefined);
@@ -122,7 +121,7 @@ function matrixText(cell: MatrixCell | undefined, floor: string): string {
 const OWN_FFI_NAMES = new Set(['node-ffi', 'bun-ffi', 'deno-ffi']);
 
 /** --runtimes: per workload, runtimes down and bindings across, and the cheapest JS path. */
-function runtimeMatrixLines(results: Results): string[] {
+function runtimeMatrixLines(results: Results, table: Table): string[] {
   const matrices = runtimeMatrices(results);
   if (matrices.length === 0) return [];
   const floor = results.floor ?? 'c-loop';
@@ -144,7 +143,11 @@ function runtimeMatrixLines(results: Results): string[] {
   return out;
 }
 
-export function terminalTable(results: Results): string {
+/** The run table's columns that go first when the terminal is narrow: p99, CV, emulated/it, the Δ interval. */
+const RUN_DROP = (emulated: boolean) => (emulated ? [4, 5, 8, 7] : [4, 5, 7]);
+
+export function terminalTable(results: Results, width = terminalWidth(), colour = colourFor()): string {
+  const table = tableOf(width);
   const floor = results.floor ?? 'c-loop';
   const emulated = results.measurements.some((m) => (m.emulatedInstructionsPerIteration ?? 0) > 0);
   const header = [
@@ -184,16 +187,23 @@ export function terminalTable(results: Results): string {
       m.status === 'suspect' ? 'SUSPECT' : check?.matched === true ? 'ok' : check ? 'n/a' : '',
     ];
   });
+  const bad = (text: string) => (/^(FAILED|SUSPECT|SKIPPED)$/.test(text.trim()) ? colour('red', text) : text);
   const out = [
-    ...table(header, rows),
-    ...harnessLine(results),
-    ...traceSplitTable(results.measurements),
+    ...renderTable(header, rows, {
+      width,
+      drop: RUN_DROP(emulated),
+      style: (row, _column, text) => (row < 0 ? text : bad(text)),
+    }),
+    ...harnessLine(results).flatMap((line) => wrapText(line, width)),
+    ...traceSplitTable(results.measurements, table),
     ...guestClockLines(results, table),
-    ...runtimeMatrixLines(results),
+    ...runtimeMatrixLines(results, table),
   ];
   for (const m of results.measurements) {
-    if (m.status === 'failed' || m.status === 'suspect')
-      out.push(`\n${m.workload} / ${m.binding} ${m.status}: ${m.error}`);
+    if (m.status === 'failed' || m.status === 'suspect') {
+      out.push('', ...wrapText(`${colour('red', `${m.workload} / ${m.binding} ${m.status}`)}: ${m.error}`, width));
+    }
   }
-  return `${out.join('\n')}\n`;
+  // Prose (notes, sources, headings) wrapped to the width; table rows already fit.
+  return `${out.flatMap((line) => (line.length > width ? wrapText(line, width) : [line])).join('\n')}\n`;
 }

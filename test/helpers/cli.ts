@@ -5,6 +5,9 @@ import { fileURLToPath } from 'node:url';
 
 export const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 
+/** Tables as wide as they come (tests of the layout set COLUMNS themselves): what a wide terminal shows. */
+const WIDE = { COLUMNS: '400' };
+
 export interface CliResult {
   status: number | null;
   stdout: string;
@@ -18,7 +21,7 @@ export function kvmbench(
   const result = spawnSync(process.execPath, [CLI, ...args], {
     encoding: 'utf8',
     cwd: options.cwd,
-    env: options.env ?? process.env,
+    env: { ...(options.env ?? process.env), COLUMNS: options.env?.COLUMNS ?? WIDE.COLUMNS },
     timeout: options.timeoutMs ?? 120_000,
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
@@ -33,7 +36,7 @@ export function kvmbenchAsync(args: string[], options: { timeoutMs?: number } = 
     execFile(
       process.execPath,
       [CLI, ...args],
-      { encoding: 'utf8', timeout: options.timeoutMs ?? 300_000 },
+      { encoding: 'utf8', timeout: options.timeoutMs ?? 300_000, env: { ...process.env, ...WIDE } },
       (error, stdout, stderr) => {
         const status = error ? (typeof error.code === 'number' ? error.code : null) : 0;
         resolve({ status, stdout, stderr });

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { getBinding } from '../../bindings/registry.js';
 import type { Binding } from '../../bindings/types.js';
 import { type CheckStatus, runDoctor } from '../../doctor/doctor.js';
+import { terminalWidth, wrapText } from '../../format/wrap.js';
 import { DEFAULT_KVM_PATH } from '../../kvm/system.js';
 import { EXIT } from '../exit-codes.js';
 import { printJson } from '../options.js';
@@ -43,8 +44,11 @@ Examples:
       if (options.json) printJson(report);
       else {
         for (const check of report.checks) {
-          process.stdout.write(`[${MARK[check.status]}] ${check.name}: ${check.detail}\n`);
-          if (check.fix) process.stdout.write(`       fix: ${check.fix}\n`);
+          const width = terminalWidth();
+          process.stdout.write(
+            `${wrapText(`[${MARK[check.status]}] ${check.name}: ${check.detail}`, width, 7).join('\n')}\n`,
+          );
+          if (check.fix) process.stdout.write(`${wrapText(`       fix: ${check.fix}`, width, 5).join('\n')}\n`);
         }
         process.stdout.write(
           report.ok

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { workloadCatalogue } from '../../bench/workloads.js';
 import { getBinding } from '../../bindings/registry.js';
 import { BINDING_NAMES } from '../../bindings/types.js';
+import { terminalWidth, wrapText } from '../../format/wrap.js';
 import { loadManifest } from '../../guests/manifest.js';
 import { describeSurveyed, surveyRuntimes } from '../../runtimes/discover.js';
 import { printJson } from '../options.js';
@@ -60,7 +61,9 @@ Examples:
       const section = (title: string, rows: Array<[string, string]>) => {
         const w = width(rows.map(([name]) => name));
         process.stdout.write(`${title}:\n`);
-        for (const [name, text] of rows) process.stdout.write(`  ${name.padEnd(w)}${text}\n`);
+        for (const [name, text] of rows) {
+          process.stdout.write(`${wrapText(`  ${name.padEnd(w)}${text}`, terminalWidth(), w).join('\n')}\n`);
+        }
       };
       section(
         'bindings',
