@@ -38,7 +38,7 @@ if (files.length === 0) {
 
 // The CLIs the tests start print for a wide terminal, so their messages are matched whole; the
 // layout tests set COLUMNS themselves (test/layout.test.ts renders at 80 and 100).
-const env = { ...process.env, COLUMNS: '400' };
+const env = { ...process.env, COLUMNS: '100000' };
 const runner = (selected, stdio) =>
   spawnSync(process.execPath, ['--test', '--test-reporter=spec', ...selected], { cwd: root, stdio, env });
 

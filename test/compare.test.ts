@@ -367,7 +367,7 @@ after(() => rmSync(scratch, { recursive: true, force: true }));
 const fixtureText = JSON.stringify(fixture, null, 2);
 const writeRun = (name: string, content: Results | string): string => writeRunIn(scratch, name, content);
 // The tables as a wide terminal shows them (test/layout.test.ts renders them at 80 and 100 columns).
-process.env.COLUMNS = '400';
+process.env.COLUMNS = '100000';
 
 const baseline = writeRun('baseline', fixture);
 const slower = writeRun('slower', bindingsScaled(fixture, 1.2));

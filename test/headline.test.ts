@@ -37,7 +37,16 @@ test('wraps at spaces to the width, later lines indented; 80 columns when stdout
   assert.ok(lines.length > 1);
   for (const line of lines) assert.ok(line.length <= 40, line);
   assert.ok(lines.slice(1).every((line) => line.startsWith('  ')));
-  assert.equal(terminalWidth({ isTTY: false, columns: 200 }), 80);
+  const columns = process.env.COLUMNS;
+  try {
+    delete process.env.COLUMNS;
+    assert.equal(terminalWidth({ isTTY: false, columns: 200 }), 80);
+    process.env.COLUMNS = '120';
+    assert.equal(terminalWidth({ isTTY: false }), 120, 'COLUMNS where there is no terminal');
+  } finally {
+    if (columns === undefined) delete process.env.COLUMNS;
+    else process.env.COLUMNS = columns;
+  }
   assert.equal(terminalWidth({ isTTY: true, columns: 132 }), 132);
 });
 

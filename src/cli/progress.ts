@@ -4,14 +4,20 @@ import type { RunProgress } from '../bench/runner.js';
 export function progressReporter(stream: NodeJS.WriteStream = process.stderr) {
   const started = Date.now();
   let lastLine: string | undefined;
+  let phaseOf: { phase: RunProgress['phase']; since: number } | undefined;
   return {
     update({ phase, done, total, round, workload, binding }: RunProgress) {
-      const elapsed = ((Date.now() - started) / 1000).toFixed(0);
+      const now = Date.now();
+      const elapsed = ((now - started) / 1000).toFixed(0);
+      if (phaseOf?.phase !== phase) phaseOf = { phase, since: now };
+      // What is left of this phase at the pace so far (its turns are alike: the rounds' are equal).
+      const perStep = done > 0 ? (now - phaseOf.since) / done : 0;
+      const left = done > 0 && done < total ? `, ~${Math.ceil((perStep * (total - done)) / 1000)} s left` : '';
       if (stream.isTTY) {
         const width = 24;
         const filled = Math.round((done / total) * width);
         stream.write(
-          `\r${phase === 'calibrate' ? 'calibrating ' : phase === 'trace' ? 'tracing ' : ''}[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} ${workload}/${binding} ${elapsed}s\x1b[K`,
+          `\r${phase === 'calibrate' ? 'calibrating ' : phase === 'trace' ? 'tracing ' : ''}[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} ${workload}/${binding} ${elapsed}s${left}\x1b[K`,
         );
         if (done === total) stream.write('\n');
       } else {
@@ -22,7 +28,7 @@ export function progressReporter(stream: NodeJS.WriteStream = process.stderr) {
             : phase === 'trace'
               ? `kvmbench: tracing, ${total} batches`
               : `kvmbench: measuring, round ${(round ?? 0) + 1}, ${total} turns`;
-        if (line !== lastLine) stream.write(`${line}, ${elapsed} s\n`);
+        if (line !== lastLine) stream.write(`${line}, ${elapsed} s${left}\n`);
         lastLine = line;
       }
     },

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 export const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 
 /** Tables as wide as they come (tests of the layout set COLUMNS themselves): what a wide terminal shows. */
-const WIDE = { COLUMNS: '400' };
+const WIDE = { COLUMNS: '100000' };
 
 export interface CliResult {
   status: number | null;
