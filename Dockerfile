@@ -62,15 +62,20 @@ USER node
 ARG VERSION=unknown
 ARG GIT_REVISION=
 ARG SOURCE_URL=unknown
+# scripts/container/build.sh sets these from package.json, git and the clock; a plain `docker build`
+# leaves them unknown.
+ARG CREATED=unknown
 LABEL org.opencontainers.image.title="kvmbench" \
       org.opencontainers.image.description="Benchmark and trace Linux KVM exits from Node.js" \
       org.opencontainers.image.licenses="MIT" \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.revision="${GIT_REVISION}" \
-      org.opencontainers.image.source="${SOURCE_URL}"
+      org.opencontainers.image.source="${SOURCE_URL}" \
+      org.opencontainers.image.url="${SOURCE_URL}" \
+      org.opencontainers.image.created="${CREATED}"
 ENV NODE_ENV=production \
     KVMBENCH_GIT_REVISION=${GIT_REVISION} \
     TINI_SUBREAPER=1
-VOLUME ["/results"]
+# No VOLUME: an anonymous volume per run would outlive it unseen; mount a folder with -v DIR:/results.
 ENTRYPOINT ["/usr/bin/tini", "-g", "--", "node", "/opt/kvmbench/dist/src/cli/main.js"]
 CMD ["run", "--out", "/results"]

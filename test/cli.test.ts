@@ -312,3 +312,20 @@ test('run --name refuses a name that is not a plain name, exit 2, writing nothin
   }
   assert.equal(existsSync(out), false);
 });
+
+test("export writes a run's files again in the formats asked, and replaces none without --force", async () => {
+  const { makeFixtureResults } = await import('./helpers/fixture-results.js');
+  const { writeRun } = await import('./helpers/runs.js');
+  const run = writeRun(scratch, 'export-run', makeFixtureResults());
+  const out = join(scratch, 'exported');
+  const first = kvmbench(['export', run, '--format', 'csv,markdown,github-benchmark', '--out', out]);
+  assert.equal(first.status, 0, first.stderr);
+  assert.deepEqual(readdirSync(out).sort(), ['github-benchmark.json', 'results.md', 'samples.csv', 'summary.csv']);
+  const again = kvmbench(['export', run, '--format', 'csv', '--out', out]);
+  assert.equal(again.status, 2);
+  assert.match(again.stderr, /exists; pass --force to replace it/);
+  assert.equal(kvmbench(['export', run, '--format', 'csv', '--out', out, '--force']).status, 0);
+  const unknown = kvmbench(['export', run, '--format', 'pdf']);
+  assert.equal(unknown.status, 2);
+  assert.match(unknown.stderr, /--format: unknown name 'pdf'/);
+});

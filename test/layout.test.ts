@@ -63,10 +63,9 @@ describe('fits 80 and 100 columns', () => {
     it(`every command's --help, list and doctor at ${width}`, () => {
       for (const args of [
         ['--help'],
-        ...['run', 'compare', 'list', 'doctor', 'hello', 'report', 'merge', 'calibrate', 'profile'].map((c) => [
-          c,
-          '--help',
-        ]),
+        ...['run', 'compare', 'list', 'doctor', 'hello', 'report', 'merge', 'calibrate', 'profile', 'export'].map(
+          (c) => [c, '--help'],
+        ),
         ['list'],
         ['doctor'],
         ['run', '--workloads', 'pio_out'],

@@ -44,4 +44,5 @@ DOCKER_BUILDKIT=0 docker build --network=host \
   --build-arg VERSION="$version" \
   --build-arg GIT_REVISION="$revision" \
   --build-arg SOURCE_URL="$source_url" \
+  --build-arg CREATED="$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
   -t "$tag" ${args[@]+"${args[@]}"} .

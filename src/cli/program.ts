@@ -50,6 +50,7 @@ const COMMANDS: Record<string, () => Promise<(program: Command) => void>> = {
   report: async () => (await import('./commands/report.js')).registerReport,
   calibrate: async () => (await import('./commands/calibrate.js')).registerCalibrate,
   merge: async () => (await import('./commands/merge.js')).registerMerge,
+  export: async () => (await import('./commands/export.js')).registerExport,
 };
 
 /**

@@ -36,6 +36,9 @@ export function githubBenchmarkEntries(results: Results): GithubBenchmarkEntry[]
         extra:
           `median of ${stats.n} samples × ${measurement.iterationsPerSample} iterations\n` +
           `95 % CI ${roundNs(low)} – ${roundNs(high)} ns, cv ${(stats.cv * 100).toFixed(1)} %\n` +
+          (measurement.overheadVsFloor
+            ? `over ${results.floor ?? 'c-loop'}: ${roundNs(measurement.overheadVsFloor.differenceNs)} ns (×${measurement.overheadVsFloor.ratio.toFixed(4)})\n`
+            : '') +
           `run ${results.run.id}, kvmbench ${results.tool.version}`,
       };
     });
