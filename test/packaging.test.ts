@@ -1,5 +1,6 @@
 /** What a fresh clone relies on after `npm ci`: executable bins, engines, the optional clinic peer. */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -41,5 +42,29 @@ describe('package', () => {
 
   it('decides install scripts per package: koffi picks its prebuilt binary, es5-ext only prints', () => {
     assert.deepEqual(pkg.allowScripts, { 'es5-ext': false, koffi: true });
+  });
+
+  it('packs what an install builds and runs from (sources, guests, the build scripts, the schema), no tests', () => {
+    const packed = JSON.parse(
+      execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8' }),
+    ) as Array<{ files: Array<{ path: string }> }>;
+    const paths = (packed[0]?.files ?? []).map((file) => file.path);
+    for (const needed of [
+      'package.json',
+      'dist/src/cli/main.js',
+      'dist/src/index.d.ts',
+      'src/native/binding.gyp',
+      'guests/manifest.json',
+      'scripts/build.mjs',
+      'results.schema.json',
+      'tsconfig.json',
+    ]) {
+      assert.ok(paths.includes(needed), `${needed} is packed`);
+    }
+    assert.deepEqual(
+      paths.filter((path) => path.startsWith('test/') || path.startsWith('dist/test/')),
+      [],
+      'no tests',
+    );
   });
 });
