@@ -46,6 +46,8 @@ export interface RunProgress {
   round?: number;
   workload: string;
   binding: string;
+  /** What the plan says the phase takes (ms): an estimate before its first step is done. */
+  plannedMs?: number;
 }
 
 export interface RunEnvironment {
@@ -216,6 +218,17 @@ export async function runBenchmarks(options: RunOptions, env: RunEnvironment): P
   };
 }
 
+/**
+ * What a phase of this plan takes at the least (ms): calibration, the JIT warm-up's limit and each
+ * cell's warm-up and probes; the rounds, their turns. Progress shows it before a step is done.
+ */
+function plannedPhaseMs(plan: Plan, phase: 'calibrate' | 'measure'): number {
+  const o = plan.options;
+  const cells = plan.cells.length;
+  if (phase === 'measure') return o.rounds * cells * o.timePerRoundMs;
+  return (needsJitWarmup(plan) ? (o.jitWarmupMaxMs ?? 0) : 0) + cells * (o.warmupMs + 20);
+}
+
 /** True if a workload of the plan runs a JIT warm-up through a JS binding. */
 function needsJitWarmup(plan: Plan): boolean {
   return (plan.options.jitWarmupMaxMs ?? 0) > 0 && plan.cells.some(takesJitWarmup);
@@ -264,6 +277,7 @@ async function measureHere(plan: Plan, env: RunEnvironment, runStartMs: number):
           ...(round === undefined ? {} : { round }),
           workload: cell.cell.workload.name,
           binding: cell.cell.binding,
+          ...(phase === 'trace' ? {} : { plannedMs: plannedPhaseMs(plan, phase) }),
         }),
     };
     const blocked: NonNullable<HarnessInfo['longestBlockMs']> = {};

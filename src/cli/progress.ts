@@ -6,13 +6,16 @@ export function progressReporter(stream: NodeJS.WriteStream = process.stderr) {
   let lastLine: string | undefined;
   let phaseOf: { phase: RunProgress['phase']; since: number } | undefined;
   return {
-    update({ phase, done, total, round, workload, binding }: RunProgress) {
+    update({ phase, done, total, round, workload, binding, plannedMs }: RunProgress) {
       const now = Date.now();
       const elapsed = ((now - started) / 1000).toFixed(0);
       if (phaseOf?.phase !== phase) phaseOf = { phase, since: now };
       // What is left of this phase at the pace so far (its turns are alike: the rounds' are equal).
-      const perStep = done > 0 ? (now - phaseOf.since) / done : 0;
-      const left = done > 0 && done < total ? `, ~${Math.ceil((perStep * (total - done)) / 1000)} s left` : '';
+      // Before the first step, what the plan says; then the pace so far.
+      const sinceMs = now - phaseOf.since;
+      const leftMs =
+        done === 0 ? Math.max(0, (plannedMs ?? 0) - sinceMs) : done < total ? (sinceMs / done) * (total - done) : 0;
+      const left = leftMs > 0 ? `, ~${Math.ceil(leftMs / 1000)} s left` : '';
       if (stream.isTTY) {
         const width = 24;
         const filled = Math.round((done / total) * width);

@@ -244,17 +244,15 @@ function namedRuns(out: string, name: string): string {
 }
 
 /** The run's answer, where to read more, and what to run next: the last lines a newcomer sees. */
-function answerLines(results: Results, folder: string, written: readonly string[]): string[] {
+function answerLines(results: Results, written: readonly string[]): string[] {
   const width = terminalWidth();
   const report = written.find((file) => file.endsWith('report.html'));
+  // The answer last: the lines a newcomer reads when the run ends.
   return [
+    ...(report ? wrapText(`report: ${report}`, width) : []),
+    ...wrapText('next: change something, run again, then `kvmbench compare` (this run against the next)', width),
     '',
     ...headlineSentences(results).flatMap((sentence) => wrapText(sentence, width)),
-    ...(report ? wrapText(`report: ${report}`, width) : []),
-    ...wrapText(
-      `next: run again after a change, then \`kvmbench compare\` (the run before the latest against the latest); \`kvmbench report ${folder}\` re-renders the report`,
-      width,
-    ),
     '',
   ];
 }
@@ -440,7 +438,7 @@ Examples:
         process.stderr.write(`warning: ${(error as Error).message}\n`);
       }
       process.stdout.write(`\nwrote ${written.length} files to ${folder}\n`);
-      if (!partOfRun) process.stdout.write(answerLines(results, folder, written).join('\n'));
+      if (!partOfRun) process.stdout.write(answerLines(results, written).join('\n'));
       process.exitCode = runExitCode(results, signal, traceFailed || processLost);
     });
 }
