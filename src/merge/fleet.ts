@@ -133,14 +133,15 @@ export function mergeRuns(paths: readonly string[], now = new Date()): Fleet {
     if (fleet) collected.push(...readFleet(fleet));
     else collected.push({ results: loadResultsFile(path), source: path });
   }
-  // The same run twice would count as two runs of its host.
+  // The same run twice (same id, start and host) would count as two runs of its host.
   const firstSource = new Map<string, string>();
   for (const { results, source } of collected) {
-    const earlier = firstSource.get(results.run.id);
+    const key = `${results.run.id}\u0000${results.run.startedAt}\u0000${JSON.stringify(results.host)}`;
+    const earlier = firstSource.get(key);
     if (earlier !== undefined) {
       throw new UsageError(`run ${results.run.id} is given twice (${earlier} and ${source}): name each run once`);
     }
-    firstSource.set(results.run.id, source);
+    firstSource.set(key, source);
   }
   const groups = groupByHost(collected);
   const labels = labelHosts(groups);
