@@ -1,17 +1,17 @@
 /** Parsers for option values: each rejects bad input with a UsageError naming the option and value. */
 
 import type { Command } from 'commander';
-import { isBindingName } from '../bindings/registry.js';
 import { BINDING_NAMES, type BindingName } from '../bindings/types.js';
 import { UsageError } from '../errors.js';
 import { didYouMean } from '../util/did-you-mean.js';
 
 export function parseBindingName(value: string): BindingName {
-  if (!isBindingName(value))
+  // The names alone (bindings/types.ts): loading the registry would load every binding (koffi, the addon).
+  if (!(BINDING_NAMES as readonly string[]).includes(value))
     throw new UsageError(
       `unknown binding '${value}'${didYouMean(value, BINDING_NAMES)}: choose one of ${BINDING_NAMES.join(', ')}`,
     );
-  return value;
+  return value as BindingName;
 }
 
 export function parseList<T extends string>(option: string, value: string, allowed: readonly T[]): T[] {
