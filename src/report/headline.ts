@@ -21,7 +21,11 @@ function sentenceFor(results: Results, workload: string, floor: string): string 
     const o = m.overheadVsFloor as NonNullable<Measurement['overheadVsFloor']>;
     return `${m.binding} ${formatNsSigned(o.differenceNs)} (${formatNsInterval(o.differenceCi95[0], o.differenceCi95[1], { signed: true })})`;
   });
-  return `${workload}: ${floor} ${formatNs(floorCell.stats.median)}; over it ${parts.join(', ')}.`;
+  // A number and its unit stay on one line when the sentence wraps (a no-break space between them).
+  return `${workload}: ${floor} ${formatNs(floorCell.stats.median)}; over it ${parts.join(', ')}.`.replace(
+    / (ns|µs|ms)\b/g,
+    '\u00a0$1',
+  );
 }
 
 /** A few sentences: an exit, a lifecycle, the cheapest path across runtimes, the cells that did not measure cleanly. */
