@@ -11,7 +11,7 @@ test('names an exit and the lifecycle through each binding over the floor, with 
   const [exit, lifecycle, problems] = headlineSentences(makeFixtureResults());
   assert.match(
     exit ?? '',
-    /^pio-out: c-loop \S+ µs; over it napi \+\S+ ns \(\+\S+ – \+\S+ ns\), koffi .*, koffi-variadic .*\.$/,
+    /^pio-out: c-loop \S+\u00a0µs; over it napi \+\S+\u00a0ns \(\+\S+ – \+\S+\u00a0ns\), koffi .*, koffi-variadic .*\.$/,
   );
   assert.match(lifecycle ?? '', /^lifecycle: c-loop \S+ ms; over it napi .*\(.*\)/);
   assert.match(
