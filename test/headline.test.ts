@@ -13,7 +13,7 @@ test('names an exit and the lifecycle through each binding over the floor, with 
     exit ?? '',
     /^pio-out: c-loop \S+\u00a0µs; over it napi \+\S+\u00a0ns \(\+\S+ – \+\S+\u00a0ns\), koffi .*, koffi-variadic .*\.$/,
   );
-  assert.match(lifecycle ?? '', /^lifecycle: c-loop \S+ ms; over it napi .*\(.*\)/);
+  assert.match(lifecycle ?? '', /^lifecycle: c-loop \S+\u00a0ms; over it napi .*\(.*\)/);
   assert.match(
     problems ?? '',
     /^1 of 20 cells did not measure cleanly: mmio-read \/ koffi-variadic failed \(above\)\.$/,
