@@ -45,9 +45,12 @@ describe('package', () => {
   });
 
   it('packs what an install builds and runs from (sources, guests, the build scripts, the schema), no tests', () => {
-    const packed = JSON.parse(
-      execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8' }),
-    ) as Array<{ files: Array<{ path: string }> }>;
+    // Some npm versions run `prepare` even so, and its lines come before the JSON on stdout.
+    const printed = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
+      cwd: root,
+      encoding: 'utf8',
+    });
+    const packed = JSON.parse(printed.slice(printed.search(/^\[/m))) as Array<{ files: Array<{ path: string }> }>;
     const paths = (packed[0]?.files ?? []).map((file) => file.path);
     for (const needed of [
       'package.json',

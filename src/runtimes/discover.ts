@@ -98,7 +98,13 @@ export function parseVersion(kind: RuntimeKind, printed: string): string | undef
 
 /** The version it prints, or why it printed none (a missing shared library, a timeout). */
 async function versionOf(kind: RuntimeKind, path: string): Promise<{ version: string } | { problem: string }> {
-  const printed = await execa(path, ['--version'], { reject: false, timeout: 15_000, stdin: 'ignore' });
+  let printed: Awaited<ReturnType<typeof execa>>;
+  try {
+    printed = await execa(path, ['--version'], { reject: false, timeout: 15_000, stdin: 'ignore' });
+  } catch (error) {
+    // A spawn that fails outright (out of descriptors or processes) is said, not thrown.
+    return { problem: `${path} --version could not run: ${(error as Error).message}` };
+  }
   const version = printed.exitCode === 0 ? parseVersion(kind, String(printed.stdout)) : undefined;
   if (version) return { version };
   const said = String(printed.stderr ?? '')
