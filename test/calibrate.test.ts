@@ -11,7 +11,7 @@ import {
   formatCalibration,
   thresholdOption,
 } from '../src/compare/calibrate.js';
-import { welchLogTest } from '../src/compare/stats.js';
+import { welchLogTest } from '../src/stats/hypothesis.js';
 import { makeFixtureResults, Noise } from './helpers/fixture-results.js';
 import { simulateRun } from './helpers/noise-model.js';
 import { scaled } from './helpers/runs.js';

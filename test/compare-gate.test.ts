@@ -5,9 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { groupedMedianCi } from '../src/bench/stats.js';
 import { compareResults, compareRuns } from '../src/compare/compare-results.js';
 import type { Comparison } from '../src/results/comparison.js';
+import { groupedMedianCi } from '../src/stats/estimates.js';
 import { Noise } from './helpers/fixture-results.js';
 import { NOISE, SIM_FLOOR, type SimulatedRun, simulateRun } from './helpers/noise-model.js';
 

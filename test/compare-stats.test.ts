@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { holmBonferroni, studentTTwoSidedP, studentTTwoSidedQuantile, welchLogTest } from '../src/compare/stats.js';
+import { holmBonferroni, studentTTwoSidedP, studentTTwoSidedQuantile, welchLogTest } from '../src/stats/hypothesis.js';
 
 function assertRelativelyClose(actual: number, expected: number, relativeTolerance: number): void {
   const error = Math.abs(actual - expected) / Math.abs(expected);

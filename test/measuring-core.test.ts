@@ -11,7 +11,11 @@ import { checkExitCount, emulatedInstructionsPerIteration } from '../src/bench/c
 import { tierUpBudget } from '../src/bench/jit-tier-up.js';
 import { hereCell, type PlannedCell, planRun } from '../src/bench/plan.js';
 import { mergeProcessRuns } from '../src/bench/processes.js';
-import { calibrate, jitWarmupCount, TARGET_SAMPLE_NS } from '../src/bench/scheduler.js';
+import { calibrate, jitWarmupCount } from '../src/bench/scheduler.js';
+import { type Workload, workloadCatalogue } from '../src/bench/workloads.js';
+import { runExitCode } from '../src/cli/exit-codes.js';
+import type { Results } from '../src/results/types.js';
+import { TARGET_SAMPLE_NS } from '../src/results/types.js';
 import {
   Mulberry32,
   orderStatisticInterval,
@@ -21,10 +25,7 @@ import {
   summarizeTurns,
   turnMedians,
   unpairedRatioCi,
-} from '../src/bench/stats.js';
-import { type Workload, workloadCatalogue } from '../src/bench/workloads.js';
-import { runExitCode } from '../src/cli/exit-codes.js';
-import type { Results } from '../src/results/types.js';
+} from '../src/stats/estimates.js';
 import { makeFixtureResults } from './helpers/fixture-results.js';
 
 const workload = (name: string) => workloadCatalogue().find((w) => w.name === name) as Workload;

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { UsageError } from '../src/errors.js';
 import { loadResultsFile, validateResults } from '../src/results/read.js';
+import type { CellTrace, ExitSplit } from '../src/results/trace.js';
 import type {
   BindingInfo,
   ExitCountCheck,
@@ -15,8 +16,6 @@ import type {
   RunInfo,
   RunOptions,
 } from '../src/results/types.js';
-import type { ExitSplit } from '../src/trace/ftrace-parse.js';
-import type { CellTrace } from '../src/trace/session.js';
 import { makeFixtureResults } from './helpers/fixture-results.js';
 
 const fixture = makeFixtureResults();

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DEFAULT_SEED, Mulberry32, median, quantile, summarize } from '../src/bench/stats.js';
+import { DEFAULT_SEED, Mulberry32, median, quantile, summarize } from '../src/stats/estimates.js';
 import { normalSamples } from './helpers/runs.js';
 
 function assertClose(actual: number, expected: number, tolerance = 1e-9): void {

@@ -12,8 +12,8 @@ import { gunzipSync } from 'node:zlib';
 import { formatNs } from '../src/format/units.js';
 import { renderHtmlReport } from '../src/report/html.js';
 import { terminalTable } from '../src/report/terminal.js';
-import { type ExitSplit, parseTrace, splitExits } from '../src/trace/ftrace-parse.js';
-import type { CellTrace, TracedBatch } from '../src/trace/session.js';
+import type { CellTrace, ExitSplit, TracedBatch } from '../src/results/trace.js';
+import { parseTrace, splitExits } from '../src/trace/ftrace-parse.js';
 import {
   compareSplits,
   eventsPerRun,

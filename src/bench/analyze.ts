@@ -4,13 +4,13 @@
  * and what each cell's harness cost. One warning per kind, naming its cells.
  */
 
+import type { CellTrace } from '../results/trace.js';
 import type { ExitCountCheck, HarnessInfo, Measurement, OverheadVsFloor } from '../results/types.js';
 import { HOST_RUNTIME } from '../runtimes/discover.js';
-import type { CellTrace } from '../trace/session.js';
+import { median, pairedRatioCi, summarizeTurns, turnMedians } from '../stats/estimates.js';
 import { guestClockOf, type TscFrequency } from './guest-clock.js';
 import type { PlannedCell } from './plan.js';
 import type { CellCalibration, CellSamples } from './scheduler.js';
-import { median, pairedRatioCi, summarizeTurns, turnMedians } from './stats.js';
 import { stepNamesOf } from './workloads.js';
 
 /** A coefficient of variation above this makes a cell's numbers worth a warning. */

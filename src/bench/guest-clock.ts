@@ -17,7 +17,7 @@ import { execFileSync } from 'node:child_process';
 import { loadAddon } from '../bindings/addon.js';
 import type { GuestMemory } from '../kvm/vm.js';
 import type { GuestClockResult, HostFingerprint } from '../results/types.js';
-import { summarizeTurns } from './stats.js';
+import { summarizeTurns } from '../stats/estimates.js';
 
 const CYCLES_U32 = 0;
 const WINDOWS_U32 = 2;

@@ -11,6 +11,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { execa } from 'execa';
 import type { CellCalibrationInfo, ExitCountCheck, Measurement, Results } from '../results/types.js';
 import { HOST_RUNTIME, hostRuntime, type RuntimeName, runtimeCommand } from '../runtimes/discover.js';
+import { median, middleElement } from '../stats/estimates.js';
 import type { TraceFile } from '../trace/session.js';
 import { mergeTraces } from '../trace/split-checks.js';
 import { registerCleanup } from '../util/cleanup.js';
@@ -20,7 +21,6 @@ import type { MeasuredCell } from './analyze.js';
 import { TIER_UP_ENV, type TierUpBudget, tierUpEnvValue } from './jit-tier-up.js';
 import type { Plan, PlannedRuntime } from './plan.js';
 import type { CellSamples } from './scheduler.js';
-import { median } from './stats.js';
 
 /** `--inject-delay-ns`'s value for a RunOptions.injectDelayNs: `napi=2000,koffi=500`. */
 export const formatInjectDelay = (delays: Record<string, number>): string =>
@@ -244,12 +244,6 @@ function jitWarmupIterationsOf(
   return ran.length ? { jitWarmupIterations: Math.min(...ran) } : {};
 }
 
-/** The lower of the two middle values (an element of the list); 0 for an empty list. */
-function lowerMedian(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor((sorted.length - 1) / 2)] ?? 0;
-}
-
 function mergeCheck(checks: ExitCountCheck[]): ExitCountCheck | undefined {
   if (checks.length === 0) return undefined;
   const counted = checks.filter((check) => check.source === 'stats-fd');
@@ -331,7 +325,10 @@ export function mergeProcessRuns(
       cell,
       // Each process calibrated itself: report the lower median, a batch size one of them used (the
       // median of an even count can fall between two and is then no whole number of iterations).
-      iterationsPerSample: lowerMedian(parts.map(({ m }) => m.iterationsPerSample)),
+      iterationsPerSample: middleElement(
+        parts.map(({ m }) => m.iterationsPerSample),
+        'lower',
+      ),
       samples,
       sampleProcesses,
       ...(calibrated.length

@@ -11,6 +11,7 @@ import type { BindingName } from '../bindings/types.js';
 import { hostFingerprint } from '../host/fingerprint.js';
 import { DEFAULT_KVM_PATH, Kvm } from '../kvm/system.js';
 import { rowName } from '../results/rows.js';
+import type { CellTrace } from '../results/trace.js';
 import {
   type BindingInfo,
   type HarnessInfo,
@@ -19,9 +20,11 @@ import {
   type RunOptions,
   type RuntimeRecord,
   SCHEMA_VERSION,
+  TARGET_SAMPLE_NS,
 } from '../results/types.js';
 import { HOST_RUNTIME, hostRuntime, type Runtime } from '../runtimes/discover.js';
-import type { CellTrace, TraceFile, TraceSession } from '../trace/session.js';
+import { median } from '../stats/estimates.js';
+import type { TraceFile, TraceSession } from '../trace/session.js';
 import { traceWarnings } from '../trace/split-checks.js';
 import { watchBlocking } from '../util/block-watch.js';
 import { registerCleanup } from '../util/cleanup.js';
@@ -33,8 +36,7 @@ import { tierUpBudget } from './jit-tier-up.js';
 import { pinToCpu } from './pinning.js';
 import { cellsByWorkload, type Plan, planRun, takesJitWarmup } from './plan.js';
 import { formatInjectDelay, measureInProcesses, mergeProcessRuns, type ProcessRun } from './processes.js';
-import { type Calibration, type CellSamples, calibrate, runRounds, TARGET_SAMPLE_NS } from './scheduler.js';
-import { median } from './stats.js';
+import { type Calibration, type CellSamples, calibrate, runRounds } from './scheduler.js';
 import { openTraceSession, traceCells } from './trace-phase.js';
 import { workloadInfo } from './workloads.js';
 

@@ -6,18 +6,16 @@
  * returned as data: nothing is written onto the cells.
  */
 import { Bench } from 'tinybench';
-import type { HarnessInfo, TierUpBudget } from '../results/types.js';
+import { type HarnessInfo, TARGET_SAMPLE_NS, type TierUpBudget } from '../results/types.js';
+import { median } from '../stats/estimates.js';
 import { currentRuntime } from '../util/runtime.js';
 import { type TimeSlicer, timeSlicer, yieldToEventLoop } from '../util/time-slice.js';
 import type { CellRunner } from './cell.js';
 import type { GuestClockSamples } from './guest-clock.js';
 import { withFasterTierUp } from './jit-tier-up.js';
 import { takesJitWarmup } from './plan.js';
-import { median } from './stats.js';
 import { stepNamesOf } from './workloads.js';
 
-/** A sample lasts at least this long on every binding, so timer reads and call overhead vanish in it. */
-export const TARGET_SAMPLE_NS = 500_000;
 /** Batches are sized for this much, so a loop that speeds up after its probes still stays above the target. */
 const SIZING_MARGIN = 1.25;
 const MAX_ITERATIONS_PER_SAMPLE = 1_000_000;

@@ -14,10 +14,12 @@ import { getBinding } from '../bindings/registry.js';
 import type { BindingName } from '../bindings/types.js';
 import { loadGuest } from '../guests/manifest.js';
 import type { Kvm } from '../kvm/system.js';
+import type { CellTrace, TraceMode } from '../results/trace.js';
+import { median } from '../stats/estimates.js';
 import { createFtraceSession } from '../trace/ftrace-session.js';
 import { createPerfRecordSession } from '../trace/perf-record-session.js';
 import { createPerfStatSession } from '../trace/perf-stat-session.js';
-import type { CellTrace, TraceFile, TraceMode, TraceSession } from '../trace/session.js';
+import type { TraceFile, TraceSession } from '../trace/session.js';
 import {
   type BatchCapture,
   hostSlowRounds,
@@ -28,7 +30,6 @@ import {
 import { timeSlicer, yieldToEventLoop } from '../util/time-slice.js';
 import { type CellRunner, openCellRunner } from './cell.js';
 import { hereCell, type PlannedCell } from './plan.js';
-import { median } from './stats.js';
 import { workloadCatalogue } from './workloads.js';
 
 /** Target length of a traced batch: long enough for a thousand exits, short enough for the buffer. */

@@ -5,11 +5,12 @@
  * largest A/A change, the farthest interval edge, a threshold above the changes seen, and the power
  * that spread leaves: the smallest change `compare` would catch in 90 % of runs.
  */
-import { Mulberry32, varianceOfMean } from '../bench/stats.js';
+
 import { floorRowOf, isFloorRow } from '../results/rows.js';
 import type { Measurement, Results } from '../results/types.js';
+import { Mulberry32, varianceOfMean } from '../stats/estimates.js';
+import { studentTTwoSidedQuantile } from '../stats/hypothesis.js';
 import { compareResults, DEFAULT_ALPHA } from './compare-results.js';
-import { studentTTwoSidedQuantile } from './stats.js';
 import { processCount, ratioTurns, testUnits, unitsOf } from './units.js';
 import { MIN_TURNS_FOR_TEST } from './warnings.js';
 

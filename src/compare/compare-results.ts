@@ -7,7 +7,6 @@
  * design (A B A B runs) confirms its change (see paired.ts). Pure: results in, one Comparison out.
  */
 
-import { median, type TurnUnit } from '../bench/stats.js';
 import { UsageError } from '../errors.js';
 import type {
   CellComparison,
@@ -22,9 +21,10 @@ import type {
 } from '../results/comparison.js';
 import { floorRowOf, isFloorRow } from '../results/rows.js';
 import type { Measurement, Results, WorkloadInfo } from '../results/types.js';
+import { median, type TurnUnit } from '../stats/estimates.js';
+import { holmBonferroni, type WelchLogResult, welchLogTest } from '../stats/hypothesis.js';
 import { checkHostsComparable } from './host-check.js';
 import { confirmFloorChanges } from './paired.js';
-import { holmBonferroni, type WelchLogResult, welchLogTest } from './stats.js';
 import {
   checkThresholdOverrides,
   DEFAULT_THRESHOLD_PERCENT,

@@ -8,10 +8,10 @@
  * best (1/6 for two a side, 1/20 for three), which docs/compare.md states.
  */
 
-import { median } from '../bench/stats.js';
 import type { CellComparison } from '../results/comparison.js';
 import { isFloorRow } from '../results/rows.js';
 import type { Results } from '../results/types.js';
+import { median } from '../stats/estimates.js';
 import { unitsOf } from './units.js';
 
 /** Runs in time order with their side, when they alternate between the sides; undefined otherwise. */

@@ -5,8 +5,9 @@
  * ratio is formed per turn, against the floor's turn of the same process and round: both took their
  * turns tens of milliseconds apart, so a host-wide slowdown of that round or process cancels.
  */
-import { median, type TurnUnit, turnMedians } from '../bench/stats.js';
+
 import type { Measurement } from '../results/types.js';
+import { median, type TurnUnit, turnMedians } from '../stats/estimates.js';
 
 /** Runs pooled on one side keep their processes apart: run r's process p is r * RUN_STRIDE + p. */
 const RUN_STRIDE = 1000;

@@ -2,6 +2,7 @@
 import type { CellComparison, CellRef, Comparison } from '../results/comparison.js';
 import { isFloorRow } from '../results/rows.js';
 import type { Results } from '../results/types.js';
+import { middleElement } from '../stats/estimates.js';
 
 /**
  * Below this many turns on a side (runs of one process, where the turn is the unit), no cell is
@@ -132,8 +133,8 @@ function floorDrift(cells: readonly CellComparison[], floor: string): string | u
   const floors = cells.filter((cell) => isFloorRow(cell.binding, floor));
   // Two workloads moving together already say it (two --quick runs of pio-out,hlt: -25 % both).
   if (floors.length < 2) return undefined;
-  const changes = floors.map((cell) => ((cell.absolute ?? cell).ratio - 1) * 100).sort((a, b) => a - b);
-  const middle = changes[Math.floor(changes.length / 2)] as number;
+  const changes = floors.map((cell) => ((cell.absolute ?? cell).ratio - 1) * 100);
+  const middle = middleElement(changes, 'upper');
   const sameWay = changes.filter((change) => Math.sign(change) === Math.sign(middle)).length;
   if (Math.abs(middle) < FLOOR_DRIFT_PERCENT || sameWay < floors.length * 0.75) return undefined;
   const confirmed = floors.filter((cell) => cell.gates && cell.verdict !== 'no significant change').length;

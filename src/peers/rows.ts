@@ -6,9 +6,10 @@
  * The overhead against the floor is unpaired (the peers' rounds follow the bindings' rounds), and
  * left out for emulated peers.
  */
-import { summarizeTurns, turnMedians, unpairedRatioCi } from '../bench/stats.js';
+
 import { workloadCatalogue, workloadInfo } from '../bench/workloads.js';
 import type { BindingInfo, Measurement, OverheadVsFloor, Results, WorkloadInfo } from '../results/types.js';
+import { summarizeTurns, turnMedians, unpairedRatioCi } from '../stats/estimates.js';
 import { PEER_GUEST } from './guest-image.js';
 import type { PeerOutcome } from './measure.js';
 import { getPeer } from './registry.js';

@@ -5,8 +5,8 @@
  * github-action-benchmark export (no `884589.0000000054`).
  */
 
-import { summarize } from '../bench/stats.js';
 import type { Results } from '../results/types.js';
+import { summarize } from '../stats/estimates.js';
 import type { ExportedFile, Exporter } from './exporter.js';
 import { roundNs } from './github-benchmark.js';
 

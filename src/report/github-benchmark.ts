@@ -4,8 +4,8 @@
  * Workflow: `tool: customSmallerIsBetter`, `output-file-path: <run folder>/github-benchmark.json`.
  */
 
-import { summarize } from '../bench/stats.js';
 import type { Results } from '../results/types.js';
+import { summarize } from '../stats/estimates.js';
 import type { ExportedFile, Exporter } from './exporter.js';
 
 /** One benchmark as github-action-benchmark reads it. */

@@ -4,7 +4,10 @@
  * All times are nanoseconds.
  */
 
-import type { CellTrace, TraceMode } from '../trace/session.js';
+import type { CellTrace, TraceMode } from './trace.js';
+
+/** A sample lasts at least this long on every binding, so timer reads and call overhead vanish in it (harness.targetSampleNs). */
+export const TARGET_SAMPLE_NS = 500_000;
 
 export const SCHEMA_VERSION = 2;
 

@@ -4,6 +4,9 @@
  * KVM_RUN returning to the next one entering: the binding's cost, made visible). Where kvm_entry /
  * kvm_exit fire, the time in the guest is split from the time in the kernel too.
  */
+import type { ExitSplit } from '../results/trace.js';
+import { TARGET_SAMPLE_NS } from '../results/types.js';
+import { median } from '../stats/estimates.js';
 
 export interface TraceEvent {
   pid: number;
@@ -52,79 +55,28 @@ export function parseTrace(text: string): TraceEvent[] {
   return events;
 }
 
-export interface ExitSplit {
-  /** KVM_RUN calls seen from entry to return. */
-  runs: number;
-  /** Exits to userspace KVM reported (kvm_userspace_exit). */
-  userspaceExits: number;
-  pioEvents: number;
-  mmioEvents: number;
-  /** In-kernel exits (kvm_exit), where that tracepoint fires. */
-  kernelExits: number;
-  /**
-   * ns from sys_enter_ioctl(KVM_RUN) to sys_exit_ioctl: the median over ~0.5 ms chunks of the mean
-   * over each chunk's undisturbed round trips (the mean over all of them in a shorter batch).
-   */
-  inKvmRunNs: number;
-  /** ns from one KVM_RUN's return to the next one's entry, taken like inKvmRunNs. */
-  userspaceTurnaroundNs: number;
-  /** Mean ns in the guest per KVM_RUN (kvm_entry → kvm_exit), or undefined where they do not fire. */
-  inGuestNs?: number;
-  /** inKvmRunNs + userspaceTurnaroundNs: one undisturbed round trip as the trace sees it. */
-  roundTripNs: number;
-  /**
-   * Round trips longer than DISTURBED_FACTOR x the median round trip (the thread was preempted or
-   * interrupted: on a busy host that time lands at the syscall boundary, i.e. in the turnaround).
-   * They are left out of the parts above and counted here.
-   */
-  disturbedRoundTrips?: number;
-  /**
-   * The traced round trip timed the way the measured rounds time the untraced loop: the median over
-   * consecutive ~0.5 ms samples of round trips (disturbed ones included) of their mean. Traced -
-   * untraced compares like with like this way.
-   */
-  sampledRoundTripNs?: number;
-  /** Means over every round trip, disturbed or not: these two add up to the traced loop (the sum rule). */
-  allInKvmRunNs?: number;
-  allTurnaroundNs?: number;
-  /**
-   * The batch's edges, for the sum rule: from the "kvmbench begin" marker to the first KVM_RUN, and
-   * from the last KVM_RUN's return to the "kvmbench end" marker. The loop's own clock starts and
-   * stops somewhere inside them.
-   */
-  headNs?: number;
-  tailNs?: number;
-}
-
 /** Written into the trace right before a traced batch's loop starts and right after it returns. */
 export const BEGIN_MARKER = 'kvmbench begin';
 export const END_MARKER = 'kvmbench end';
 
 /** A round trip longer than this many times the median one was disturbed (preempted, interrupted). */
 export const DISTURBED_FACTOR = 3;
-/** The length of the measured rounds' samples (scheduler.ts TARGET_SAMPLE_NS), for sampledRoundTripNs. */
-const SAMPLE_NS = 500_000;
 
-function medianOf(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-}
-
-/** The median over consecutive chunks of ~SAMPLE_NS of their mean round trip (seconds in, ns out). */
+/** The median over consecutive chunks of ~TARGET_SAMPLE_NS of their mean round trip (seconds in, ns out). */
 function sampledMean(roundTrips: readonly number[], typical: number): number | undefined {
-  const size = Math.max(1, Math.round(SAMPLE_NS / 1e9 / Math.max(typical, 1e-9)));
+  const size = Math.max(1, Math.round(TARGET_SAMPLE_NS / 1e9 / Math.max(typical, 1e-9)));
   const chunks: number[] = [];
   for (let start = 0; start + size <= roundTrips.length; start += size) {
     let sum = 0;
     for (let i = start; i < start + size; i++) sum += roundTrips[i] as number;
-    chunks.push((sum / size) * 1e9);
+    // A chunk with a dropped event has no mean (NaN): it is left out, and the sum rule reports it.
+    if (Number.isFinite(sum)) chunks.push((sum / size) * 1e9);
   }
-  return chunks.length >= 3 ? medianOf(chunks) : undefined;
+  return chunks.length >= 3 ? median(chunks) : undefined;
 }
 
 /**
- * Each part as the measured rounds take a median: per consecutive chunk of ~SAMPLE_NS of round
+ * Each part as the measured rounds take a median: per consecutive chunk of ~TARGET_SAMPLE_NS of round
  * trips, the mean over its calm round trips, then the median over chunks (ns). A slow phase of the
  * host inside a traced batch then moves the split no more than it moves an untraced median.
  * Undefined below 3 chunks.
@@ -135,7 +87,7 @@ function chunkedParts(
   calm: readonly boolean[],
   typical: number,
 ): { inKvmRunNs: number; userspaceTurnaroundNs: number } | undefined {
-  const size = Math.max(1, Math.round(SAMPLE_NS / 1e9 / Math.max(typical, 1e-9)));
+  const size = Math.max(1, Math.round(TARGET_SAMPLE_NS / 1e9 / Math.max(typical, 1e-9)));
   const inMeans: number[] = [];
   const turnMeans: number[] = [];
   for (let start = 0; start + size <= turns.length; start += size) {
@@ -152,9 +104,7 @@ function chunkedParts(
     inMeans.push((inSum / n) * 1e9);
     turnMeans.push((turnSum / n) * 1e9);
   }
-  return inMeans.length >= 3
-    ? { inKvmRunNs: medianOf(inMeans), userspaceTurnaroundNs: medianOf(turnMeans) }
-    : undefined;
+  return inMeans.length >= 3 ? { inKvmRunNs: median(inMeans), userspaceTurnaroundNs: median(turnMeans) } : undefined;
 }
 
 // Kernels print the command as "0xae80" (6.18) or "ae80" (6.1).
@@ -229,7 +179,9 @@ export function splitExits(events: readonly TraceEvent[], pid: number): ExitSpli
     values.length === 0 ? 0 : (values.reduce((sum, value) => sum + value, 0) / values.length) * 1e9;
   // Complete round trips: KVM_RUN i and the turnaround after it.
   const roundTrips = turns.map((turn, i) => (ins[i] as number) + turn);
-  const typical = medianOf(roundTrips);
+  // A dropped event leaves a round trip without its KVM_RUN (NaN): the sum rule catches it, not the median.
+  const complete = roundTrips.filter(Number.isFinite);
+  const typical = complete.length ? median(complete) : Number.NaN;
   const limit = DISTURBED_FACTOR * typical;
   const sampled = roundTrips.length ? sampledMean(roundTrips, typical) : undefined;
   const calm = roundTrips.flatMap((roundTrip, i) => (roundTrip <= limit ? [i] : []));

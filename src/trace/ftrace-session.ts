@@ -1,7 +1,8 @@
 import { KVM_RUN } from '../abi/kvm.js';
 import { HostError } from '../errors.js';
+import type { CellTrace } from '../results/trace.js';
 import { BEGIN_MARKER, END_MARKER, parseTrace, splitExits } from './ftrace-parse.js';
-import type { CellTrace, TraceSession } from './session.js';
+import type { TraceSession } from './session.js';
 import {
   eventExists,
   findTracefs,

@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { HostError } from '../errors.js';
+import type { TraceMode } from '../results/trace.js';
 import { registerCleanup } from '../util/cleanup.js';
-import type { TraceMode } from './session.js';
 
 export function requirePerf(mode: TraceMode): void {
   try {

@@ -10,10 +10,11 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { HostError } from '../errors.js';
 import { perfEventParanoid } from '../host/facts.js';
+import type { CellTrace } from '../results/trace.js';
 import { registerCleanup } from '../util/cleanup.js';
 import { flameGraphSvg, foldedText, foldPerfScript } from './flamegraph.js';
 import { ControlledPerf, requirePerf } from './perf-control.js';
-import type { CellTrace, TraceSession } from './session.js';
+import type { TraceSession } from './session.js';
 
 export const PERF_BASIC_PROF = '--perf-basic-prof';
 

@@ -1,7 +1,8 @@
 import { HostError } from '../errors.js';
 import { perfEventParanoid } from '../host/facts.js';
+import type { CellTrace } from '../results/trace.js';
 import { ControlledPerf, requirePerf } from './perf-control.js';
-import type { CellTrace, TraceSession } from './session.js';
+import type { TraceSession } from './session.js';
 import { eventExists, findTracefs } from './tracefs.js';
 
 const EVENTS = ['kvm:kvm_userspace_exit', 'kvm:kvm_exit', 'kvm:kvm_pio', 'kvm:kvm_mmio', 'syscalls:sys_enter_ioctl'];

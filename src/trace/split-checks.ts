@@ -3,8 +3,8 @@
  * median split with its spread, the batches that disagree flagged, the tracing cost stated, and the
  * acceptance rules (sum rule within a run, stability rule across runs). Pure: data in, data out.
  */
-import type { ExitSplit } from './ftrace-parse.js';
-import type { CellTrace, Spread, TracedBatch, TracingCost } from './session.js';
+import type { CellTrace, ExitSplit, Spread, TracedBatch, TracingCost } from '../results/trace.js';
+import { median } from '../stats/estimates.js';
 
 /** A batch further than this from the cell's median batch, in either part, makes the cell doubtful. */
 export const BATCH_DISAGREEMENT = 0.25;
@@ -19,12 +19,6 @@ export interface BatchCapture {
   split: ExitSplit;
   iterations: number;
   loopNs: number;
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 const spreadOf = (values: readonly number[]): Spread => [Math.min(...values), Math.max(...values)];
@@ -236,7 +230,7 @@ export function hostSlowRounds(cells: readonly (readonly ExitSplit[])[]): number
       const s = rounds[round];
       return s ? [s.roundTripNs / Math.min(...rounds.map((r) => r.roundTripNs))] : [];
     });
-    factors.push(median(ratios));
+    if (ratios.length) factors.push(median(ratios));
   }
   const fastest = Math.min(...factors);
   return factors.flatMap((factor, round) => (factor > fastest * (1 + HOST_SLOW) ? [round] : []));

@@ -1,12 +1,12 @@
 /**
  * A realistic, deterministic results object for exporter, report and compare tests: five workloads
  * × four bindings × three interleaved rounds, samples from a seeded cost model (a floor per workload,
- * a per-binding crossing cost, noise, rare spikes, slight drift), statistics from src/bench/stats.ts,
+ * a per-binding crossing cost, noise, rare spikes, slight drift), statistics from src/stats/estimates.ts,
  * one failed cell, one exit-count mismatch and warnings. Same overrides in, same object out.
  * With `trace`, each traced cell also carries what that --trace mode records (see traceFor).
  */
 import { LIFECYCLE_STEPS } from '../../src/bench/lifecycle.js';
-import { Mulberry32, pairedRatioCi, summarize, turnMedians } from '../../src/bench/stats.js';
+import type { CellTrace, ExitSplit, TraceMode } from '../../src/results/trace.js';
 import type {
   BindingInfo,
   ExitCountCheck,
@@ -18,8 +18,7 @@ import type {
   WorkloadInfo,
 } from '../../src/results/types.js';
 import { SCHEMA_VERSION } from '../../src/results/types.js';
-import type { ExitSplit } from '../../src/trace/ftrace-parse.js';
-import type { CellTrace, TraceMode } from '../../src/trace/session.js';
+import { Mulberry32, pairedRatioCi, summarize, turnMedians } from '../../src/stats/estimates.js';
 
 export const FIXTURE_SEED = 20261125;
 export const FIXTURE_FLOOR = 'c-loop';

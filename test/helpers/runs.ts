@@ -1,8 +1,8 @@
 /** Helpers that several tests share: seeded samples, a results object scaled, a run folder on disk. */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Mulberry32, summarize } from '../../src/bench/stats.js';
 import type { Measurement, Results } from '../../src/results/types.js';
+import { Mulberry32, summarize } from '../../src/stats/estimates.js';
 
 /** Seeded normal samples (Box-Muller over mulberry32) so every test sees the same data. */
 export function normalSamples(n: number, mean: number, sd: number, seed: number): number[] {

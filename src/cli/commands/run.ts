@@ -33,12 +33,12 @@ import {
   writeRunFiles,
 } from '../../report/write.js';
 import { updateLatestPointer } from '../../results/latest.js';
+import { TRACE_MODES } from '../../results/trace.js';
 import type { Results, RunOptions } from '../../results/types.js';
 import { WriteFilesError } from '../../results/write.js';
 import { OWN_RUNTIME } from '../../runtimes/bindings.js';
 import { findRuntimes, HOST_RUNTIME, hostRuntime, RUNTIME_NAMES, type Runtime } from '../../runtimes/discover.js';
 import { PERF_BASIC_PROF } from '../../trace/perf-record-session.js';
-import { TRACE_MODES } from '../../trace/session.js';
 import { onInterrupt } from '../../util/cleanup.js';
 import { exitWithParent } from '../../util/parent-watch.js';
 import { runExitCode } from '../exit-codes.js';

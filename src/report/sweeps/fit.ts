@@ -8,7 +8,7 @@
  * exponent (slope of log cost on log size over the larger half of the points) says what the line
  * cannot: ~1 linear, below 1 fixed costs still dominate, above 1 faster than linear.
  */
-import { DEFAULT_SEED, Mulberry32, median } from '../../bench/stats.js';
+import { DEFAULT_SEED, Mulberry32, median } from '../../stats/estimates.js';
 
 export interface FitPoint {
   /** The growth unit at this point: pages, vCPUs or VMs. */

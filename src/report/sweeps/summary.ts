@@ -5,9 +5,9 @@
  * same fit without it being stored.
  */
 
-import { turnMedians } from '../../bench/stats.js';
 import { parsePoint, SERIES, type SeriesName, type SweepKind } from '../../bench/sweeps/points.js';
 import type { Measurement, Results } from '../../results/types.js';
+import { turnMedians } from '../../stats/estimates.js';
 import { fitGrowth, type GrowthFit } from './fit.js';
 
 export interface SeriesPointStats {

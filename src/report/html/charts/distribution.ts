@@ -3,9 +3,9 @@
  * whiskers, and the samples themselves as a jittered strip under it, so bimodality and outliers show.
  */
 
-import { Mulberry32, quantile } from '../../../bench/stats.js';
 import { formatNs } from '../../../format/units.js';
 import type { Measurement } from '../../../results/types.js';
+import { Mulberry32, quantile } from '../../../stats/estimates.js';
 import { html, type SafeHtml } from '../escape.js';
 import { isMeasured, type MeasuredCell } from '../model.js';
 import type { Palette } from '../palette.js';

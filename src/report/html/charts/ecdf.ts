@@ -5,9 +5,9 @@
  * a change in the tail.
  */
 
-import { quantile } from '../../../bench/stats.js';
 import { formatNs, timeUnitFor } from '../../../format/units.js';
 import type { Measurement } from '../../../results/types.js';
+import { quantile } from '../../../stats/estimates.js';
 import { html, type SafeHtml } from '../escape.js';
 import { isMeasured, type MeasuredCell } from '../model.js';
 import type { Palette } from '../palette.js';

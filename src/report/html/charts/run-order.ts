@@ -5,8 +5,8 @@
  * both the trend inside a round and the step between rounds visible.
  */
 
-import { quantile } from '../../../bench/stats.js';
 import type { Measurement } from '../../../results/types.js';
+import { quantile } from '../../../stats/estimates.js';
 import { html, type SafeHtml } from '../escape.js';
 import { isMeasured, type MeasuredCell } from '../model.js';
 import type { Palette } from '../palette.js';

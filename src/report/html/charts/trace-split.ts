@@ -9,8 +9,8 @@
  */
 
 import { formatNs, formatPercent } from '../../../format/units.js';
+import type { ExitSplit } from '../../../results/trace.js';
 import type { Measurement } from '../../../results/types.js';
-import type { ExitSplit } from '../../../trace/ftrace-parse.js';
 import { html, type SafeHtml } from '../escape.js';
 import type { Palette } from '../palette.js';
 import { px, timeScale } from '../scale.js';

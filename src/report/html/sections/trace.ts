@@ -6,8 +6,8 @@
  */
 
 import { formatChange, formatInteger, formatNs, formatPercent } from '../../../format/units.js';
+import type { TraceMode } from '../../../results/trace.js';
 import type { Measurement, Results } from '../../../results/types.js';
-import type { TraceMode } from '../../../trace/session.js';
 import { GUEST_COLOR, hasRoundTrips, KERNEL_COLOR, kernelNs, traceSplitChart } from '../charts/trace-split.js';
 import { html, type SafeHtml } from '../escape.js';
 import { anchorId, bindingOrder, cellsOf, workloadOrder } from '../model.js';

@@ -102,6 +102,16 @@ export function median(samples: readonly number[]): number {
 }
 
 /**
+ * The lower or upper of the two middle values: always an element of the list (a batch size, a
+ * change that happened), where the interpolated median would be a value no sample took. 0 when empty.
+ */
+export function middleElement(values: readonly number[], side: 'lower' | 'upper'): number {
+  const sorted = Float64Array.from(values).sort();
+  const index = side === 'lower' ? Math.floor((sorted.length - 1) / 2) : Math.floor(sorted.length / 2);
+  return sorted[index] ?? 0;
+}
+
+/**
  * Draws bootstrap medians of one sorted sample set. Instead of building and sorting each
  * resample, it counts how often each sorted index is drawn and walks the cumulative counts
  * to the middle order statistics: O(n) per resample with no sorting or swapping.

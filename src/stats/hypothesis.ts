@@ -3,7 +3,7 @@
  * scale and Holm-Bonferroni. Pure functions, no I/O.
  */
 
-import { assertFiniteSamples, studentT975, varianceOfMean } from '../bench/stats.js';
+import { assertFiniteSamples, studentT975, varianceOfMean } from './estimates.js';
 
 /** ln Γ(x) for x > 0 (Lanczos, g = 7, 9 terms): relative error below 1e-13. */
 function logGamma(x: number): number {
