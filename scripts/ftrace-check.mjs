@@ -12,7 +12,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { compareSplits, floorNotLowest, STABILITY_TOLERANCE } from '../dist/src/trace/split-checks.js';
+import { compareSplits, floorNotLowest, STABILITY_TOLERANCE } from '../dist/src/trace/stability.js';
 import { findTracefs } from '../dist/src/trace/tracefs.js';
 
 const { values } = parseArgs({

@@ -13,19 +13,13 @@ import { formatNs } from '../src/format/units.js';
 import { renderHtmlReport } from '../src/report/html.js';
 import { terminalTable } from '../src/report/terminal.js';
 import type { CellTrace, ExitSplit, TracedBatch } from '../src/results/trace.js';
+import { SUM_TOLERANCE, sumDeviation, summarizeBatches } from '../src/trace/batch-summary.js';
 import { parseTrace, splitExits } from '../src/trace/ftrace-parse.js';
-import {
-  compareSplits,
-  eventsPerRun,
-  floorNotLowest,
-  hostSlowRounds,
-  mergeTraces,
-  SUM_TOLERANCE,
-  sumDeviation,
-  summarizeBatches,
-  traceWarnings,
-  tracingCostOf,
-} from '../src/trace/split-checks.js';
+import { mergeTraces } from '../src/trace/merge.js';
+import { hostSlowRounds } from '../src/trace/slow-rounds.js';
+import { traceWarnings } from '../src/trace/split-warnings.js';
+import { compareSplits, floorNotLowest } from '../src/trace/stability.js';
+import { eventsPerRun, tracingCostOf } from '../src/trace/tracing-cost.js';
 import { makeFixtureResults } from './helpers/fixture-results.js';
 
 const fixtureUrl = (name: string) => new URL(`../../test/fixtures/ftrace-pvm/${name}`, import.meta.url);

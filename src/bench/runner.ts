@@ -25,7 +25,7 @@ import {
 import { HOST_RUNTIME, hostRuntime, type Runtime } from '../runtimes/discover.js';
 import { median } from '../stats/estimates.js';
 import type { TraceFile, TraceSession } from '../trace/session.js';
-import { traceWarnings } from '../trace/split-checks.js';
+import { traceWarnings } from '../trace/split-warnings.js';
 import { watchBlocking } from '../util/block-watch.js';
 import { registerCleanup } from '../util/cleanup.js';
 import { type MeasuredCell, measurementsOf, warningsFor } from './analyze.js';

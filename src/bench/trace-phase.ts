@@ -16,17 +16,13 @@ import { loadGuest } from '../guests/manifest.js';
 import type { Kvm } from '../kvm/system.js';
 import type { CellTrace, TraceMode } from '../results/trace.js';
 import { median } from '../stats/estimates.js';
+import { type BatchCapture, summarizeBatches } from '../trace/batch-summary.js';
 import { createFtraceSession } from '../trace/ftrace-session.js';
 import { createPerfRecordSession } from '../trace/perf-record-session.js';
 import { createPerfStatSession } from '../trace/perf-stat-session.js';
 import type { TraceFile, TraceSession } from '../trace/session.js';
-import {
-  type BatchCapture,
-  hostSlowRounds,
-  summarizeBatches,
-  type TracepointReference,
-  tracingCostOf,
-} from '../trace/split-checks.js';
+import { hostSlowRounds } from '../trace/slow-rounds.js';
+import { type TracepointReference, tracingCostOf } from '../trace/tracing-cost.js';
 import { timeSlicer, yieldToEventLoop } from '../util/time-slice.js';
 import { type CellRunner, openCellRunner } from './cell.js';
 import { hereCell, type PlannedCell } from './plan.js';
