@@ -110,73 +110,103 @@ function chunkedParts(
 // Kernels print the command as "0xae80" (6.18) or "ae80" (6.1).
 const KVM_RUN_CMD = /cmd:\s*(?:0x)?0*ae80\b/;
 
-/**
- * Splits the KVM_RUN round trips of one thread. Events of other threads are ignored. Round trip i
- * is KVM_RUN i and the turnaround after it; each part is the median over ~0.5 ms chunks of its mean
- * over the chunk's undisturbed round trips (see chunkedParts; the plain mean for short batches),
- * and the means over all of them are kept for the sum rule.
- */
-export function splitExits(events: readonly TraceEvent[], pid: number): ExitSplit {
-  let inRun = false;
-  let enteredAt = 0;
-  let lastReturn: number | undefined;
-  let guestEnteredAt: number | undefined;
-  let guestTotal = 0;
-  let guestSpans = 0;
+/** What one thread's events say, in seconds: each KVM_RUN, each turnaround after it, and the counts. */
+interface RoundTrips {
   /** Seconds per KVM_RUN, and per turnaround after KVM_RUN i (turns[i]). */
-  const ins: number[] = [];
-  const turns: number[] = [];
-  const counts = { userspaceExits: 0, pio: 0, mmio: 0, kernelExits: 0 };
-  let begunAt: number | undefined;
-  let head: number | undefined;
-  let tail: number | undefined;
-  for (const event of events) {
-    if (event.pid !== pid) continue;
-    switch (event.name) {
-      case 'sys_enter_ioctl':
-        if (!KVM_RUN_CMD.test(event.fields)) break;
-        inRun = true;
-        enteredAt = event.timestamp;
-        if (begunAt !== undefined && head === undefined) head = event.timestamp - begunAt;
-        if (lastReturn !== undefined) turns.push(event.timestamp - lastReturn);
-        break;
-      case 'sys_exit_ioctl':
-        if (!inRun) break;
-        inRun = false;
-        ins.push(event.timestamp - enteredAt);
-        lastReturn = event.timestamp;
-        break;
-      case 'kvm_entry':
-        guestEnteredAt = event.timestamp;
-        break;
-      case 'kvm_exit':
-        counts.kernelExits++;
-        if (guestEnteredAt !== undefined) {
-          guestTotal += event.timestamp - guestEnteredAt;
-          guestSpans++;
-          guestEnteredAt = undefined;
-        }
-        break;
-      case 'kvm_userspace_exit':
-        counts.userspaceExits++;
-        break;
-      case 'kvm_pio':
-        counts.pio++;
-        break;
-      case 'kvm_mmio':
-        counts.mmio++;
-        break;
-      case 'tracing_mark_write':
-        if (event.fields.startsWith(BEGIN_MARKER) && ins.length === 0 && !inRun) begunAt = event.timestamp;
-        if (event.fields.startsWith(END_MARKER) && lastReturn !== undefined && !inRun) {
-          tail = event.timestamp - lastReturn;
-        }
-        break;
-    }
+  ins: number[];
+  turns: number[];
+  counts: { userspaceExits: number; pio: number; mmio: number; kernelExits: number };
+  /** Time in the guest (kvm_entry -> kvm_exit), summed, and how many such spans. */
+  guestTotal: number;
+  guestSpans: number;
+  /** Begin marker -> first KVM_RUN, and last return -> end marker. */
+  head?: number;
+  tail?: number;
+}
+
+/** The walk's position: inside a KVM_RUN or not, and the timestamps the next events are measured from. */
+interface WalkState {
+  inRun: boolean;
+  enteredAt: number;
+  lastReturn?: number;
+  guestEnteredAt?: number;
+  begunAt?: number;
+}
+
+/** Reads one event of the thread into the round trips. */
+function step(trips: RoundTrips, state: WalkState, event: TraceEvent): void {
+  switch (event.name) {
+    case 'sys_enter_ioctl':
+      if (!KVM_RUN_CMD.test(event.fields)) break;
+      state.inRun = true;
+      state.enteredAt = event.timestamp;
+      if (state.begunAt !== undefined && trips.head === undefined) trips.head = event.timestamp - state.begunAt;
+      if (state.lastReturn !== undefined) trips.turns.push(event.timestamp - state.lastReturn);
+      break;
+    case 'sys_exit_ioctl':
+      if (!state.inRun) break;
+      state.inRun = false;
+      trips.ins.push(event.timestamp - state.enteredAt);
+      state.lastReturn = event.timestamp;
+      break;
+    case 'kvm_entry':
+      state.guestEnteredAt = event.timestamp;
+      break;
+    case 'kvm_exit':
+      trips.counts.kernelExits++;
+      if (state.guestEnteredAt !== undefined) {
+        trips.guestTotal += event.timestamp - state.guestEnteredAt;
+        trips.guestSpans++;
+        state.guestEnteredAt = undefined;
+      }
+      break;
+    case 'kvm_userspace_exit':
+      trips.counts.userspaceExits++;
+      break;
+    case 'kvm_pio':
+      trips.counts.pio++;
+      break;
+    case 'kvm_mmio':
+      trips.counts.mmio++;
+      break;
+    case 'tracing_mark_write':
+      markerStep(trips, state, event);
+      break;
   }
-  const runs = ins.length;
-  const mean = (values: readonly number[]) =>
-    values.length === 0 ? 0 : (values.reduce((sum, value) => sum + value, 0) / values.length) * 1e9;
+}
+
+/** The batch's markers: where the loop's own clock starts and stops, around the first and last KVM_RUN. */
+function markerStep(trips: RoundTrips, state: WalkState, event: TraceEvent): void {
+  if (event.fields.startsWith(BEGIN_MARKER) && trips.ins.length === 0 && !state.inRun) state.begunAt = event.timestamp;
+  if (event.fields.startsWith(END_MARKER) && state.lastReturn !== undefined && !state.inRun) {
+    trips.tail = event.timestamp - state.lastReturn;
+  }
+}
+
+/** The KVM_RUN round trips of one thread; events of other threads are ignored. */
+function roundTripsOf(events: readonly TraceEvent[], pid: number): RoundTrips {
+  const trips: RoundTrips = {
+    ins: [],
+    turns: [],
+    counts: { userspaceExits: 0, pio: 0, mmio: 0, kernelExits: 0 },
+    guestTotal: 0,
+    guestSpans: 0,
+  };
+  const state: WalkState = { inRun: false, enteredAt: 0 };
+  for (const event of events) if (event.pid === pid) step(trips, state, event);
+  return trips;
+}
+
+/** Nanoseconds: the mean of values in seconds (0 for none). */
+const meanNs = (values: readonly number[]) =>
+  values.length === 0 ? 0 : (values.reduce((sum, value) => sum + value, 0) / values.length) * 1e9;
+
+/**
+ * The two parts of the round trips (ns), each the median over ~0.5 ms chunks of its mean over the
+ * chunk's undisturbed round trips (the plain mean over undisturbed ones for short batches), how many
+ * round trips were disturbed, and the round trip timed like the measured samples.
+ */
+function partsOf(ins: readonly number[], turns: readonly number[]) {
   // Complete round trips: KVM_RUN i and the turnaround after it.
   const roundTrips = turns.map((turn, i) => (ins[i] as number) + turn);
   // A dropped event leaves a round trip without its KVM_RUN (NaN): the sum rule catches it, not the median.
@@ -191,8 +221,24 @@ export function splitExits(events: readonly TraceEvent[], pid: number): ExitSpli
     roundTrips.map((roundTrip) => roundTrip <= limit),
     typical,
   );
-  const inKvmRunNs = chunked?.inKvmRunNs ?? (calm.length ? mean(calm.map((i) => ins[i] as number)) : mean(ins));
-  const userspaceTurnaroundNs = chunked?.userspaceTurnaroundNs ?? mean(calm.map((i) => turns[i] as number));
+  return {
+    inKvmRunNs: chunked?.inKvmRunNs ?? (calm.length ? meanNs(calm.map((i) => ins[i] as number)) : meanNs(ins)),
+    userspaceTurnaroundNs: chunked?.userspaceTurnaroundNs ?? meanNs(calm.map((i) => turns[i] as number)),
+    disturbedRoundTrips: roundTrips.length - calm.length,
+    sampled,
+  };
+}
+
+/**
+ * Splits the KVM_RUN round trips of one thread. Events of other threads are ignored. Round trip i
+ * is KVM_RUN i and the turnaround after it; each part is the median over ~0.5 ms chunks of its mean
+ * over the chunk's undisturbed round trips (see chunkedParts; the plain mean for short batches),
+ * and the means over all of them are kept for the sum rule.
+ */
+export function splitExits(events: readonly TraceEvent[], pid: number): ExitSplit {
+  const { ins, turns, counts, guestTotal, guestSpans, head, tail } = roundTripsOf(events, pid);
+  const runs = ins.length;
+  const { inKvmRunNs, userspaceTurnaroundNs, disturbedRoundTrips, sampled } = partsOf(ins, turns);
   return {
     runs,
     userspaceExits: counts.userspaceExits,
@@ -203,10 +249,10 @@ export function splitExits(events: readonly TraceEvent[], pid: number): ExitSpli
     userspaceTurnaroundNs,
     ...(guestSpans > 0 && runs > 0 ? { inGuestNs: (guestTotal / runs) * 1e9 } : {}),
     roundTripNs: inKvmRunNs + userspaceTurnaroundNs,
-    disturbedRoundTrips: roundTrips.length - calm.length,
+    disturbedRoundTrips,
     ...(sampled === undefined ? {} : { sampledRoundTripNs: sampled }),
-    allInKvmRunNs: mean(ins),
-    allTurnaroundNs: mean(turns),
+    allInKvmRunNs: meanNs(ins),
+    allTurnaroundNs: meanNs(turns),
     ...(head === undefined ? {} : { headNs: head * 1e9 }),
     ...(tail === undefined ? {} : { tailNs: tail * 1e9 }),
   };
