@@ -388,7 +388,7 @@ const LIFECYCLE_IOCTLS = 9;
 /** How much each mode slows the traced loop, besides what ftrace's split shows. */
 const TRACE_SLOWDOWN: Record<TraceMode, number> = { ftrace: 1.05, 'perf-stat': 1.03, 'perf-record': 1.08 };
 
-/** Iterations in a traced batch, as src/bench/trace-phase.ts picks them (about 30 ms worth). */
+/** Iterations in a fixture's traced batch (about 30 ms worth; a run sizes its own with `batchSize` in src/bench/trace-phase/tracer.ts). */
 function tracedIterations(median: number): number {
   return Math.max(1, Math.min(20_000, Math.round(30_000_000 / Math.max(median, 1))));
 }
