@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The real-host check of the ftrace split (issue 17): N `kvmbench run --trace ftrace` runs (each in
+// The real-host check of the ftrace split: N `kvmbench run --trace ftrace` runs (each in
 // 4 processes, as a default run; --quick: one process each),
 // then the acceptance rules on their results: the sum rule in every cell of every run, the
 // stability rule (each part of every cell's median split within 10 % across the runs), and the
