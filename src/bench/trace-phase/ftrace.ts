@@ -7,8 +7,7 @@
  * tracepoints' own share of the turnaround.
  */
 import type { CellTrace } from '../../results/trace.js';
-import type { BatchCapture } from '../../trace/batch-summary.js';
-import { summarizeBatches } from '../../trace/batch-summary.js';
+import { type BatchCapture, summarizeBatches } from '../../trace/batch-summary.js';
 import type { TraceSession } from '../../trace/session.js';
 import { hostSlowRounds } from '../../trace/slow-rounds.js';
 import { yieldToEventLoop } from '../../util/time-slice.js';
