@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { type MeasuredCell, measurementOf, warningsFor } from '../src/bench/analyze.js';
+import { type MeasuredCell, measurementOf } from '../src/bench/analyze.js';
 import {
   type GuestClockSamples,
   guestClockOf,
@@ -13,6 +13,7 @@ import {
   tscFrequency,
 } from '../src/bench/guest-clock.js';
 import { hereCell } from '../src/bench/plan.js';
+import { runWarnings } from '../src/bench/warnings.js';
 import { type Workload, workloadCatalogue, workloadInfo } from '../src/bench/workloads.js';
 import { parseGuestSpec } from '../src/guests/manifest.js';
 import { csvExporter } from '../src/report/csv.js';
@@ -192,7 +193,7 @@ describe('guest clock in measurements and outputs', () => {
     (broken.samples.guestClock.windows as number[]).push(...broken.samples.samples.map(() => N - 1));
     const bad = measurementOf(broken, undefined, undefined, TSC);
     assert.equal(bad.guestClock?.status, 'unusable');
-    const warnings = warningsFor([ok, bad], 500_000);
+    const warnings = runWarnings({ measurements: [ok, bad], harness: { targetSampleNs: 500_000 } });
     assert.equal(warnings.filter((w) => w.includes("guest's own clock")).length, 1);
     assert.match(warnings.join('\n'), /1 cell\(s\): pio-out-long-tsc \/ c-loop \(the guest's TSC did not advance/);
   });

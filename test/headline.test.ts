@@ -1,7 +1,7 @@
 /** The run's answer in a few sentences (the last lines of `run`, the top of the report), wrapped to the terminal. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { warningsFor } from '../src/bench/analyze.js';
+import { runWarnings } from '../src/bench/warnings.js';
 import { terminalWidth, wrapText } from '../src/format/wrap.js';
 import { headlineSentences } from '../src/report/headline.js';
 import { renderHtmlReport } from '../src/report/html.js';
@@ -53,7 +53,9 @@ test('wraps at spaces to the width, later lines indented; 80 columns when stdout
 test('a warning names the worst four cells and counts the rest', () => {
   const results = makeFixtureResults();
   const cells = results.measurements.map((m, i) => (m.stats ? { ...m, stats: { ...m.stats, cv: 0.2 + i / 100 } } : m));
-  const noisy = warningsFor(cells, 500_000).find((warning) => warning.includes('are noisy'));
+  const noisy = runWarnings({ measurements: cells, harness: { targetSampleNs: 500_000 } }).find((warning) =>
+    warning.includes('are noisy'),
+  );
   assert.match(noisy ?? '', /\(CV \d+ %\), .*\(CV \d+ %\) and \d+ more$/);
   const named = [...(noisy ?? '').matchAll(/CV (\d+) %/g)].map((match) => Number(match[1]));
   assert.equal(named.length, 4);

@@ -5,13 +5,14 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
-import { type MeasuredCell, measurementOf, warningsFor } from '../src/bench/analyze.js';
+import { type MeasuredCell, measurementOf } from '../src/bench/analyze.js';
 import type { CellRunner, KvmStats } from '../src/bench/cell.js';
 import { checkExitCount, emulatedInstructionsPerIteration } from '../src/bench/counters.js';
 import { tierUpBudget } from '../src/bench/jit-tier-up.js';
 import { hereCell, type PlannedCell, planRun } from '../src/bench/plan.js';
 import { mergeProcessRuns } from '../src/bench/processes.js';
 import { calibrate, jitWarmupCount } from '../src/bench/scheduler.js';
+import { runWarnings } from '../src/bench/warnings.js';
 import { type Workload, workloadCatalogue } from '../src/bench/workloads.js';
 import { runExitCode } from '../src/cli/exit-codes.js';
 import type { Results } from '../src/results/types.js';
@@ -472,17 +473,32 @@ describe('merging processes (run --processes N)', () => {
     const measurement = (ran: number) =>
       ({ ...withWarmup(ran).measurements[0], workload: 'lifecycle' }) as Results['measurements'][number];
     const jitWarmup = { iterations: { lifecycle: 600 }, maxMs: 3500 };
-    const short = warningsFor([measurement(250)], TARGET_SAMPLE_NS, jitWarmup).filter((w) => w.includes('JIT'));
+    const short = runWarnings({
+      measurements: [measurement(250)],
+      harness: { targetSampleNs: TARGET_SAMPLE_NS, jitWarmup },
+    }).filter((w) => w.includes('JIT'));
     assert.equal(short.length, 1);
     assert.match(short[0] as string, /3\.5 s limit.*raise --jit-warmup.*250 of 600 iterations/);
     // 560 of 600 (a slow process): no warning; none either without a harness record.
     assert.equal(
-      warningsFor([measurement(560)], TARGET_SAMPLE_NS, jitWarmup).filter((w) => w.includes('JIT')).length,
+      runWarnings({
+        measurements: [measurement(560)],
+        harness: { targetSampleNs: TARGET_SAMPLE_NS, jitWarmup },
+      }).filter((w) => w.includes('JIT')).length,
       0,
     );
-    assert.equal(warningsFor([measurement(250)], TARGET_SAMPLE_NS).filter((w) => w.includes('JIT')).length, 0);
+    assert.equal(
+      runWarnings({ measurements: [measurement(250)], harness: { targetSampleNs: TARGET_SAMPLE_NS } }).filter((w) =>
+        w.includes('JIT'),
+      ).length,
+      0,
+    );
     // --quick's short warm-up is said as what it is, not as a limit to raise.
-    const quick = warningsFor([measurement(200)], TARGET_SAMPLE_NS, { ...jitWarmup, maxMs: 1000 }, true);
+    const quick = runWarnings({
+      measurements: [measurement(200)],
+      options: { quick: true },
+      harness: { targetSampleNs: TARGET_SAMPLE_NS, jitWarmup: { ...jitWarmup, maxMs: 1000 } },
+    });
     assert.match(
       quick.find((w) => w.includes('JIT')) ?? '',
       /--quick gives the JIT warm-up 1\.0 s, so these JS rows were measured before V8 had optimized them.*200 of 600/,

@@ -15,29 +15,27 @@ import type { CellTrace } from '../results/trace.js';
 import {
   type BindingInfo,
   type HarnessInfo,
-  type HostFingerprint,
   type Results,
   type RunOptions,
   type RuntimeRecord,
   SCHEMA_VERSION,
-  TARGET_SAMPLE_NS,
 } from '../results/types.js';
 import { HOST_RUNTIME, hostRuntime, type Runtime } from '../runtimes/discover.js';
 import { median } from '../stats/estimates.js';
 import type { TraceFile, TraceSession } from '../trace/session.js';
-import { traceWarnings } from '../trace/split-warnings.js';
 import { watchBlocking } from '../util/block-watch.js';
 import { registerCleanup } from '../util/cleanup.js';
-import { type MeasuredCell, measurementsOf, warningsFor } from './analyze.js';
+import { type MeasuredCell, measurementsOf } from './analyze.js';
 import { type CellRunner, type KvmStats, openCellRunner } from './cell.js';
 import { checkExitCount, emulatedInstructionsPerIteration } from './counters.js';
 import { tscFrequency } from './guest-clock.js';
 import { tierUpBudget } from './jit-tier-up.js';
 import { pinToCpu } from './pinning.js';
 import { cellsByWorkload, type Plan, planRun, takesJitWarmup } from './plan.js';
-import { formatInjectDelay, measureInProcesses, mergeProcessRuns, type ProcessRun } from './processes.js';
+import { measureInProcesses, mergeProcessRuns, type ProcessRun } from './processes.js';
 import { type Calibration, type CellSamples, calibrate, runRounds } from './scheduler.js';
 import { openTraceSession, traceCells } from './trace-phase.js';
+import { runWarnings } from './warnings.js';
 import { workloadInfo } from './workloads.js';
 
 /** Where a run is: the phase, how far, the round while measuring, and the cell just done. */
@@ -100,19 +98,6 @@ function openCells(plan: Plan, kvmPath: string | undefined, kvms: Map<BindingNam
   }
 }
 
-function hostWarnings(host: HostFingerprint): string[] {
-  const warnings: string[] = [];
-  if (host.pvm) {
-    warnings.push(
-      "KVM here runs through PVM (no hardware virtualisation): exit costs include PVM's own world switches",
-    );
-  }
-  if (host.hardwareCounters === false) {
-    warnings.push('hardware perf counters are not available on this host: times only, no cycle or instruction counts');
-  }
-  return warnings;
-}
-
 /** What measuring (in this process or in several) hands to the analysis. */
 interface Measured {
   cells: MeasuredCell[];
@@ -166,25 +151,15 @@ export async function runBenchmarks(options: RunOptions, env: RunEnvironment): P
   const guestTsc =
     !env.partOfRun && plan.workloads.some((workload) => workload.guestClock) ? tscFrequency(host) : undefined;
   const measurements = measurementsOf(measured.cells, plan.floor, host.tscHz, guestTsc);
-  const warnings = [
-    ...(options.injectDelayNs
-      ? [
-          `--inject-delay-ns made ${formatInjectDelay(options.injectDelayNs)} ns slower after every KVM_RUN on purpose (a check of compare): these rows are not the bindings' own cost`,
-        ]
-      : []),
-    ...(measured.traceFailure ? [measured.traceFailure] : []),
-    ...(measured.completed ? [] : ['the run was interrupted: these are the samples taken until then']),
-    ...measured.notes,
-    ...warningsFor(
-      measurements,
-      measured.harness?.targetSampleNs ?? TARGET_SAMPLE_NS,
-      measured.harness?.jitWarmup,
-      options.quick,
-    ),
-    ...traceWarnings(measurements),
-    ...hostWarnings(host),
-    ...blockWarnings(measured.harness?.longestBlockMs),
-  ];
+  const warnings = runWarnings({
+    measurements,
+    options,
+    harness: measured.harness,
+    host,
+    interrupted: !measured.completed,
+    traceFailure: measured.traceFailure,
+    processNotes: measured.notes,
+  });
   const results: Results = {
     schemaVersion: SCHEMA_VERSION,
     tool: { name: 'kvmbench', version: host.kvmbench },
@@ -347,18 +322,6 @@ async function measureHere(plan: Plan, env: RunEnvironment, runStartMs: number):
 }
 
 const roundMs = (ms: number): number => Math.round(ms * 10) / 10;
-
-/** A signal waits for the event loop: a phase that blocked it longer than this is said. */
-export const BLOCK_WARNING_MS = 100;
-
-function blockWarnings(blocks: HarnessInfo['longestBlockMs']): string[] {
-  const long = Object.entries(blocks ?? {}).filter(([, ms]) => (ms ?? 0) > BLOCK_WARNING_MS);
-  return long.length
-    ? [
-        `the event loop was blocked for up to ${long.map(([phase, ms]) => `${ms} ms while ${phase === 'measure' ? 'measuring' : phase === 'calibrate' ? 'calibrating' : 'tracing'}`).join(', ')}: a Ctrl-C could wait that long to be seen (one step of the work takes that long here)`,
-      ]
-    : [];
-}
 
 /** The longest blocked stretch per phase over the processes: the worst any of them saw. */
 function longestBlocks(results: readonly Results[]): HarnessInfo['longestBlockMs'] {
