@@ -5,7 +5,7 @@
  * registers it sets. Adding a workload: an entry here, its guest (guests/), and, for a new exit
  * protocol, one JS loop (exit-loops.ts) and one C loop (src/native/c_loop.c).
  */
-import type { WorkloadInfo } from '../results/types.js';
+import type { SweepPoint, WorkloadInfo } from '../results/types.js';
 import { LIFECYCLE_STEPS } from './lifecycle.js';
 
 /** What the measured loop drives. For exit workloads it is also the guest's exit protocol. */
@@ -18,7 +18,7 @@ export const LOOP_NAMES = [
   'immediate-exit',
   'null-ioctl',
   'lifecycle',
-  // A point of a sweep (src/sweeps/): its own runner, chosen by its name (memory@1MiB, vms@2).
+  // A point of a sweep (src/bench/sweeps/): its own runner, chosen by the workload's point.
   'sweep',
 ] as const;
 export type LoopName = (typeof LOOP_NAMES)[number];
@@ -30,6 +30,8 @@ export type KvmExitCounter = 'io_exits' | 'mmio_exits' | 'halt_exits';
 
 export interface Workload extends WorkloadInfo {
   loop: LoopName;
+  /** Sweep points: the series and size this workload measures (src/bench/sweeps/points.ts). */
+  point?: SweepPoint;
   /** The KVM stat that grows by one per userspace exit; `exits` is the fallback where it never moves. */
   kvmCounter?: KvmExitCounter;
   /** The tracepoint `--trace perf-stat` expects exactly once per iteration. */
