@@ -98,10 +98,10 @@ export function workloadCatalogue(cpuidK = DEFAULT_CPUID_K): Workload[] {
       loop: 'lifecycle',
       userspaceExitsPerIteration: 9,
       inKernelExitsPerIteration: 0,
-      // V8 optimizes the functions a lifecycle calls once (Vm, Vcpu, registerMemory, close) after
-      // 1,400-2,700 lifecycles on Node 20 (--trace-opt), 3,000 calls on Node 22. With its budget
-      // lowered 8x during the warm-up (jit-tier-up.ts), the last of them was optimized after 500
-      // lifecycles per binding (three JS bindings in turns, Node 20).
+      // The functions a lifecycle calls once each (Vm, Vcpu, registerMemory, close) reach V8's
+      // optimizing tier only after thousands of calls. With V8's budget lowered 8x during the warm-up
+      // (jit-tier-up.ts) all of them are optimized within 500 lifecycles per binding (three JS
+      // bindings in turns, Node 20, --trace-opt): 600 leaves a margin. docs/lifecycle.md has the counts.
       jitWarmupIterations: 600,
     },
     exitWorkload('pio-out', 'pio-out', 'io_exits', 'KVM_RUN round trip per OUT to port 0xe9 (real mode)'),
