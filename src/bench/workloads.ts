@@ -101,7 +101,7 @@ export function workloadCatalogue(cpuidK = DEFAULT_CPUID_K): Workload[] {
       // The functions a lifecycle calls once each (Vm, Vcpu, registerMemory, close) reach V8's
       // optimizing tier only after thousands of calls. With V8's budget lowered 8x during the warm-up
       // (jit-tier-up.ts) all of them are optimized within 500 lifecycles per binding (three JS
-      // bindings in turns, Node 20, --trace-opt): 600 leaves a margin. docs/lifecycle.md has the counts.
+      // bindings in turns, Node 20, --trace-opt): 600 leaves a margin (docs/lifecycle.md).
       jitWarmupIterations: 600,
     },
     exitWorkload('pio-out', 'pio-out', 'io_exits', 'KVM_RUN round trip per OUT to port 0xe9 (real mode)'),
