@@ -115,3 +115,8 @@ test('comments in src/ name only paths that exist', () => {
   const sources = repoFiles.filter((path) => path.startsWith('src/') && /\.(ts|c|h|cc)$/.test(path));
   assert.deepEqual(sources.flatMap(commentProblems), []);
 });
+
+test('README.md stays under 15 KB: detail belongs in docs/', () => {
+  const bytes = readFileSync(join(ROOT, 'README.md')).length;
+  assert.ok(bytes < 15_000, `README.md is ${bytes} bytes`);
+});
