@@ -6,10 +6,10 @@ import { after, describe, it } from 'node:test';
 import { Ajv } from 'ajv';
 import { checkExportTarget, writeFileAtomically } from '../src/compare/export-files.js';
 import { UsageError } from '../src/errors.js';
-import { escapeMarkdown } from '../src/format/markdown.js';
 import { bencherExporter, bencherMetrics } from '../src/report/bencher.js';
 import { githubBenchmarkExporter, roundNs } from '../src/report/github-benchmark.js';
 import { markdownExporter } from '../src/report/markdown.js';
+import { escapeMarkdown } from '../src/util/escape.js';
 import { makeFixtureResults, renameBinding } from './helpers/fixture-results.js';
 
 const fixture = makeFixtureResults();

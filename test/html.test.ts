@@ -9,10 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { formatNs, formatNsInterval } from '../src/format/units.js';
-import { escapeHtml, html } from '../src/report/html/escape.js';
+import { html } from '../src/report/html/escape.js';
 import { warningLines } from '../src/report/html/sections/warnings.js';
 import { htmlExporter, renderHtmlReport } from '../src/report/html.js';
 import type { Results } from '../src/results/types.js';
+import { escapeHtml } from '../src/util/escape.js';
 import { launchChromium, pngSize, skipBrowser, withTimeout } from './helpers/chromium.js';
 import {
   FIXTURE_FAILED_CELL,

@@ -65,8 +65,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   format: ['results'],
   doctor: ['bench', 'trace', 'host', 'guests', 'kvm', 'runtimes', 'bindings', 'abi', 'errors', 'util', 'version'],
   compare: ['format', 'results', 'stats', 'errors', 'util'],
-  report: ['format', 'results', 'stats', 'bench', 'errors', 'util', 'version'],
-  merge: ['report', 'format', 'results', 'stats', 'bench', 'errors', 'util'],
+  report: ['format', 'results', 'stats', 'errors', 'util', 'version'],
+  merge: ['report', 'format', 'results', 'stats', 'errors', 'util'],
   peers: ['bench', 'results', 'stats', 'guests', 'errors', 'util'],
   pipeline: [
     'peers',

@@ -11,10 +11,10 @@ import { after, describe, test } from 'node:test';
 import { compareResults } from '../src/compare/compare-results.js';
 import { IncomparableRunsError } from '../src/compare/host-check.js';
 import { formatNs, formatTimestamp } from '../src/format/units.js';
-import { escapeHtml } from '../src/report/html/escape.js';
 import { bindingPalette } from '../src/report/html/palette.js';
 import { htmlExporter, renderHtmlReport } from '../src/report/html.js';
 import type { Results } from '../src/results/types.js';
+import { escapeHtml } from '../src/util/escape.js';
 import { launchChromium, skipBrowser } from './helpers/chromium.js';
 import { kvmbenchAsync } from './helpers/cli.js';
 import {

@@ -153,6 +153,7 @@ describe('results schema', () => {
     };
     const measurement: Required<Measurement> = {
       workload: ok.workload,
+      point: { series: 'vms', size: 2 },
       binding: ok.binding,
       runtime: 'bun',
       status: 'ok',

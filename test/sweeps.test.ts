@@ -13,13 +13,13 @@ import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import { planRun } from '../src/bench/plan.js';
 import { countPoints, sweepWorkloads } from '../src/bench/sweeps/plan.js';
-import { formatBytesLabel, parsePoint, pointName } from '../src/bench/sweeps/points.js';
 import { openSweepRunner } from '../src/bench/sweeps/runners.js';
 import { getBinding } from '../src/bindings/registry.js';
 import { Kvm } from '../src/kvm/system.js';
 import { mergeRuns } from '../src/merge/fleet.js';
 import { renderFleetHtml } from '../src/merge/fleet-report.js';
 import { fitGrowth } from '../src/report/sweeps/fit.js';
+import { formatBytesLabel, pointName, pointOfName, SERIES } from '../src/results/sweep-points.js';
 import type { Results, RunOptions } from '../src/results/types.js';
 import { kvmbench } from './helpers/cli.js';
 import { makeFixtureResults } from './helpers/fixture-results.js';
@@ -30,21 +30,21 @@ const MIB = 1024 * 1024;
 const host = { cpus: 2, availableBytes: 16 * 1024 * MIB, maxVcpus: 1024, hugePages: 'thp' as const };
 
 describe('sweep points', () => {
-  it('names points as workloads and reads the size back', () => {
-    assert.equal(pointName('memory', 4096), 'memory@4KiB');
-    assert.equal(pointName('dirty-log', 64 * MIB), 'dirty-log@64MiB');
-    assert.equal(pointName('vcpu-exits', 3), 'vcpu-exits@3');
+  it('names points as workloads and reads the point back from a name', () => {
+    assert.equal(pointName({ series: 'memory', size: 4096 }), 'memory@4KiB');
+    assert.equal(pointName({ series: 'dirty-log', size: 64 * MIB }), 'dirty-log@64MiB');
+    assert.equal(pointName({ series: 'vcpu-exits', size: 3 }), 'vcpu-exits@3');
     assert.equal(formatBytesLabel(1024 * MIB), '1GiB');
-    assert.deepEqual(parsePoint('memory-thp@16KiB'), {
-      series: 'memory-thp',
-      sweep: 'memory',
-      size: 16384,
-      units: 4,
-      column: 'memory_bytes',
-    });
-    assert.equal(parsePoint('vms@4')?.column, 'vms');
+    assert.deepEqual(pointOfName('memory-thp@16KiB'), { series: 'memory-thp', size: 16384 });
+    assert.deepEqual(pointOfName('vms@4'), { series: 'vms', size: 4 });
     for (const name of ['pio-out', 'memory@3x', 'vms@0', 'nothing@4', 'vcpus@2'])
-      assert.equal(parsePoint(name), undefined);
+      assert.equal(pointOfName(name), undefined);
+  });
+
+  it('the schema knows every series', () => {
+    const schema = JSON.parse(readFileSync(join(ROOT, 'results.schema.json'), 'utf8'));
+    const point = schema.definitions.measurement.properties.point;
+    assert.deepEqual([...point.properties.series.enum].sort(), Object.keys(SERIES).sort());
   });
 
   it('--quick: memory 4 KiB..64 MiB in powers of 4, vCPUs and VMs 1..4 on 2 CPUs', () => {
@@ -100,6 +100,8 @@ describe('sweep points', () => {
     );
     assert.equal(plan.cells[0]?.workload.kind, 'sweep');
     assert.equal(plan.cells[0]?.guest?.name, 'memory-touch');
+    assert.deepEqual(plan.cells[0]?.workload.point, { series: 'memory', size: 4096 });
+    assert.deepEqual(plan.cells[1]?.workload.point, { series: 'vcpu-exits', size: 2 });
   });
 });
 

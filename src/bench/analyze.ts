@@ -57,6 +57,7 @@ export function measurementOf(
   const { samples, sampleRounds, sampleTimesMs, stepSamples, error } = cell.samples;
   const base: Measurement = {
     workload: cell.cell.workload.name,
+    ...(cell.cell.workload.point ? { point: cell.cell.workload.point } : {}),
     binding: cell.cell.row,
     ...(cell.cell.runtime === HOST_RUNTIME && cell.cell.row === cell.cell.binding
       ? {}

@@ -60,7 +60,7 @@ export interface LoopState {
 /** Runs n iterations and returns the nanoseconds of the loop alone; throws on the first wrong exit. */
 export type Batch = (n: number) => number;
 
-// Typed-array indexes into the kvm_run page, from the byte offsets in abi.ts. The loops' source is
+// Typed-array indexes into the kvm_run page, from the byte offsets in src/abi/kvm.ts. The loops' source is
 // compiled per cell, so they see these as plain variables (see compile()).
 const LOOP_CONSTANTS = {
   EINTR_RESULT: -EINTR,

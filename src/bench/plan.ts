@@ -8,10 +8,11 @@ import { UsageError } from '../errors.js';
 import { type Guest, loadGuest } from '../guests/manifest.js';
 import type { RegisterName } from '../kvm/structs.js';
 import { rowName } from '../results/rows.js';
+import { pointOfName } from '../results/sweep-points.js';
 import type { RunOptions } from '../results/types.js';
 import { OWN_RUNTIME } from '../runtimes/bindings.js';
 import { HOST_RUNTIME, type Runtime, type RuntimeName } from '../runtimes/discover.js';
-import { parsePoint, pointWorkload } from './sweeps/points.js';
+import { pointWorkload } from './sweeps/points.js';
 import { type Workload, workloadCatalogue } from './workloads.js';
 
 /** The binding every other is compared with: the whole loop in C. */
@@ -72,7 +73,7 @@ function guestRegisters(workload: Workload, guest: Guest): Partial<Record<Regist
 function plannedGuest(workload: Workload): Guest | undefined {
   if (workload.guest === '') return undefined;
   const guest = loadGuest(workload.guest);
-  if (workload.loop === 'sweep') return guest; // its runner drives the guest (src/sweeps/)
+  if (workload.loop === 'sweep') return guest; // its runner drives the guest (src/bench/sweeps/runners.ts)
   const expectedProtocol = workload.loop === 'lifecycle' ? 'serial' : workload.loop;
   if (workload.loop !== 'immediate-exit' && guest.exits.kind !== expectedProtocol) {
     throw new Error(
@@ -115,7 +116,7 @@ export function planRun(options: RunOptions, runtimes?: readonly Runtime[]): Pla
   const catalogue = workloadCatalogue(options.cpuidK);
   const workloads = options.workloads.map((name) => {
     const workload =
-      catalogue.find((candidate) => candidate.name === name) ?? (parsePoint(name) && pointWorkload(name));
+      catalogue.find((candidate) => candidate.name === name) ?? (pointOfName(name) && pointWorkload(name));
     if (!workload) throw new Error(`no workload named '${name}'`);
     return workload;
   });

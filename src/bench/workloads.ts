@@ -5,7 +5,7 @@
  * registers it sets. Adding a workload: an entry here, its guest (guests/), and, for a new exit
  * protocol, one JS loop (exit-loops.ts) and one C loop (src/native/c_loop.c).
  */
-import type { WorkloadInfo } from '../results/types.js';
+import type { SweepPoint, WorkloadInfo } from '../results/types.js';
 import { LIFECYCLE_STEPS } from './lifecycle.js';
 
 /** What the measured loop drives. For exit workloads it is also the guest's exit protocol. */
@@ -18,7 +18,7 @@ export const LOOP_NAMES = [
   'immediate-exit',
   'null-ioctl',
   'lifecycle',
-  // A point of a sweep (src/sweeps/): its own runner, chosen by its name (memory@1MiB, vms@2).
+  // A point of a sweep (src/bench/sweeps/): its own runner, chosen by the workload's point.
   'sweep',
 ] as const;
 export type LoopName = (typeof LOOP_NAMES)[number];
@@ -30,6 +30,8 @@ export type KvmExitCounter = 'io_exits' | 'mmio_exits' | 'halt_exits';
 
 export interface Workload extends WorkloadInfo {
   loop: LoopName;
+  /** Sweep points: the series and size this workload measures (src/bench/sweeps/points.ts). */
+  point?: SweepPoint;
   /** The KVM stat that grows by one per userspace exit; `exits` is the fallback where it never moves. */
   kvmCounter?: KvmExitCounter;
   /** The tracepoint `--trace perf-stat` expects exactly once per iteration. */
@@ -96,10 +98,10 @@ export function workloadCatalogue(cpuidK = DEFAULT_CPUID_K): Workload[] {
       loop: 'lifecycle',
       userspaceExitsPerIteration: 9,
       inKernelExitsPerIteration: 0,
-      // V8 optimizes the functions a lifecycle calls once (Vm, Vcpu, registerMemory, close) after
-      // 1,400-2,700 lifecycles on Node 20 (--trace-opt), 3,000 calls on Node 22. With its budget
-      // lowered 8x during the warm-up (jit-tier-up.ts), the last of them was optimized after 500
-      // lifecycles per binding (three JS bindings in turns, Node 20).
+      // The functions a lifecycle calls once each (Vm, Vcpu, registerMemory, close) reach V8's
+      // optimizing tier only after thousands of calls. With V8's budget lowered 8x during the warm-up
+      // (jit-tier-up.ts) all of them are optimized within 500 lifecycles per binding (three JS
+      // bindings in turns, Node 20, --trace-opt): 600 leaves a margin (docs/lifecycle.md).
       jitWarmupIterations: 600,
     },
     exitWorkload('pio-out', 'pio-out', 'io_exits', 'KVM_RUN round trip per OUT to port 0xe9 (real mode)'),

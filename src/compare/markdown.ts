@@ -6,13 +6,7 @@
  */
 
 import { absoluteBeside, basisLabel, cellName, methodDescription, summaryLine } from '../format/comparison.js';
-import {
-  escapeHtmlInMarkdown as escapeHtml,
-  escapeMarkdown,
-  htmlDetailsLine,
-  htmlTableLine,
-  markdownTable,
-} from '../format/markdown.js';
+import { htmlDetailsLine, htmlTableLine, markdownTable } from '../format/markdown.js';
 import { formatChange, formatChangeInterval, formatNs, formatPValue, MISSING } from '../format/units.js';
 import {
   type CellComparison,
@@ -23,6 +17,7 @@ import {
   type Verdict,
 } from '../results/comparison.js';
 import type { HostFingerprint } from '../results/types.js';
+import { escapeHtmlInMarkdown as escapeHtml, escapeMarkdown } from '../util/escape.js';
 
 const VERDICT_MARK: Record<Verdict, string> = {
   regressed: '🔴',

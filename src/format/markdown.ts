@@ -1,27 +1,8 @@
 /**
- * GitHub Markdown building blocks (job summaries, PR comments): escaping of untrusted text, tables,
- * collapsed sections. Names and host strings come from results files that anyone can edit, so
- * everything not written by kvmbench goes through escapeMarkdown.
+ * GitHub Markdown building blocks (job summaries, PR comments): tables and collapsed sections.
+ * Names and host strings come from results files that anyone can edit, so everything not written
+ * by kvmbench goes through escapeMarkdown (src/util/escape.ts) first.
  */
-
-const HTML_ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' };
-
-/**
- * Makes text render as itself in GitHub Markdown, inline, in table cells and at the start of a list
- * item: HTML is entity-encoded, Markdown punctuation (emphasis, code, links, table pipes) is
- * backslash-escaped, line breaks and leading blanks go (they would start new blocks), a leading list
- * marker is neutralised, and `@name` gets a zero-width space so a results file cannot notify people.
- */
-export function escapeMarkdown(text: string): string {
-  return text
-    .replace(/[\r\n\t]+/g, ' ')
-    .replace(/^ +/, '')
-    .replace(/[\\`*_[\]|~#]/g, '\\$&')
-    .replace(/[&<>"]/g, (char) => HTML_ENTITIES[char] ?? char)
-    .replace(/^[-+]/, '\\$&')
-    .replace(/^(\d{1,9})([.)])(?= |$)/, '$1\\$2')
-    .replace(/@(?=\w)/g, '@\u200b');
-}
 
 export type ColumnAlign = 'left' | 'right';
 
@@ -39,17 +20,6 @@ export function markdownTable(
 /** A collapsed section; the blank lines let GitHub render Markdown inside it. */
 export function markdownDetails(summary: string, body: string): string {
   return `<details>\n<summary>${summary}</summary>\n\n${body}\n\n</details>`;
-}
-
-/**
- * Text inside raw HTML in GitHub Markdown, where Markdown is not parsed (backslashes would show):
- * entity-encoded, on one line, and `@name` defused as in escapeMarkdown.
- */
-export function escapeHtmlInMarkdown(text: string): string {
-  return text
-    .replace(/[\r\n\t]+/g, ' ')
-    .replace(/[&<>"']/g, (char) => HTML_ENTITIES[char] ?? '&#39;')
-    .replace(/@(?=\w)/g, '@\u200b');
 }
 
 /** An HTML table on one line: inside a collapsed section it keeps the Markdown short. Cells must be escaped. */

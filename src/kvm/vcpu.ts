@@ -51,8 +51,8 @@ export class Vcpu {
     this.binding = vm.binding;
     const mapping = checkMapping(vm.binding.mapFile(fd, mmapSize), 'mmap of the vCPU kvm_run page');
     this.#runMapping = mapping;
-    // The views are made here rather than on first use: every vCPU is run, and in the lifecycle making
-    // them at the start of the run step measured ~5 us more than here, right after the mmap.
+    // The views are made here, right after the mmap, rather than on first use: every vCPU is run,
+    // and making them inside the lifecycle's timed run step would add their cost (microseconds) to it.
     const buffer = mapping.buffer;
     this.#page = {
       address: mapping.address,

@@ -4,12 +4,12 @@
  * cell). Each number is one host's own statistic; none is computed across hosts.
  */
 import { stringify } from 'csv-stringify/sync';
-import { parsePoint, type SeriesName } from '../bench/sweeps/points.js';
 import { formatNs } from '../format/units.js';
 import { html, type SafeHtml, trustedConstant } from '../report/html/escape.js';
 import { pageHead } from '../report/html/page.js';
 import { SERIES_TITLES, sweepChart } from '../report/sweeps/chart.js';
 import { type SweepSeries, sweepSeries } from '../report/sweeps/summary.js';
+import { pointColumns, type SeriesName } from '../results/sweep-points.js';
 import type { Measurement } from '../results/types.js';
 import { type Fleet, fingerprintRows, fleetCells } from './fleet.js';
 
@@ -96,23 +96,18 @@ export function renderFleetCsv(fleet: Fleet): string {
   const rows = fleet.hosts.flatMap((host) =>
     host.runs
       .flatMap((run) => run.measurements.map((m) => ({ m, run })))
-      .map(({ m, run }) => {
-        const point = parsePoint(m.workload);
-        return {
-          host: host.label,
-          run: run.run.id,
-          workload: m.workload,
-          binding: m.binding,
-          status: m.status,
-          median_ns: m.stats ? Number(m.stats.median.toFixed(1)) : '',
-          median_ci_low_ns: m.stats ? Number(m.stats.medianCi95[0].toFixed(1)) : '',
-          median_ci_high_ns: m.stats ? Number(m.stats.medianCi95[1].toFixed(1)) : '',
-          turns: m.stats?.turns ?? '',
-          memory_bytes: point?.column === 'memory_bytes' ? point.size : '',
-          vcpus: point?.column === 'vcpus' ? point.size : '',
-          vms: point?.column === 'vms' ? point.size : '',
-        };
-      }),
+      .map(({ m, run }) => ({
+        host: host.label,
+        run: run.run.id,
+        workload: m.workload,
+        binding: m.binding,
+        status: m.status,
+        median_ns: m.stats ? Number(m.stats.median.toFixed(1)) : '',
+        median_ci_low_ns: m.stats ? Number(m.stats.medianCi95[0].toFixed(1)) : '',
+        median_ci_high_ns: m.stats ? Number(m.stats.medianCi95[1].toFixed(1)) : '',
+        turns: m.stats?.turns ?? '',
+        ...pointColumns(m.point),
+      })),
   );
   return stringify(rows, { header: true, columns: [...FLEET_CSV_COLUMNS] });
 }

@@ -1,6 +1,6 @@
 /** Two CSV files: summary.csv (one row per workload × binding) and samples.csv (one row per sample). */
 import { stringify } from 'csv-stringify/sync';
-import { parsePoint } from '../bench/sweeps/points.js';
+import { pointColumns } from '../results/sweep-points.js';
 import type { Measurement } from '../results/types.js';
 import type { Exporter } from './exporter.js';
 
@@ -32,7 +32,7 @@ function summaryRow(m: Measurement) {
   return {
     workload: m.workload,
     binding: m.binding,
-    ...pointColumns(m.workload),
+    ...pointColumns(m.point),
     status: m.status,
     n: s?.n ?? 0,
     iterations_per_sample: m.iterationsPerSample,
@@ -64,16 +64,6 @@ function summaryRow(m: Measurement) {
     trace_count_matched: trace?.countCheck?.matched ?? '',
     ...guestClockColumns(m),
     error: m.error ?? '',
-  };
-}
-
-/** Sweep points (memory@1MiB, vcpu-exits@2, vms@4): their size in its own column, empty elsewhere. */
-function pointColumns(workload: string) {
-  const point = parsePoint(workload);
-  return {
-    memory_bytes: point?.column === 'memory_bytes' ? point.size : '',
-    vcpus: point?.column === 'vcpus' ? point.size : '',
-    vms: point?.column === 'vms' ? point.size : '',
   };
 }
 

@@ -1,8 +1,9 @@
 /** The single-run Markdown exporter (results.md), for a job summary or a PR. */
 
-import { escapeMarkdown, markdownTable } from '../format/markdown.js';
+import { markdownTable } from '../format/markdown.js';
 import { formatNs, formatNsInterval, formatPercent } from '../format/units.js';
 import { hasStatistics, type Measurement, type Results } from '../results/types.js';
+import { escapeMarkdown } from '../util/escape.js';
 import type { ExportedFile, Exporter } from './exporter.js';
 
 function measurementRow(measurement: Measurement): string[] {

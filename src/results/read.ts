@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { UsageError } from '../errors.js';
 import { KVMBENCH_VERSION } from '../version.js';
+import { pointOfName } from './sweep-points.js';
 import { type Results, SCHEMA_VERSION } from './types.js';
 
 /** The file name a run writes into its folder. */
@@ -66,7 +67,21 @@ export function validateResults(raw: unknown, source: string): Results {
   const validate = resultsValidator();
   if (!validate(raw)) throw new UsageError(describeViolations(source, validate.errors ?? []));
   checkConsistency(raw, source);
-  return raw;
+  return withSweepPoints(raw);
+}
+
+/**
+ * Results whose sweep measurements all carry their `point`. Files written before measurements
+ * carried it name the point only (`memory@1MiB`): its point is read from that name here, the one
+ * place a reader of results parses a name, so every exporter reads `measurement.point` alone.
+ */
+export function withSweepPoints(results: Results): Results {
+  for (const m of results.measurements) {
+    if (m.point) continue;
+    const point = pointOfName(m.workload);
+    if (point) m.point = point;
+  }
+  return results;
 }
 
 /**

@@ -4,6 +4,7 @@
  * All times are nanoseconds.
  */
 
+import type { SeriesName } from './sweep-points.js';
 import type { CellTrace, TraceMode } from './trace.js';
 
 /** A sample lasts at least this long on every binding, so timer reads and call overhead vanish in it (harness.targetSampleNs). */
@@ -11,7 +12,7 @@ export const TARGET_SAMPLE_NS = 500_000;
 
 export const SCHEMA_VERSION = 2;
 
-/** sweep: a point of a memory, vCPU or VM-count sweep (src/sweeps/). */
+/** sweep: a point of a memory, vCPU or VM-count sweep (src/bench/sweeps/). */
 export type WorkloadKind = 'lifecycle' | 'exit' | 'baseline' | 'sweep';
 
 export interface WorkloadInfo {
@@ -155,8 +156,16 @@ export interface StepResult {
 /** A cell's statistics: TurnStats from `run`; files of schema 1 carry no turn fields. */
 export type MeasurementStats = SampleStats & Partial<Pick<TurnStats, 'turns' | 'processes' | 'ciConfidence'>>;
 
+/** A point of a sweep: its series and its size (bytes for memory series, vCPUs or VMs otherwise). */
+export interface SweepPoint {
+  series: SeriesName;
+  size: number;
+}
+
 export interface Measurement {
   workload: string;
+  /** Sweep points: which point the workload is (files written without it: read from the name on reading). */
+  point?: SweepPoint;
   /** The row: the binding, prefixed by its runtime for another runtime than kvmbench's Node (`bun:napi`). */
   binding: string;
   /** --runtimes: the runtime that measured it (absent: the Node running kvmbench). */

@@ -2,6 +2,7 @@
  * Folded stacks from `perf script` text, and a self-contained flame graph SVG drawn from them
  * (no external scripts: the SVG is static and opens in any browser).
  */
+import { escapeHtml } from '../util/escape.js';
 
 /** "frame;frame;frame" → samples, root first. */
 export type FoldedStacks = Map<string, number>;
@@ -35,12 +36,6 @@ interface Node {
   value: number;
   children: Map<string, Node>;
 }
-
-const escapeXml = (text: string) =>
-  text.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string,
-  );
 
 /** Colors frames by where they run, so the binding's layers stand out. */
 function color(name: string): string {
@@ -76,10 +71,10 @@ export function flameGraphSvg(folded: FoldedStacks, title: string): string {
     const w = (node.value / Math.max(root.value, 1)) * width;
     if (w < 0.3) return;
     rects.push(
-      `<g><title>${escapeXml(node.name)} (${node.value} samples, ${((node.value / Math.max(root.value, 1)) * 100).toFixed(1)}%)</title>` +
+      `<g><title>${escapeHtml(node.name)} (${node.value} samples, ${((node.value / Math.max(root.value, 1)) * 100).toFixed(1)}%)</title>` +
         `<rect x="${x.toFixed(1)}" y="{Y${depth}}" width="${w.toFixed(1)}" height="${rowHeight - 1}" fill="${color(node.name)}" rx="2"/>` +
         (w > 40
-          ? `<text x="${(x + 3).toFixed(1)}" y="{T${depth}}" font-size="11">${escapeXml(node.name.slice(0, Math.floor(w / 7)))}</text>`
+          ? `<text x="${(x + 3).toFixed(1)}" y="{T${depth}}" font-size="11">${escapeHtml(node.name.slice(0, Math.floor(w / 7)))}</text>`
           : '') +
         '</g>',
     );
@@ -98,7 +93,7 @@ export function flameGraphSvg(folded: FoldedStacks, title: string): string {
   return `<?xml version="1.0" encoding="UTF-8"?>
 <svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="monospace">
 <rect width="100%" height="100%" fill="#fdfdfd"/>
-<text x="6" y="18" font-size="14">${escapeXml(title)} (${root.value} samples; orange koffi, blue addon, purple libc, red kernel, green JS)</text>
+<text x="6" y="18" font-size="14">${escapeHtml(title)} (${root.value} samples; orange koffi, blue addon, purple libc, red kernel, green JS)</text>
 ${body}
 </svg>
 `;

@@ -6,8 +6,9 @@
  * - vcpus: 1 to 2x the host's CPUs (4 with --quick), never above KVM_CAP_MAX_VCPUS;
  * - vms: 1 to 2x the host's CPUs (4 with --quick).
  */
+
+import { pointName, type SeriesName, type SweepKind } from '../../results/sweep-points.js';
 import { PAGE_SIZE, type PageBacking } from './host-memory.js';
-import { pointName, type SeriesName, type SweepKind } from './points.js';
 
 export interface SweepHost {
   cpus: number;
@@ -40,7 +41,7 @@ export function memoryPoints(quick: boolean, availableBytes: number): number[] {
 
 /** The workload names of a sweep, series-major (all points of one series, then the next). */
 export function sweepWorkloads(kind: SweepKind, quick: boolean, host: SweepHost): string[] {
-  const named = (series: SeriesName, sizes: number[]) => sizes.map((size) => pointName(series, size));
+  const named = (series: SeriesName, sizes: number[]) => sizes.map((size) => pointName({ series, size }));
   switch (kind) {
     case 'memory': {
       const sizes = memoryPoints(quick, host.availableBytes);

@@ -1,92 +1,25 @@
 /**
  * Sweep points as workloads. A sweep is a set of workloads that differ in one size: `memory@1MiB`,
- * `vcpu-exits@4`, `vms@2`. Naming points as workloads keeps everything downstream unchanged (the
- * interleaved rounds, the turn statistics, CSV, compare point by point); the size is read back
- * from the name (parsePoint).
+ * `vcpu-exits@4`, `vms@2`. Each point is a workload entry that carries its point (series and size),
+ * so everything downstream stays as for any workload (the interleaved rounds, the turn statistics,
+ * compare point by point) and every measurement of it records the point as data.
  */
+import { pointOfName, pointSizeLabel } from '../../results/sweep-points.js';
 import type { Workload } from '../workloads.js';
 import type { PageBacking } from './host-memory.js';
 import { hugePageBacking } from './huge-pages.js';
 
-export const SWEEP_KINDS = ['memory', 'vcpus', 'vms'] as const;
-export type SweepKind = (typeof SWEEP_KINDS)[number];
-
-/** A series is one line on a sweep's chart: one kind of cost measured at every point. */
-export const SERIES = {
-  memory: { sweep: 'memory', unit: 'page', column: 'memory_bytes' },
-  'memory-thp': { sweep: 'memory', unit: 'page', column: 'memory_bytes' },
-  'memory-hugetlb': { sweep: 'memory', unit: 'page', column: 'memory_bytes' },
-  'dirty-log': { sweep: 'memory', unit: 'page', column: 'memory_bytes' },
-  'vcpu-create': { sweep: 'vcpus', unit: 'vCPU', column: 'vcpus' },
-  'vcpu-exits': { sweep: 'vcpus', unit: 'vCPU', column: 'vcpus' },
-  vms: { sweep: 'vms', unit: 'VM', column: 'vms' },
-} as const satisfies Record<string, { sweep: SweepKind; unit: string; column: string }>;
-export type SeriesName = keyof typeof SERIES;
-export type PointColumn = (typeof SERIES)[SeriesName]['column'];
-
-export interface SweepPoint {
-  series: SeriesName;
-  sweep: SweepKind;
-  /** Bytes for memory points, vCPUs or VMs otherwise. */
-  size: number;
-  /** The growth unit: memory is fitted per 4 KiB page. */
-  units: number;
-  column: PointColumn;
-}
-
-const KIB = 1024;
-const UNITS: ReadonlyArray<[string, number]> = [
-  ['GiB', KIB ** 3],
-  ['MiB', KIB ** 2],
-  ['KiB', KIB],
-];
-
-/** 4096 -> '4KiB', 1 << 30 -> '1GiB' (the largest unit that divides the size). */
-export function formatBytesLabel(bytes: number): string {
-  for (const [unit, scale] of UNITS) if (bytes >= scale && bytes % scale === 0) return `${bytes / scale}${unit}`;
-  return `${bytes}B`;
-}
-
-export function parseBytesLabel(label: string): number | undefined {
-  const match = /^(\d+)(GiB|MiB|KiB|B)$/.exec(label);
-  if (!match) return undefined;
-  const scale = UNITS.find(([unit]) => unit === match[2])?.[1] ?? 1;
-  return Number(match[1]) * scale;
-}
-
-export function pointName(series: SeriesName, size: number): string {
-  return `${series}@${SERIES[series].sweep === 'memory' ? formatBytesLabel(size) : size}`;
-}
-
-/** The point a workload name stands for, or undefined for workloads that are not sweep points. */
-export function parsePoint(workload: string): SweepPoint | undefined {
-  const at = workload.lastIndexOf('@');
-  if (at < 0) return undefined;
-  const series = workload.slice(0, at);
-  if (!Object.hasOwn(SERIES, series)) return undefined;
-  const info = SERIES[series as SeriesName];
-  const label = workload.slice(at + 1);
-  const size = info.sweep === 'memory' ? parseBytesLabel(label) : /^\d+$/.test(label) ? Number(label) : undefined;
-  if (size === undefined || !(size > 0)) return undefined;
-  return {
-    series: series as SeriesName,
-    sweep: info.sweep,
-    size,
-    units: info.sweep === 'memory' ? size / 4096 : size,
-    column: info.column,
-  };
-}
+export { SWEEP_KINDS, type SweepKind } from '../../results/sweep-points.js';
 
 /** The guest-physical address of the measured memory slot: above the code slot, 1 GiB aligned. */
 export const SWEEP_SLOT_BASE = 0x4000_0000;
 
 /** The workload entry of a point: the catalogue's shape, so plan, scheduler and analysis take it as is. */
 export function pointWorkload(name: string): Workload {
-  const point = parsePoint(name);
+  const point = pointOfName(name);
   if (!point) throw new Error(`'${name}' is not a sweep point (series@size, e.g. memory@1MiB, vcpu-exits@2)`);
-  const pages = point.sweep === 'memory' ? point.size / 4096 : 0;
-  const base = { name, kind: 'sweep' as const, loop: 'sweep' as const, inKernelExitsPerIteration: 0 };
-  const size = point.sweep === 'memory' ? formatBytesLabel(point.size) : String(point.size);
+  const base = { name, kind: 'sweep' as const, loop: 'sweep' as const, inKernelExitsPerIteration: 0, point };
+  const size = pointSizeLabel(point.series, point.size);
   switch (point.series) {
     case 'memory':
     case 'memory-thp':
@@ -96,6 +29,7 @@ export function pointWorkload(name: string): Workload {
         point.series === 'memory-thp' ? 'thp' : point.series === 'memory-hugetlb' ? 'hugetlb' : '4k';
       const pagesText = backing === '4k' ? '4 KiB pages (MADV_NOHUGEPAGE)' : hugePageBacking().detail;
       const dirty = point.series === 'dirty-log';
+      const pages = point.size / 4096;
       return {
         ...base,
         description: dirty

@@ -27,12 +27,13 @@ import { zeroRegisters } from '../../kvm/structs.js';
 import type { Kvm } from '../../kvm/system.js';
 import type { Vcpu } from '../../kvm/vcpu.js';
 import type { Vm } from '../../kvm/vm.js';
+import type { SweepPoint } from '../../results/types.js';
 import type { CellRunner, KvmStats } from '../cell.js';
 import { KVM_STATS_READ } from '../cell.js';
 import type { PlannedCell } from '../plan.js';
 import { mapHostMemory, PAGE_SIZE, type PageBacking } from './host-memory.js';
 import { hugePageBacking } from './huge-pages.js';
-import { parsePoint, SWEEP_SLOT_BASE, type SweepPoint } from './points.js';
+import { SWEEP_SLOT_BASE } from './points.js';
 import { WorkerPool } from './worker-pool.js';
 
 const MEASURED_SLOT = 1;
@@ -344,7 +345,7 @@ class PoolRunner implements CellRunner {
 }
 
 export function openSweepRunner(cell: PlannedCell, binding: Binding, kvm: Kvm): CellRunner {
-  const point = parsePoint(cell.workload.name);
+  const point = cell.workload.point;
   if (!point) throw new Error(`'${cell.workload.name}' is not a sweep point`);
   switch (point.series) {
     case 'vcpu-create':

@@ -208,7 +208,7 @@ function parseInjectDelay(value: string): Record<string, number> {
   return delays;
 }
 
-/** --sweep: the sweep's points become the workloads (src/sweeps/plan.ts); it stands alone. */
+/** --sweep: the sweep's points become the workloads (src/bench/sweeps/plan.ts); it stands alone. */
 function sweepOptions(options: PlanOptions, host: (() => SweepHost) | undefined) {
   if (options.sweep === undefined) return undefined;
   const kind = parseList('--sweep', options.sweep, SWEEP_KINDS);

@@ -1,21 +1,10 @@
 /**
- * HTML escaping for the report. Every string the report shows may come from the host or the run
+ * Safe markup for the report. Every string the report shows may come from the host or the run
  * (CPU model, binding names, error messages), so markup is built with the `html` tag, which escapes
  * every interpolated value unless it is already SafeHtml. Forgetting to escape then takes effort.
  */
 
-const ESCAPES: Record<string, string> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-};
-
-/** Escapes text for HTML (and inline SVG) content and for double- or single-quoted attributes. */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (character) => ESCAPES[character] ?? character);
-}
+import { escapeHtml } from '../../util/escape.js';
 
 /** Markup that is already escaped (or is a trusted constant): the `html` tag inserts it as it is. */
 export class SafeHtml {

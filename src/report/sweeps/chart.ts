@@ -4,8 +4,8 @@
  * it relies on the report's `html` escaping and chart classes only.
  */
 
-import { formatBytesLabel, SERIES, type SeriesName } from '../../bench/sweeps/points.js';
 import { formatNs } from '../../format/units.js';
+import { pointSizeLabel, SERIES, type SeriesName } from '../../results/sweep-points.js';
 import type { Results } from '../../results/types.js';
 import { html, type SafeHtml } from '../html/escape.js';
 import { type SweepSeries, sweepSeries } from './summary.js';
@@ -27,10 +27,6 @@ export const SERIES_TITLES: Record<SeriesName, string> = {
   'vcpu-exits': 'One pio-out exit on each of K vCPUs (worker threads)',
   vms: 'N VMs created, run to HLT and destroyed at once (worker threads)',
 };
-
-function sizeLabel(series: SeriesName, size: number): string {
-  return SERIES[series].sweep === 'memory' ? formatBytesLabel(size) : String(size);
-}
 
 function logScale(min: number, max: number, from: number, to: number) {
   const lo = Math.log10(min);
@@ -58,7 +54,7 @@ export function sweepChart(series: SeriesName, lines: SweepSeries[]): SafeHtml {
     ),
     ...sizes.map(
       (size) =>
-        html`<line class="grid" x1="${n1(x(size))}" x2="${n1(x(size))}" y1="${TOP}" y2="${HEIGHT - BOTTOM}"/><text class="tick" x="${n1(x(size))}" y="${HEIGHT - BOTTOM + 14}" text-anchor="middle">${sizeLabel(series, size)}</text>`,
+        html`<line class="grid" x1="${n1(x(size))}" x2="${n1(x(size))}" y1="${TOP}" y2="${HEIGHT - BOTTOM}"/><text class="tick" x="${n1(x(size))}" y="${HEIGHT - BOTTOM + 14}" text-anchor="middle">${pointSizeLabel(series, size)}</text>`,
     ),
     html`<line class="axis-line" x1="${LEFT}" x2="${WIDTH - RIGHT}" y1="${HEIGHT - BOTTOM}" y2="${HEIGHT - BOTTOM}"/>`,
     html`<text class="axis-title" x="${(LEFT + WIDTH - RIGHT) / 2}" y="${HEIGHT - 8}" text-anchor="middle">${SERIES[series].column.replace('_', ' ')} (log)</text>`,
@@ -109,7 +105,10 @@ function fitRow(line: SweepSeries): SafeHtml {
   if (!fit) return html`<tr><td>${line.binding}</td><td colspan="4">fewer than two measured points</td></tr>`;
   const departures = fit.departures.length
     ? fit.departures
-        .map((d) => `${sizeLabel(line.series, d.units * (line.sweep === 'memory' ? 4096 : 1))} ×${d.ratio.toFixed(2)}`)
+        .map(
+          (d) =>
+            `${pointSizeLabel(line.series, d.units * (line.sweep === 'memory' ? 4096 : 1))} ×${d.ratio.toFixed(2)}`,
+        )
         .join(', ')
     : 'none';
   return html`<tr><td>${line.binding}</td><td>${formatNs(fit.slope)} ${interval(fit.slopeCi95[0], fit.slopeCi95[1], formatNs)} per ${line.unit}</td><td>${formatNs(fit.fixed)} ${interval(fit.fixedCi95[0], fit.fixedCi95[1], formatNs)}</td><td>${fit.exponent.toFixed(2)} ${interval(fit.exponentCi95[0], fit.exponentCi95[1], (v) => v.toFixed(2))}</td><td>${departures}</td></tr>`;
@@ -127,7 +126,7 @@ function pointsTable(series: SeriesName, lines: SweepSeries[]): SafeHtml {
     return html`<td title="${interval(point.ci95[0], point.ci95[1], formatNs)}, ${point.turns} turns">${formatNs(point.median)}${perSecond}${steps ? html`<br><small>${steps}</small>` : ''}</td>`;
   };
   return html`<table class="sweep-points"><thead><tr><th>${SERIES[series].column}</th>${lines.map((line) => html`<th>${line.binding}</th>`)}</tr></thead><tbody>${sizes.map(
-    (size) => html`<tr><td>${sizeLabel(series, size)}</td>${lines.map((line) => cell(line, size))}</tr>`,
+    (size) => html`<tr><td>${pointSizeLabel(series, size)}</td>${lines.map((line) => cell(line, size))}</tr>`,
   )}</tbody></table>`;
 }
 

@@ -5,7 +5,7 @@
  * same fit without it being stored.
  */
 
-import { parsePoint, SERIES, type SeriesName, type SweepKind } from '../../bench/sweeps/points.js';
+import { pointUnits, SERIES, type SeriesName, type SweepKind } from '../../results/sweep-points.js';
 import type { Measurement, Results } from '../../results/types.js';
 import { turnMedians } from '../../stats/estimates.js';
 import { fitGrowth, type GrowthFit } from './fit.js';
@@ -49,11 +49,11 @@ export function sweepSeries(results: Results): SweepSeries[] {
     { series: SeriesName; binding: string; cells: { m: Measurement; size: number; units: number }[] }
   >();
   for (const m of results.measurements) {
-    const point = parsePoint(m.workload);
+    const point = m.point;
     if (!point || !m.stats || (m.status !== 'ok' && m.status !== 'suspect')) continue;
     const key = `${point.series}\u0000${m.binding}`;
     const entry = byKey.get(key) ?? { series: point.series, binding: m.binding, cells: [] };
-    entry.cells.push({ m, size: point.size, units: point.units });
+    entry.cells.push({ m, size: point.size, units: pointUnits(point) });
     byKey.set(key, entry);
   }
   const order = Object.keys(SERIES);
