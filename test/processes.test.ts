@@ -4,7 +4,7 @@
  * The run options come from one table that covers the schema's `run.options`.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -17,11 +17,12 @@ import {
   writeChildRequest,
 } from '../src/bench/child-request.js';
 import { planRun } from '../src/bench/plan.js';
-import { CHILD_OPTIONS_FLAG } from '../src/bench/processes.js';
+import { CHILD_OPTIONS_FLAG, measureInProcesses } from '../src/bench/processes.js';
 import { UsageError } from '../src/errors.js';
 import { planRunOptions, RUN_OPTIONS } from '../src/pipeline/run-options.js';
 import { validateRunOptions } from '../src/results/read.js';
 import type { RunOptions } from '../src/results/types.js';
+import type { Runtime, RuntimeName } from '../src/runtimes/discover.js';
 import { EXIT } from '../src/util/exit-codes.js';
 import { kvmbench } from './helpers/cli.js';
 
@@ -146,6 +147,59 @@ describe("a child's request", () => {
       assert.deepEqual(readChildReport(dir), { traceFailure: '--trace ftrace failed after the measured rounds' });
     });
   });
+});
+
+test('each child process is started with its request file, and reads exactly the plan for its runtime', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kvmbench-fake-children-'));
+  try {
+    // Fake runtimes: each keeps the request it is handed (`<main> run --options-file <path>`) and exits.
+    const fake = (name: RuntimeName, bindings: Runtime['bindings']): Runtime => {
+      const executable = join(dir, `fake-${name}`);
+      writeFileSync(
+        executable,
+        `#!/bin/sh\n[ "$3" = ${CHILD_OPTIONS_FLAG} ] && cp "$4" "${dir}/${name}-$(basename "$4")"\n`,
+      );
+      chmodSync(executable, 0o755);
+      return { name, kind: name === 'bun' ? 'bun' : 'node', executable, version: '1.0.0', flags: [], bindings };
+    };
+    const options: RunOptions = {
+      ...planRunOptions({ workloads: 'pio-out,hlt', rounds: '3', injectDelayNs: 'napi=700,bun-ffi=900' }),
+      bindings: ['c-loop', 'napi', 'bun-ffi'],
+      runtimes: ['node', 'bun'],
+    };
+    const plan = planRun(options, [fake('node', ['c-loop', 'napi']), fake('bun', ['c-loop', 'bun-ffi'])]);
+    const runs = await measureInProcesses({
+      plan,
+      count: 2,
+      kvmPath: '/dev/kvm-fake',
+      stopped: () => false,
+      signal: () => 'SIGINT',
+      tierUp: null,
+    });
+    assert.deepEqual(
+      runs.map((run) => [run.runtime, run.index, run.results]),
+      [
+        ['node', 0, undefined],
+        ['bun', 0, undefined],
+        ['node', 1, undefined],
+        ['bun', 1, undefined],
+      ],
+    );
+    const kept = readdirSync(dir).filter((file) => file.endsWith('.json'));
+    assert.deepEqual(kept.sort(), ['bun-1.json', 'bun-3.json', 'node-0.json', 'node-2.json']);
+    const { runtimes: _inEach, injectDelayNs: _delays, ...shared } = options;
+    for (const [file, bindings, delays] of [
+      ['node-0.json', ['c-loop', 'napi'], { napi: 700 }],
+      ['bun-1.json', ['c-loop', 'bun-ffi'], { 'bun-ffi': 900 }],
+    ] as const) {
+      const request = readChildRequest(join(dir, file));
+      assert.deepEqual(request.options, { ...shared, bindings, processes: 1, injectDelayNs: delays });
+      assert.equal(request.kvmPath, '/dev/kvm-fake');
+      assert.deepEqual(request.formats, ['json']);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 describe('the run-option table', () => {

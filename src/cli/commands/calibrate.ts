@@ -9,7 +9,7 @@ import { checkOutputDirectory, createRunFolder, prepareOutputDirectory, writeRun
 import type { Results } from '../../results/types.js';
 import { parseInteger, printJson } from '../options.js';
 import { progressReporter } from '../progress.js';
-import { addRunOptions } from './run.js';
+import { addRunOptions } from '../run-option-flags.js';
 
 const MIN_RUNS = 2;
 const MAX_RUNS = 100;

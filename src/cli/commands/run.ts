@@ -4,35 +4,15 @@ import { readChildRequest } from '../../bench/child-request.js';
 import { CHILD_OPTIONS_FLAG } from '../../bench/processes.js';
 import { terminalWidth, wrapText } from '../../format/wrap.js';
 import { requestFromChild, requestFromFlags, runToFolder } from '../../pipeline/run.js';
-import { attributeName, RUN_OPTIONS, type RunFlags, type RunOptionSpec } from '../../pipeline/run-options.js';
+import { attributeName, type RunFlags } from '../../pipeline/run-options.js';
 import { headlineSentences } from '../../report/headline.js';
 import { sweepSummaryLines } from '../../report/sweeps/terminal.js';
 import { terminalTable } from '../../report/terminal.js';
-import type { Results, RunOptions } from '../../results/types.js';
+import type { Results } from '../../results/types.js';
 import { runExitCode } from '../exit-codes.js';
 import { progressReporter } from '../progress.js';
 import { reExecWith } from '../re-exec.js';
-
-/**
- * Registers options of the run-option table on a command: all of them (`run`), or those setting
- * `keys` (calibrate), each with the command's own help where `help` gives one.
- */
-export function addRunOptions(
-  command: Command,
-  keys?: readonly (keyof RunOptions)[],
-  help: Partial<Record<keyof RunOptions, string>> = {},
-): Command {
-  const chosen = RUN_OPTIONS.filter(
-    (spec): spec is RunOptionSpec & { flags: string } =>
-      spec.flags !== undefined && (keys === undefined || (spec.key !== undefined && keys.includes(spec.key))),
-  );
-  for (const spec of chosen) {
-    const text = (spec.key && help[spec.key]) ?? spec.help ?? '';
-    if (spec.defaultValue === undefined) command.option(spec.flags, text);
-    else command.option(spec.flags, text, spec.defaultValue);
-  }
-  return command;
-}
+import { addRunOptions } from '../run-option-flags.js';
 
 const EXAMPLES = `
 Examples:
