@@ -1,6 +1,7 @@
 /**
- * `kvmbench run` without the CLI, one way through:
- *   options -> plan -> open cells -> calibrate -> rounds -> trace -> analyse -> Results.
+ * Measuring a RunOptions, one way through (the run around it: src/pipeline/run.ts):
+ *   RunOptions -> plan -> open cells -> calibrate -> rounds -> trace -> analyse -> Results,
+ * or, with --processes / --runtimes, the plan measured in child processes and merged per cell.
  * Each step takes data and returns data; this file only sequences them and owns the open VMs,
  * which are released (with the CPU pinning) on every exit path.
  */
