@@ -149,15 +149,17 @@ describe("a child's request", () => {
   });
 });
 
-test('each child process is started with its request file, and reads exactly the plan for its runtime', async () => {
+test('each child process is started with its request file, reads exactly the plan for its runtime, and its report reaches the parent', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'kvmbench-fake-children-'));
   try {
-    // Fake runtimes: each keeps the request it is handed (`<main> run --options-file <path>`) and exits.
+    // Fake runtimes: each keeps the request it is handed (`<main> run --options-file <path>`) and
+    // exits; bun's also reports that its tracing failed, as a child's report does.
     const fake = (name: RuntimeName, bindings: Runtime['bindings']): Runtime => {
       const executable = join(dir, `fake-${name}`);
+      const report = `out="\${4%.json}"; mkdir -p "$out"; echo '{"traceFailure":"no tracefs"}' > "$out/child-report.json"`;
       writeFileSync(
         executable,
-        `#!/bin/sh\n[ "$3" = ${CHILD_OPTIONS_FLAG} ] && cp "$4" "${dir}/${name}-$(basename "$4")"\n`,
+        `#!/bin/sh\n[ "$3" = ${CHILD_OPTIONS_FLAG} ] && cp "$4" "${dir}/${name}-$(basename "$4")"\n${name === 'bun' ? report : ''}\n`,
       );
       chmodSync(executable, 0o755);
       return { name, kind: name === 'bun' ? 'bun' : 'node', executable, version: '1.0.0', flags: [], bindings };
@@ -184,6 +186,10 @@ test('each child process is started with its request file, and reads exactly the
         ['node', 1, undefined],
         ['bun', 1, undefined],
       ],
+    );
+    assert.deepEqual(
+      runs.map((run) => run.traceFailure),
+      [undefined, 'no tracefs', undefined, 'no tracefs'],
     );
     const kept = readdirSync(dir).filter((file) => file.endsWith('.json'));
     assert.deepEqual(kept.sort(), ['bun-1.json', 'bun-3.json', 'node-0.json', 'node-2.json']);
