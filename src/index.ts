@@ -6,9 +6,10 @@
  *   const results = await run({ workloads: ['pio-out', 'hlt'], quick: true });
  *   const verdict = compare(readResults('results/main'), results);
  */
-import { type RunProgress, runBenchmarks } from './bench/runner.js';
-import { planFromOptions } from './cli/commands/run.js';
+import type { RunProgress } from './bench/progress.js';
+import { runBenchmarks } from './bench/runner.js';
 import { type CompareOptions, compareRuns } from './compare/compare-results.js';
+import { planRunOptions } from './pipeline/run-options.js';
 import type { Comparison } from './results/comparison.js';
 import { loadResultsFile } from './results/read.js';
 import type { Results } from './results/types.js';
@@ -50,7 +51,7 @@ export interface RunRequest {
 /** Measures as `kvmbench run` does, and returns the results it would write (nothing is written). */
 export async function run(request: RunRequest = {}): Promise<Results> {
   const runtimes = request.runtimes ? await findRuntimes(request.runtimes.join(',')) : undefined;
-  const options = planFromOptions(
+  const options = planRunOptions(
     {
       ...(request.workloads ? { workloads: request.workloads.join(',') } : {}),
       ...(request.bindings ? { bindings: request.bindings.join(',') } : {}),
@@ -59,7 +60,6 @@ export async function run(request: RunRequest = {}): Promise<Results> {
       ...(request.timePerRoundMs === undefined ? {} : { timePerRound: String(request.timePerRoundMs) }),
       ...(request.processes === undefined ? {} : { processes: String(request.processes) }),
     },
-    undefined,
     runtimes,
   );
   const outcome = await runBenchmarks(options, {

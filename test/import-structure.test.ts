@@ -76,8 +76,10 @@ const ALLOWED: Record<string, readonly string[]> = {
     'bench',
     'trace',
     'host',
+    'kvm',
     'results',
     'runtimes',
+    'bindings',
     'errors',
     'util',
     'version',
@@ -104,7 +106,7 @@ const ALLOWED: Record<string, readonly string[]> = {
     'util',
     'version',
   ],
-  index: ['pipeline', 'cli', 'compare', 'results', 'bench', 'runtimes'],
+  index: ['pipeline', 'compare', 'results', 'bench', 'runtimes'],
 };
 
 function sourceFiles(dir: string): string[] {

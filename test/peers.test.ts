@@ -4,7 +4,6 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { planFromOptions } from '../src/cli/commands/run.js';
 import { compareResults } from '../src/compare/compare-results.js';
 import { UsageError } from '../src/errors.js';
 import { readPeerGuest, withExitCount } from '../src/peers/guest-image.js';
@@ -15,6 +14,7 @@ import { CPU_CANDIDATES, DEBUG_EXIT_PORT, qemu } from '../src/peers/qemu.js';
 import { PEER_START_WORKLOAD, withPeerRows } from '../src/peers/rows.js';
 import { extraExitsFor, MAX_EXTRA_EXITS, MIN_EXTRA_EXITS, shortFirst, twoLength } from '../src/peers/two-length.js';
 import type { ProcessExit } from '../src/peers/types.js';
+import { planRunOptions } from '../src/pipeline/run-options.js';
 import { terminalTable } from '../src/report/terminal.js';
 import { validateResults } from '../src/results/read.js';
 import { makeFixtureResults } from './helpers/fixture-results.js';
@@ -195,10 +195,10 @@ describe('finding a peer', () => {
   });
 
   it('--peers takes known names only', () => {
-    assert.deepEqual(planFromOptions({ peers: 'qemu,kvmtool,qemu' }).peers, ['qemu', 'kvmtool']);
-    assert.equal(planFromOptions({}).peers, undefined);
+    assert.deepEqual(planRunOptions({ peers: 'qemu,kvmtool,qemu' }).peers, ['qemu', 'kvmtool']);
+    assert.equal(planRunOptions({}).peers, undefined);
     assert.throws(
-      () => planFromOptions({ peers: 'qemu,firecracker' }),
+      () => planRunOptions({ peers: 'qemu,firecracker' }),
       (error: unknown) => error instanceof UsageError && /--peers: unknown name 'firecracker'/.test(error.message),
     );
   });

@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
-import { planFromOptions } from '../src/cli/commands/run.js';
 import { compareResults } from '../src/compare/compare-results.js';
 import { UsageError } from '../src/errors.js';
+import { planRunOptions } from '../src/pipeline/run-options.js';
 import { runtimeMatrices } from '../src/report/runtime-matrix.js';
 import { terminalTable } from '../src/report/terminal.js';
 import { floorRowOf, isFloorRow, rowName, splitRow } from '../src/results/rows.js';
@@ -100,29 +100,29 @@ describe('planning per runtime', () => {
 
   test("a runtime's own FFI without that runtime is a usage error naming the runtime to add", () => {
     assert.throws(
-      () => planFromOptions({ bindings: 'node-ffi', workloads: 'pio-out' }),
+      () => planRunOptions({ bindings: 'node-ffi', workloads: 'pio-out' }),
       /node-ffi: node \(node [\d.]+\) cannot run it; it runs under Node >= 26 \(--runtimes node26\)/,
     );
     assert.throws(
-      () => planFromOptions({ bindings: 'deno-ffi' }, undefined, [node, bun]),
+      () => planRunOptions({ bindings: 'deno-ffi' }, [node, bun]),
       /deno-ffi: .*it runs under Deno \(--runtimes deno\)/,
     );
   });
 
   test('by default every binding any runtime runs; --runtimes records the names; sweeps, peers and perf tracing refuse it', () => {
-    const options = planFromOptions({ workloads: 'pio-out' }, undefined, [node, bun]);
+    const options = planRunOptions({ workloads: 'pio-out' }, [node, bun]);
     assert.deepEqual(options.bindings, ['c-loop', 'napi', 'koffi', 'koffi-variadic', 'bun-ffi']);
     assert.deepEqual(options.runtimes, ['node', 'bun']);
     assert.equal(
-      planFromOptions({ workloads: 'pio-out' }, undefined, [node]).runtimes,
+      planRunOptions({ workloads: 'pio-out' }, [node]).runtimes,
       undefined,
       '--runtimes node alone is the default run',
     );
     assert.throws(
-      () => planFromOptions({ peers: 'qemu' }, undefined, [node, bun]),
+      () => planRunOptions({ peers: 'qemu' }, [node, bun]),
       /--runtimes .* --peers qemu measures in this one/,
     );
-    assert.throws(() => planFromOptions({ trace: 'perf-record' }, undefined, [node, bun]), /--trace perf-record/);
+    assert.throws(() => planRunOptions({ trace: 'perf-record' }, [node, bun]), /--trace perf-record/);
   });
 });
 

@@ -145,12 +145,14 @@ describe('a measuring child killed with SIGKILL (--processes)', { skip: kvmSkip 
 describe('a parent run killed with SIGKILL (--processes)', { skip: kvmSkip }, () => {
   test('its measuring child stops within seconds, and removes the scratch folder', async () => {
     const out = mkdtempSync(join(scratch, 'dead-parent-'));
-    let child: { pid: number; out: string } | undefined;
+    // A child is handed its request in its parent's scratch folder: `run --options-file <scratch>/<n>.json`.
+    let child: { pid: number; request: string } | undefined;
     const measuringChild = (pid: number) => {
       for (const candidate of childrenOf(pid)) {
         try {
           const argv = readFileSync(`/proc/${candidate}/cmdline`, 'utf8').split('\0');
-          if (argv.includes('run')) return { pid: candidate, out: argv[argv.indexOf('--out') + 1] as string };
+          if (argv.includes('run'))
+            return { pid: candidate, request: argv[argv.indexOf('--options-file') + 1] as string };
         } catch {
           // It ended while we looked.
         }
@@ -180,7 +182,7 @@ describe('a parent run killed with SIGKILL (--processes)', { skip: kvmSkip }, ()
     const deadline = Date.now() + 20_000;
     while (alive() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
     assert.equal(alive(), false, 'the orphaned child still runs 20 s after its parent died');
-    assert.ok(child.out.includes('kvmbench-processes-'), child.out);
-    assert.equal(existsSync(dirname(child.out)), false, `${dirname(child.out)} was left behind`);
+    assert.ok(child.request.includes('kvmbench-processes-'), child.request);
+    assert.equal(existsSync(dirname(child.request)), false, `${dirname(child.request)} was left behind`);
   });
 });

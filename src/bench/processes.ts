@@ -9,7 +9,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { execa } from 'execa';
-import type { CellCalibrationInfo, ExitCountCheck, Measurement, Results } from '../results/types.js';
+import { loadResultsFile, RESULTS_FILE_NAME } from '../results/read.js';
+import type { CellCalibrationInfo, ExitCountCheck, Measurement, Results, TierUpBudget } from '../results/types.js';
 import { HOST_RUNTIME, hostRuntime, type RuntimeName, runtimeCommand } from '../runtimes/discover.js';
 import { median, middleElement } from '../stats/estimates.js';
 import { mergeTraces } from '../trace/merge.js';
@@ -18,21 +19,16 @@ import { registerCleanup } from '../util/cleanup.js';
 import { ERRNO } from '../util/errno.js';
 import { resourceHint } from '../util/resource-hints.js';
 import type { MeasuredCell } from './analyze.js';
-import { TIER_UP_ENV, type TierUpBudget, tierUpEnvValue } from './jit-tier-up.js';
+import { childRequest, readChildReport, writeChildRequest } from './child-request.js';
+import { TIER_UP_ENV, tierUpEnvValue } from './jit-tier-up.js';
 import type { Plan, PlannedRuntime } from './plan.js';
 import type { CellSamples } from './scheduler.js';
 
-/** `--inject-delay-ns`'s value for a RunOptions.injectDelayNs: `napi=2000,koffi=500`. */
-export const formatInjectDelay = (delays: Record<string, number>): string =>
-  Object.entries(delays)
-    .map(([binding, ns]) => `${binding}=${ns}`)
-    .join(',');
-
-/** Set in a child's environment: it measures one part of this run (RunEnvironment.partOfRun). */
-export const PART_OF_RUN_ENV = 'KVMBENCH_CHILD';
-
 /** Set in a child's environment: the pid of the run that spawned it (the child stops when it is gone). */
 export const PARENT_PID_ENV = 'KVMBENCH_PARENT_PID';
+
+/** The hidden `run` option that hands a child its ChildRequest file. */
+export const CHILD_OPTIONS_FLAG = '--options-file';
 
 /** The parent's scratch folder, in the temporary directory; each child writes into <it>/<index>. */
 const SCRATCH_PREFIX = 'kvmbench-processes-';
@@ -41,41 +37,6 @@ const SCRATCH_PREFIX = 'kvmbench-processes-';
 export function parentScratchOf(out: string): string | undefined {
   const scratch = dirname(resolve(out));
   return basename(scratch).startsWith(SCRATCH_PREFIX) && dirname(scratch) === resolve(tmpdir()) ? scratch : undefined;
-}
-
-/** Arguments that make a child measure exactly this plan (of `bindings`) and write only results.json. */
-export function childArguments(plan: Plan, kvmPath: string, out: string, bindings = plan.bindings): string[] {
-  const o = plan.options;
-  const delays = o.injectDelayNs
-    ? Object.fromEntries(Object.entries(o.injectDelayNs).filter(([binding]) => bindings.some((b) => b === binding)))
-    : undefined;
-  return [
-    'run',
-    '--workloads',
-    o.workloads.join(','),
-    '--bindings',
-    bindings.join(','),
-    '--rounds',
-    String(o.rounds),
-    '--time-per-round',
-    String(o.timePerRoundMs),
-    ...(o.jitWarmupMaxMs === undefined ? [] : ['--jit-warmup', String(o.jitWarmupMaxMs)]),
-    '--cpuid-k',
-    String(o.cpuidK),
-    '--kvm',
-    kvmPath,
-    '--format',
-    'json',
-    '--out',
-    out,
-    '--processes',
-    '1',
-    ...(o.quick ? ['--quick'] : []),
-    ...(o.pin === undefined ? [] : ['--pin', String(o.pin)]),
-    // ftrace traces in every process, so the split rests on batches spread over the whole run.
-    ...(o.trace === 'ftrace' ? ['--trace', 'ftrace'] : []),
-    ...(delays && Object.keys(delays).length ? ['--inject-delay-ns', formatInjectDelay(delays)] : []),
-  ];
 }
 
 /** Overrides the deadline of each measuring child, in ms (tests; a host slower than any emulated CPU). */
@@ -111,6 +72,8 @@ export interface ProcessRun {
   stderr: string;
   /** --trace ftrace: the raw captures it wrote, renamed under trace/process-N/. */
   traceFiles: TraceFile[];
+  /** Why its tracing failed after its measured rounds, as its report said (ChildReport). */
+  traceFailure?: string;
   /** It did not finish within its deadline (childDeadlineMs) and was stopped. */
   timedOutAfterMs?: number;
 }
@@ -142,95 +105,119 @@ function tierUpFor(lane: PlannedRuntime, tierUp: TierUpBudget | null): Record<st
   return { [TIER_UP_ENV]: lane.runtime.kind === 'node' ? undefined : tierUpEnvValue(null) };
 }
 
+export interface ProcessesRequest {
+  plan: Plan;
+  /** Processes per runtime. */
+  count: number;
+  kvmPath: string;
+  /** True once the run should stop: no further child starts, the running one gets signal(). */
+  stopped: () => boolean;
+  signal: () => NodeJS.Signals;
+  /** V8's optimization budget for this Node's children (jit-tier-up.ts); null: V8 left alone. */
+  tierUp: TierUpBudget | null;
+  onProcess?: (index: number, count: number, runtime: RuntimeName) => void;
+}
+
 /**
  * Runs the plan in `count` child processes per runtime, the runtimes taking turns (process 1 of each,
  * then process 2 of each, ...), so a drift of the host's speed falls on all of them; stops launching
  * when stopped() says so.
  */
-export async function measureInProcesses(
-  plan: Plan,
-  count: number,
-  kvmPath: string,
-  stopped: () => boolean,
-  signal: () => NodeJS.Signals,
-  tierUp: TierUpBudget | null,
-  onProcess?: (index: number, count: number, runtime: RuntimeName) => void,
-): Promise<ProcessRun[]> {
-  const main = process.argv[1] as string;
+export async function measureInProcesses(request: ProcessesRequest): Promise<ProcessRun[]> {
+  const { plan, count } = request;
   const lanes = (plan.runtimes ?? [{ runtime: hostRuntime(), bindings: plan.bindings }]).filter(
     (lane) => lane.bindings.length > 0,
   );
   const runs: ProcessRun[] = [];
-  const out = mkdtempSync(join(tmpdir(), SCRATCH_PREFIX));
+  const scratch = mkdtempSync(join(tmpdir(), SCRATCH_PREFIX));
   try {
-    for (let turn = 0; turn < count * lanes.length && !stopped(); turn++) {
-      const i = Math.floor(turn / lanes.length);
+    for (let turn = 0; turn < count * lanes.length && !request.stopped(); turn++) {
+      const index = Math.floor(turn / lanes.length);
       const lane = lanes[turn % lanes.length] as PlannedRuntime;
-      onProcess?.(i, count, lane.runtime.name);
-      const dir = join(out, String(turn));
-      const [executable, args] = runtimeCommand(lane.runtime, main, childArguments(plan, kvmPath, dir, lane.bindings));
-      // Its own process group: a Ctrl-C reaches this process only, which forwards exactly one
-      // SIGINT, so the child writes what it measured (a second one would make it quit at once).
-      const deadlineMs = childDeadlineMs(plan, lane.bindings.length);
-      const child = execa(executable, args, {
-        reject: false,
-        detached: true,
-        // A child past its deadline gets SIGTERM (it writes what it measured), SIGKILL 10 s later.
-        timeout: deadlineMs,
-        forceKillAfterDelay: 10_000,
-        stdio: ['ignore', 'ignore', 'pipe'],
-        env: {
-          ...process.env,
-          [PART_OF_RUN_ENV]: '1',
-          [PARENT_PID_ENV]: String(process.pid),
-          ...tierUpFor(lane, tierUp),
-        },
-      });
-      const kill = () => child.kill('SIGKILL');
-      const unregister = registerCleanup(kill);
-      let forwarded = false;
-      const watch = setInterval(() => {
-        if (stopped() && !forwarded) {
-          forwarded = true;
-          child.kill(signal());
-        }
-      }, 50);
-      const result = await child;
-      clearInterval(watch);
-      unregister();
-      const startError = (result as { code?: string }).code;
-      if (result.failed && result.exitCode === undefined && !result.signal && startError) {
-        const hint = resourceHint(-(ERRNO[startError as keyof typeof ERRNO] ?? 0));
-        throw new ChildStartError(
-          `cannot start measuring process ${i + 1} (${lane.runtime.name}): ${startError}${hint ? `: ${hint}` : ''}`,
-        );
-      }
-      // A child stopped before it made its run folder (a signal during start-up) wrote nothing.
-      const folder = existsSync(dir)
-        ? readdirSync(dir, { withFileTypes: true }).find((entry) => entry.isDirectory())
-        : undefined;
-      const file = folder ? join(dir, folder.name, 'results.json') : undefined;
-      let results: Results | undefined;
-      try {
-        results = file ? (JSON.parse(readFileSync(file, 'utf8')) as Results) : undefined;
-      } catch {
-        results = undefined;
-      }
-      runs.push({
-        runtime: lane.runtime.name,
-        index: i,
-        results,
-        exitCode: result.exitCode ?? 1,
-        ...(result.signal ? { signal: result.signal } : {}),
-        stderr: String(result.stderr ?? ''),
-        traceFiles: folder ? childTraceFiles(join(dir, folder.name), results, i, lane.runtime.name) : [],
-        ...(result.timedOut ? { timedOutAfterMs: deadlineMs } : {}),
-      });
+      request.onProcess?.(index, count, lane.runtime.name);
+      runs.push(await measureInChild(request, lane, index, join(scratch, String(turn))));
     }
   } finally {
-    rmSync(out, { recursive: true, force: true });
+    rmSync(scratch, { recursive: true, force: true });
   }
   return runs;
+}
+
+/** One child: its request written as data, started in its runtime, stopped with the run, its results read. */
+async function measureInChild(
+  request: ProcessesRequest,
+  lane: PlannedRuntime,
+  index: number,
+  dir: string,
+): Promise<ProcessRun> {
+  const { plan } = request;
+  const requestFile = `${dir}.json`;
+  writeChildRequest(requestFile, childRequest(plan, request.kvmPath, dir, lane.bindings));
+  const main = process.argv[1] as string;
+  const [executable, args] = runtimeCommand(lane.runtime, main, ['run', CHILD_OPTIONS_FLAG, requestFile]);
+  const deadlineMs = childDeadlineMs(plan, lane.bindings.length);
+  // Its own process group: a Ctrl-C reaches this process only, which forwards exactly one
+  // SIGINT, so the child writes what it measured (a second one would make it quit at once).
+  const child = execa(executable, args, {
+    reject: false,
+    detached: true,
+    // A child past its deadline gets SIGTERM (it writes what it measured), SIGKILL 10 s later.
+    timeout: deadlineMs,
+    forceKillAfterDelay: 10_000,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, [PARENT_PID_ENV]: String(process.pid), ...tierUpFor(lane, request.tierUp) },
+  });
+  const unregister = registerCleanup(() => child.kill('SIGKILL'));
+  let forwarded = false;
+  const watch = setInterval(() => {
+    if (request.stopped() && !forwarded) {
+      forwarded = true;
+      child.kill(request.signal());
+    }
+  }, 50);
+  const result = await child;
+  clearInterval(watch);
+  unregister();
+  const startError = (result as { code?: string }).code;
+  if (result.failed && result.exitCode === undefined && !result.signal && startError) {
+    const hint = resourceHint(-(ERRNO[startError as keyof typeof ERRNO] ?? 0));
+    throw new ChildStartError(
+      `cannot start measuring process ${index + 1} (${lane.runtime.name}): ${startError}${hint ? `: ${hint}` : ''}`,
+    );
+  }
+  const { results, folder, problem } = childResults(dir);
+  const stderr = [String(result.stderr ?? '').trim(), problem].filter(Boolean).join('\n');
+  const { traceFailure } = readChildReport(dir);
+  return {
+    runtime: lane.runtime.name,
+    index,
+    results,
+    exitCode: result.exitCode ?? 1,
+    ...(result.signal ? { signal: result.signal } : {}),
+    stderr,
+    traceFiles: folder ? childTraceFiles(folder, results, index, lane.runtime.name) : [],
+    ...(traceFailure ? { traceFailure } : {}),
+    ...(result.timedOut ? { timedOutAfterMs: deadlineMs } : {}),
+  };
+}
+
+/**
+ * The results a child wrote in `dir`, read and checked as any results file (schema and consistency);
+ * none when it made no run folder (stopped during start-up) or wrote no valid results (then `problem`).
+ */
+function childResults(dir: string): { results?: Results; folder?: string; problem?: string } {
+  const entry = existsSync(dir)
+    ? readdirSync(dir, { withFileTypes: true }).find((candidate) => candidate.isDirectory())
+    : undefined;
+  if (!entry) return {};
+  const folder = join(dir, entry.name);
+  const file = join(folder, RESULTS_FILE_NAME);
+  if (!existsSync(file)) return { folder };
+  try {
+    return { results: loadResultsFile(file), folder };
+  } catch (error) {
+    return { folder, problem: (error as Error).message };
+  }
 }
 
 /**

@@ -1,6 +1,7 @@
 /**
- * `kvmbench run` without the CLI, one way through:
- *   options -> plan -> open cells -> calibrate -> rounds -> trace -> analyse -> Results.
+ * Measuring a RunOptions, one way through (the run around it: src/pipeline/run.ts):
+ *   RunOptions -> plan -> open cells -> calibrate -> rounds -> trace -> analyse -> Results,
+ * or, with --processes / --runtimes, the plan measured in child processes and merged per cell.
  * Each step takes data and returns data; this file only sequences them and owns the open VMs,
  * which are released (with the CPU pinning) on every exit path.
  */
@@ -19,6 +20,7 @@ import {
   type RunOptions,
   type RuntimeRecord,
   SCHEMA_VERSION,
+  type TierUpBudget,
 } from '../results/types.js';
 import { HOST_RUNTIME, hostRuntime, type Runtime } from '../runtimes/discover.js';
 import { median } from '../stats/estimates.js';
@@ -33,22 +35,13 @@ import { tierUpBudget } from './jit-tier-up.js';
 import { pinToCpu } from './pinning.js';
 import { cellsByWorkload, type Plan, planRun, takesJitWarmup } from './plan.js';
 import { measureInProcesses, mergeProcessRuns, type ProcessRun } from './processes.js';
-import { type Calibration, type CellSamples, calibrate, runRounds } from './scheduler.js';
+import { cellProgress, type RunProgress } from './progress.js';
+import { type Calibration, type CellSamples, calibrate, runRounds, type ScheduleControl } from './scheduler.js';
 import { openTraceSession, traceCells } from './trace-phase.js';
 import { runWarnings } from './warnings.js';
 import { workloadInfo } from './workloads.js';
 
-/** Where a run is: the phase, how far, the round while measuring, and the cell just done. */
-export interface RunProgress {
-  phase: 'calibrate' | 'measure' | 'trace';
-  done: number;
-  total: number;
-  round?: number;
-  workload: string;
-  binding: string;
-  /** What the plan says the phase takes (ms): an estimate before its first step is done. */
-  plannedMs?: number;
-}
+export type { RunProgress };
 
 export interface RunEnvironment {
   kvmPath?: string;
@@ -76,6 +69,8 @@ export interface RunOutcome {
   results: Results;
   /** Tracing failed after the measured rounds; the measurements are kept, with a warning. */
   traceFailed: boolean;
+  /** Why tracing failed (its warning), for a parent run to say which process it was. */
+  traceFailure?: string;
   /** --processes: a measuring process wrote nothing (killed, crashed) though no signal stopped the run. */
   processLost: boolean;
   /** --trace: raw captures (trace/...), written into the run folder beside the exporters' files. */
@@ -176,12 +171,7 @@ export async function runBenchmarks(options: RunOptions, env: RunEnvironment): P
     },
     host,
     workloads: plan.workloads.map(workloadInfo),
-    bindings:
-      measured.bindings ??
-      plan.bindings.map((name) => {
-        const { description, version } = getBinding(name);
-        return { name, description, version };
-      }),
+    bindings: measured.bindings ?? plan.bindings.map(bindingInfo),
     ...(plan.floor ? { floor: plan.floor } : {}),
     ...(measured.harness ? { harness: measured.harness } : {}),
     measurements,
@@ -190,9 +180,15 @@ export async function runBenchmarks(options: RunOptions, env: RunEnvironment): P
   return {
     results,
     traceFailed: measured.traceFailure !== undefined && !env.stopped(),
+    ...(measured.traceFailure ? { traceFailure: measured.traceFailure } : {}),
     processLost: measured.processLost === true,
     traceFiles: measured.traceFiles ?? [],
   };
+}
+
+function bindingInfo(name: BindingName): BindingInfo {
+  const { description, version } = getBinding(name);
+  return { name, description, version };
 }
 
 /**
@@ -211,113 +207,124 @@ function needsJitWarmup(plan: Plan): boolean {
   return (plan.options.jitWarmupMaxMs ?? 0) > 0 && plan.cells.some(takesJitWarmup);
 }
 
-/** Measures the plan in this process: open cells, calibrate, rounds, trace. */
+/** The open VMs of a measuring process, and its trace session. */
+interface OpenCells {
+  kvms: Map<BindingName, Kvm>;
+  runners: CellRunner[];
+  traceSession?: TraceSession;
+}
+
+/** Measures the plan in this process: open cells, calibrate, rounds, trace; all closed on every exit path. */
 async function measureHere(plan: Plan, env: RunEnvironment, runStartMs: number): Promise<Measured> {
   const options = plan.options;
-  const kvms = new Map<BindingName, Kvm>();
-  const runners: CellRunner[] = [];
-  let traceSession: TraceSession | undefined;
+  const open: OpenCells = { kvms: new Map(), runners: [] };
   const closeAll = () => {
-    for (const runner of runners.splice(0)) runner.close();
-    for (const kvm of kvms.values()) kvm.close();
-    kvms.clear();
+    for (const runner of open.runners.splice(0)) runner.close();
+    for (const kvm of open.kvms.values()) kvm.close();
+    open.kvms.clear();
   };
   const unregister = registerCleanup(closeAll);
   const restorePinning = options.pin === undefined ? undefined : pinToCpu(options.pin);
   try {
     // Before any VM exists: asking V8 runs a child process (see tierUpBudget).
     const tierUp = needsJitWarmup(plan) ? await tierUpBudget() : null;
-    if (options.trace) traceSession = openTraceSession(options.trace, plan.cells);
-    openCells(plan, env.kvmPath, kvms, runners);
-    const byIndex = (index: number) => runners[index] as CellRunner;
-    const groups = cellsByWorkload(plan).map((row) => row.map((cell) => byIndex(cell.index)));
-    const statsBefore = runners.map((runner) => runner.readStats());
-    const control = {
-      stopped: env.stopped,
-      onProgress: ({
-        phase,
-        done,
-        total,
-        round,
-        cell,
-      }: {
-        phase: 'calibrate' | 'measure' | 'trace';
-        done: number;
-        total: number;
-        round?: number;
-        cell: CellRunner;
-      }) =>
-        env.onProgress?.({
-          phase,
-          done,
-          total,
-          ...(round === undefined ? {} : { round }),
-          workload: cell.cell.workload.name,
-          binding: cell.cell.binding,
-          ...(phase === 'trace' ? {} : { plannedMs: plannedPhaseMs(plan, phase) }),
-        }),
-    };
-    const blocked: NonNullable<HarnessInfo['longestBlockMs']> = {};
-    let watch = watchBlocking();
-    const calibration = await calibrate(
-      groups,
-      { warmupMs: options.warmupMs, jitWarmupMaxMs: options.jitWarmupMaxMs ?? 0, tierUp },
-      control,
-    );
-    blocked.calibrate = roundMs(watch.stop());
-    watch = watchBlocking();
-    const rounds = await runRounds(
-      groups,
-      calibration,
-      { rounds: options.rounds, timePerRoundMs: options.timePerRoundMs, runStartMs },
-      control,
-    );
-    blocked.measure = roundMs(watch.stop());
-    const statsAfter = runners.map((runner) => runner.readStats());
-    // Counted with the stats: the traced batches below are not part of the check.
-    const iterations = runners.map((runner) => runner.iterations);
-
-    let traces = new Map<number, CellTrace>();
-    let traceFiles: TraceFile[] = [];
-    let traceFailure: string | undefined;
-    if (rounds.completed && traceSession) {
-      const medians = new Map<number, number>();
-      for (const [index, cell] of rounds.cells) {
-        if (cell.error === undefined && cell.samples.length > 0) medians.set(index, median(cell.samples));
-      }
-      watch = watchBlocking();
-      try {
-        ({ traces, files: traceFiles } = await traceCells(traceSession, runners, medians, {
-          keepGoing: () => !env.stopped(),
-          kvmFor: (binding) => kvms.get(binding),
-          onBatch: (done, total, runner) => control.onProgress({ phase: 'trace', done, total, cell: runner }),
-        }));
-        if (env.stopped()) traceFailure = 'tracing was interrupted: some cells have no trace';
-      } catch (error) {
-        traceFailure = `--trace ${traceSession.mode} failed after the measured rounds, so there are no traces: ${(error as Error).message}`;
-      }
-      blocked.trace = roundMs(watch.stop());
-    }
-    return {
-      cells: measuredCells(plan, runners, iterations, calibration, rounds.cells, statsBefore, statsAfter, traces),
-      completed: rounds.completed,
-      harness: {
-        targetSampleNs: calibration.targetSampleNs,
-        warmupMs: calibration.warmupMs,
-        ...(calibration.jitWarmup ? { jitWarmup: calibration.jitWarmup } : {}),
-        timerNs: calibration.timerNs,
-        iterationsPerSample: Object.fromEntries(calibration.iterationsPerSample),
-        longestBlockMs: blocked,
-      },
-      ...(traceFailure ? { traceFailure } : {}),
-      traceFiles,
-      notes: [],
-    };
+    if (options.trace) open.traceSession = openTraceSession(options.trace, plan.cells);
+    openCells(plan, env.kvmPath, open.kvms, open.runners);
+    return await measureOpenCells(plan, env, runStartMs, open, tierUp);
   } finally {
     unregister();
     closeAll();
     restorePinning?.();
-    await traceSession?.close();
+    await open.traceSession?.close();
+  }
+}
+
+/** Calibrates and measures the open cells, then traces them (--trace): what the analysis needs. */
+async function measureOpenCells(
+  plan: Plan,
+  env: RunEnvironment,
+  runStartMs: number,
+  open: OpenCells,
+  tierUp: TierUpBudget | null,
+): Promise<Measured> {
+  const options = plan.options;
+  const { runners } = open;
+  const groups = cellsByWorkload(plan).map((row) => row.map((cell) => runners[cell.index] as CellRunner));
+  const statsBefore = runners.map((runner) => runner.readStats());
+  const control: ScheduleControl = {
+    stopped: env.stopped,
+    onProgress: (progress) =>
+      env.onProgress?.(
+        progress.phase === 'trace' ? progress : { ...progress, plannedMs: plannedPhaseMs(plan, progress.phase) },
+      ),
+  };
+  const blocked: NonNullable<HarnessInfo['longestBlockMs']> = {};
+  let watch = watchBlocking();
+  const calibration = await calibrate(
+    groups,
+    { warmupMs: options.warmupMs, jitWarmupMaxMs: options.jitWarmupMaxMs ?? 0, tierUp },
+    control,
+  );
+  blocked.calibrate = roundMs(watch.stop());
+  watch = watchBlocking();
+  const rounds = await runRounds(
+    groups,
+    calibration,
+    { rounds: options.rounds, timePerRoundMs: options.timePerRoundMs, runStartMs },
+    control,
+  );
+  blocked.measure = roundMs(watch.stop());
+  const statsAfter = runners.map((runner) => runner.readStats());
+  // Counted with the stats: the traced batches below are not part of the check.
+  const iterations = runners.map((runner) => runner.iterations);
+  const traced = rounds.completed && open.traceSession ? await traceAfterRounds(open, rounds.cells, env, blocked) : {};
+  return {
+    cells: measuredCells(plan, runners, iterations, calibration, rounds.cells, statsBefore, statsAfter, traced.traces),
+    completed: rounds.completed,
+    harness: {
+      targetSampleNs: calibration.targetSampleNs,
+      warmupMs: calibration.warmupMs,
+      ...(calibration.jitWarmup ? { jitWarmup: calibration.jitWarmup } : {}),
+      timerNs: calibration.timerNs,
+      iterationsPerSample: Object.fromEntries(calibration.iterationsPerSample),
+      longestBlockMs: blocked,
+    },
+    ...(traced.traceFailure ? { traceFailure: traced.traceFailure } : {}),
+    traceFiles: traced.files ?? [],
+    notes: [],
+  };
+}
+
+/** The trace phase after complete rounds: each cell traced near its median; a failure keeps the measurements. */
+async function traceAfterRounds(
+  open: OpenCells,
+  samples: ReadonlyMap<number, CellSamples>,
+  env: RunEnvironment,
+  blocked: NonNullable<HarnessInfo['longestBlockMs']>,
+): Promise<{ traces?: Map<number, CellTrace>; files?: TraceFile[]; traceFailure?: string }> {
+  const session = open.traceSession as TraceSession;
+  const medians = new Map<number, number>();
+  for (const [index, cell] of samples) {
+    if (cell.error === undefined && cell.samples.length > 0) medians.set(index, median(cell.samples));
+  }
+  const watch = watchBlocking();
+  try {
+    const { traces, files } = await traceCells(session, open.runners, medians, {
+      keepGoing: () => !env.stopped(),
+      kvmFor: (binding) => open.kvms.get(binding),
+      onBatch: (done, total, runner) => env.onProgress?.(cellProgress('trace', done, total, runner)),
+    });
+    return {
+      traces,
+      files,
+      ...(env.stopped() ? { traceFailure: 'tracing was interrupted: some cells have no trace' } : {}),
+    };
+  } catch (error) {
+    return {
+      traceFailure: `--trace ${session.mode} failed after the measured rounds, so there are no traces: ${(error as Error).message}`,
+    };
+  } finally {
+    blocked.trace = roundMs(watch.stop());
   }
 }
 
@@ -339,18 +346,15 @@ async function measureInChildren(plan: Plan, env: RunEnvironment): Promise<Measu
   // KVM is checked here first: without it every child would start, fail the same way, and cost seconds.
   const here = hostRuntime().bindings;
   Kvm.open(getBinding(plan.bindings.find((name) => here.includes(name)) ?? 'koffi'), env.kvmPath).close();
-  const runs = await measureInProcesses(
+  const runs = await measureInProcesses({
     plan,
     count,
-    env.kvmPath ?? DEFAULT_KVM_PATH,
-    env.stopped,
-    () => env.signal?.() ?? 'SIGINT',
-    needsJitWarmup(plan) ? await tierUpBudget() : null,
-    (index, _count, runtime) => env.onProcess?.(index, count, runtime),
-  );
-  const runtimeNames = runs.map((run) => run.runtime);
-  const several = plan.runtimes !== undefined;
-  const nameOf = (run: ProcessRun) => `process ${run.index + 1} of ${count}${several ? ` (${run.runtime})` : ''}`;
+    kvmPath: env.kvmPath ?? DEFAULT_KVM_PATH,
+    stopped: env.stopped,
+    signal: () => env.signal?.() ?? 'SIGINT',
+    tierUp: needsJitWarmup(plan) ? await tierUpBudget() : null,
+    onProcess: (index, _count, runtime) => env.onProcess?.(index, count, runtime),
+  });
   const finished = runs.filter((run) => run.results !== undefined).map((run) => run.results as Results);
   if (finished.length === 0 && env.stopped()) {
     // Stopped before any process measured: every cell skipped, the run incomplete.
@@ -360,55 +364,68 @@ async function measureInChildren(plan: Plan, env: RunEnvironment): Promise<Measu
     const why = runs.map((run) => run.stderr.trim()).find((text) => text.length > 0) ?? 'no process wrote results';
     throw new Error(`--processes: no process measured anything: ${why}`);
   }
-  const lost = runs.filter((run) => run.results === undefined && !env.stopped());
-  // A child stopped at its deadline wrote what it had: kept, said, and the run exits 1.
-  const late = runs.filter((run) => run.timedOutAfterMs !== undefined && run.results !== undefined);
-  const expected = count * (plan.runtimes?.filter((lane) => lane.bindings.length > 0).length ?? 1);
-  const notes = runs.flatMap((run) =>
-    lost.includes(run)
-      ? [
-          `${nameOf(run)} wrote no results (${run.timedOutAfterMs ? `stopped at its deadline of ${Math.round(run.timedOutAfterMs / 1000)} s: it hung` : run.signal ? `killed by ${run.signal}` : `exit ${run.exitCode}`})` +
-            (run.stderr.trim() ? `: ${run.stderr.trim()}` : ''),
-        ]
-      : [],
-  );
-  notes.push(
-    ...late.map(
-      (run) =>
-        `${nameOf(run)} hung and was stopped at its deadline of ${Math.round((run.timedOutAfterMs ?? 0) / 1000)} s: its samples until then are kept`,
-    ),
-  );
+  const nameOf = processNamer(plan, count);
+  const { notes, processLost } = processNotes(runs, nameOf, env.stopped());
   const first = (finished[0] as Results).harness;
   const blocks = longestBlocks(finished);
   const harness = first && blocks ? { ...first, longestBlockMs: blocks } : first;
-  // A child whose tracing failed says so in its warnings and its exit code; one is enough.
-  const traceFailure = plan.options.trace
-    ? runs
-        .flatMap((run) =>
-          (run.results?.warnings ?? [])
-            .filter((text) => text.startsWith(`--trace ${plan.options.trace} failed`))
-            .map((text) => `${nameOf(run)}: ${text}`),
-        )
-        .at(0)
-    : undefined;
+  // A child whose tracing failed says so in its report and its exit code; one is enough.
+  const failedTrace = runs.find((run) => run.traceFailure !== undefined);
   const cells = mergeProcessRuns(
     plan,
     runs.map((run) => run.results),
-    runtimeNames,
+    runs.map((run) => run.runtime),
   );
   // One raw capture per cell (see mergeTraces): every process's kept batches would make a traced
   // default run's folder several times larger for the same explanation.
   const kept = new Set(cells.flatMap((cell) => (cell.trace?.rawFile ? [cell.trace.rawFile] : [])));
+  const expected = count * (plan.runtimes?.filter((lane) => lane.bindings.length > 0).length ?? 1);
   return {
     cells,
     traceFiles: runs.flatMap((run) => run.traceFiles).filter((file) => kept.has(file.name)),
-    ...(traceFailure ? { traceFailure } : {}),
+    ...(failedTrace ? { traceFailure: `${nameOf(failedTrace)}: ${failedTrace.traceFailure}` } : {}),
     completed: runs.length === expected && finished.every((results) => results.run.status === 'complete'),
-    ...(several ? runtimeDescriptions(plan, runs) : {}),
+    ...(plan.runtimes !== undefined ? runtimeDescriptions(plan, runs) : {}),
     ...(harness ? { harness } : {}),
     notes,
-    ...(lost.length + late.length > 0 ? { processLost: true } : {}),
+    ...(processLost ? { processLost: true } : {}),
   };
+}
+
+/** How the run's notes name a process: `process 2 of 4`, with its runtime under --runtimes. */
+function processNamer(plan: Plan, count: number): (run: ProcessRun) => string {
+  const several = plan.runtimes !== undefined;
+  return (run) => `process ${run.index + 1} of ${count}${several ? ` (${run.runtime})` : ''}`;
+}
+
+/**
+ * What went wrong with the processes while the run went on: one that wrote no results (killed,
+ * crashed, hung), and one stopped at its deadline whose samples until then are kept.
+ */
+function processNotes(
+  runs: readonly ProcessRun[],
+  nameOf: (run: ProcessRun) => string,
+  stopped: boolean,
+): { notes: string[]; processLost: boolean } {
+  const lost = runs.filter((run) => run.results === undefined && !stopped);
+  // A child stopped at its deadline wrote what it had: kept, said, and the run exits 1.
+  const late = runs.filter((run) => run.timedOutAfterMs !== undefined && run.results !== undefined);
+  const why = (run: ProcessRun) =>
+    run.timedOutAfterMs
+      ? `stopped at its deadline of ${Math.round(run.timedOutAfterMs / 1000)} s: it hung`
+      : run.signal
+        ? `killed by ${run.signal}`
+        : `exit ${run.exitCode}`;
+  const notes = [
+    ...lost.map(
+      (run) => `${nameOf(run)} wrote no results (${why(run)})` + (run.stderr.trim() ? `: ${run.stderr.trim()}` : ''),
+    ),
+    ...late.map(
+      (run) =>
+        `${nameOf(run)} hung and was stopped at its deadline of ${Math.round((run.timedOutAfterMs ?? 0) / 1000)} s: its samples until then are kept`,
+    ),
+  ];
+  return { notes, processLost: lost.length + late.length > 0 };
 }
 
 /** Each runtime's rows and engine, as the first of its processes that finished described them. */
@@ -440,7 +457,7 @@ function measuredCells(
   samples: ReadonlyMap<number, CellSamples>,
   statsBefore: readonly (KvmStats | undefined)[],
   statsAfter: readonly (KvmStats | undefined)[],
-  traces: ReadonlyMap<number, CellTrace>,
+  traces: ReadonlyMap<number, CellTrace> = new Map(),
 ): MeasuredCell[] {
   return plan.cells.map((cell) => {
     const runner = runners[cell.index] as CellRunner;

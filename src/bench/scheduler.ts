@@ -14,6 +14,7 @@ import type { CellRunner } from './cell.js';
 import type { GuestClockSamples } from './guest-clock.js';
 import { withFasterTierUp } from './jit-tier-up.js';
 import { takesJitWarmup } from './plan.js';
+import { cellProgress, type RunProgress } from './progress.js';
 import { stepNamesOf } from './workloads.js';
 
 /** Batches are sized for this much, so a loop that speeds up after its probes still stays above the target. */
@@ -65,14 +66,7 @@ const JIT_WARMUP_TURN_MS = 15;
 export interface ScheduleControl {
   /** True once the run should stop (a signal); checked between the steps of calibration and between turns. */
   stopped(): boolean;
-  onProgress?(progress: {
-    phase: 'calibrate' | 'measure';
-    done: number;
-    total: number;
-    /** The round (0-based) while measuring. */
-    round?: number;
-    cell: CellRunner;
-  }): void;
+  onProgress?(progress: RunProgress): void;
 }
 
 export interface CellCalibration {
@@ -196,7 +190,7 @@ async function warmUpJit(
   const end = performance.now() + maxMs;
   while (pending.length > 0 && performance.now() < end && !control.stopped()) {
     for (const runner of pending) {
-      control.onProgress?.({ phase: 'calibrate', ...progress, cell: runner });
+      control.onProgress?.(cellProgress('calibrate', progress.done, progress.total, runner));
       try {
         const done = ran.get(runner.cell.index) ?? 0;
         const n = Math.min(batch, iterations - done);
@@ -231,7 +225,7 @@ export async function calibrate(
   const total = workloads.reduce((sum, row) => sum + row.length, 0);
   let done = 0;
   const first = workloads[0]?.[0];
-  if (first) control.onProgress?.({ phase: 'calibrate', done, total, cell: first });
+  if (first) control.onProgress?.(cellProgress('calibrate', done, total, first));
   const jitIterations: Record<string, number> = {};
   const budget = tierUp ?? null;
   const slicer = timeSlicer();
@@ -267,7 +261,7 @@ export async function calibrate(
           error: (error as Error).message,
         });
       }
-      control.onProgress?.({ phase: 'calibrate', done: ++done, total, cell: runner });
+      control.onProgress?.(cellProgress('calibrate', ++done, total, runner));
       await yieldToEventLoop();
     }
     if (workload !== undefined && Number.isFinite(fastest)) {
@@ -379,7 +373,7 @@ export async function runRounds(
             into.error ??= (error as Error).message;
           }
         }
-        control.onProgress?.({ phase: 'measure', done: ++done, total, round, cell: runner });
+        control.onProgress?.(cellProgress('measure', ++done, total, runner, round));
         await yieldToEventLoop();
       }
     }

@@ -7,7 +7,12 @@
 import type { HarnessInfo, HostFingerprint, Measurement, RunOptions } from '../results/types.js';
 import { TARGET_SAMPLE_NS } from '../results/types.js';
 import { traceWarnings } from '../trace/split-warnings.js';
-import { formatInjectDelay } from './processes.js';
+
+/** `--inject-delay-ns`'s value, as the warning names it: `napi=2000,koffi=500`. */
+const formatInjectDelay = (delays: Record<string, number>): string =>
+  Object.entries(delays)
+    .map(([binding, ns]) => `${binding}=${ns}`)
+    .join(',');
 
 /** Everything a rule may look at: what was asked, what was measured, and what the run met on the way. */
 export interface RunWarningContext {

@@ -1,4 +1,4 @@
-import type { RunProgress } from '../bench/runner.js';
+import type { RunProgress } from '../bench/progress.js';
 
 /** Progress on stderr: a one-line bar on a TTY, plain lines (one per round) otherwise. */
 export function progressReporter(stream: NodeJS.WriteStream = process.stderr) {

@@ -10,7 +10,7 @@ import type { ErrorObject, ValidateFunction } from 'ajv';
 import { UsageError } from '../errors.js';
 import { KVMBENCH_VERSION } from '../version.js';
 import { pointOfName } from './sweep-points.js';
-import { type Results, SCHEMA_VERSION } from './types.js';
+import { type Results, type RunOptions, SCHEMA_VERSION } from './types.js';
 
 /** The file name a run writes into its folder. */
 export const RESULTS_FILE_NAME = 'results.json';
@@ -22,19 +22,44 @@ const MAX_LISTED_VIOLATIONS = 5;
 const SCHEMA_URL = new URL('../../../results.schema.json', import.meta.url);
 
 const require = createRequire(import.meta.url);
+let loaded: { ajv: import('ajv').Ajv; id: string } | undefined;
 let validator: ValidateFunction<Results> | undefined;
+let runOptionsValidator: ValidateFunction<RunOptions> | undefined;
 
 /**
- * Loads ajv and compiles the schema once, on first use: together they cost about 100 ms, which every
+ * Loads ajv and the schema once, on first use: together they cost about 100 ms, which every
  * kvmbench command would otherwise pay at startup (the CLI imports all commands).
  */
+function loadedSchema(): { ajv: import('ajv').Ajv; id: string } {
+  if (!loaded) {
+    const { Ajv } = require('ajv') as typeof import('ajv');
+    const schema = JSON.parse(readFileSync(SCHEMA_URL, 'utf8')) as { $id: string };
+    const ajv = new Ajv({ allErrors: true });
+    ajv.addSchema(schema);
+    loaded = { ajv, id: schema.$id };
+  }
+  return loaded;
+}
+
 function resultsValidator(): ValidateFunction<Results> {
   if (!validator) {
-    const { Ajv } = require('ajv') as typeof import('ajv');
-    const schema = JSON.parse(readFileSync(SCHEMA_URL, 'utf8')) as object;
-    validator = new Ajv({ allErrors: true }).compile<Results>(schema);
+    const { ajv, id } = loadedSchema();
+    validator = ajv.getSchema<Results>(id) as ValidateFunction<Results>;
   }
   return validator;
+}
+
+/**
+ * Checks a RunOptions on its own against the schema's `run.options` (a measuring child's request):
+ * throws a UsageError naming `source` and each violation.
+ */
+export function validateRunOptions(raw: unknown, source: string): RunOptions {
+  if (!runOptionsValidator) {
+    const { ajv, id } = loadedSchema();
+    runOptionsValidator = ajv.compile<RunOptions>({ $ref: `${id}#/definitions/runOptions` });
+  }
+  if (!runOptionsValidator(raw)) throw new UsageError(describeViolations(source, runOptionsValidator.errors ?? []));
+  return raw;
 }
 
 /**

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { KVM_CAP_MAX_VCPUS } from '../../abi/kvm.js';
 import { getBinding } from '../../bindings/registry.js';
-import { Kvm } from '../../kvm/system.js';
+import { DEFAULT_KVM_PATH, Kvm } from '../../kvm/system.js';
 import { hugePageBacking } from './huge-pages.js';
 import type { SweepHost } from './plan.js';
 
@@ -17,7 +17,8 @@ function memAvailableBytes(): number {
   return 256 * 1024 * 1024;
 }
 
-export function probeSweepHost(kvmPath: string): SweepHost {
+/** The facts of this host a sweep's points depend on; opens the KVM device (KVM_CAP_MAX_VCPUS). */
+export function probeSweepHost(kvmPath: string = DEFAULT_KVM_PATH): SweepHost {
   const kvm = Kvm.open(getBinding('koffi'), kvmPath);
   let maxVcpus: number;
   try {

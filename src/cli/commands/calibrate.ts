@@ -3,24 +3,27 @@ import type { Command } from 'commander';
 import { newRunId, runBenchmarks } from '../../bench/runner.js';
 import { absoluteThresholdOption, calibrate, formatCalibration, thresholdOption } from '../../compare/calibrate.js';
 import { probePerf } from '../../host/perf.js';
+import { planRunOptions } from '../../pipeline/run-options.js';
 import { jsonExporter } from '../../report/json.js';
 import { checkOutputDirectory, createRunFolder, prepareOutputDirectory, writeRunFiles } from '../../report/write.js';
 import type { Results } from '../../results/types.js';
 import { parseInteger, printJson } from '../options.js';
 import { progressReporter } from '../progress.js';
-import { planFromOptions } from './run.js';
+import { addRunOptions } from '../run-option-flags.js';
 
 const MIN_RUNS = 2;
 const MAX_RUNS = 100;
 
 export function registerCalibrate(program: Command): void {
-  program
+  const command = program
     .command('calibrate')
     .description('run the same build several times (A/A) and suggest per-workload thresholds for compare')
-    .option('-n, --runs <n>', `how many runs, ${MIN_RUNS} to ${MAX_RUNS}`, '3')
-    .option('-w, --workloads <list>', 'comma-separated workloads (default: all)')
-    .option('-b, --bindings <list>', 'comma-separated bindings (default: all)')
-    .option('-q, --quick', 'quick runs')
+    .option('-n, --runs <n>', `how many runs, ${MIN_RUNS} to ${MAX_RUNS}`, '3');
+  addRunOptions(command, ['workloads', 'bindings', 'quick'], {
+    workloads: 'comma-separated workloads (default: all)',
+    bindings: 'comma-separated bindings (default: all)',
+    quick: 'quick runs',
+  })
     .option('-o, --out <dir>', 'directory that receives the runs', 'results')
     .option('--json', 'print the noise table as JSON')
     .addHelpText(
@@ -51,7 +54,7 @@ Examples:
         const { workloads, bindings, quick } = options;
         // Each A/A run as `run` would make it (a default run in 4 fresh processes, --quick in one):
         // the noise to stay above is that of the runs a CI job compares, process to process included.
-        const plan = planFromOptions({ workloads, bindings, quick });
+        const plan = planRunOptions({ workloads, bindings, quick });
         // Made with the first run's files: runs that fail (no KVM) leave no folder.
         const outDir = checkOutputDirectory(options.out);
         const perf = await probePerf();
