@@ -11,7 +11,7 @@ import { checkExitCount, emulatedInstructionsPerIteration } from '../src/bench/c
 import { tierUpBudget } from '../src/bench/jit-tier-up.js';
 import { hereCell, type PlannedCell, planRun } from '../src/bench/plan.js';
 import { mergeProcessRuns } from '../src/bench/processes.js';
-import { calibrate, jitWarmupCount } from '../src/bench/scheduler.js';
+import { jitWarmupCount, sizeBatches } from '../src/bench/scheduler.js';
 import { runWarnings } from '../src/bench/warnings.js';
 import { type Workload, workloadCatalogue } from '../src/bench/workloads.js';
 import { runExitCode } from '../src/cli/exit-codes.js';
@@ -68,7 +68,7 @@ describe('calibration', () => {
   test('sizes batches from warm probes, not the cold first call, the same for every binding', async () => {
     const fast = fakeRunner(0, 'c-loop', 1000);
     const slow = fakeRunner(1, 'napi', 1400);
-    const calibration = await calibrate([[fast, slow]], NO_JIT_WARMUP, { stopped: () => false });
+    const calibration = await sizeBatches([[fast, slow]], NO_JIT_WARMUP, { stopped: () => false });
     // The fastest binding's samples last >= TARGET_SAMPLE_NS; the slower one's longer.
     assert.equal(calibration.iterationsPerSample.get('pio-out'), Math.ceil((TARGET_SAMPLE_NS * 1.25) / 1000));
     assert.ok(Math.abs((calibration.cells.get(0)?.probeNsPerIteration ?? 0) - 1000) < 5);
@@ -84,7 +84,7 @@ describe('calibration', () => {
     };
     const runner = fakeRunner(0, 'napi', 1000, workload('pio-out'), count);
     // Stopped after the warm-up's first batches, before the seven probes are all taken.
-    const calibration = await calibrate([[runner]], NO_JIT_WARMUP, { stopped: () => calls > 8 });
+    const calibration = await sizeBatches([[runner]], NO_JIT_WARMUP, { stopped: () => calls > 8 });
     assert.ok(calls > 8 && calls < 20, `${calls} batches`);
     assert.equal(calibration.cells.get(0), undefined);
     assert.equal(calibration.iterationsPerSample.get('pio-out'), undefined);
@@ -102,7 +102,7 @@ describe('calibration', () => {
       fakeRunner(2, 'koffi', 650_000, lifecycle, record),
       fakeRunner(3, 'koffi-variadic', 650_000, lifecycle, record),
     ];
-    const calibration = await calibrate(
+    const calibration = await sizeBatches(
       [row],
       { warmupMs: 1, jitWarmupMaxMs: 60_000, tierUp: TIER_UP },
       { stopped: () => false },
@@ -146,12 +146,12 @@ describe('calibration', () => {
         return run(n);
       };
     }
-    const limited = await calibrate([slowRow], { warmupMs: 1, jitWarmupMaxMs: 10 }, { stopped: () => false });
+    const limited = await sizeBatches([slowRow], { warmupMs: 1, jitWarmupMaxMs: 10 }, { stopped: () => false });
     const ran = limited.cells.get(0)?.jitWarmupIterations ?? 0;
     assert.ok(ran > 0 && ran < (lifecycle.jitWarmupIterations ?? 0), `ran ${ran}`);
     let checks = 0;
     const row = [fakeRunner(0, 'napi', 650_000, lifecycle), fakeRunner(1, 'koffi', 650_000, lifecycle)];
-    const stopped = await calibrate([row], { warmupMs: 1, jitWarmupMaxMs: 60_000 }, { stopped: () => ++checks > 3 });
+    const stopped = await sizeBatches([row], { warmupMs: 1, jitWarmupMaxMs: 60_000 }, { stopped: () => ++checks > 3 });
     assert.ok((row[0]?.iterations ?? 0) <= 60, 'a signal ends the warm-up within a turn');
     assert.equal(stopped.cells.size, 0);
   });
@@ -167,7 +167,7 @@ describe('calibration', () => {
       },
     } as CellRunner;
     const healthy = fakeRunner(1, 'napi', 650_000, lifecycle);
-    const calibration = await calibrate(
+    const calibration = await sizeBatches(
       [[broken, healthy]],
       { warmupMs: 1, jitWarmupMaxMs: 60_000, tierUp: TIER_UP },
       {
@@ -202,14 +202,14 @@ describe('calibration', () => {
     const row = ['napi', 'koffi', 'koffi-variadic'].map((binding, index) =>
       fakeRunner(index, binding as PlannedCell['binding'], 650_000, lifecycle),
     );
-    const calibration = await calibrate([row], { warmupMs: 1, jitWarmupMaxMs: 60_000 }, { stopped: () => false });
+    const calibration = await sizeBatches([row], { warmupMs: 1, jitWarmupMaxMs: 60_000 }, { stopped: () => false });
     assert.equal(calibration.cells.get(0)?.jitWarmupIterations, 4 * asked);
     assert.deepEqual(calibration.jitWarmup, { iterations: { lifecycle: 4 * asked }, maxMs: 60_000 });
   });
 
   test('no JIT warm-up where a workload has no JS binding, or none was asked', async () => {
     const lifecycle = workload('lifecycle');
-    const floorOnly = await calibrate(
+    const floorOnly = await sizeBatches(
       [[fakeRunner(0, 'c-loop', 600_000, lifecycle)]],
       {
         warmupMs: 1,
@@ -218,7 +218,7 @@ describe('calibration', () => {
       { stopped: () => false },
     );
     assert.equal(floorOnly.jitWarmup, undefined);
-    const exits = await calibrate(
+    const exits = await sizeBatches(
       [[fakeRunner(0, 'napi', 1000)]],
       { warmupMs: 1, jitWarmupMaxMs: 60_000 },
       {
@@ -236,7 +236,7 @@ describe('calibration', () => {
         throw new Error('guest fault');
       },
     } as CellRunner;
-    const calibration = await calibrate([[broken, fakeRunner(1, 'napi', 1000)]], NO_JIT_WARMUP, {
+    const calibration = await sizeBatches([[broken, fakeRunner(1, 'napi', 1000)]], NO_JIT_WARMUP, {
       stopped: () => false,
     });
     assert.equal(calibration.cells.get(0)?.error, 'guest fault');

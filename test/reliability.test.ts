@@ -203,7 +203,7 @@ describe('guest faults', { skip: kvmSkip }, () => {
 describe('a failing benchmark', { skip: kvmSkip }, () => {
   test('is recorded as failed with guest, binding, exit and registers while the others go on', async () => {
     const { openCellRunner } = await import('../src/bench/cell.js');
-    const { calibrate, runRounds } = await import('../src/bench/scheduler.js');
+    const { sizeBatches, runRounds } = await import('../src/bench/scheduler.js');
     const { workloadCatalogue } = await import('../src/bench/workloads.js');
     const { loadGuest } = await import('../src/guests/manifest.js');
     const { getBinding } = await import('../src/bindings/registry.js');
@@ -228,7 +228,7 @@ describe('a failing benchmark', { skip: kvmSkip }, () => {
       );
       try {
         const control = { stopped: () => false };
-        const calibration = await calibrate([[broken], [healthy]], { warmupMs: 2, jitWarmupMaxMs: 0 }, control);
+        const calibration = await sizeBatches([[broken], [healthy]], { warmupMs: 2, jitWarmupMaxMs: 0 }, control);
         const rounds = await runRounds(
           [[broken], [healthy]],
           calibration,

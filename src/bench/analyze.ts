@@ -10,7 +10,7 @@ import { HOST_RUNTIME } from '../runtimes/discover.js';
 import { median, pairedRatioCi, summarizeTurns, turnMedians } from '../stats/estimates.js';
 import { guestClockOf, type TscFrequency } from './guest-clock.js';
 import type { PlannedCell } from './plan.js';
-import type { CellCalibration, CellSamples } from './scheduler.js';
+import type { CellSamples, CellSizing } from './scheduler.js';
 import { stepNamesOf } from './workloads.js';
 
 /** Everything measuring and tracing found out about one cell. */
@@ -20,7 +20,7 @@ export interface MeasuredCell {
   samples: CellSamples;
   /** With --processes: the process of each sample. */
   sampleProcesses?: number[];
-  calibration?: CellCalibration;
+  calibration?: CellSizing;
   /** Iterations run on the cell's vCPU, calibration and warm-up included. */
   iterations: number;
   interruptedRuns: number;

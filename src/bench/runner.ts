@@ -1,6 +1,6 @@
 /**
  * Measuring a RunOptions, one way through (the run around it: src/pipeline/run.ts):
- *   RunOptions -> plan -> open cells -> calibrate -> rounds -> trace -> analyse -> Results,
+ *   RunOptions -> plan -> open cells -> size batches -> rounds -> trace -> analyse -> Results,
  * or, with --processes / --runtimes, the plan measured in child processes and merged per cell.
  * Each step takes data and returns data; this file only sequences them and owns the open VMs,
  * which are released (with the CPU pinning) on every exit path.
@@ -36,7 +36,7 @@ import { pinToCpu } from './pinning.js';
 import { cellsByWorkload, type Plan, planRun, takesJitWarmup } from './plan.js';
 import { measureInProcesses, mergeProcessRuns, type ProcessRun } from './processes.js';
 import { cellProgress, type RunProgress } from './progress.js';
-import { type Calibration, type CellSamples, calibrate, runRounds, type ScheduleControl } from './scheduler.js';
+import { type BatchSizing, type CellSamples, runRounds, type ScheduleControl, sizeBatches } from './scheduler.js';
 import { openTraceSession, traceCells } from './trace-phase.js';
 import { runWarnings } from './warnings.js';
 import { workloadInfo } from './workloads.js';
@@ -260,7 +260,7 @@ async function measureOpenCells(
   };
   const blocked: NonNullable<HarnessInfo['longestBlockMs']> = {};
   let watch = watchBlocking();
-  const calibration = await calibrate(
+  const calibration = await sizeBatches(
     groups,
     { warmupMs: options.warmupMs, jitWarmupMaxMs: options.jitWarmupMaxMs ?? 0, tierUp },
     control,
@@ -453,7 +453,7 @@ function measuredCells(
   plan: Plan,
   runners: readonly CellRunner[],
   iterationsAtStats: readonly number[],
-  calibration: Calibration,
+  calibration: BatchSizing,
   samples: ReadonlyMap<number, CellSamples>,
   statsBefore: readonly (KvmStats | undefined)[],
   statsAfter: readonly (KvmStats | undefined)[],

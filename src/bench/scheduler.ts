@@ -1,6 +1,7 @@
 /**
- * Measuring: calibrate the batch size, then interleaved rounds. In every round each binding of a
- * workload takes a turn (A B C D, then B C D A, ...), so drift on a noisy machine falls on all of
+ * Measuring: size the batches (warm-up, probes, one batch size per workload: the "calibrate" phase of
+ * the progress line and of harness.longestBlockMs), then interleaved rounds. In every round each
+ * binding of a workload takes a turn (A B C D, then B C D A, ...), so drift on a noisy machine falls on all of
  * them alike, and a binding and the floor measured in the same round form a pair. tinybench drives
  * each turn (time budget, minimum samples); every call of its task runs one batch. The samples are
  * returned as data: nothing is written onto the cells.
@@ -69,7 +70,7 @@ export interface ScheduleControl {
   onProgress?(progress: RunProgress): void;
 }
 
-export interface CellCalibration {
+export interface CellSizing {
   /** Median nanoseconds per iteration of the probe batches, after warm-up. */
   probeNsPerIteration: number;
   /** Median nanoseconds of an empty batch (n = 0): timer reads and the call into the loop. */
@@ -92,7 +93,7 @@ export interface WarmupOptions {
   tierUp?: TierUpBudget | null;
 }
 
-export interface Calibration {
+export interface BatchSizing {
   targetSampleNs: number;
   warmupMs: number;
   /** The workloads whose JS bindings ran a JIT warm-up: the iterations asked of each, its limit, V8's budget. */
@@ -100,7 +101,7 @@ export interface Calibration {
   /** Per workload: the same for every binding, so every sample covers the same number of exits. */
   iterationsPerSample: Map<string, number>;
   /** Per cell index. */
-  cells: Map<number, CellCalibration>;
+  cells: Map<number, CellSizing>;
   /** Median nanoseconds of two back-to-back process.hrtime.bigint() reads. */
   timerNs: number;
 }
@@ -138,7 +139,7 @@ async function calibrateCell(
   warmupMs: number,
   stopped: () => boolean,
   slicer: TimeSlicer,
-): Promise<CellCalibration | undefined> {
+): Promise<CellSizing | undefined> {
   runner.run(1); // the cold call: first-touch, JIT tiers, KVM's first entry; never a measure
   let n = 1;
   let ns = runner.run(n);
@@ -215,12 +216,12 @@ async function warmUpJit(
  * one batch size per workload from its fastest binding, so that a sample lasts >= TARGET_SAMPLE_NS
  * on every binding.
  */
-export async function calibrate(
+export async function sizeBatches(
   workloads: CellRunner[][],
   { warmupMs, jitWarmupMaxMs, tierUp }: WarmupOptions,
   control: ScheduleControl,
-): Promise<Calibration> {
-  const cells = new Map<number, CellCalibration>();
+): Promise<BatchSizing> {
+  const cells = new Map<number, CellSizing>();
   const iterationsPerSample = new Map<string, number>();
   const total = workloads.reduce((sum, row) => sum + row.length, 0);
   let done = 0;
@@ -338,7 +339,7 @@ function recordSteps(steps: Float64Array, n: number, into: number[][]): void {
  */
 export async function runRounds(
   workloads: CellRunner[][],
-  calibration: Calibration,
+  calibration: BatchSizing,
   options: RoundOptions,
   control: ScheduleControl,
 ): Promise<{ cells: Map<number, CellSamples>; completed: boolean }> {
