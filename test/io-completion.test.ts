@@ -13,6 +13,10 @@ import {
   KVM_CAP_IOEVENTFD,
   KVM_CAP_IOEVENTFD_NO_LENGTH,
 } from '../src/abi/kvm.js';
+import { openCellRunner } from '../src/bench/cell.js';
+import { IoEventFdCompletion, missingCapabilities, registerCoalesced } from '../src/bench/completion.js';
+import { createBatch, runExitLoop } from '../src/bench/exit-loops.js';
+import { getBinding } from '../src/bindings/registry.js';
 import type { Binding } from '../src/bindings/types.js';
 import { type BootedGuest, bootGuest } from '../src/guests/boot.js';
 import { loadGuest } from '../src/guests/manifest.js';
@@ -20,7 +24,7 @@ import { EventFd } from '../src/kvm/eventfd.js';
 import type { VcpuExit } from '../src/kvm/exits.js';
 import { Kvm } from '../src/kvm/system.js';
 import type { Vcpu } from '../src/kvm/vcpu.js';
-import { allBindings, kvmSkip } from './helpers/kvm.js';
+import { allBindings, everyBindingPlan, kvmSkip } from './helpers/kvm.js';
 
 const WRITES_PER_BURST = 8; // the guests' default K (rsi in guests/manifest.json)
 const BURSTS = 40; // 320 writes: the byte counter wraps
@@ -164,3 +168,81 @@ for (const binding of allBindings()) {
     }
   });
 }
+
+describe('the completion workloads: every exit and every completed write checked', { skip: kvmSkip }, () => {
+  const WORKLOADS = ['ioeventfd-pio', 'ioeventfd-mmio', 'coalesced-pio', 'coalesced-mmio'];
+
+  test('each workload runs on every binding, batch after batch', () => {
+    const plan = everyBindingPlan(WORKLOADS);
+    for (const cell of plan.cells) {
+      const binding = getBinding(cell.binding);
+      const kvm = Kvm.open(binding);
+      try {
+        const pio = cell.workload.name.endsWith('-pio');
+        const missing = missingCapabilities(kvm, cell.workload.completion as 'ioeventfd' | 'coalesced', pio);
+        if (missing.length) continue; // the capability tests above say which
+        const runner = openCellRunner(cell, binding, kvm);
+        try {
+          for (const n of [1, 50, 300]) assert.ok(runner.run(n) > 0, `${cell.workload.name} on ${cell.binding}`);
+        } finally {
+          runner.close();
+        }
+      } finally {
+        kvm.close();
+      }
+    }
+  });
+
+  test('a ring entry the guest did not write fails the loop, naming the entry (JS and C loops)', () => {
+    const pageOffset = capability(getBinding('napi'), KVM_CAP_COALESCED_MMIO);
+    if (capability(getBinding('napi'), KVM_CAP_COALESCED_PIO) <= 0 || pageOffset <= 0) return;
+    for (const name of ['napi', 'c-loop'] as const) {
+      const binding = getBinding(name);
+      const guest = loadGuest('pio-burst');
+      const booted = bootGuest(binding, guest);
+      try {
+        const target = registerCoalesced(booted.vm, guest);
+        const ring = { pageOffset, ...target, writesPerExit: 8, writes: { sequence: 0 } };
+        const state = { sequence: 0, eintr: 0, ret: 0 };
+        const batch = createBatch(binding, { kind: 'pio-out', guest, vcpu: booted.vcpu, ring }, state);
+        assert.ok(batch(20) > 0);
+        assert.equal(ring.writes.sequence, 160);
+        // Queue a write the guest never made (wrong data), as a corrupted ring would show it.
+        const { u8, u32 } = booted.vcpu.page();
+        const base = (pageOffset * 4096) / 4;
+        const last = u32[base + 1] as number;
+        const entry = base + 2 + last * 6;
+        u32[entry] = PORT;
+        u32[entry + 1] = 0;
+        u32[entry + 2] = 1;
+        u32[entry + 3] = 1;
+        u8[(entry + 4) * 4] = 0x99;
+        u32[base + 1] = last + 1;
+        assert.throws(() => batch(5), /coalesced/, name);
+      } finally {
+        booted.close();
+      }
+    }
+  });
+
+  test('an eventfd count that is not one per write fails the batch check', () => {
+    const guest = loadGuest('pio-burst');
+    const booted = bootGuest(getBinding('napi'), guest);
+    try {
+      const completion = new IoEventFdCompletion(booted.vm, guest, 8);
+      try {
+        runExitLoop(getBinding('napi'), { kind: 'exits', guest, vcpu: booted.vcpu }, 20, { sequence: 0 });
+        // 20 iterations made 160 signals: a check for 21 sees one lost, for 19 one too many.
+        assert.throws(() => completion.checkBatch(21), /counted 160 writes .*expected 168/);
+        runExitLoop(getBinding('napi'), { kind: 'exits', guest, vcpu: booted.vcpu }, 20, { sequence: 20 });
+        assert.throws(() => completion.checkBatch(19), /counted 160 writes .*expected 152/);
+        runExitLoop(getBinding('napi'), { kind: 'exits', guest, vcpu: booted.vcpu }, 20, { sequence: 40 });
+        completion.checkBatch(20);
+      } finally {
+        completion.close();
+      }
+    } finally {
+      booted.close();
+    }
+  });
+});
