@@ -23,6 +23,10 @@ export interface Addon extends NativeLoops {
   view(address: bigint, length: number): ArrayBuffer;
   /** Detaches a view() of the mapping, then unmaps; 0 or -errno. */
   munmapView(address: bigint, length: number, view: ArrayBuffer): number;
+  /** eventfd(2), non-blocking and close-on-exec: fd or -errno. */
+  eventfd(initval: number): number;
+  /** read(2) into bytes: bytes read or -errno. */
+  read(fd: number, bytes: Uint8Array): number;
   /** The TSC's ticks per second, counted against CLOCK_MONOTONIC_RAW over about `ms`; NaN without a TSC. */
   tscHz(ms: number): number;
 }
