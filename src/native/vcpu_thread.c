@@ -141,6 +141,7 @@ static bool run_once(struct vcpu_thread *t, bool *interrupted) {
 
 static void *vcpu_main(void *arg) {
   struct vcpu_thread *t = arg;
+  pthread_setname_np(pthread_self(), "kvmbench-vcpu"); /* seen in /proc/<pid>/task/<tid>/comm, perf, top -H */
   while (t->exits < t->iterations && !atomic_load(&t->stop)) {
     bool interrupted;
     if (!run_once(t, &interrupted)) break;

@@ -33,7 +33,7 @@ function outcome(
       `the vCPU thread finished after ${totals.exits} exits, but JS checked ${handler.checked} of ${iterations}`,
     );
   }
-  return threadedRun('c-thread-vcpu', {
+  const run = threadedRun('c-thread-vcpu', {
     exits: totals.exits,
     checked: handler.checked,
     wakeUps: totals.wakeUps,
@@ -43,6 +43,7 @@ function outcome(
     threadHops: 0,
     ...times,
   });
+  return { ...run, ringFullWaits: totals.fullWaits };
 }
 
 /** Runs the vCPU thread on a booted pio-out vCPU until JS has checked `iterations` exits or one fails. */

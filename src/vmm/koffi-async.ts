@@ -2,8 +2,9 @@
  * Design 3, `koffi-async`: each KVM_RUN is a koffi asynchronous call (`.async`), so it runs on a libuv
  * thread-pool thread and its result comes back to the event loop, where the exit is checked; the next
  * KVM_RUN is queued from there. This is the anti-pattern, measured to show what it costs: consecutive
- * KVM_RUNs land on different pool threads, and each change of thread makes KVM swap vcpu->pid under
- * synchronize_rcu() (virt/kvm/kvm_main.c). The call is to kvmbench_timed_kvm_run in the addon
+ * KVM_RUNs land on different pool threads, and on each change of thread KVM swaps vcpu->pid
+ * (kvm_vcpu_ioctl in virt/kvm/kvm_main.c), which older kernels follow with synchronize_rcu(); newer
+ * ones take a write lock (vcpu->pid_lock) instead. The call is to kvmbench_timed_kvm_run in the addon
  * (src/native/timed_run.c), a plain C function that clocks the ioctl on the pool thread and notes the
  * thread's id, so the time in KVM_RUN and the thread hops are measured where they happen.
  */
@@ -48,8 +49,9 @@ async function loadTimedRun(): Promise<TimedRun> {
   return timedRun;
 }
 
+/** What the design costs, with the thread hops it made. */
 export function antiPatternNote(hops: number, calls: number): string {
-  return `KVM_RUN from libuv pool threads: ${hops} of ${calls} calls ran on another thread than the call before, and each such call makes KVM swap vcpu->pid under synchronize_rcu(); every exit also queues to the pool and back to the event loop. Keep a vCPU on one thread`;
+  return `KVM_RUN from libuv pool threads: ${hops} of ${calls} calls ran on another thread than the call before; on each, KVM swaps vcpu->pid, which older kernels follow with synchronize_rcu() (a wait for an RCU grace period; newer ones take vcpu->pid_lock instead), and every exit queues to the pool and back to the event loop. Keep a vCPU on one thread`;
 }
 
 /** Where the pool thread writes its clock readings and id, and whether a call is still out there. */

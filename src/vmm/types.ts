@@ -45,6 +45,8 @@ export interface ThreadedRun {
   eintr: number;
   /** KVM_RUN calls made on another thread than the call before (0 where the vCPU keeps its thread). */
   threadHops: number;
+  /** Times the vCPU thread found the exit ring full and waited for JS (designs with a ring). */
+  ringFullWaits?: number;
   /** Set when the design is one to avoid: what it costs and why. */
   antiPattern?: string;
 }
