@@ -11,6 +11,7 @@
  * sees the other's write. */
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -142,6 +143,14 @@ static bool run_once(struct vcpu_thread *t, bool *interrupted) {
 static void *vcpu_main(void *arg) {
   struct vcpu_thread *t = arg;
   pthread_setname_np(pthread_self(), "kvmbench-vcpu"); /* seen in /proc/<pid>/task/<tid>/comm, perf, top -H */
+  /* Signals sent to the process go to the JS thread, whose runtime handles them; faults stay here. */
+  sigset_t blocked;
+  sigfillset(&blocked);
+  sigdelset(&blocked, SIGSEGV);
+  sigdelset(&blocked, SIGBUS);
+  sigdelset(&blocked, SIGFPE);
+  sigdelset(&blocked, SIGILL);
+  pthread_sigmask(SIG_BLOCK, &blocked, NULL);
   while (t->exits < t->iterations && !atomic_load(&t->stop)) {
     bool interrupted;
     if (!run_once(t, &interrupted)) break;
@@ -183,9 +192,21 @@ static bool join(struct vcpu_thread *t, uint64_t wait_ns) {
   return true;
 }
 
-/* The thread-safe function is gone: the vCPU thread released it, so it has left its loop. */
+/* Asks the thread to stop: the flag, immediate_exit for a KVM_RUN about to start, and a signal for a
+ * wait for room. */
+static void ask_to_stop(struct vcpu_thread *t) {
+  atomic_store(&t->stop, 1);
+  if (!atomic_load(&t->finished)) t->run->immediate_exit = 1;
+  pthread_mutex_lock(&t->lock);
+  pthread_cond_signal(&t->not_full);
+  pthread_mutex_unlock(&t->lock);
+}
+
+/* The thread-safe function is gone: the vCPU thread released it (it has left its loop), or the
+ * environment is being torn down (the thread may still run: it is asked to stop first). */
 static void finalize_wake(napi_env env, void *data, void *hint) {
   struct vcpu_thread *t = data;
+  if (!t->joined) ask_to_stop(t);
   join(t, t->wait_ns);
   release(t);
 }
@@ -346,13 +367,7 @@ static napi_value js_stop(napi_env env, napi_callback_info info) {
   NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   struct vcpu_thread *t = argc == 1 ? handle_of(env, argv[0]) : NULL;
   if (t == NULL) return NULL;
-  if (!t->joined) {
-    atomic_store(&t->stop, 1);
-    if (!atomic_load(&t->finished)) t->run->immediate_exit = 1;
-    pthread_mutex_lock(&t->lock);
-    pthread_cond_signal(&t->not_full);
-    pthread_mutex_unlock(&t->lock);
-  }
+  if (!t->joined) ask_to_stop(t);
   if (!join(t, t->wait_ns)) {
     char message[160];
     snprintf(message, sizeof message, "the vCPU thread did not stop within %.0f ms (stuck in KVM_RUN?)",
