@@ -12,7 +12,7 @@ import { getBinding } from '../src/bindings/registry.js';
 import { GuestError, HostError, UsageError } from '../src/errors.js';
 import { PioOutHandler } from '../src/vmm/pio-out-handler.js';
 import { runPioOut } from '../src/vmm/run.js';
-import { VMM_DESIGNS, type VmmDesign } from '../src/vmm/types.js';
+import { perExit, threadedRun, VMM_DESIGNS, type VmmDesign } from '../src/vmm/types.js';
 import { kvmSkip } from './helpers/kvm.js';
 
 const ITERATIONS = 300; // more than 256: the guest's byte counter wraps
@@ -67,6 +67,25 @@ describe('PioOutHandler', () => {
   });
 });
 
+describe('ThreadedRun', () => {
+  test('derives exits per wake-up and the per-exit times from the sums', () => {
+    const run = threadedRun('c-thread-vcpu', {
+      exits: 300,
+      checked: 300,
+      wakeUps: 4,
+      kvmRunNs: 30_000,
+      handOffNs: 60_000,
+      handlingNs: 3_000,
+      elapsedNs: 90_000,
+      eintr: 0,
+      threadHops: 0,
+    });
+    assert.equal(run.exitsPerWakeUp, 75);
+    assert.deepEqual(perExit(run), { kvmRunNs: 100, handOffNs: 200, handlingNs: 10, elapsedNs: 300 });
+    assert.equal(threadedRun('worker-vcpu', { ...run, wakeUps: 0 }).exitsPerWakeUp, 0);
+  });
+});
+
 describe('runPioOut arguments', () => {
   test('rejects an unknown design and a non-positive iteration count before touching KVM', async () => {
     const napi = getBinding('napi');
@@ -116,7 +135,17 @@ describe('vCPU threading designs on /dev/kvm', { skip: kvmSkip }, () => {
     for (const bindingName of bindingsOf(design)) {
       test(`${design} (${bindingName}): ${ITERATIONS} exits, every one checked, KVM fds closed`, async () => {
         const before = kvmFds();
+        // The event loop must keep turning while the JS thread waits for exits.
+        let turns = 0;
+        let turning = true;
+        const turn = () => {
+          turns++;
+          if (turning) setImmediate(turn);
+        };
+        setImmediate(turn);
         const run = await runPioOut(design, getBinding(bindingName), ITERATIONS, { timeoutMs: TIMEOUT_MS });
+        turning = false;
+        if (design === 'worker-vcpu') assert.ok(turns > 0, 'the main thread waited without blocking its event loop');
         assert.equal(run.design, design);
         assert.equal(run.checked, ITERATIONS);
         assert.equal(run.exits, ITERATIONS);

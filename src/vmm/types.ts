@@ -57,3 +57,19 @@ export type RunTotals = Omit<ThreadedRun, 'design' | 'exitsPerWakeUp'>;
 export function threadedRun(design: VmmDesign, totals: RunTotals): ThreadedRun {
   return { design, ...totals, exitsPerWakeUp: totals.wakeUps > 0 ? totals.checked / totals.wakeUps : 0 };
 }
+
+/** The run's times per exit, in nanoseconds (0 for a run with no exits). */
+export function perExit(run: ThreadedRun): {
+  kvmRunNs: number;
+  handOffNs: number;
+  handlingNs: number;
+  elapsedNs: number;
+} {
+  const per = (total: number) => (run.exits > 0 ? total / run.exits : 0);
+  return {
+    kvmRunNs: per(run.kvmRunNs),
+    handOffNs: per(run.handOffNs),
+    handlingNs: per(run.handlingNs),
+    elapsedNs: per(run.elapsedNs),
+  };
+}
