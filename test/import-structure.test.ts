@@ -24,6 +24,7 @@ const SOURCES = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'sr
  *   kvm                     one class per fd, one method per ioctl, over a binding
  *   guests                  guest images, booting them
  *   host                    facts about the host
+ *   vmm                     vCPU threading designs: a vCPU on a worker, on a C thread, on the thread pool
  *   trace                   tracing sessions and what their captures say
  *   bench                   plan, measure, analyse, assemble Results
  *   format                  numbers, units and sentences for every reader
@@ -47,8 +48,10 @@ const ALLOWED: Record<string, readonly string[]> = {
   kvm: ['abi', 'bindings', 'errors', 'util'],
   guests: ['abi', 'kvm', 'bindings', 'errors', 'util'],
   host: ['results', 'guests', 'kvm', 'bindings', 'errors', 'util', 'version'],
+  vmm: ['guests', 'kvm', 'bindings', 'abi', 'errors', 'util'],
   trace: ['results', 'stats', 'host', 'guests', 'kvm', 'bindings', 'abi', 'errors', 'util'],
   bench: [
+    'vmm',
     'results',
     'stats',
     'trace',
@@ -63,7 +66,20 @@ const ALLOWED: Record<string, readonly string[]> = {
     'version',
   ],
   format: ['results'],
-  doctor: ['bench', 'trace', 'host', 'guests', 'kvm', 'runtimes', 'bindings', 'abi', 'errors', 'util', 'version'],
+  doctor: [
+    'vmm',
+    'bench',
+    'trace',
+    'host',
+    'guests',
+    'kvm',
+    'runtimes',
+    'bindings',
+    'abi',
+    'errors',
+    'util',
+    'version',
+  ],
   compare: ['format', 'results', 'stats', 'errors', 'util'],
   report: ['format', 'results', 'stats', 'errors', 'util', 'version'],
   merge: ['report', 'format', 'results', 'stats', 'errors', 'util'],
@@ -95,6 +111,7 @@ const ALLOWED: Record<string, readonly string[]> = {
     'results',
     'stats',
     'bench',
+    'vmm',
     'trace',
     'host',
     'guests',

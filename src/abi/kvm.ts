@@ -43,6 +43,37 @@ export const KVM_GET_DIRTY_LOG = iow(0x42, SIZEOF_KVM_DIRTY_LOG);
 /** kvm_userspace_memory_region.flags: track the pages the guest writes (KVM_GET_DIRTY_LOG). */
 export const KVM_MEM_LOG_DIRTY_PAGES = 1;
 
+/**
+ * struct kvm_ioeventfd: datamatch u64, addr u64, len u32, fd s32, flags u32, 36 bytes of padding. A
+ * guest write to addr (a port with FLAG_PIO) signals the eventfd inside the kernel: no exit to userspace.
+ */
+export const SIZEOF_KVM_IOEVENTFD = 64;
+export const KVM_IOEVENTFD = iow(0x79, SIZEOF_KVM_IOEVENTFD);
+export const IOEVENTFD_DATAMATCH = 0;
+export const IOEVENTFD_ADDR = 8;
+export const IOEVENTFD_LEN = 16;
+export const IOEVENTFD_FD = 20;
+export const IOEVENTFD_FLAGS = 24;
+export const KVM_IOEVENTFD_FLAG_DATAMATCH = 1 << 0;
+export const KVM_IOEVENTFD_FLAG_PIO = 1 << 1;
+export const KVM_IOEVENTFD_FLAG_DEASSIGN = 1 << 2;
+
+/**
+ * struct kvm_coalesced_mmio_zone: addr u64, size u32, pio u32. Guest writes in a zone are queued in
+ * a ring on a page of the vCPU mapping instead of exiting; userspace drains it at its next exit.
+ */
+export const SIZEOF_KVM_COALESCED_MMIO_ZONE = 16;
+export const KVM_REGISTER_COALESCED_MMIO = iow(0x67, SIZEOF_KVM_COALESCED_MMIO_ZONE);
+export const KVM_UNREGISTER_COALESCED_MMIO = iow(0x68, SIZEOF_KVM_COALESCED_MMIO_ZONE);
+/** struct kvm_coalesced_mmio_ring: first u32, last u32, then entries. */
+export const SIZEOF_KVM_COALESCED_MMIO_RING = 8;
+/** struct kvm_coalesced_mmio: phys_addr u64, len u32, pio u32, data[8]. */
+export const SIZEOF_KVM_COALESCED_MMIO = 24;
+export const COALESCED_PHYS_ADDR = 0;
+export const COALESCED_LEN = 8;
+export const COALESCED_PIO = 12;
+export const COALESCED_DATA = 16;
+
 export const KVM_RUN = io(0x80);
 export const KVM_GET_REGS = ior(0x81, SIZEOF_KVM_REGS);
 export const KVM_SET_REGS = iow(0x82, SIZEOF_KVM_REGS);
@@ -60,6 +91,12 @@ export const KVM_CAP_NR_MEMSLOTS = 10;
 export const KVM_CAP_MAX_VCPUS = 66;
 export const KVM_CAP_IMMEDIATE_EXIT = 136;
 export const KVM_CAP_BINARY_STATS_FD = 203;
+/** Its value is the page offset of the coalesced ring in the vCPU mapping (0: absent). */
+export const KVM_CAP_COALESCED_MMIO = 15;
+export const KVM_CAP_IOEVENTFD = 36;
+export const KVM_CAP_IOEVENTFD_NO_LENGTH = 100;
+export const KVM_CAP_IOEVENTFD_ANY_LENGTH = 122;
+export const KVM_CAP_COALESCED_PIO = 162;
 
 /** Capabilities kvmbench relies on or reports, by the name the kernel headers use. */
 export const CAPABILITIES = {
@@ -70,6 +107,11 @@ export const CAPABILITIES = {
   KVM_CAP_MAX_VCPUS,
   KVM_CAP_IMMEDIATE_EXIT,
   KVM_CAP_BINARY_STATS_FD,
+  KVM_CAP_COALESCED_MMIO,
+  KVM_CAP_IOEVENTFD,
+  KVM_CAP_IOEVENTFD_NO_LENGTH,
+  KVM_CAP_IOEVENTFD_ANY_LENGTH,
+  KVM_CAP_COALESCED_PIO,
 } as const;
 
 // --- exit reasons (kvm_run.exit_reason) --------------------------------------------------------
@@ -225,3 +267,4 @@ export const EFER_LMA = 1n << 10n;
 
 // --- errno values the harness tells apart ------------------------------------------------------
 export const EINTR = 4;
+export const EAGAIN = 11;

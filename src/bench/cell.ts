@@ -3,12 +3,16 @@
  * the guest's counter and KVM's statistics run on) and its batch function. It measures and reads
  * counters; it records nothing: the scheduler keeps the samples it returns.
  */
+
+import { KVM_CAP_COALESCED_MMIO } from '../abi/kvm.js';
 import type { Binding } from '../bindings/types.js';
 import { type BootedGuest, bootGuest } from '../guests/boot.js';
 import type { Guest } from '../guests/manifest.js';
 import { openVcpuStats, type StatsReader } from '../kvm/stats-fd.js';
 import type { Kvm } from '../kvm/system.js';
-import { type Batch, createBatch, type LoopState } from './exit-loops.js';
+import type { Vm } from '../kvm/vm.js';
+import { IoEventFdCompletion, missingCapabilities, registerCoalesced } from './completion.js';
+import { type Batch, createBatch, type LoopState, type RingTarget } from './exit-loops.js';
 import { GuestClockPage, type GuestClockReading } from './guest-clock.js';
 import { type LifecycleCounts, runLifecycles } from './lifecycle.js';
 import type { PlannedCell } from './plan.js';
@@ -64,6 +68,7 @@ class LoopRunner implements CellRunner {
   readonly #booted: BootedGuest | undefined;
   readonly #stats: StatsReader | undefined;
   readonly #clock: GuestClockPage | undefined;
+  #ioEventFd: IoEventFdCompletion | undefined;
   #batches = 0;
   lastGuestClock: (GuestClockReading & { counted: boolean }) | undefined;
 
@@ -86,7 +91,13 @@ class LoopRunner implements CellRunner {
       } else if (cell.workload.loop === 'lifecycle' || cell.workload.loop === 'sweep') {
         throw new Error(`${cell.workload.loop} cells have runners of their own`);
       } else {
-        this.#batch = createBatch(binding, { kind: cell.workload.loop, guest, vcpu }, this.#state, cell.injectDelayNs);
+        const ring = this.#openCompletion(kvm, this.#booted.vm, guest);
+        this.#batch = createBatch(
+          binding,
+          { kind: cell.workload.loop, guest, vcpu, ...(ring ? { ring } : {}) },
+          this.#state,
+          cell.injectDelayNs,
+        );
         this.#stats = openVcpuStats(vcpu, KVM_STATS_READ);
         if (cell.workload.guestClock) {
           if (!guest.guestClock) {
@@ -98,9 +109,32 @@ class LoopRunner implements CellRunner {
         }
       }
     } catch (error) {
+      this.#ioEventFd?.close();
       this.#booted.close();
       throw error;
     }
+  }
+
+  /** The workload's in-kernel completion, set up on the booted VM: a coalesced ring for the loop to drain. */
+  #openCompletion(kvm: Kvm, vm: Vm, guest: Guest): RingTarget | undefined {
+    const { completion, inKernelExitsPerIteration } = this.cell.workload;
+    if (!completion) return undefined;
+    const pio = guest.exits.kind === 'pio-out' && guest.exits.writes !== undefined && 'port' in guest.exits.writes;
+    const missing = missingCapabilities(kvm, completion, pio);
+    if (missing.length)
+      throw new Error(`workload '${this.cell.workload.name}' needs ${missing.join(' and ')}, which this KVM lacks`);
+    if (completion === 'ioeventfd') {
+      this.#ioEventFd = new IoEventFdCompletion(vm, guest, inKernelExitsPerIteration);
+      return undefined;
+    }
+    const target = registerCoalesced(vm, guest);
+    return {
+      pageOffset: kvm.checkExtension(KVM_CAP_COALESCED_MMIO),
+      address: target.address,
+      pio: target.pio,
+      writesPerExit: inKernelExitsPerIteration,
+      writes: { sequence: 0 },
+    };
   }
 
   get eintr(): number {
@@ -110,8 +144,9 @@ class LoopRunner implements CellRunner {
   run(n: number): number {
     // Counted before running: a batch that fails part-way still ran iterations KVM counted.
     this.iterations += n;
-    if (!this.#clock) return this.#batch(n);
-    return this.#runTimedByGuest(n);
+    const ns = this.#clock ? this.#runTimedByGuest(n) : this.#batch(n);
+    this.#ioEventFd?.checkBatch(n);
+    return ns;
   }
 
   /** The batch with the guest's clock armed before and read after, both outside the timed loop. */
@@ -134,6 +169,7 @@ class LoopRunner implements CellRunner {
 
   close(): void {
     this.#stats?.close();
+    this.#ioEventFd?.close();
     this.#booted?.close();
   }
 }

@@ -35,7 +35,7 @@ export function checkExitCount(
   if (!counter) return undefined;
   if (!before || !after)
     return { source: 'unavailable', detail: 'this kernel has no KVM binary stats (KVM_GET_STATS_FD)' };
-  const expected = iterations * workload.userspaceExitsPerIteration;
+  const expected = iterations * (workload.kvmCounterPerIteration ?? workload.userspaceExitsPerIteration);
   const observed = delta(before, after, counter);
   if (observed === undefined) {
     return { source: 'unavailable', detail: `KVM_GET_STATS_FD gives no ${counter} counter on this host` };

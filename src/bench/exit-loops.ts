@@ -31,6 +31,8 @@ import {
   RUN_MMIO_IS_WRITE,
   RUN_MMIO_LEN,
   RUN_MMIO_PHYS_ADDR,
+  SIZEOF_KVM_COALESCED_MMIO,
+  SIZEOF_KVM_COALESCED_MMIO_RING,
 } from '../abi/kvm.js';
 import type { Binding } from '../bindings/types.js';
 import { NATIVE_LOOP_KINDS } from '../bindings/types.js';
@@ -41,10 +43,23 @@ import type { Vcpu } from '../kvm/vcpu.js';
 import { getSystemErrorName } from '../util/errno.js';
 import type { ExitLoopName } from './workloads.js';
 
+/**
+ * A coalesced zone's ring, drained and checked after every exit: the writes the guest made since the
+ * last one, each a 1-byte write of its running counter to `address` (a port when pio).
+ */
+export interface RingTarget {
+  pageOffset: number;
+  address: number;
+  pio: boolean;
+  writesPerExit: number;
+  /** The guest's write counter, continued across batches. */
+  writes: { sequence: number };
+}
+
 /** What a loop drives: a guest's exits, KVM_RUN with immediate_exit, or a null ioctl. */
 export type LoopTarget =
-  | { kind: ExitLoopName; guest: Guest; vcpu: Vcpu }
-  | { kind: 'immediate-exit'; guest: Guest; vcpu: Vcpu }
+  | { kind: ExitLoopName; guest: Guest; vcpu: Vcpu; ring?: RingTarget }
+  | { kind: 'immediate-exit'; guest: Guest; vcpu: Vcpu; ring?: undefined }
   | { kind: 'null-ioctl'; binding: Binding; systemFd: number };
 
 /** A loop's running state, kept across batches. */
@@ -152,6 +167,57 @@ function mmioRead(u8: Uint8Array, _u16: Uint16Array, u32: Uint32Array, address: 
 }
 
 const hlt: ExitCheck = (_u8, _u16, u32) => u32[EXIT_REASON_U32] === EXIT_HLT;
+
+/**
+ * pio-out, then the coalesced ring drained and checked: exactly perExit entries, each the guest's next
+ * write (address, length 1, PIO or MMIO, its counter byte). Compiled per cell; ringU32 is the ring
+ * page's index in the u32 view (struct kvm_coalesced_mmio_ring: first, last, then 24-byte entries).
+ */
+function drainedPioOut(
+  ringU32: number,
+  slots: number,
+  address: number,
+  pio: number,
+  perExit: number,
+  writes: { sequence: number },
+): ExitCheck {
+  return (u8, u16, u32, port, seq) => {
+    if (
+      !(
+        u32[EXIT_REASON_U32] === EXIT_IO &&
+        u8[IO_DIRECTION_U8] === IO_OUT &&
+        u8[IO_SIZE_U8] === 1 &&
+        u16[IO_PORT_U16] === port &&
+        u32[IO_COUNT_U32] === 1 &&
+        u8[u32[IO_DATA_OFFSET_U32] as number] === (seq & 0xff)
+      )
+    ) {
+      return false;
+    }
+    let first = u32[ringU32] as number;
+    const last = u32[ringU32 + 1] as number;
+    let drained = 0;
+    let sequence = writes.sequence;
+    while (first !== last) {
+      const entry = ringU32 + 2 + first * 6;
+      if (
+        u32[entry] !== address ||
+        u32[entry + 1] !== 0 ||
+        u32[entry + 2] !== 1 ||
+        u32[entry + 3] !== pio ||
+        u8[(entry + 4) * 4] !== (sequence & 0xff)
+      ) {
+        break;
+      }
+      sequence++;
+      drained++;
+      first = first + 1 === slots ? 0 : first + 1;
+    }
+    u32[ringU32] = first;
+    writes.sequence = sequence;
+    return drained === perExit && first === last;
+  };
+}
 
 /**
  * A guest loop: returns the iterations completed; fewer than n means iteration `return value`
@@ -268,7 +334,23 @@ function failureMessage(target: LoopTarget, iteration: number, state: LoopState)
       : target.kind === 'null-ioctl'
         ? `result ${state.ret}`
         : describeExit(decodeExit(target.vcpu.page().buffer));
-  return `iteration ${iteration}: expected ${EXPECTED[target.kind]} (sequence 0x${(state.sequence & 0xff).toString(16).padStart(2, '0')}), got ${got}`;
+  const ring =
+    target.kind !== 'null-ioctl' && target.ring
+      ? `, then ${target.ring.writesPerExit} coalesced writes from 0x${(target.ring.writes.sequence & 0xff).toString(16).padStart(2, '0')} to 0x${target.ring.address.toString(16)} in the ring (${ringContents(target)})`
+      : '';
+  return `iteration ${iteration}: expected ${EXPECTED[target.kind]} (sequence 0x${(state.sequence & 0xff).toString(16).padStart(2, '0')})${ring}, got ${got}`;
+}
+
+/** What the ring holds now, for a failure message: first, last and the first waiting entry. */
+function ringContents(target: Extract<LoopTarget, { guest: Guest }>): string {
+  const ring = target.ring as RingTarget;
+  const u32 = target.vcpu.page().u32;
+  const base = (ring.pageOffset * 4096) / 4;
+  const first = u32[base] as number;
+  const last = u32[base + 1] as number;
+  if (first === last) return `ring empty at ${first}`;
+  const entry = base + 2 + first * 6;
+  return `entry ${first} of ${first}..${last}: ${u32[entry + 2]} bytes to 0x${(u32[entry] as number).toString(16)} ${u32[entry + 3] ? 'PIO' : 'MMIO'} data 0x${(target.vcpu.page().u8[(entry + 4) * 4] as number).toString(16)}`;
 }
 
 function loopError(target: LoopTarget, message: string): Error {
@@ -308,8 +390,8 @@ function jsBatch(target: LoopTarget, state: LoopState, delayNs: number): Batch {
   }
   const immediate = target.kind === 'immediate-exit';
   const loop = compile<GuestLoop>(immediate ? immediateExit : checkedLoop);
-  const check = immediate ? hlt : compile(EXIT_CHECKS[target.kind]);
   const page = target.vcpu.page();
+  const check = immediate ? hlt : target.ring ? ringCheck(target.ring) : compile(EXIT_CHECKS[target.kind]);
   const { u8, u16, u32 } = page;
   const run = delayNs > 0 ? compile(delayedRun)(page.run, delayNs, process.hrtime) : page.run;
   const timed = compile(timedGuestBatch)(
@@ -328,6 +410,18 @@ function jsBatch(target: LoopTarget, state: LoopState, delayNs: number): Batch {
     if (elapsed < 0) throw loopError(target, failureMessage(target, -1 - elapsed, state));
     return elapsed;
   };
+}
+
+function ringCheck(ring: RingTarget): ExitCheck {
+  const slots = Math.floor((4096 - SIZEOF_KVM_COALESCED_MMIO_RING) / SIZEOF_KVM_COALESCED_MMIO);
+  return compile(drainedPioOut)(
+    (ring.pageOffset * 4096) / 4,
+    slots,
+    ring.address,
+    ring.pio ? 1 : 0,
+    ring.writesPerExit,
+    ring.writes,
+  );
 }
 
 /**
@@ -358,13 +452,29 @@ function timedGuestBatch(
 function nativeBatch(binding: Binding, target: LoopTarget, state: LoopState): Batch {
   const native = binding.native;
   if (!native) throw new Error(`binding '${binding.name}' has no C loop`);
-  const kind = NATIVE_LOOP_KINDS[target.kind];
+  const ring = target.kind === 'null-ioctl' ? undefined : target.ring;
+  const kind = ring ? NATIVE_LOOP_KINDS['pio-out-coalesced'] : NATIVE_LOOP_KINDS[target.kind];
   const fd = target.kind === 'null-ioctl' ? target.systemFd : target.vcpu.fd;
   const address = target.kind === 'null-ioctl' ? 0n : target.vcpu.page().address;
   const value = target.kind === 'null-ioctl' ? KVM_CAP_USER_MEMORY : loopTargetValue(target);
   return (n) => {
-    const result = native.cLoop(kind, fd, address, n, value, state.sequence);
+    const result = ring
+      ? native.cLoop(
+          kind,
+          fd,
+          address,
+          n,
+          value,
+          state.sequence,
+          ring.pageOffset,
+          ring.address,
+          ring.pio ? 1 : 0,
+          ring.writesPerExit,
+          ring.writes.sequence,
+        )
+      : native.cLoop(kind, fd, address, n, value, state.sequence);
     state.sequence = result.sequence;
+    if (ring) ring.writes.sequence = result.writeSequence;
     state.eintr += result.eintr;
     if (result.error) throw loopError(target, result.error);
     return result.elapsedNs;

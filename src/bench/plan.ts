@@ -58,7 +58,10 @@ export interface Plan {
 
 /** The registers a workload sets in its guest: K for guests whose manifest names a register for it. */
 function guestRegisters(workload: Workload, guest: Guest): Partial<Record<RegisterName, bigint>> {
-  const register = guest.exits.kind === 'pio-out' ? guest.exits.inKernelExitsRegister : undefined;
+  const register =
+    guest.exits.kind === 'pio-out'
+      ? (guest.exits.inKernelExitsRegister ?? guest.exits.writes?.countRegister)
+      : undefined;
   if (workload.inKernelExitsPerIteration > 0) {
     if (!register) {
       throw new Error(

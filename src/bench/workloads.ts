@@ -6,6 +6,7 @@
  * protocol, one JS loop (exit-loops.ts) and one C loop (src/native/c_loop.c).
  */
 import type { SweepPoint, WorkloadInfo } from '../results/types.js';
+import type { Completion } from './completion.js';
 import { LIFECYCLE_STEPS } from './lifecycle.js';
 
 /** What the measured loop drives. For exit workloads it is also the guest's exit protocol. */
@@ -34,6 +35,13 @@ export interface Workload extends WorkloadInfo {
   point?: SweepPoint;
   /** The KVM stat that grows by one per userspace exit; `exits` is the fallback where it never moves. */
   kvmCounter?: KvmExitCounter;
+  /**
+   * How much kvmCounter grows per iteration where that is not one per userspace exit: io_exits counts
+   * every port write the CPU traps, those KVM completes in the kernel too (an ioeventfd, a coalesced zone).
+   */
+  kvmCounterPerIteration?: number;
+  /** The guest's writes are completed in the kernel this way (its capabilities are probed before the run). */
+  completion?: Completion;
   /** The tracepoint `--trace perf-stat` expects exactly once per iteration. */
   perfCounter?: string;
   /** Steps timed apart in every iteration (their sum is the sample); the lifecycle's are LIFECYCLE_STEPS. */
@@ -64,6 +72,33 @@ function guestClockWorkload(
 }
 
 export const DEFAULT_CPUID_K = 8;
+/** Writes per userspace exit in the burst guests (their rsi): a coalesced ring holds up to 169. */
+export const WRITES_PER_EXIT = 8;
+
+/**
+ * A burst guest whose WRITES_PER_EXIT writes between two OUTs to 0xe9 the kernel completes (ioeventfd,
+ * coalesced zone): the loop is pio-out's, plus the completion's checks (eventfd count, ring entries).
+ */
+function completionWorkload(
+  name: string,
+  guest: 'pio-burst' | 'mmio-burst',
+  completion: Completion,
+  how: string,
+): Workload {
+  const pio = guest === 'pio-burst';
+  return {
+    ...exitWorkload(
+      name,
+      'pio-out',
+      'io_exits',
+      `${WRITES_PER_EXIT} ${pio ? 'OUTs' : 'MMIO writes'} completed ${how}, then one OUT, per iteration`,
+      guest,
+    ),
+    inKernelExitsPerIteration: WRITES_PER_EXIT,
+    completion,
+    ...(pio ? { kvmCounterPerIteration: 1 + WRITES_PER_EXIT } : {}),
+  };
+}
 
 const USERSPACE_EXIT = 'kvm:kvm_userspace_exit';
 const IOCTL_ENTRY = 'syscalls:sys_enter_ioctl';
@@ -134,6 +169,10 @@ export function workloadCatalogue(cpuidK = DEFAULT_CPUID_K): Workload[] {
       // The plan writes K into the register the guest's manifest names (exits.inKernelExitsRegister).
       inKernelExitsPerIteration: cpuidK,
     },
+    completionWorkload('ioeventfd-pio', 'pio-burst', 'ioeventfd', 'in the kernel by an ioeventfd'),
+    completionWorkload('ioeventfd-mmio', 'mmio-burst', 'ioeventfd', 'in the kernel by an ioeventfd'),
+    completionWorkload('coalesced-pio', 'pio-burst', 'coalesced', 'into the coalesced ring (drained per exit)'),
+    completionWorkload('coalesced-mmio', 'mmio-burst', 'coalesced', 'into the coalesced ring (drained per exit)'),
     {
       name: 'immediate-exit',
       kind: 'baseline',

@@ -23,8 +23,47 @@ export interface Addon extends NativeLoops {
   view(address: bigint, length: number): ArrayBuffer;
   /** Detaches a view() of the mapping, then unmaps; 0 or -errno. */
   munmapView(address: bigint, length: number, view: ArrayBuffer): number;
+  /** eventfd(2), non-blocking and close-on-exec: fd or -errno. */
+  eventfd(initval: number): number;
+  /** read(2) into bytes: bytes read or -errno. */
+  read(fd: number, bytes: Uint8Array): number;
   /** The TSC's ticks per second, counted against CLOCK_MONOTONIC_RAW over about `ms`; NaN without a TSC. */
   tscHz(ms: number): number;
+  /**
+   * A vCPU on a C thread (src/native/vcpu_thread.c): runs `iterations` KVM_RUNs, checks each is an OUT
+   * of one byte to `port`, pushes (port, data) into a ring of `capacity` (a power of two) and calls
+   * onWake on the JS thread when JS is asleep. waitMs bounds a wait for room in the ring and the join.
+   */
+  vcpuThreadStart(
+    fd: number,
+    runAddress: bigint,
+    port: number,
+    iterations: number,
+    capacity: number,
+    waitMs: number,
+    onWake: () => void,
+  ): VcpuThreadHandle;
+  /** Takes exits from the ring into data/ports: how many (0: the ring was empty, JS sleeps; -1: the thread finished). */
+  vcpuThreadDrain(handle: VcpuThreadHandle, data: Uint8Array, ports: Uint16Array): number;
+  /** Stops the thread (if it still runs) and joins it, bounded; throws when it did not stop in time. */
+  vcpuThreadStop(handle: VcpuThreadHandle): VcpuThreadTotals;
+}
+
+/** The addon's handle on one vCPU thread (an N-API external). */
+export type VcpuThreadHandle = { readonly __vcpuThread: unique symbol };
+
+export interface VcpuThreadTotals {
+  exits: number;
+  /** Calls of onWake that handed over exits. */
+  wakeUps: number;
+  eintr: number;
+  /** Times the thread found the ring full and waited for JS. */
+  fullWaits: number;
+  kvmRunNs: number;
+  /** Summed over the exits drained: from the push to the drain that took it. */
+  handOffNs: number;
+  /** Why the thread stopped early: a wrong exit, a failed KVM_RUN, a ring JS did not drain. */
+  error?: string;
 }
 
 /**

@@ -65,6 +65,7 @@ export const NATIVE_LOOP_KINDS = {
   hlt: 4,
   'immediate-exit': 5,
   'null-ioctl': 6,
+  'pio-out-coalesced': 7,
 } as const;
 export type NativeLoopKind = (typeof NATIVE_LOOP_KINDS)[keyof typeof NATIVE_LOOP_KINDS];
 
@@ -75,6 +76,8 @@ export interface LoopResult {
   sequence: number;
   /** KVM_RUN calls that returned EINTR (a signal) and were re-entered. */
   eintr: number;
+  /** pio-out-coalesced: the guest's write counter after the loop (the ring's next expected byte). */
+  writeSequence: number;
   error?: string;
 }
 
@@ -93,6 +96,12 @@ export interface NativeLoops {
     iterations: number,
     target: number,
     sequence: number,
+    /** pio-out-coalesced only: the ring's page in the vCPU mapping and the writes it must hold per exit. */
+    ringPageOffset?: number,
+    writeAddress?: number,
+    writePio?: number,
+    writesPerExit?: number,
+    writeSequence?: number,
   ): LoopResult;
   cLifecycle(
     kvmFd: number,

@@ -19,7 +19,7 @@ export type SegmentOverrides = Partial<Record<SegmentName, Partial<Pick<Segment,
 /** What the guest does, which the harness checks exit by exit. */
 export type ExitProtocol =
   | { kind: 'serial'; port: number; output: string }
-  | { kind: 'pio-out'; port: number; inKernelExitsRegister?: RegisterName }
+  | { kind: 'pio-out'; port: number; inKernelExitsRegister?: RegisterName; writes?: WriteBurst }
   | { kind: 'pio-in'; port: number }
   | { kind: 'mmio-write'; address: number }
   | { kind: 'mmio-read'; address: number }
@@ -28,6 +28,13 @@ export type ExitProtocol =
   | { kind: 'shutdown' }
   | { kind: 'fail-entry' }
   | { kind: 'internal-error' };
+
+/**
+ * Writes between the userspace exits that a VMM may complete in the kernel: `count` (from a register)
+ * one-byte writes of a running counter (0, 1, 2, ... mod 256) to a port or an unbacked address. Without
+ * an ioeventfd or a coalesced zone on the target, each is an exit to userspace of its own.
+ */
+export type WriteBurst = { countRegister: RegisterName } & ({ port: number } | { address: number });
 
 export interface GuestSpec {
   name: string;
@@ -117,6 +124,7 @@ function parseExits(r: ManifestReader, raw: Record<string, unknown>): ExitProtoc
           : {
               inKernelExitsRegister: r.oneOf(raw.inKernelExitsRegister, 'exits.inKernelExitsRegister', REGISTER_NAMES),
             }),
+        ...(raw.writes === undefined ? {} : { writes: parseWriteBurst(r, r.object(raw.writes, 'exits.writes')) }),
       };
     case 'pio-in':
       return { kind, port: r.integer(raw.port, 'exits.port') };
@@ -126,6 +134,16 @@ function parseExits(r: ManifestReader, raw: Record<string, unknown>): ExitProtoc
     default:
       return { kind };
   }
+}
+
+function parseWriteBurst(r: ManifestReader, raw: Record<string, unknown>): WriteBurst {
+  const countRegister = r.oneOf(raw.countRegister, 'exits.writes.countRegister', REGISTER_NAMES);
+  if ((raw.port === undefined) === (raw.address === undefined)) {
+    r.fail("'exits.writes' needs one of 'port' and 'address'");
+  }
+  return raw.port !== undefined
+    ? { countRegister, port: r.integer(raw.port, 'exits.writes.port') }
+    : { countRegister, address: r.integer(raw.address, 'exits.writes.address') };
 }
 
 function parseGuestClock(r: ManifestReader, raw: unknown): { address: number } {

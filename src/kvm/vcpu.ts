@@ -13,6 +13,7 @@ import {
 import type { Binding, Mapping } from '../bindings/types.js';
 import { ClosedError } from '../errors.js';
 import { check, checkMapping } from './check.js';
+import { CoalescedRing } from './coalesced-ring.js';
 import { decodeExit, type VcpuExit } from './exits.js';
 import { decodeRegisters, encodeRegisters, type Registers, SpecialRegisters, structBuffer } from './structs.js';
 import type { Vm } from './vm.js';
@@ -77,6 +78,14 @@ export class Vcpu {
   page(): RunPage {
     if (this.#fd < 0) throw new ClosedError('Vcpu');
     return this.#page;
+  }
+
+  /**
+   * The VM's coalesced MMIO/PIO ring, on page `pageOffset` of this vCPU's mapping: the value of
+   * KVM_CHECK_EXTENSION(KVM_CAP_COALESCED_MMIO) (0 means the kernel has no ring).
+   */
+  coalescedRing(pageOffset: number): CoalescedRing {
+    return new CoalescedRing(this.page().buffer, pageOffset);
   }
 
   /** KVM_GET_REGS */

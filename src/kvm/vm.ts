@@ -1,22 +1,55 @@
 /** Vm: a VM file descriptor, its memory slots and the ioctls issued on it. */
 
 import {
+  IOEVENTFD_ADDR,
+  IOEVENTFD_DATAMATCH,
+  IOEVENTFD_FD,
+  IOEVENTFD_FLAGS,
+  IOEVENTFD_LEN,
   KVM_CREATE_VCPU,
   KVM_GET_DIRTY_LOG,
+  KVM_IOEVENTFD,
+  KVM_IOEVENTFD_FLAG_DATAMATCH,
+  KVM_IOEVENTFD_FLAG_DEASSIGN,
+  KVM_IOEVENTFD_FLAG_PIO,
+  KVM_REGISTER_COALESCED_MMIO,
   KVM_SET_USER_MEMORY_REGION,
+  KVM_UNREGISTER_COALESCED_MMIO,
   REGION_FLAGS,
   REGION_GUEST_PHYS_ADDR,
   REGION_MEMORY_SIZE,
   REGION_SLOT,
   REGION_USERSPACE_ADDR,
+  SIZEOF_KVM_COALESCED_MMIO_ZONE,
   SIZEOF_KVM_DIRTY_LOG,
+  SIZEOF_KVM_IOEVENTFD,
   SIZEOF_KVM_USERSPACE_MEMORY_REGION,
 } from '../abi/kvm.js';
 import type { Binding, Mapping } from '../bindings/types.js';
 import { ClosedError } from '../errors.js';
 import { check, checkMapping } from './check.js';
+import type { EventFd } from './eventfd.js';
 import type { Kvm } from './system.js';
 import { Vcpu } from './vcpu.js';
+
+/** Where an ioeventfd or a coalesced zone listens: a port (pio) or a guest-physical address. */
+export interface IoTarget {
+  pio: boolean;
+  address: number;
+}
+
+/** KVM_IOEVENTFD: guest writes of `length` bytes (0: any length, MMIO only) to the target signal `eventFd`. */
+export interface IoEventFdSpec extends IoTarget {
+  length: 0 | 1 | 2 | 4 | 8;
+  eventFd: EventFd;
+  /** Only writes of this value signal; others exit to userspace as usual. */
+  datamatch?: bigint;
+}
+
+/** KVM_REGISTER_COALESCED_MMIO: writes to [address, address + size) queue in the ring instead of exiting. */
+export interface CoalescedZone extends IoTarget {
+  size: number;
+}
 
 export interface MemoryRegion {
   slot: number;
@@ -95,6 +128,16 @@ function setUint64(data: DataView, offset: number, value: number): void {
   data.setUint32(offset + 4, Math.floor(value / 2 ** 32), true);
 }
 
+/** struct kvm_coalesced_mmio_zone: addr u64, size u32, pio u32. */
+function encodeZone(zone: CoalescedZone): Uint8Array {
+  const bytes = new Uint8Array(SIZEOF_KVM_COALESCED_MMIO_ZONE);
+  const data = new DataView(bytes.buffer);
+  setUint64(data, 0, zone.address);
+  data.setUint32(8, zone.size, true);
+  data.setUint32(12, zone.pio ? 1 : 0, true);
+  return bytes;
+}
+
 export class Vm {
   #fd: number;
   readonly #memory: MappedMemory[] = [];
@@ -147,6 +190,47 @@ export class Vm {
     data.setUint32(0, slot, true);
     data.setBigUint64(8, bitmapAddress, true);
     check(this.binding.ioctlBuffer(this.fd, KVM_GET_DIRTY_LOG, bytes), 'KVM_GET_DIRTY_LOG');
+  }
+
+  /** KVM_IOEVENTFD: assigns an eventfd to guest writes at a port or address (KVM_CAP_IOEVENTFD). */
+  assignIoEventFd(spec: IoEventFdSpec): void {
+    this.#ioEventFd(spec, 0);
+  }
+
+  /** KVM_IOEVENTFD with KVM_IOEVENTFD_FLAG_DEASSIGN: the same spec as assigned. */
+  deassignIoEventFd(spec: IoEventFdSpec): void {
+    this.#ioEventFd(spec, KVM_IOEVENTFD_FLAG_DEASSIGN);
+  }
+
+  #ioEventFd(spec: IoEventFdSpec, flags: number): void {
+    const bytes = new Uint8Array(SIZEOF_KVM_IOEVENTFD);
+    const data = new DataView(bytes.buffer);
+    data.setBigUint64(IOEVENTFD_DATAMATCH, spec.datamatch ?? 0n, true);
+    setUint64(data, IOEVENTFD_ADDR, spec.address);
+    data.setUint32(IOEVENTFD_LEN, spec.length, true);
+    data.setInt32(IOEVENTFD_FD, spec.eventFd.fd, true);
+    const all =
+      flags |
+      (spec.pio ? KVM_IOEVENTFD_FLAG_PIO : 0) |
+      (spec.datamatch === undefined ? 0 : KVM_IOEVENTFD_FLAG_DATAMATCH);
+    data.setUint32(IOEVENTFD_FLAGS, all, true);
+    check(this.binding.ioctlBuffer(this.fd, KVM_IOEVENTFD, bytes), 'KVM_IOEVENTFD');
+  }
+
+  /** KVM_REGISTER_COALESCED_MMIO (a port range with pio: KVM_CAP_COALESCED_PIO). */
+  registerCoalescedZone(zone: CoalescedZone): void {
+    check(
+      this.binding.ioctlBuffer(this.fd, KVM_REGISTER_COALESCED_MMIO, encodeZone(zone)),
+      'KVM_REGISTER_COALESCED_MMIO',
+    );
+  }
+
+  /** KVM_UNREGISTER_COALESCED_MMIO: the zone as registered. */
+  unregisterCoalescedZone(zone: CoalescedZone): void {
+    check(
+      this.binding.ioctlBuffer(this.fd, KVM_UNREGISTER_COALESCED_MMIO, encodeZone(zone)),
+      'KVM_UNREGISTER_COALESCED_MMIO',
+    );
   }
 
   /** Allocates page-aligned host memory and maps it at guestPhysAddr in the next free slot. */

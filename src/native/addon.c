@@ -55,6 +55,7 @@ static napi_value init(napi_env env, napi_value exports) {
   register_syscalls(env, exports);
   register_c_loop(env, exports);
   register_c_lifecycle(env, exports);
+  register_vcpu_thread(env, exports);
   return exports;
 }
 

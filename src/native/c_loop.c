@@ -19,7 +19,20 @@ enum loop_kind {
   LOOP_HLT = 4,
   LOOP_IMMEDIATE_EXIT = 5,
   LOOP_NULL_IOCTL = 6,
+  LOOP_PIO_OUT_COALESCED = 7,
 };
+
+/* A coalesced loop's ring: where it is in the vCPU mapping, the writes it must hold after each exit. */
+struct ring_check {
+  uint32_t page_offset;
+  uint64_t address;
+  uint32_t pio;
+  uint32_t per_exit;
+  uint32_t sequence; /* the guest's write counter, continued across batches */
+};
+
+/* KVM_COALESCED_MMIO_MAX without PAGE_SIZE, which userspace headers do not define. */
+#define RING_SLOTS ((4096 - sizeof(struct kvm_coalesced_mmio_ring)) / sizeof(struct kvm_coalesced_mmio))
 
 static double now_ns(void) {
   struct timespec ts;
@@ -78,6 +91,36 @@ static void record_failure(struct loop_result *r, const char *expected, const st
            (unsigned long long)r->completed, expected, r->sequence & 0xff, got);
 }
 
+/* Drains the writes the guest made since the last exit, checking each; 0 (error recorded) on a bad one. */
+static int drain_ring(struct kvm_run *run, struct ring_check *ring, struct loop_result *r) {
+  struct kvm_coalesced_mmio_ring *q = (struct kvm_coalesced_mmio_ring *)((char *)run + ring->page_offset * 4096);
+  uint32_t first = q->first;
+  uint32_t last = __atomic_load_n(&q->last, __ATOMIC_ACQUIRE);
+  uint32_t drained = 0;
+  while (first != last) {
+    const struct kvm_coalesced_mmio *e = &q->coalesced_mmio[first];
+    if (e->phys_addr != ring->address || e->len != 1 || e->pio != ring->pio || e->data[0] != (uint8_t)ring->sequence) {
+      snprintf(r->error, sizeof r->error,
+               "iteration %llu: coalesced ring entry %u: expected a 1-byte %s write of 0x%02x to 0x%llx, got %u bytes to 0x%llx (%s) data 0x%02x",
+               (unsigned long long)r->completed, first, ring->pio ? "PIO" : "MMIO", ring->sequence & 0xff,
+               (unsigned long long)ring->address, e->len, (unsigned long long)e->phys_addr, e->pio ? "PIO" : "MMIO",
+               e->data[0]);
+      __atomic_store_n(&q->first, first, __ATOMIC_RELEASE);
+      return 0;
+    }
+    ring->sequence++;
+    drained++;
+    first = (first + 1) % RING_SLOTS;
+  }
+  __atomic_store_n(&q->first, first, __ATOMIC_RELEASE);
+  if (drained != ring->per_exit) {
+    snprintf(r->error, sizeof r->error, "iteration %llu: expected %u writes in the coalesced ring, found %u",
+             (unsigned long long)r->completed, ring->per_exit, drained);
+    return 0;
+  }
+  return 1;
+}
+
 #define FAIL(...)               \
   do {                          \
     record_failure(__VA_ARGS__); \
@@ -85,7 +128,7 @@ static void record_failure(struct loop_result *r, const char *expected, const st
   } while (0)
 
 static void run_loop(enum loop_kind kind, int fd, struct kvm_run *run, uint64_t iterations, uint64_t target,
-                     struct loop_result *r) {
+                     struct ring_check *ring, struct loop_result *r) {
   uint32_t seq = r->sequence;
   double start = now_ns();
   for (uint64_t i = 0; i < iterations; i++) {
@@ -114,6 +157,11 @@ static void run_loop(enum loop_kind kind, int fd, struct kvm_run *run, uint64_t 
       if (!is_pio(run, KVM_EXIT_IO_OUT, (uint16_t)target) || *io_data(run) != (uint8_t)seq)
         FAIL(r, "KVM_EXIT_IO out", run, ret, 0);
       break;
+    case LOOP_PIO_OUT_COALESCED:
+      if (!is_pio(run, KVM_EXIT_IO_OUT, (uint16_t)target) || *io_data(run) != (uint8_t)seq)
+        FAIL(r, "KVM_EXIT_IO out", run, ret, 0);
+      if (!drain_ring(run, ring, r)) return;
+      break;
     case LOOP_PIO_IN:
       if (!is_pio(run, KVM_EXIT_IO_IN, (uint16_t)target)) FAIL(r, "KVM_EXIT_IO in", run, ret, 0);
       *io_data(run) = (uint8_t)seq;
@@ -140,11 +188,12 @@ static void run_loop(enum loop_kind kind, int fd, struct kvm_run *run, uint64_t 
   r->elapsed_ns = now_ns() - start;
 }
 
-/* cLoop(kind, fd, runAddress, iterations, target, sequence) ->
- *   { elapsedNs, completed, sequence, error? } */
+/* cLoop(kind, fd, runAddress, iterations, target, sequence[, ringPageOffset, writeAddress, writePio,
+ *       writesPerExit, writeSequence]) -> { elapsedNs, completed, sequence, eintr, writeSequence, error? }
+ * The ring arguments are for LOOP_PIO_OUT_COALESCED. */
 static napi_value js_c_loop(napi_env env, napi_callback_info info) {
-  size_t argc = 6;
-  napi_value argv[6];
+  size_t argc = 11;
+  napi_value argv[11];
   NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   if (argc < 6) {
     napi_throw_type_error(env, "ERR_MISSING_ARGS", "cLoop(kind, fd, runAddress, iterations, target, sequence)");
@@ -157,9 +206,23 @@ static napi_value js_c_loop(napi_env env, napi_callback_info info) {
       !arg_int64(env, argv[3], "iterations", &iterations) || !arg_int64(env, argv[4], "target", &target) ||
       !arg_int64(env, argv[5], "sequence", &sequence))
     return NULL;
+  struct ring_check ring = {0};
+  if (kind == LOOP_PIO_OUT_COALESCED) {
+    int64_t page_offset, address, pio, per_exit, write_sequence;
+    if (argc < 11) {
+      napi_throw_type_error(env, "ERR_MISSING_ARGS", "cLoop: a coalesced loop takes its ring's five arguments");
+      return NULL;
+    }
+    if (!arg_int64(env, argv[6], "ringPageOffset", &page_offset) || !arg_int64(env, argv[7], "writeAddress", &address) ||
+        !arg_int64(env, argv[8], "writePio", &pio) || !arg_int64(env, argv[9], "writesPerExit", &per_exit) ||
+        !arg_int64(env, argv[10], "writeSequence", &write_sequence))
+      return NULL;
+    ring = (struct ring_check){(uint32_t)page_offset, (uint64_t)address, (uint32_t)pio, (uint32_t)per_exit,
+                               (uint32_t)write_sequence};
+  }
   struct loop_result r = {.sequence = (uint32_t)sequence};
   run_loop((enum loop_kind)kind, (int)fd, (struct kvm_run *)(uintptr_t)run_address, (uint64_t)iterations,
-           (uint64_t)target, &r);
+           (uint64_t)target, &ring, &r);
   napi_value result, value;
   NAPI_CALL(env, napi_create_object(env, &result));
   napi_create_double(env, r.elapsed_ns, &value);
@@ -170,6 +233,8 @@ static napi_value js_c_loop(napi_env env, napi_callback_info info) {
   napi_set_named_property(env, result, "sequence", value);
   napi_create_double(env, (double)r.eintr, &value);
   napi_set_named_property(env, result, "eintr", value);
+  napi_create_uint32(env, ring.sequence, &value);
+  napi_set_named_property(env, result, "writeSequence", value);
   if (r.error[0]) {
     napi_create_string_utf8(env, r.error, NAPI_AUTO_LENGTH, &value);
     napi_set_named_property(env, result, "error", value);

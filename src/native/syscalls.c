@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
@@ -182,6 +183,25 @@ static napi_value js_pread(napi_env env, napi_callback_info info) {
   return RESULT(env, pread((int)fd, data, length, (off_t)position));
 }
 
+/* eventfd(initval): a non-blocking, close-on-exec eventfd (KVM_IOEVENTFD signals it); fd or -errno. */
+static napi_value js_eventfd(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  int64_t initval;
+  if (!get_args(env, info, 1, argv) || !arg_int64(env, argv[0], "initval", &initval)) return NULL;
+  return RESULT(env, eventfd((unsigned int)initval, EFD_CLOEXEC | EFD_NONBLOCK));
+}
+
+/* read(fd, bytes): read(2) into a Uint8Array; bytes read or -errno (-EAGAIN: an eventfd at zero). */
+static napi_value js_read(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  int64_t fd;
+  if (!get_args(env, info, 2, argv) || !arg_int64(env, argv[0], "fd", &fd)) return NULL;
+  void *data;
+  size_t length;
+  if (!arg_bytes(env, argv[1], "bytes", &data, &length)) return NULL;
+  return RESULT(env, read((int)fd, data, length));
+}
+
 /* view(address, length): an external ArrayBuffer over mapped memory through N-API alone, for runtimes
  * the V8 views module (views.cc) was not built for (another Node ABI, Bun, Deno). No finalizer: the
  * mapping, not the runtime, owns the bytes. */
@@ -261,4 +281,6 @@ void register_syscalls(napi_env env, napi_value exports) {
   export_function(env, exports, "view", js_view);
   export_function(env, exports, "pread", js_pread);
   export_function(env, exports, "munmapView", js_munmap_view);
+  export_function(env, exports, "eventfd", js_eventfd);
+  export_function(env, exports, "read", js_read);
 }

@@ -1,0 +1,43 @@
+/**
+ * EventFd: an eventfd(2) a VMM hands to KVM_IOEVENTFD. Each guest write KVM completes in the kernel
+ * adds 1 to its counter; a read returns the count since the last read and sets it back to 0. Opened
+ * and read through the N-API addon for every binding: this is set-up and checking, not the measured path.
+ */
+
+import { EAGAIN } from '../abi/kvm.js';
+import { loadAddon } from '../bindings/addon.js';
+import { ClosedError } from '../errors.js';
+import { check } from './check.js';
+
+export class EventFd {
+  #fd: number;
+  readonly #counter = new Uint8Array(8);
+
+  private constructor(fd: number) {
+    this.#fd = fd;
+  }
+
+  /** A non-blocking, close-on-exec eventfd at 0. */
+  static open(): EventFd {
+    return new EventFd(check(loadAddon().eventfd(0), 'eventfd'));
+  }
+
+  get fd(): number {
+    if (this.#fd < 0) throw new ClosedError('EventFd');
+    return this.#fd;
+  }
+
+  /** The signals since the last read (0 when none: the counter stays at 0 and read(2) says EAGAIN). */
+  take(): number {
+    const read = loadAddon().read(this.fd, this.#counter);
+    if (read === -EAGAIN) return 0;
+    check(read, 'read of an eventfd');
+    return Number(new DataView(this.#counter.buffer).getBigUint64(0, true));
+  }
+
+  close(): void {
+    if (this.#fd < 0) return;
+    loadAddon().close(this.#fd);
+    this.#fd = -1;
+  }
+}
