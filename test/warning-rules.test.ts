@@ -67,6 +67,7 @@ function troubledRun(): RunWarningContext {
     },
     host: { pvm: true, hardwareCounters: false },
     interrupted: true,
+    unsupported: new Map([['coalesced-pio', ['KVM_CAP_COALESCED_PIO']]]),
     traceFailure: 'tracing failed: perf was killed',
     processNotes: ['process 1 of 2 wrote no results (killed by SIGKILL)'],
   };
@@ -99,6 +100,10 @@ describe('run warnings', () => {
       'hardware perf counters are not available on this host: times only, no cycle or instruction counts',
       'the event loop was blocked for up to 250 ms while calibrating: a Ctrl-C could wait that long to be seen (one step of the work takes that long here)',
     ]);
+  });
+
+  test('a workload this KVM cannot run is named with the capability it lacks', () => {
+    assert.ok(runWarnings(troubledRun()).includes('coalesced-pio skipped: this KVM lacks KVM_CAP_COALESCED_PIO'));
   });
 
   test('a clean run has no warnings', () => {

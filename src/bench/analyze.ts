@@ -120,6 +120,24 @@ export function measurementOf(
 }
 
 /** Measurements for every cell, each exit cell against the floor binding of its workload. */
+/** A cell the run did not measure: its workload needs what this host lacks (the reason says what). */
+export function skippedMeasurement(cell: PlannedCell, reason: string): Measurement {
+  return {
+    workload: cell.workload.name,
+    binding: cell.row,
+    ...(cell.runtime === HOST_RUNTIME && cell.row === cell.binding ? {} : { runtime: cell.runtime }),
+    status: 'skipped',
+    // No batch was sized and no sample taken: 1 is the least the schema allows.
+    iterationsPerSample: 1,
+    samples: [],
+    sampleRounds: [],
+    sampleTimesMs: [],
+    totalIterations: 0,
+    interruptedRuns: 0,
+    error: reason,
+  };
+}
+
 export function measurementsOf(
   cells: readonly MeasuredCell[],
   floorBinding: string | undefined,

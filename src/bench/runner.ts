@@ -27,7 +27,8 @@ import { median } from '../stats/estimates.js';
 import type { TraceFile, TraceSession } from '../trace/session.js';
 import { watchBlocking } from '../util/block-watch.js';
 import { registerCleanup } from '../util/cleanup.js';
-import { type MeasuredCell, measurementsOf } from './analyze.js';
+import { type MeasuredCell, measurementsOf, skippedMeasurement } from './analyze.js';
+import { lacksCapabilities, unsupportedWorkloads } from './capabilities.js';
 import { type CellRunner, type KvmStats, openCellRunner } from './cell.js';
 import { checkExitCount, emulatedInstructionsPerIteration } from './counters.js';
 import { tscFrequency } from './guest-clock.js';
@@ -136,21 +137,38 @@ function runtimeRecords(
 export async function runBenchmarks(options: RunOptions, env: RunEnvironment): Promise<RunOutcome> {
   const startedAt = new Date();
   const runStartMs = performance.now();
-  const plan = planRun(options, env.runtimes);
+  const asked = planRun(options, env.runtimes);
+  // Probed before anything is measured: the workloads this KVM cannot run are left out, and reported.
+  const unsupported = unsupportedWorkloads(asked.workloads, 'napi', env.kvmPath);
+  const plan = unsupported.size
+    ? planRun({ ...options, workloads: options.workloads.filter((name) => !unsupported.has(name)) }, env.runtimes)
+    : asked;
   const inChildren = (options.processes ?? 1) > 1 || (plan.runtimes ?? []).some((r) => r.runtime.name !== HOST_RUNTIME);
-  const measured = inChildren ? await measureInChildren(plan, env) : await measureHere(plan, env, runStartMs);
+  const measured =
+    plan.cells.length === 0
+      ? { cells: [], completed: true, notes: [] }
+      : inChildren
+        ? await measureInChildren(plan, env)
+        : await measureHere(plan, env, runStartMs);
   const host = {
     ...hostFingerprint(env.hardwareCounters),
     ...(plan.runtimes ? { runtimes: runtimeRecords(plan, measured.runtimeEngines ?? new Map()) } : {}),
   };
   const guestTsc =
     !env.partOfRun && plan.workloads.some((workload) => workload.guestClock) ? tscFrequency(host) : undefined;
-  const measurements = measurementsOf(measured.cells, plan.floor, host.tscHz, guestTsc);
+  const measurements = [
+    ...measurementsOf(measured.cells, plan.floor, host.tscHz, guestTsc),
+    ...asked.cells.flatMap((cell) => {
+      const missing = unsupported.get(cell.workload.name);
+      return missing ? [skippedMeasurement(cell, lacksCapabilities(missing))] : [];
+    }),
+  ];
   const warnings = runWarnings({
     measurements,
     options,
     harness: measured.harness,
     host,
+    unsupported,
     interrupted: !measured.completed,
     traceFailure: measured.traceFailure,
     processNotes: measured.notes,
@@ -170,7 +188,7 @@ export async function runBenchmarks(options: RunOptions, env: RunEnvironment): P
       peakRssBytes: process.resourceUsage().maxRSS * 1024,
     },
     host,
-    workloads: plan.workloads.map(workloadInfo),
+    workloads: asked.workloads.map(workloadInfo),
     bindings: measured.bindings ?? plan.bindings.map(bindingInfo),
     ...(plan.floor ? { floor: plan.floor } : {}),
     ...(measured.harness ? { harness: measured.harness } : {}),

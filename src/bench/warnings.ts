@@ -21,6 +21,8 @@ export interface RunWarningContext {
   /** What the harness did (sample length, JIT warm-up, blocked event loop); absent when nothing ran. */
   harness?: Pick<HarnessInfo, 'targetSampleNs' | 'jitWarmup' | 'longestBlockMs'>;
   host?: Pick<HostFingerprint, 'pvm' | 'hardwareCounters'>;
+  /** Workloads left out because this KVM lacks what they need, with the capabilities it lacks. */
+  unsupported?: ReadonlyMap<string, readonly string[]>;
   /** A signal stopped the run before its last round. */
   interrupted?: boolean;
   /** Why tracing failed after the measured rounds (the measurements are kept). */
@@ -82,6 +84,13 @@ function processProblems({ processNotes }: RunWarningContext): string[] {
 /** One warning per failed cell, with its error. */
 function failedCells({ measurements }: RunWarningContext): string[] {
   return measurements.filter((m) => m.status === 'failed').map((m) => `${where(m)} failed: ${m.error}`);
+}
+
+/** Workloads this KVM cannot run: one line per workload, naming the capabilities it lacks. */
+function skippedWorkloads({ unsupported }: RunWarningContext): string[] {
+  return [...(unsupported ?? [])].map(
+    ([workload, missing]) => `${workload} skipped: this KVM lacks ${missing.join(' and ')}`,
+  );
 }
 
 /** KVM's own exit counter disagrees with the harness's count. */
@@ -243,6 +252,7 @@ export const RUN_WARNING_RULES: readonly RunWarningRule[] = [
   runInterrupted,
   processProblems,
   failedCells,
+  skippedWorkloads,
   suspectCells,
   uncountedExits,
   emulatedGuestCode,

@@ -198,6 +198,14 @@ export function workloadCatalogue(cpuidK = DEFAULT_CPUID_K): Workload[] {
 
 export const WORKLOAD_NAMES = workloadCatalogue().map((workload) => workload.name);
 
+/**
+ * What a run measures without --workloads: every workload but the VMM-design ones (in-kernel
+ * completion), which answer another question (how a VMM should handle exits) and are asked for by name.
+ */
+export const DEFAULT_WORKLOAD_NAMES = workloadCatalogue()
+  .filter((workload) => workload.completion === undefined)
+  .map((workload) => workload.name);
+
 /** The results file's description of a workload: the catalogue entry without its machinery. */
 export function workloadInfo(workload: Workload): WorkloadInfo {
   const { name, kind, description, guest, userspaceExitsPerIteration, inKernelExitsPerIteration } = workload;

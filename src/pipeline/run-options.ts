@@ -8,7 +8,7 @@ import { cpus } from 'node:os';
 import { FLOOR_BINDING } from '../bench/plan.js';
 import { defaultSweepBindings, type SweepHost, sweepWorkloads } from '../bench/sweeps/plan.js';
 import { SWEEP_KINDS, type SweepKind } from '../bench/sweeps/points.js';
-import { DEFAULT_CPUID_K, WORKLOAD_NAMES } from '../bench/workloads.js';
+import { DEFAULT_CPUID_K, DEFAULT_WORKLOAD_NAMES, WORKLOAD_NAMES } from '../bench/workloads.js';
 import { BINDING_NAMES, type BindingName } from '../bindings/types.js';
 import { UsageError } from '../errors.js';
 import { DEFAULT_KVM_PATH } from '../kvm/system.js';
@@ -74,11 +74,11 @@ const { default: standard, quick: quickProfile } = PROFILES;
 export const RUN_OPTIONS: readonly RunOptionSpec[] = [
   field({
     flags: '-w, --workloads <list>',
-    help: `comma-separated: ${WORKLOAD_NAMES.join(', ')}`,
+    help: `comma-separated: ${WORKLOAD_NAMES.join(', ')} (default: all but ${WORKLOAD_NAMES.filter((name) => !DEFAULT_WORKLOAD_NAMES.includes(name)).join(', ')}, the VMM-design ones)`,
     key: 'workloads',
     // A sweep's points are its workloads, added by expandSweep once the host is known.
     value: (given, { sweep }) =>
-      sweep ? [] : given !== undefined ? parseList('--workloads', given, WORKLOAD_NAMES) : [...WORKLOAD_NAMES],
+      sweep ? [] : given !== undefined ? parseList('--workloads', given, WORKLOAD_NAMES) : [...DEFAULT_WORKLOAD_NAMES],
   }),
   field({
     flags: '-b, --bindings <list>',

@@ -1,10 +1,11 @@
 /** `kvmbench list`: bindings, workloads and guests, one line each (or as JSON). */
 import type { Command } from 'commander';
-import { workloadCatalogue } from '../../bench/workloads.js';
+import { capabilitiesFor, writeTarget } from '../../bench/completion.js';
+import { DEFAULT_WORKLOAD_NAMES, type Workload, workloadCatalogue } from '../../bench/workloads.js';
 import { getBinding } from '../../bindings/registry.js';
 import { BINDING_NAMES } from '../../bindings/types.js';
 import { terminalWidth, wrapText } from '../../format/wrap.js';
-import { loadManifest } from '../../guests/manifest.js';
+import { loadGuest, loadManifest } from '../../guests/manifest.js';
 import { describeSurveyed, surveyRuntimes } from '../../runtimes/discover.js';
 import { printJson } from '../options.js';
 
@@ -12,8 +13,18 @@ export interface Listing {
   bindings: Array<{ name: string; available: boolean; description: string }>;
   /** run --runtimes: each runtime, found with its version and bindings, or why not. */
   runtimes?: Array<{ name: string; available: boolean; description: string }>;
-  workloads: Array<{ name: string; kind: string; description: string }>;
+  /** needs: the KVM capabilities a workload must find (probed when it runs; skipped, naming them, without). */
+  workloads: Array<{ name: string; kind: string; description: string; needs?: string[] }>;
   guests: Array<{ name: string; mode: string; description: string }>;
+}
+
+/** A workload as list shows it: with what it needs from KVM, and whether a run without --workloads has it. */
+function listedWorkload(workload: Workload): Listing['workloads'][number] {
+  const { name, kind, description, completion } = workload;
+  if (!completion) return { name, kind, description };
+  const needs = Object.keys(capabilitiesFor(completion, writeTarget(loadGuest(workload.guest)).pio));
+  const asked = DEFAULT_WORKLOAD_NAMES.includes(name) ? '' : '; by name only';
+  return { name, kind, description: `${description} (needs ${needs.join(', ')}${asked})`, needs };
 }
 
 export function listing(): Listing {
@@ -25,7 +36,7 @@ export function listing(): Listing {
         return { name, available: false, description: `unavailable: ${(error as Error).message}` };
       }
     }),
-    workloads: workloadCatalogue().map(({ name, kind, description }) => ({ name, kind, description })),
+    workloads: workloadCatalogue().map(listedWorkload),
     guests: loadManifest().map(({ name, mode, description }) => ({ name, mode, description })),
   };
 }
