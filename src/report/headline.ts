@@ -47,14 +47,17 @@ export function headlineSentences(results: Results): string[] {
     );
   }
   const bad = results.measurements.filter((m) => m.status === 'failed' || m.status === 'suspect');
+  const skipped = results.measurements.filter((m) => m.status === 'skipped').length;
+  const measuredCells = results.measurements.length - skipped;
+  const skippedNote = skipped ? ` (${skipped} skipped: see the warnings)` : '';
   const named = bad
     .slice(0, 2)
     .map((m) => `${m.workload} / ${m.binding} ${m.status}`)
     .join(', ');
   sentences.push(
     bad.length === 0
-      ? `All ${results.measurements.length} cells measured, every exit checked${results.run.status === 'complete' ? '' : ' (the run was interrupted)'}.`
-      : `${bad.length} of ${results.measurements.length} cells did not measure cleanly: ${named}${bad.length > 2 ? ` and ${bad.length - 2} more` : ''} (above).`,
+      ? `All ${measuredCells} cells measured, every exit checked${results.run.status === 'complete' ? '' : ' (the run was interrupted)'}${skippedNote}.`
+      : `${bad.length} of ${measuredCells} cells did not measure cleanly: ${named}${bad.length > 2 ? ` and ${bad.length - 2} more` : ''} (above)${skippedNote}.`,
   );
   return sentences;
 }
