@@ -29,8 +29,9 @@ COPY test ./test
 COPY .github ./.github
 COPY examples ./examples
 # The docs the tests hold to the code (every path a doc names exists; the layer table; README's size).
-COPY README.md ./
+COPY README.md LICENSE ./
 COPY docs ./docs
+COPY .ci ./.ci
 # This stage, with its dev dependencies and compiled tests, is what the container test runs the unit
 # tests in (`docker build --target build`): same Node as the image, no extra build.
 RUN npm run build
