@@ -31,6 +31,7 @@ import {
   STOP_GRACE_MS,
   type ThreadedRun,
   threadedRun,
+  zeroTotals,
 } from './types.js';
 
 type Returned = (error: unknown, ret: number) => void;
@@ -97,17 +98,7 @@ function drive(
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const handler = new PioOutHandler(port, options.expectedStart ?? 0);
   const { u8, u16, u32 } = vcpu.page();
-  const totals: RunTotals = {
-    exits: 0,
-    checked: 0,
-    wakeUps: 0,
-    kvmRunNs: 0,
-    handOffNs: 0,
-    handlingNs: 0,
-    elapsedNs: 0,
-    eintr: 0,
-    threadHops: 0,
-  };
+  const totals = zeroTotals();
   const fd = vcpu.fd;
   return new Promise<ThreadedRun>((resolve, reject) => {
     let settled = false;

@@ -54,6 +54,19 @@ export interface ThreadedRun {
 /** The totals a design gathers, before the per-wake-up ratio is derived. */
 export type RunTotals = Omit<ThreadedRun, 'design' | 'exitsPerWakeUp'>;
 
+/** Totals before the first exit: every count and time at zero. */
+export const zeroTotals = (): RunTotals => ({
+  exits: 0,
+  checked: 0,
+  wakeUps: 0,
+  kvmRunNs: 0,
+  handOffNs: 0,
+  handlingNs: 0,
+  elapsedNs: 0,
+  eintr: 0,
+  threadHops: 0,
+});
+
 export function threadedRun(design: VmmDesign, totals: RunTotals): ThreadedRun {
   return { design, ...totals, exitsPerWakeUp: totals.wakeUps > 0 ? totals.checked / totals.wakeUps : 0 };
 }

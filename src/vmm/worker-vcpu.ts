@@ -18,6 +18,7 @@ import {
   STOP_GRACE_MS,
   type ThreadedRun,
   threadedRun,
+  zeroTotals,
 } from './types.js';
 import {
   COUNT,
@@ -190,17 +191,7 @@ export async function runWorkerVcpu(
   const views = sharedViews(shared);
   const { worker, watch } = startWorker(binding, shared, views.i32, timeoutMs);
   const handler = new PioOutHandler(pioOutGuest().port, options.expectedStart ?? 0);
-  const totals: RunTotals = {
-    exits: 0,
-    checked: 0,
-    wakeUps: 0,
-    kvmRunNs: 0,
-    handOffNs: 0,
-    handlingNs: 0,
-    elapsedNs: 0,
-    eintr: 0,
-    threadHops: 0,
-  };
+  const totals = zeroTotals();
   let failure: Error | undefined;
   try {
     failure = await handleExits(views, watch, iterations, handler, totals, timeoutMs);
