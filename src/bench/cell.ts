@@ -11,7 +11,7 @@ import type { Guest } from '../guests/manifest.js';
 import { openVcpuStats, type StatsReader } from '../kvm/stats-fd.js';
 import type { Kvm } from '../kvm/system.js';
 import type { Vm } from '../kvm/vm.js';
-import { IoEventFdCompletion, missingCapabilities, registerCoalesced } from './completion.js';
+import { IoEventFdCompletion, missingCapabilities, registerCoalesced, writeTarget } from './completion.js';
 import { type Batch, createBatch, type LoopState, type RingTarget } from './exit-loops.js';
 import { GuestClockPage, type GuestClockReading } from './guest-clock.js';
 import { type LifecycleCounts, runLifecycles } from './lifecycle.js';
@@ -119,8 +119,7 @@ class LoopRunner implements CellRunner {
   #openCompletion(kvm: Kvm, vm: Vm, guest: Guest): RingTarget | undefined {
     const { completion, inKernelExitsPerIteration } = this.cell.workload;
     if (!completion) return undefined;
-    const pio = guest.exits.kind === 'pio-out' && guest.exits.writes !== undefined && 'port' in guest.exits.writes;
-    const missing = missingCapabilities(kvm, completion, pio);
+    const missing = missingCapabilities(kvm, completion, writeTarget(guest).pio);
     if (missing.length)
       throw new Error(`workload '${this.cell.workload.name}' needs ${missing.join(' and ')}, which this KVM lacks`);
     if (completion === 'ioeventfd') {

@@ -31,13 +31,12 @@ import {
   RUN_MMIO_IS_WRITE,
   RUN_MMIO_LEN,
   RUN_MMIO_PHYS_ADDR,
-  SIZEOF_KVM_COALESCED_MMIO,
-  SIZEOF_KVM_COALESCED_MMIO_RING,
 } from '../abi/kvm.js';
 import type { Binding } from '../bindings/types.js';
 import { NATIVE_LOOP_KINDS } from '../bindings/types.js';
 import type { Guest } from '../guests/manifest.js';
 import { guestFailure } from '../guests/run-to-halt.js';
+import { COALESCED_RING_SLOTS } from '../kvm/coalesced-ring.js';
 import { decodeExit, describeExit } from '../kvm/exits.js';
 import type { Vcpu } from '../kvm/vcpu.js';
 import { getSystemErrorName } from '../util/errno.js';
@@ -413,10 +412,9 @@ function jsBatch(target: LoopTarget, state: LoopState, delayNs: number): Batch {
 }
 
 function ringCheck(ring: RingTarget): ExitCheck {
-  const slots = Math.floor((4096 - SIZEOF_KVM_COALESCED_MMIO_RING) / SIZEOF_KVM_COALESCED_MMIO);
   return compile(drainedPioOut)(
     (ring.pageOffset * 4096) / 4,
-    slots,
+    COALESCED_RING_SLOTS,
     ring.address,
     ring.pio ? 1 : 0,
     ring.writesPerExit,

@@ -14,15 +14,19 @@ import {
 
 const PAGE_SIZE = 4096;
 
+/**
+ * Slots in the ring (KVM_COALESCED_MMIO_MAX); one stays empty to tell full from empty, so at most
+ * COALESCED_RING_SLOTS - 1 writes wait at once, and a write that finds the ring full exits to userspace.
+ */
+export const COALESCED_RING_SLOTS = Math.floor(
+  (PAGE_SIZE - SIZEOF_KVM_COALESCED_MMIO_RING) / SIZEOF_KVM_COALESCED_MMIO,
+);
+
 /** One write as KVM queued it: where (a port when pio), how many bytes, and the bytes as an integer. */
 export type CoalescedVisitor = (address: number, length: number, pio: boolean, data: number) => boolean;
 
 export class CoalescedRing {
-  /**
-   * Slots in the ring (KVM_COALESCED_MMIO_MAX); one stays empty to tell full from empty, so at most
-   * capacity - 1 writes wait at once, and a write that finds the ring full exits to userspace as usual.
-   */
-  readonly capacity = Math.floor((PAGE_SIZE - SIZEOF_KVM_COALESCED_MMIO_RING) / SIZEOF_KVM_COALESCED_MMIO);
+  readonly capacity = COALESCED_RING_SLOTS;
   readonly #u32: Uint32Array;
   readonly #view: DataView;
 
