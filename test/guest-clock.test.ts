@@ -15,7 +15,7 @@ import {
 import { hereCell } from '../src/bench/plan.js';
 import { runWarnings } from '../src/bench/warnings.js';
 import { type Workload, workloadCatalogue, workloadInfo } from '../src/bench/workloads.js';
-import { parseGuestSpec } from '../src/guests/manifest.js';
+import { loadGuest, parseGuestSpec } from '../src/guests/manifest.js';
 import { csvExporter } from '../src/report/csv.js';
 import { renderHtmlReport } from '../src/report/html.js';
 import { terminalTable } from '../src/report/terminal.js';
@@ -174,12 +174,23 @@ function measuredCell(hostNs: number, guestNs: number): MeasuredCell {
 }
 
 describe('guest clock in measurements and outputs', () => {
-  test('the catalogue marks the three guest-clock workloads and the results name them', () => {
+  test('the catalogue marks the guest-clock workloads (the *-tsc ones and the burst ones) and the results name them', () => {
     const marked = workloadCatalogue().filter((w) => w.guestClock);
     assert.deepEqual(
       marked.map((w) => w.name),
-      ['pio-out-tsc', 'pio-out-long-tsc', 'hlt-long-tsc'],
+      [
+        'pio-out-tsc',
+        'pio-out-long-tsc',
+        'hlt-long-tsc',
+        'ioeventfd-pio',
+        'ioeventfd-mmio',
+        'coalesced-pio',
+        'coalesced-mmio',
+      ],
     );
+    // A burst guest's window is its writes, never its exit.
+    for (const name of ['pio-burst', 'mmio-burst']) assert.equal(loadGuest(name).guestClock?.window, 'writes');
+    assert.equal(loadGuest('pio-out-tsc').guestClock?.window, 'exit');
     assert.equal(workloadInfo(tscWorkload).guestClock, true);
     assert.equal(workloadInfo(workloadCatalogue().find((w) => w.name === 'pio-out') as Workload).guestClock, undefined);
   });
@@ -250,10 +261,19 @@ describe('manifest guestClock', () => {
     load: '0x1000',
     exits: { kind: 'hlt' },
   };
-  test('reads the address and refuses one outside the memory or unaligned', () => {
+  test('reads the address and the window, and refuses an address outside the memory or unaligned', () => {
     assert.deepEqual(parseGuestSpec({ ...base, guestClock: { address: '0x1f00' } }, 'm').guestClock, {
       address: 0x1f00,
+      window: 'exit',
     });
+    assert.deepEqual(parseGuestSpec({ ...base, guestClock: { address: '0x1f00', window: 'writes' } }, 'm').guestClock, {
+      address: 0x1f00,
+      window: 'writes',
+    });
+    assert.throws(
+      () => parseGuestSpec({ ...base, guestClock: { address: '0x1f00', window: 'burst' } }, 'm'),
+      /guestClock.window/,
+    );
     assert.throws(
       () => parseGuestSpec({ ...base, guestClock: { address: '0x1ff8' } }, 'm'),
       /guestClock.address 0x1ff8 must be 8-byte aligned with 17 bytes inside the guest's memory/,

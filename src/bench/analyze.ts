@@ -5,7 +5,7 @@
  */
 
 import type { CellTrace } from '../results/trace.js';
-import type { ExitCountCheck, Measurement, OverheadVsFloor } from '../results/types.js';
+import type { CompletedWriteCost, ExitCountCheck, Measurement, OverheadVsFloor } from '../results/types.js';
 import { HOST_RUNTIME } from '../runtimes/discover.js';
 import { median, pairedRatioCi, summarizeTurns, turnMedians } from '../stats/estimates.js';
 import { guestClockOf, type TscFrequency } from './guest-clock.js';
@@ -32,9 +32,8 @@ export interface MeasuredCell {
 function overheadOf(cell: MeasuredCell, floor: MeasuredCell | undefined): OverheadVsFloor | undefined {
   if (!floor || floor === cell || floor.samples.samples.length === 0 || cell.samples.samples.length === 0)
     return undefined;
-  const units = (m: MeasuredCell) => turnMedians(m.samples.samples, m.samples.sampleRounds, m.sampleProcesses);
   try {
-    const effect = pairedRatioCi(units(floor), units(cell));
+    const effect = pairedRatioCi(turnsOf(floor), turnsOf(cell));
     return {
       ratio: effect.ratio,
       ratioCi95: effect.ratioCi95,
@@ -45,6 +44,40 @@ function overheadOf(cell: MeasuredCell, floor: MeasuredCell | undefined): Overhe
     };
   } catch {
     return undefined; // no turn of this cell has a partner turn of the floor (it failed early)
+  }
+}
+
+const turnsOf = (m: MeasuredCell) => turnMedians(m.samples.samples, m.samples.sampleRounds, m.sampleProcesses);
+
+/**
+ * A completion workload's cost per write: per pair of turns in the same round (and process), its
+ * iteration less its base workload's (the same exit without the writes), over the writes. Undefined
+ * when the run did not measure the base workload through the same binding.
+ */
+function completedWriteOf(cell: MeasuredCell, cells: readonly MeasuredCell[]): CompletedWriteCost | undefined {
+  const { writeCost, completion, inKernelExitsPerIteration: writes } = cell.cell.workload;
+  if (!writeCost || !completion || writes < 1 || cell.samples.samples.length === 0) return undefined;
+  const base = cells.find(
+    (candidate) =>
+      candidate.cell.workload.name === writeCost.baseWorkload &&
+      candidate.cell.row === cell.cell.row &&
+      candidate.cell.runtime === cell.cell.runtime,
+  );
+  if (!base || base.samples.samples.length === 0) return undefined;
+  try {
+    const effect = pairedRatioCi(turnsOf(base), turnsOf(cell));
+    return {
+      completion,
+      writesPerIteration: writes,
+      baseWorkload: writeCost.baseWorkload,
+      nsPerWrite: effect.difference / writes,
+      nsPerWriteCi95: [effect.differenceCi95[0] / writes, effect.differenceCi95[1] / writes],
+      pairs: effect.n,
+      confidence: effect.confidence,
+      userspaceExitWorkload: writeCost.userspaceExitWorkload,
+    };
+  } catch {
+    return undefined; // no turn pairs with one of the base (one of them failed early)
   }
 }
 
@@ -108,6 +141,9 @@ export function measurementOf(
       cell.iterationsPerSample,
       guestTsc ?? { source: 'unknown: no TSC frequency was looked up' },
     );
+    if (cell.cell.guest?.guestClock?.window === 'writes') {
+      measurement.guestClock.writesPerWindow = cell.cell.workload.inKernelExitsPerIteration;
+    }
   }
   if (stepSamples) {
     measurement.stepSamples = stepSamples;
@@ -151,6 +187,8 @@ export function measurementsOf(
         candidate.cell.runtime === cell.cell.runtime &&
         candidate.cell.binding === floorBinding,
     );
-    return measurementOf(cell, floor, tscHz, guestTsc);
+    const measurement = measurementOf(cell, floor, tscHz, guestTsc);
+    const write = measurement.stats ? completedWriteOf(cell, cells) : undefined;
+    return write ? { ...measurement, completedWrite: write } : measurement;
   });
 }

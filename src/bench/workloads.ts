@@ -42,6 +42,11 @@ export interface Workload extends WorkloadInfo {
   kvmCounterPerIteration?: number;
   /** The guest's writes are completed in the kernel this way (its capabilities are probed before the run). */
   completion?: Completion;
+  /**
+   * Completion workloads: the workload making only the iteration's own exit (subtracted to price one
+   * write), and the one whose every write is an exit to userspace (set beside it).
+   */
+  writeCost?: { baseWorkload: string; userspaceExitWorkload: string };
   /** The tracepoint `--trace perf-stat` expects exactly once per iteration. */
   perfCounter?: string;
   /** Steps timed apart in every iteration (their sum is the sample); the lifecycle's are LIFECYCLE_STEPS. */
@@ -96,6 +101,10 @@ function completionWorkload(
     ),
     inKernelExitsPerIteration: WRITES_PER_EXIT,
     completion,
+    writeCost: { baseWorkload: 'pio-out', userspaceExitWorkload: pio ? 'pio-out' : 'mmio-write' },
+    // The burst guests time each burst of writes (guestClock window "writes"): the cost per write
+    // seen from inside the guest, beside the host's.
+    guestClock: true,
     ...(pio ? { kvmCounterPerIteration: 1 + WRITES_PER_EXIT } : {}),
   };
 }

@@ -48,10 +48,23 @@ export interface GuestSpec {
   segments: SegmentOverrides;
   exits: ExitProtocol;
   /**
-   * Guests that time their own exits with RDTSC: where their clock page lies (u64 cycles, u64 windows
-   * timed, u8 skip; see src/bench/guest-clock.ts).
+   * Guests that time themselves with RDTSC: where their clock page lies (u64 cycles, u64 windows
+   * timed, u8 skip; see src/bench/guest-clock.ts) and what a window spans.
    */
-  guestClock?: { address: number };
+  guestClock?: GuestClockSpec;
+}
+
+/**
+ * What one timed window spans: `exit`, the exiting instruction (a round trip through the host, so a
+ * window is open across the host's gap between two batches); `writes`, a burst of writes completed in
+ * the kernel before the iteration's exit (it never spans the host's gap).
+ */
+export const GUEST_CLOCK_WINDOWS = ['exit', 'writes'] as const;
+export type GuestClockWindow = (typeof GUEST_CLOCK_WINDOWS)[number];
+
+export interface GuestClockSpec {
+  address: number;
+  window: GuestClockWindow;
 }
 
 /** Bytes of a guest's clock page that the host reads and writes (cycles, windows, skip flag). */
@@ -146,8 +159,12 @@ function parseWriteBurst(r: ManifestReader, raw: Record<string, unknown>): Write
     : { countRegister, address: r.integer(raw.address, 'exits.writes.address') };
 }
 
-function parseGuestClock(r: ManifestReader, raw: unknown): { address: number } {
-  return { address: r.integer(r.object(raw, 'guestClock').address, 'guestClock.address') };
+function parseGuestClock(r: ManifestReader, raw: unknown): GuestClockSpec {
+  const clock = r.object(raw, 'guestClock');
+  return {
+    address: r.integer(clock.address, 'guestClock.address'),
+    window: clock.window === undefined ? 'exit' : r.oneOf(clock.window, 'guestClock.window', GUEST_CLOCK_WINDOWS),
+  };
 }
 
 function parseSegments(r: ManifestReader, raw: unknown): SegmentOverrides {

@@ -16,6 +16,12 @@ function sources(cells: Measurement[]): string[] {
   return [...seen].map((source) => `TSC frequency: ${source}.`);
 }
 
+/** The row's workload, marked where a window is a burst of in-kernel writes rather than an exit. */
+export function guestClockRowName(m: Measurement): string {
+  const writes = m.guestClock?.writesPerWindow;
+  return writes ? `${m.workload} (${writes} writes)` : m.workload;
+}
+
 /** Lines to print after the summary table, or none when no cell keeps a guest clock. */
 export function guestClockLines(results: Results, table: (header: string[], rows: string[][]) => string[]): string[] {
   const cells = results.measurements.filter((m) => m.guestClock !== undefined && m.stats !== undefined);
@@ -25,7 +31,7 @@ export function guestClockLines(results: Results, table: (header: string[], rows
     const clock = m.guestClock as NonNullable<Measurement['guestClock']>;
     const usable = clock.status !== 'unusable';
     return [
-      m.workload,
+      guestClockRowName(m),
       m.binding,
       formatNs(m.stats?.median),
       usable ? cycles(clock.cyclesPerRoundTrip?.median) : 'unusable',
@@ -43,6 +49,11 @@ export function guestClockLines(results: Results, table: (header: string[], rows
     ...table(header, rows),
     ...sources(cells),
     "host − guest = what the host-timed loop holds outside the guest's window (its bookkeeping instructions).",
+    ...(cells.some((m) => m.guestClock?.writesPerWindow)
+      ? [
+          'A row marked (N writes) times a burst of N writes the kernel completed, not an exit; its exit is outside the window.',
+        ]
+      : []),
     ...notes,
   ];
 }

@@ -27,6 +27,12 @@ import { reportHeader } from './html/sections/header.js';
 import { RUNTIMES_SECTION_ID, RUNTIMES_SECTION_TITLE, runtimesSection } from './html/sections/runtimes.js';
 import { summarySection } from './html/sections/summary.js';
 import { hasTraceSection, traceSection } from './html/sections/trace.js';
+import {
+  hasVmmDesignSection,
+  VMM_DESIGN_SECTION_ID,
+  VMM_DESIGN_SECTION_TITLE,
+  vmmDesignSection,
+} from './html/sections/vmm-design.js';
 import { warningsSection } from './html/sections/warnings.js';
 import { hasRuntimeMatrix } from './runtime-matrix.js';
 import { hasSweeps, sweepsSection } from './sweeps/chart.js';
@@ -63,6 +69,9 @@ function tableOfContents(results: Results, withBaseline: boolean): SafeHtml {
       : []),
     ...(hasGuestClockSection(results)
       ? ([[GUEST_CLOCK_SECTION_ID, GUEST_CLOCK_SECTION_TITLE]] as Array<[string, string]>)
+      : []),
+    ...(hasVmmDesignSection(results)
+      ? ([[VMM_DESIGN_SECTION_ID, VMM_DESIGN_SECTION_TITLE]] as Array<[string, string]>)
       : []),
     ...(hasTraceSection(results) ? ([['trace', 'Where the time goes']] as Array<[string, string]>) : []),
     ['run-order', 'Run order'],
@@ -115,6 +124,7 @@ ${environmentSection(results, palette)}
 ${workloadsSection(results, palette)}
 ${lifecycleSection(results, palette)}
 ${guestClockSection(results, palette)}
+${vmmDesignSection(results, palette)}
 ${traceSection(results, palette)}
 ${runOrderSection(results, palette)}
 </main>

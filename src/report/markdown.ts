@@ -5,6 +5,7 @@ import { formatNs, formatNsInterval, formatPercent } from '../format/units.js';
 import { hasStatistics, type Measurement, type Results } from '../results/types.js';
 import { escapeMarkdown } from '../util/escape.js';
 import type { ExportedFile, Exporter } from './exporter.js';
+import { VMM_DESIGN_NOTES, VMM_DESIGN_TITLE, vmmDesignRows, vmmDesignTable } from './vmm-design.js';
 
 function measurementRow(measurement: Measurement): string[] {
   const stats = measurement.stats;
@@ -38,6 +39,19 @@ export function renderResultsMarkdown(results: Results): string {
       ['left', 'left', 'right', 'right', 'right', 'right', 'left'],
     ),
   ];
+  const designs = vmmDesignRows(results);
+  if (designs.length > 0) {
+    const { header, cells } = vmmDesignTable(designs);
+    sections.push(
+      `### ${VMM_DESIGN_TITLE}`,
+      markdownTable(
+        header,
+        cells.map((row) => row.map(escapeMarkdown)),
+        ['left', 'left', 'left', 'right', 'right', 'right', 'right'],
+      ),
+      VMM_DESIGN_NOTES.map(escapeMarkdown).join(' '),
+    );
+  }
   if (results.warnings.length > 0)
     sections.push(`### Warnings\n\n${results.warnings.map((warning) => `- ${escapeMarkdown(warning)}`).join('\n')}`);
   return `${sections.join('\n\n')}\n`;

@@ -131,6 +131,27 @@ export interface OverheadVsFloor {
   confidence?: number;
 }
 
+/**
+ * A workload whose guest's writes complete in the kernel (an ioeventfd, a coalesced zone): the cost
+ * of one such write, from pairs of turns measured in the same round as the base workload (the
+ * iteration's own exit alone), and which workload makes the same write as an exit to userspace.
+ */
+export interface CompletedWriteCost {
+  /** What completes the writes in the kernel. */
+  completion: 'ioeventfd' | 'coalesced';
+  writesPerIteration: number;
+  /** The workload that makes only the iteration's exit (its time per pair of turns is subtracted). */
+  baseWorkload: string;
+  /** (iteration - base iteration) / writes per iteration: median over pairs of turns, ns. */
+  nsPerWrite: number;
+  nsPerWriteCi95: [number, number];
+  pairs: number;
+  /** Coverage of the interval: 0.95, less only with too few pairs. */
+  confidence: number;
+  /** The workload whose every write is an exit to userspace, to set beside (pio-out, mmio-write). */
+  userspaceExitWorkload: string;
+}
+
 /** How a cell's batches were sized and what the harness itself costs in them. */
 export interface CellCalibrationInfo {
   /** Median ns per iteration of the probe batches after warm-up. */
@@ -190,6 +211,8 @@ export interface Measurement {
   /** Median in TSC cycles, where the TSC frequency is known. */
   medianCycles?: number;
   overheadVsFloor?: OverheadVsFloor;
+  /** Writes completed in the kernel: the cost of one, against the workload's base exit. */
+  completedWrite?: CompletedWriteCost;
   exitCountCheck?: ExitCountCheck;
   /** KVM instruction-emulator runs per iteration (KVM's insn_emulation stat), where the host reports it. */
   emulatedInstructionsPerIteration?: number;
@@ -222,6 +245,11 @@ export interface GuestClockResult {
   cycleSamples: number[];
   /** Windows (round trips) the guest timed per sample: each batch's iterations less its first. */
   windowSamples: number[];
+  /**
+   * Set when a window is not an exit but a burst of this many writes completed in the kernel (an
+   * ioeventfd or a coalesced zone): the per-round-trip figures are then per burst; divide for a write.
+   */
+  writesPerWindow?: number;
   /** Samples whose window count was not iterations - 1. */
   miscountedSamples: number;
   /** Guest cycles per round trip: median over turns with its interval, like the host figure. */

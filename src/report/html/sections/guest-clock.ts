@@ -6,6 +6,7 @@
 
 import { formatHz, formatInteger, formatNs, formatNsInterval, formatNsSigned } from '../../../format/units.js';
 import type { Measurement, Results } from '../../../results/types.js';
+import { guestClockRowName } from '../../guest-clock.js';
 import { html, type SafeHtml } from '../escape.js';
 import type { Palette } from '../palette.js';
 import { bindingName, section } from './layout.js';
@@ -46,9 +47,9 @@ export function guestClockSection(results: Results, palette: Palette): SafeHtml 
   const head = html`<thead><tr>${['workload', 'binding', 'host-timed', 'guest cycles', 'guest-timed · 95 % CI', 'host − guest'].map((column) => html`<th scope="col">${column}</th>`)}</tr></thead>`;
   const rows = cells.map(
     (cell) =>
-      html`<tr><td>${cell.workload}</td><td>${bindingName(cell.binding, palette(cell.binding))}</td>${clockCells(cell)}</tr>`,
+      html`<tr><td>${guestClockRowName(cell)}</td><td>${bindingName(cell.binding, palette(cell.binding))}</td>${clockCells(cell)}</tr>`,
   );
-  const intro = `Each guest here reads the TSC just before and just after its exiting instruction and adds the cycles to a page in its memory, as kvm-unit-tests' x86/vmexit times an exit; the host reads the page after each batch. Medians per round trip over turns. host − guest is what the host-timed loop holds outside the guest's window: the guest's own bookkeeping instructions (on a host whose KVM emulates every guest instruction, ~0.6 µs each). ${frequencyLine(cells)}`;
+  const intro = `Each guest here reads the TSC just before and just after its exiting instruction and adds the cycles to a page in its memory, as kvm-unit-tests' x86/vmexit times an exit (a row marked "N writes" times instead a burst of N writes the kernel completed, its exit outside the window); the host reads the page after each batch. Medians per round trip over turns. host − guest is what the host-timed loop holds outside the guest's window: the guest's own bookkeeping instructions (on a host whose KVM emulates every guest instruction, ~0.6 µs each). ${frequencyLine(cells)}`;
   return section(
     GUEST_CLOCK_SECTION_ID,
     GUEST_CLOCK_SECTION_TITLE,

@@ -1,0 +1,32 @@
+/** The HTML report's "VMM design" section: the shared table of report/vmm-design.ts, with a binding's colour. */
+
+import { formatNs, formatNsInterval, MISSING } from '../../../format/units.js';
+import type { Results } from '../../../results/types.js';
+import { VMM_DESIGN_NOTES, VMM_DESIGN_TITLE, type VmmDesignRow, vmmDesignRows } from '../../vmm-design.js';
+import { html, type SafeHtml } from '../escape.js';
+import type { Palette } from '../palette.js';
+import { bindingName, section } from './layout.js';
+
+export const VMM_DESIGN_SECTION_ID = 'vmm-design';
+export const VMM_DESIGN_SECTION_TITLE = 'VMM design';
+
+export const hasVmmDesignSection = (results: Results): boolean => vmmDesignRows(results).length > 0;
+
+function row(design: VmmDesignRow, palette: Palette): SafeHtml {
+  const guest = design.guestNs === undefined ? MISSING : formatNs(design.guestNs);
+  const perExit = design.perUserspaceExit === undefined ? MISSING : `${design.perUserspaceExit.toFixed(1)}×`;
+  return html`<tr><td>${bindingName(design.binding, palette(design.binding))}</td><td>${design.workload}</td><td>${design.design}</td><td class="num median">${formatNs(design.ns)}<span class="sub">${formatNsInterval(design.ci95[0], design.ci95[1])}</span></td><td class="num">${guest}</td><td class="num">${perExit}</td></tr>`;
+}
+
+export function vmmDesignSection(results: Results, palette: Palette): SafeHtml {
+  const rows = vmmDesignRows(results);
+  if (rows.length === 0) return html``;
+  const columns = ['binding', 'workload', 'the write', 'per write · 95 % CI', 'guest-timed', 'per exit'];
+  const head = html`<thead><tr>${columns.map((column) => html`<th scope="col">${column}</th>`)}</tr></thead>`;
+  return section(
+    VMM_DESIGN_SECTION_ID,
+    VMM_DESIGN_SECTION_TITLE,
+    `${VMM_DESIGN_TITLE}. ${VMM_DESIGN_NOTES.join(' ')}`,
+    html`<div class="table-scroll"><table class="summary">${head}<tbody>${rows.map((design) => row(design, palette))}</tbody></table></div>`,
+  );
+}
