@@ -11,21 +11,23 @@ import { hasStatistics, type Measurement, type Results } from '../results/types.
 export const VMM_DESIGN_TITLE = 'VMM design: where a guest write completes';
 
 /** The workloads whose every write is an exit to userspace, and their guest-timed twins. */
-const USERSPACE_EXITS: Record<string, { label: string; guestTimed?: string }> = {
-  'pio-out': { label: 'OUT, exit to userspace', guestTimed: 'pio-out-tsc' },
-  'mmio-write': { label: 'MMIO write, exit to userspace' },
+const USERSPACE_EXITS: Record<string, { write: string; guestTimed?: string }> = {
+  'pio-out': { write: 'OUT', guestTimed: 'pio-out-tsc' },
+  'mmio-write': { write: 'MMIO' },
 };
 
 const COMPLETED_BY: Record<NonNullable<Measurement['completedWrite']>['completion'], string> = {
-  ioeventfd: 'completed by an ioeventfd',
-  coalesced: 'into the coalesced ring',
+  ioeventfd: 'ioeventfd',
+  coalesced: 'coalesced ring',
 };
 
 export interface VmmDesignRow {
   binding: string;
   workload: string;
-  /** How the write completes, in words. */
-  design: string;
+  /** The guest's write: OUT or MMIO. */
+  write: string;
+  /** Where it completes: an exit to userspace, or in the kernel (ioeventfd, coalesced ring). */
+  completes: string;
   /** ns per write (one exit, or one write the kernel completed), with its 95 % interval. */
   ns: number;
   ci95: [number, number];
@@ -46,7 +48,8 @@ function exitRow(results: Results, m: Measurement): VmmDesignRow | undefined {
   return {
     binding: m.binding,
     workload: m.workload,
-    design: exit.label,
+    write: exit.write,
+    completes: 'exit to userspace',
     ns: m.stats.median,
     ci95: m.stats.medianCi95,
     ...(guestNs === undefined ? {} : { guestNs }),
@@ -62,11 +65,11 @@ function completedRow(results: Results, m: Measurement): VmmDesignRow | undefine
       ? clock.nsPerRoundTrip / clock.writesPerWindow
       : undefined;
   const exit = byWorkload(results, m.binding, write.userspaceExitWorkload)?.stats?.median;
-  const kind = write.userspaceExitWorkload === 'pio-out' ? 'OUT' : 'MMIO write';
   return {
     binding: m.binding,
     workload: m.workload,
-    design: `${kind}, ${COMPLETED_BY[write.completion]}`,
+    write: USERSPACE_EXITS[write.userspaceExitWorkload]?.write ?? write.userspaceExitWorkload,
+    completes: COMPLETED_BY[write.completion],
     ns: write.nsPerWrite,
     ci95: write.nsPerWriteCi95,
     ...(guestNs === undefined ? {} : { guestNs }),
@@ -97,11 +100,11 @@ const times = (value: number | undefined) => (value === undefined ? MISSING : `$
 /** The table as cells of text: the terminal and Markdown render the same columns. */
 export function vmmDesignTable(rows: readonly VmmDesignRow[]): { header: string[]; cells: string[][] } {
   return {
-    header: ['binding', 'workload', 'the write', 'per write', '95% CI', 'guest-timed', 'per exit'],
+    header: ['binding', 'write', 'completes', 'per write', '95% CI', 'guest-timed', 'per exit'],
     cells: rows.map((row) => [
       row.binding,
-      row.workload,
-      row.design,
+      row.write,
+      row.completes,
       formatNs(row.ns),
       formatNsInterval(row.ci95[0], row.ci95[1]),
       row.guestNs === undefined ? MISSING : formatNs(row.guestNs),
