@@ -1,4 +1,5 @@
-# K one-byte writes of a running counter (0, 1, 2, ... mod 256) to unbacked guest-physical 0x8000,
+# K one-byte writes of a running counter (0, 1, 2, ... mod 256; bl the first value and bh the step, so
+# bh = 0 writes one value throughout, for an ioeventfd with datamatch) to unbacked guest-physical 0x8000,
 # then an OUT of the burst number to port 0xe9. K comes from %si. With an ioeventfd or a coalesced MMIO
 # zone on 0x8000 the K writes complete in the kernel and only the OUT reaches userspace; without, each
 # is an MMIO exit.
@@ -11,14 +12,13 @@ _start:
 	xor	%ax, %ax
 	mov	%ax, %ds
 	xor	%bp, %bp		# burst number
-	xor	%bl, %bl		# write counter
 1:	mov	%si, %di
 	rdtsc
 	mov	%eax, %ecx		# TSC (low half) at the burst's start
 2:	test	%di, %di
 	jz	3f
 	movb	%bl, 0x8000
-	inc	%bl
+	add	%bh, %bl		# the next value: bh is the step (1: a running counter, 0: one value)
 	dec	%di
 	jmp	2b
 3:	rdtsc

@@ -1,4 +1,5 @@
-# K one-byte OUTs of a running counter (0, 1, 2, ... mod 256) to port 0xea, then an OUT of the burst
+# K one-byte OUTs of a running counter (0, 1, 2, ... mod 256; bl the first value and bh the step, so
+# bh = 0 writes one value throughout, for an ioeventfd with datamatch) to port 0xea, then an OUT of the burst
 # number to port 0xe9. K comes from %si. With an ioeventfd or a coalesced PIO zone on 0xea the K writes
 # complete in the kernel and only the OUT to 0xe9 reaches userspace; without, each is an exit.
 # The guest times each burst of K writes with RDTSC into its clock page (guestClock in manifest.json,
@@ -8,7 +9,6 @@
 	.set	CLOCK, 0x2000
 _start:
 	xor	%bp, %bp		# burst number
-	xor	%bl, %bl		# write counter
 1:	mov	%si, %di
 	rdtsc
 	mov	%eax, %ecx		# TSC (low half) at the burst's start
@@ -17,7 +17,7 @@ _start:
 	jz	3f
 	mov	%bl, %al
 	out	%al, (%dx)
-	inc	%bl
+	add	%bh, %bl		# the next value: bh is the step (1: a running counter, 0: one value)
 	dec	%di
 	jmp	2b
 3:	rdtsc

@@ -42,6 +42,10 @@ test('a skipped cell names the capability and reads back as part of a results fi
 
 test('each completion names the capabilities it needs', () => {
   assert.deepEqual(Object.keys(capabilitiesFor('ioeventfd', true)), ['KVM_CAP_IOEVENTFD']);
+  assert.deepEqual(Object.keys(capabilitiesFor('ioeventfd', false, { length: 0 })), [
+    'KVM_CAP_IOEVENTFD',
+    'KVM_CAP_IOEVENTFD_NO_LENGTH',
+  ]);
   assert.deepEqual(Object.keys(capabilitiesFor('coalesced', false)), ['KVM_CAP_COALESCED_MMIO']);
   assert.deepEqual(Object.keys(capabilitiesFor('coalesced', true)), [
     'KVM_CAP_COALESCED_MMIO',
@@ -50,7 +54,14 @@ test('each completion names the capabilities it needs', () => {
 });
 
 test('a run without --workloads leaves the VMM-design workloads out; --workloads names them', () => {
-  const design = ['ioeventfd-pio', 'ioeventfd-mmio', 'coalesced-pio', 'coalesced-mmio'];
+  const design = [
+    'ioeventfd-pio',
+    'ioeventfd-mmio',
+    'ioeventfd-pio-datamatch',
+    'ioeventfd-mmio-any-length',
+    'coalesced-pio',
+    'coalesced-mmio',
+  ];
   assert.deepEqual(
     WORKLOAD_NAMES.filter((name) => !DEFAULT_WORKLOAD_NAMES.includes(name)),
     design,

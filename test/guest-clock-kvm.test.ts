@@ -28,7 +28,14 @@ const skip = kvmSkip || (tsc.hz === undefined ? `the TSC frequency is not known:
 if (skip && !kvmSkip) process.stdout.write(`# guest-clock KVM tests skipped: ${skip}\n`);
 
 // The burst guests' windows are their in-kernel writes; a host lacking a completion's capability skips it.
-const bursts = ['ioeventfd-pio', 'ioeventfd-mmio', 'coalesced-pio', 'coalesced-mmio'];
+const bursts = [
+  'ioeventfd-pio',
+  'ioeventfd-mmio',
+  'ioeventfd-pio-datamatch',
+  'ioeventfd-mmio-any-length',
+  'coalesced-pio',
+  'coalesced-mmio',
+];
 const unsupported = kvmSkip
   ? new Map<string, string[]>()
   : unsupportedWorkloads(everyBindingPlan(bursts).workloads, 'napi');

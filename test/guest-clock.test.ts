@@ -184,6 +184,8 @@ describe('guest clock in measurements and outputs', () => {
         'hlt-long-tsc',
         'ioeventfd-pio',
         'ioeventfd-mmio',
+        'ioeventfd-pio-datamatch',
+        'ioeventfd-mmio-any-length',
         'coalesced-pio',
         'coalesced-mmio',
       ],

@@ -16,6 +16,7 @@ import {
 import { openCellRunner } from '../src/bench/cell.js';
 import { IoEventFdCompletion, missingCapabilities, registerCoalesced } from '../src/bench/completion.js';
 import { createBatch, runExitLoop } from '../src/bench/exit-loops.js';
+import { DATAMATCH_VALUE } from '../src/bench/workloads.js';
 import { getBinding } from '../src/bindings/registry.js';
 import type { Binding } from '../src/bindings/types.js';
 import { type BootedGuest, bootGuest } from '../src/guests/boot.js';
@@ -170,7 +171,14 @@ for (const binding of allBindings()) {
 }
 
 describe('the completion workloads: every exit and every completed write checked', { skip: kvmSkip }, () => {
-  const WORKLOADS = ['ioeventfd-pio', 'ioeventfd-mmio', 'coalesced-pio', 'coalesced-mmio'];
+  const WORKLOADS = [
+    'ioeventfd-pio',
+    'ioeventfd-mmio',
+    'ioeventfd-pio-datamatch',
+    'ioeventfd-mmio-any-length',
+    'coalesced-pio',
+    'coalesced-mmio',
+  ];
 
   test('each workload runs on every binding, batch after batch', () => {
     const plan = everyBindingPlan(WORKLOADS);
@@ -178,8 +186,9 @@ describe('the completion workloads: every exit and every completed write checked
       const binding = getBinding(cell.binding);
       const kvm = Kvm.open(binding);
       try {
-        const pio = cell.workload.name.endsWith('-pio');
-        const missing = missingCapabilities(kvm, cell.workload.completion as 'ioeventfd' | 'coalesced', pio);
+        const pio = cell.guest?.name === 'pio-burst';
+        const completion = cell.workload.completion as 'ioeventfd' | 'coalesced';
+        const missing = missingCapabilities(kvm, completion, pio, cell.workload.ioEventFd);
         if (missing.length) continue; // the capability tests above say which
         const runner = openCellRunner(cell, binding, kvm);
         try {
@@ -222,6 +231,40 @@ describe('the completion workloads: every exit and every completed write checked
       } finally {
         booted.close();
       }
+    }
+  });
+
+  test('an ioeventfd whose datamatch the guest does not write completes nothing: the cell fails at the first write', () => {
+    const [planned] = everyBindingPlan(['ioeventfd-pio-datamatch']).cells.filter((cell) => cell.binding === 'napi');
+    assert.ok(planned);
+    assert.equal(
+      planned.guest?.registers.rbx,
+      BigInt(DATAMATCH_VALUE),
+      'the guest writes the matched value throughout',
+    );
+    const binding = getBinding('napi');
+    const kvm = Kvm.open(binding);
+    try {
+      if (missingCapabilities(kvm, 'ioeventfd', true).length) return;
+      const runner = openCellRunner(planned, binding, kvm);
+      try {
+        assert.ok(runner.run(50) > 0);
+      } finally {
+        runner.close();
+      }
+      // The eventfd matches another value than the guest writes: each write reaches userspace.
+      const mismatched = {
+        ...planned,
+        workload: { ...planned.workload, ioEventFd: { length: 1 as const, datamatch: DATAMATCH_VALUE + 1 } },
+      };
+      const failing = openCellRunner(mismatched, binding, kvm);
+      try {
+        assert.throws(() => failing.run(5), /0xea/);
+      } finally {
+        failing.close();
+      }
+    } finally {
+      kvm.close();
     }
   });
 

@@ -29,7 +29,8 @@ export function unsupportedWorkloads(
   try {
     for (const workload of needing) {
       const { pio } = writeTarget(loadGuest(workload.guest));
-      const missing = missingCapabilities(kvm, workload.completion as NonNullable<Workload['completion']>, pio);
+      const completion = workload.completion as NonNullable<Workload['completion']>;
+      const missing = missingCapabilities(kvm, completion, pio, workload.ioEventFd);
       if (missing.length) unsupported.set(workload.name, missing);
     }
   } finally {

@@ -119,13 +119,13 @@ class LoopRunner implements CellRunner {
 
   /** The workload's in-kernel completion, set up on the booted VM: a coalesced ring for the loop to drain. */
   #openCompletion(kvm: Kvm, vm: Vm, guest: Guest): RingTarget | undefined {
-    const { completion, inKernelExitsPerIteration } = this.cell.workload;
+    const { completion, inKernelExitsPerIteration, ioEventFd } = this.cell.workload;
     if (!completion) return undefined;
-    const missing = missingCapabilities(kvm, completion, writeTarget(guest).pio);
+    const missing = missingCapabilities(kvm, completion, writeTarget(guest).pio, ioEventFd);
     if (missing.length)
       throw new Error(`workload '${this.cell.workload.name}' needs ${missing.join(' and ')}, which this KVM lacks`);
     if (completion === 'ioeventfd') {
-      this.#ioEventFd = new IoEventFdCompletion(vm, guest, inKernelExitsPerIteration);
+      this.#ioEventFd = new IoEventFdCompletion(vm, guest, inKernelExitsPerIteration, ioEventFd);
       return undefined;
     }
     const target = registerCoalesced(vm, guest);

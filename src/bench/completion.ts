@@ -4,25 +4,48 @@
  * checks the kernel's side after every batch (ioeventfd: the eventfd counted every write) or exit
  * (coalesced: every ring entry's address, length and data; see exit-loops.ts).
  */
-import { KVM_CAP_COALESCED_MMIO, KVM_CAP_COALESCED_PIO, KVM_CAP_IOEVENTFD } from '../abi/kvm.js';
+import {
+  KVM_CAP_COALESCED_MMIO,
+  KVM_CAP_COALESCED_PIO,
+  KVM_CAP_IOEVENTFD,
+  KVM_CAP_IOEVENTFD_NO_LENGTH,
+} from '../abi/kvm.js';
 import { GuestError } from '../errors.js';
 import type { Guest, WriteBurst } from '../guests/manifest.js';
 import { EventFd } from '../kvm/eventfd.js';
 import type { Kvm } from '../kvm/system.js';
-import type { IoTarget, Vm } from '../kvm/vm.js';
+import type { IoEventFdSpec, IoTarget, Vm } from '../kvm/vm.js';
 
 export const COMPLETIONS = ['ioeventfd', 'coalesced'] as const;
 export type Completion = (typeof COMPLETIONS)[number];
 
+/**
+ * What an ioeventfd matches: writes of one byte, or of any length (`length` 0: MMIO only, and only
+ * where the kernel allows it), and with `datamatch` only writes of that value (the guest then writes
+ * it throughout).
+ */
+export interface IoEventFdMatch {
+  length: 0 | 1;
+  datamatch?: number;
+}
+
+export const ONE_BYTE: IoEventFdMatch = { length: 1 };
+
 /** The capabilities a completion needs on a write target, by the kernel headers' names. */
-export function capabilitiesFor(completion: Completion, pio: boolean): Record<string, number> {
-  if (completion === 'ioeventfd') return { KVM_CAP_IOEVENTFD };
+export function capabilitiesFor(
+  completion: Completion,
+  pio: boolean,
+  match: IoEventFdMatch = ONE_BYTE,
+): Record<string, number> {
+  if (completion === 'ioeventfd') {
+    return match.length === 0 ? { KVM_CAP_IOEVENTFD, KVM_CAP_IOEVENTFD_NO_LENGTH } : { KVM_CAP_IOEVENTFD };
+  }
   return pio ? { KVM_CAP_COALESCED_MMIO, KVM_CAP_COALESCED_PIO } : { KVM_CAP_COALESCED_MMIO };
 }
 
 /** The capabilities this KVM lacks for the completion (empty: it can run). */
-export function missingCapabilities(kvm: Kvm, completion: Completion, pio: boolean): string[] {
-  return Object.entries(capabilitiesFor(completion, pio))
+export function missingCapabilities(kvm: Kvm, completion: Completion, pio: boolean, match?: IoEventFdMatch): string[] {
+  return Object.entries(capabilitiesFor(completion, pio, match))
     .filter(([, cap]) => kvm.checkExtension(cap) <= 0)
     .map(([name]) => name);
 }
@@ -37,15 +60,22 @@ export function writeTarget(guest: Guest): IoTarget & { burst: WriteBurst } {
 /** An ioeventfd on the guest's write target, checked after each batch: one signal per write. */
 export class IoEventFdCompletion {
   readonly #eventFd = EventFd.open();
-  readonly #spec;
+  readonly #spec: IoEventFdSpec;
 
   constructor(
     private readonly vm: Vm,
     private readonly guest: Guest,
     private readonly writesPerIteration: number,
+    match: IoEventFdMatch = ONE_BYTE,
   ) {
     const target = writeTarget(guest);
-    this.#spec = { pio: target.pio, address: target.address, length: 1 as const, eventFd: this.#eventFd };
+    this.#spec = {
+      pio: target.pio,
+      address: target.address,
+      length: match.length,
+      eventFd: this.#eventFd,
+      ...(match.datamatch === undefined ? {} : { datamatch: BigInt(match.datamatch) }),
+    };
     try {
       vm.assignIoEventFd(this.#spec);
     } catch (error) {

@@ -68,7 +68,18 @@ function guestRegisters(workload: Workload, guest: Guest): Partial<Record<Regist
         `workload '${workload.name}' makes in-kernel exits but guest '${guest.name}' names no exits.inKernelExitsRegister`,
       );
     }
-    return { [register]: BigInt(workload.inKernelExitsPerIteration) };
+    const datamatch = workload.ioEventFd?.datamatch;
+    const data = guest.exits.kind === 'pio-out' ? guest.exits.writes?.dataRegister : undefined;
+    if (datamatch !== undefined && !data) {
+      throw new Error(
+        `workload '${workload.name}' matches one value but guest '${guest.name}' names no exits.writes.dataRegister`,
+      );
+    }
+    // With datamatch the guest writes that value throughout: the first value, and a step of 0.
+    return {
+      [register]: BigInt(workload.inKernelExitsPerIteration),
+      ...(data && datamatch !== undefined ? { [data]: BigInt(datamatch) } : {}),
+    };
   }
   return {};
 }

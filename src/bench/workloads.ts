@@ -6,7 +6,7 @@
  * protocol, one JS loop (exit-loops.ts) and one C loop (src/native/c_loop.c).
  */
 import type { SweepPoint, WorkloadInfo } from '../results/types.js';
-import type { Completion } from './completion.js';
+import type { Completion, IoEventFdMatch } from './completion.js';
 import { LIFECYCLE_STEPS } from './lifecycle.js';
 
 /** What the measured loop drives. For exit workloads it is also the guest's exit protocol. */
@@ -42,6 +42,8 @@ export interface Workload extends WorkloadInfo {
   kvmCounterPerIteration?: number;
   /** The guest's writes are completed in the kernel this way (its capabilities are probed before the run). */
   completion?: Completion;
+  /** ioeventfd workloads: what the eventfd matches (absent: one-byte writes of any value). */
+  ioEventFd?: IoEventFdMatch;
   /**
    * Completion workloads: the workload making only the iteration's own exit (subtracted to price one
    * write), and the one whose every write is an exit to userspace (set beside it).
@@ -77,6 +79,8 @@ function guestClockWorkload(
 }
 
 export const DEFAULT_CPUID_K = 8;
+/** The one value the datamatch workload's guest writes and its ioeventfd matches. */
+export const DATAMATCH_VALUE = 0x5a;
 /** Writes per userspace exit in the burst guests (their rsi): a coalesced ring holds up to 169. */
 export const WRITES_PER_EXIT = 8;
 
@@ -89,9 +93,11 @@ function completionWorkload(
   guest: 'pio-burst' | 'mmio-burst',
   completion: Completion,
   how: string,
+  ioEventFd?: IoEventFdMatch,
 ): Workload {
   const pio = guest === 'pio-burst';
   return {
+    ...(ioEventFd ? { ioEventFd } : {}),
     ...exitWorkload(
       name,
       'pio-out',
@@ -180,6 +186,20 @@ export function workloadCatalogue(cpuidK = DEFAULT_CPUID_K): Workload[] {
     },
     completionWorkload('ioeventfd-pio', 'pio-burst', 'ioeventfd', 'in the kernel by an ioeventfd'),
     completionWorkload('ioeventfd-mmio', 'mmio-burst', 'ioeventfd', 'in the kernel by an ioeventfd'),
+    completionWorkload(
+      'ioeventfd-pio-datamatch',
+      'pio-burst',
+      'ioeventfd',
+      `in the kernel by an ioeventfd matching their one value (0x${DATAMATCH_VALUE.toString(16)})`,
+      { length: 1, datamatch: DATAMATCH_VALUE },
+    ),
+    completionWorkload(
+      'ioeventfd-mmio-any-length',
+      'mmio-burst',
+      'ioeventfd',
+      'in the kernel by a zero-length ioeventfd (any length, no data compared)',
+      { length: 0 },
+    ),
     completionWorkload('coalesced-pio', 'pio-burst', 'coalesced', 'into the coalesced ring (drained per exit)'),
     completionWorkload('coalesced-mmio', 'mmio-burst', 'coalesced', 'into the coalesced ring (drained per exit)'),
     {

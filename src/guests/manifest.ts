@@ -34,7 +34,11 @@ export type ExitProtocol =
  * one-byte writes of a running counter (0, 1, 2, ... mod 256) to a port or an unbacked address. Without
  * an ioeventfd or a coalesced zone on the target, each is an exit to userspace of its own.
  */
-export type WriteBurst = { countRegister: RegisterName } & ({ port: number } | { address: number });
+export type WriteBurst = {
+  countRegister: RegisterName;
+  /** The register whose low byte is the first value written and its next byte the step (0: one value throughout). */
+  dataRegister?: RegisterName;
+} & ({ port: number } | { address: number });
 
 export interface GuestSpec {
   name: string;
@@ -151,12 +155,18 @@ function parseExits(r: ManifestReader, raw: Record<string, unknown>): ExitProtoc
 
 function parseWriteBurst(r: ManifestReader, raw: Record<string, unknown>): WriteBurst {
   const countRegister = r.oneOf(raw.countRegister, 'exits.writes.countRegister', REGISTER_NAMES);
+  const registers = {
+    countRegister,
+    ...(raw.dataRegister === undefined
+      ? {}
+      : { dataRegister: r.oneOf(raw.dataRegister, 'exits.writes.dataRegister', REGISTER_NAMES) }),
+  };
   if ((raw.port === undefined) === (raw.address === undefined)) {
     r.fail("'exits.writes' needs one of 'port' and 'address'");
   }
   return raw.port !== undefined
-    ? { countRegister, port: r.integer(raw.port, 'exits.writes.port') }
-    : { countRegister, address: r.integer(raw.address, 'exits.writes.address') };
+    ? { ...registers, port: r.integer(raw.port, 'exits.writes.port') }
+    : { ...registers, address: r.integer(raw.address, 'exits.writes.address') };
 }
 
 function parseGuestClock(r: ManifestReader, raw: unknown): GuestClockSpec {
