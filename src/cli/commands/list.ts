@@ -22,7 +22,9 @@ export interface Listing {
 function listedWorkload(workload: Workload): Listing['workloads'][number] {
   const { name, kind, description, completion } = workload;
   if (!completion) return { name, kind, description };
-  const needs = Object.keys(capabilitiesFor(completion, writeTarget(loadGuest(workload.guest)).pio));
+  const needs = Object.keys(
+    capabilitiesFor(completion, writeTarget(loadGuest(workload.guest)).pio, workload.ioEventFd),
+  );
   const asked = DEFAULT_WORKLOAD_NAMES.includes(name) ? '' : '; by name only';
   return { name, kind, description: `${description} (needs ${needs.join(', ')}${asked})`, needs };
 }
