@@ -47,28 +47,31 @@ export function kvmDeviceCheck(context: DoctorContext): Check[] {
   }
 }
 
-/** The capabilities kvmbench uses, each as KVM_CHECK_EXTENSION answers it (TSS_ADDR may be 0). */
+/** The capabilities kvmbench uses, each as KVM_CHECK_EXTENSION answers it on the open device. */
 export function capabilitiesCheck({ kvm, report }: DoctorContext): Check[] {
   // Only once the device check passed: the device opened and answered its API version.
   if (!kvm || report.kvm.apiVersion === undefined) return [];
   for (const [name, number] of Object.entries(CAPABILITIES)) report.kvm.capabilities[name] = kvm.checkExtension(number);
-  const missing = Object.entries(report.kvm.capabilities).filter(
+  return [capabilitiesVerdict(report.kvm.capabilities)];
+}
+
+/** The capabilities line from KVM's answers: a warning naming each missing one (TSS_ADDR may be 0). */
+export function capabilitiesVerdict(capabilities: Readonly<Record<string, number>>): Check {
+  const missing = Object.entries(capabilities).filter(
     ([name, value]) => value === 0 && name !== 'KVM_CAP_SET_TSS_ADDR',
   );
-  return [
-    {
-      name: 'capabilities',
-      status: missing.length ? 'warn' : 'ok',
-      detail: Object.entries(report.kvm.capabilities)
-        .map(([name, value]) => `${name.replace('KVM_CAP_', '')}=${value}`)
-        .join(' '),
-      ...(missing.length
-        ? {
-            fix: `missing: ${missing.map(([name]) => name).join(', ')}; cells that need them fail in kvmbench run, and the VMM-design workloads that need them (IOEVENTFD, COALESCED_*) are skipped, naming them (without BINARY_STATS_FD only the exit-count check is off)`,
-          }
-        : {}),
-    },
-  ];
+  return {
+    name: 'capabilities',
+    status: missing.length ? 'warn' : 'ok',
+    detail: Object.entries(capabilities)
+      .map(([name, value]) => `${name.replace('KVM_CAP_', '')}=${value}`)
+      .join(' '),
+    ...(missing.length
+      ? {
+          fix: `missing: ${missing.map(([name]) => name).join(', ')}; cells that need them fail in kvmbench run, and the VMM-design workloads that need them (IOEVENTFD, COALESCED_*) are skipped, naming them (without BINARY_STATS_FD only the exit-count check is off)`,
+        }
+      : {}),
+  };
 }
 
 const MODEL_TEXT: Record<AccessModel, (advice: DeviceAdvice, gid: number) => string> = {
