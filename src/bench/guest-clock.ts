@@ -12,6 +12,8 @@
  *                    (the one open across the host's gap between two batches) and clears it.
  * So a batch of n round trips adds n - 1 windows, every one inside the host's timed loop: per sample,
  * guest ns per window <= host ns per iteration * n / (n - 1) when the TSC runs at the stated rate.
+ * A guest whose window is a burst of writes the kernel completes (window "writes" in the manifest)
+ * opens and closes it inside one KVM_RUN: the host does not arm the page, and a batch adds n windows.
  */
 import { execFileSync } from 'node:child_process';
 import { loadAddon } from '../bindings/addon.js';
@@ -119,9 +121,9 @@ export function tscFrequency(
 export interface GuestClockSamples {
   /** Guest cycles inside the timed windows, per sample. */
   cycles: number[];
-  /** Windows the guest timed, per sample (n - 1 for a batch of n). */
+  /** Windows the guest timed, per sample (n - 1 for a batch of n; n for windows of writes). */
   windows: number[];
-  /** Samples whose window count was not n - 1: the clock page is not trustworthy. */
+  /** Samples whose window count was not the expected one: the clock page is not trustworthy. */
   miscounted: number;
 }
 
