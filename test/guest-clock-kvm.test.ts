@@ -13,6 +13,7 @@ import { describe, test } from 'node:test';
 import { unsupportedWorkloads } from '../src/bench/capabilities.js';
 import { openCellRunner } from '../src/bench/cell.js';
 import { tscFrequency } from '../src/bench/guest-clock.js';
+import { COMPLETION_WORKLOAD_NAMES } from '../src/bench/workloads.js';
 import { getBinding } from '../src/bindings/registry.js';
 import { tscHz } from '../src/host/facts.js';
 import { Kvm } from '../src/kvm/system.js';
@@ -28,14 +29,7 @@ const skip = kvmSkip || (tsc.hz === undefined ? `the TSC frequency is not known:
 if (skip && !kvmSkip) process.stdout.write(`# guest-clock KVM tests skipped: ${skip}\n`);
 
 // The burst guests' windows are their in-kernel writes; a host lacking a completion's capability skips it.
-const bursts = [
-  'ioeventfd-pio',
-  'ioeventfd-mmio',
-  'ioeventfd-pio-datamatch',
-  'ioeventfd-mmio-any-length',
-  'coalesced-pio',
-  'coalesced-mmio',
-];
+const bursts = COMPLETION_WORKLOAD_NAMES;
 const unsupported = kvmSkip
   ? new Map<string, string[]>()
   : unsupportedWorkloads(everyBindingPlan(bursts).workloads, 'napi');

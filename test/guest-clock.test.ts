@@ -14,7 +14,7 @@ import {
 } from '../src/bench/guest-clock.js';
 import { hereCell } from '../src/bench/plan.js';
 import { runWarnings } from '../src/bench/warnings.js';
-import { type Workload, workloadCatalogue, workloadInfo } from '../src/bench/workloads.js';
+import { COMPLETION_WORKLOAD_NAMES, type Workload, workloadCatalogue, workloadInfo } from '../src/bench/workloads.js';
 import { loadGuest, parseGuestSpec } from '../src/guests/manifest.js';
 import { csvExporter } from '../src/report/csv.js';
 import { renderHtmlReport } from '../src/report/html.js';
@@ -178,17 +178,7 @@ describe('guest clock in measurements and outputs', () => {
     const marked = workloadCatalogue().filter((w) => w.guestClock);
     assert.deepEqual(
       marked.map((w) => w.name),
-      [
-        'pio-out-tsc',
-        'pio-out-long-tsc',
-        'hlt-long-tsc',
-        'ioeventfd-pio',
-        'ioeventfd-mmio',
-        'ioeventfd-pio-datamatch',
-        'ioeventfd-mmio-any-length',
-        'coalesced-pio',
-        'coalesced-mmio',
-      ],
+      ['pio-out-tsc', 'pio-out-long-tsc', 'hlt-long-tsc', ...COMPLETION_WORKLOAD_NAMES],
     );
     // A burst guest's window is its writes, never its exit.
     for (const name of ['pio-burst', 'mmio-burst']) assert.equal(loadGuest(name).guestClock?.window, 'writes');

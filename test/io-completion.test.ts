@@ -16,7 +16,7 @@ import {
 import { openCellRunner } from '../src/bench/cell.js';
 import { IoEventFdCompletion, missingCapabilities, registerCoalesced } from '../src/bench/completion.js';
 import { createBatch, runExitLoop } from '../src/bench/exit-loops.js';
-import { DATAMATCH_VALUE } from '../src/bench/workloads.js';
+import { COMPLETION_WORKLOAD_NAMES, DATAMATCH_VALUE } from '../src/bench/workloads.js';
 import { getBinding } from '../src/bindings/registry.js';
 import type { Binding } from '../src/bindings/types.js';
 import { type BootedGuest, bootGuest } from '../src/guests/boot.js';
@@ -171,14 +171,7 @@ for (const binding of allBindings()) {
 }
 
 describe('the completion workloads: every exit and every completed write checked', { skip: kvmSkip }, () => {
-  const WORKLOADS = [
-    'ioeventfd-pio',
-    'ioeventfd-mmio',
-    'ioeventfd-pio-datamatch',
-    'ioeventfd-mmio-any-length',
-    'coalesced-pio',
-    'coalesced-mmio',
-  ];
+  const WORKLOADS = COMPLETION_WORKLOAD_NAMES;
 
   test('each workload runs on every binding, batch after batch', () => {
     const plan = everyBindingPlan(WORKLOADS);

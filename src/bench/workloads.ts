@@ -231,9 +231,12 @@ export const WORKLOAD_NAMES = workloadCatalogue().map((workload) => workload.nam
  * What a run measures without --workloads: every workload but the VMM-design ones (in-kernel
  * completion), which answer another question (how a VMM should handle exits) and are asked for by name.
  */
-export const DEFAULT_WORKLOAD_NAMES = workloadCatalogue()
-  .filter((workload) => workload.completion === undefined)
+/** The workloads whose guest writes complete in the kernel: measured by name only. */
+export const COMPLETION_WORKLOAD_NAMES = workloadCatalogue()
+  .filter((workload) => workload.completion !== undefined)
   .map((workload) => workload.name);
+
+export const DEFAULT_WORKLOAD_NAMES = WORKLOAD_NAMES.filter((name) => !COMPLETION_WORKLOAD_NAMES.includes(name));
 
 /** The results file's description of a workload: the catalogue entry without its machinery. */
 export function workloadInfo(workload: Workload): WorkloadInfo {
