@@ -205,6 +205,7 @@ describe('results schema', () => {
       peers: ['qemu'],
       injectDelayNs: { napi: 2000 },
       runtimes: ['node', 'bun'],
+      vmmDesigns: ['sync', 'worker-vcpu'],
     };
     const run: Required<RunInfo> = { ...fixture.run, options, pinnedCpu: 1 };
     const host: Required<HostFingerprint> = {

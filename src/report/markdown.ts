@@ -5,6 +5,7 @@ import { formatNs, formatNsInterval, formatPercent } from '../format/units.js';
 import { hasStatistics, type Measurement, type Results } from '../results/types.js';
 import { escapeMarkdown } from '../util/escape.js';
 import type { ExportedFile, Exporter } from './exporter.js';
+import { vmmDesignsMarkdown } from './vmm-designs.js';
 
 function measurementRow(measurement: Measurement): string[] {
   const stats = measurement.stats;
@@ -38,6 +39,7 @@ export function renderResultsMarkdown(results: Results): string {
       ['left', 'left', 'right', 'right', 'right', 'right', 'left'],
     ),
   ];
+  if (results.vmmDesigns) sections.push(vmmDesignsMarkdown(results));
   if (results.warnings.length > 0)
     sections.push(`### Warnings\n\n${results.warnings.map((warning) => `- ${escapeMarkdown(warning)}`).join('\n')}`);
   return `${sections.join('\n\n')}\n`;

@@ -8,6 +8,7 @@ import { isFloorRow } from '../results/rows.js';
 import { hasStatistics, type Measurement, type Results } from '../results/types.js';
 import { guestClockLines } from './guest-clock.js';
 import { type MatrixCell, runtimeMatrices } from './runtime-matrix.js';
+import { vmmDesignLines } from './vmm-designs.js';
 
 /** A table at most `width` wide (src/format/table.ts): the secondary tables narrow their text columns. */
 type Table = (header: string[], rows: string[][]) => string[];
@@ -198,6 +199,7 @@ export function terminalTable(results: Results, width = terminalWidth(), colour 
     ...traceSplitTable(results.measurements, table),
     ...guestClockLines(results, table),
     ...runtimeMatrixLines(results, table),
+    ...vmmDesignLines(results, table),
   ];
   for (const m of results.measurements) {
     if (m.status === 'failed' || m.status === 'suspect') {
