@@ -199,7 +199,7 @@ export function terminalTable(results: Results, width = terminalWidth(), colour 
     ...traceSplitTable(results.measurements, table),
     ...guestClockLines(results, table),
     ...runtimeMatrixLines(results, table),
-    ...vmmDesignLines(results, table),
+    ...vmmDesignLines(results, width),
   ];
   for (const m of results.measurements) {
     if (m.status === 'failed' || m.status === 'suspect') {
