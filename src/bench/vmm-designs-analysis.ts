@@ -13,7 +13,7 @@ export interface MeasuredDesign {
   design: string;
   binding: string;
   needs: string;
-  /** Why it was not run (what it needs is missing). */
+  /** Why it was not run (what it needs is missing, or a stop came first). */
   unavailable?: string;
   /** What failed: a check, a bound, a thread that did not stop. */
   error?: string;

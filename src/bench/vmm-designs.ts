@@ -145,8 +145,9 @@ export async function measureVmmDesigns(
       const calls = state.turns.reduce((total, turn) => total + turn.exits, 0);
       state.antiPattern = antiPatternNote(hops, calls);
     }
-    if (interrupted && state.turns.length === 0 && state.unavailable === undefined)
-      state.error ??= 'interrupted before its first turn';
+    // Stopped before its first turn: not run, rather than failed.
+    if (interrupted && state.turns.length === 0 && state.unavailable === undefined && state.error === undefined)
+      state.unavailable = 'interrupted before its first turn';
   }
   const baseline = states.find((state) => state.design === BASELINE_DESIGN);
   const baselineTurns = baseline && baseline.error === undefined ? baseline.turns : undefined;
