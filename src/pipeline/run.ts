@@ -1,8 +1,8 @@
 /**
  * `kvmbench run` from RunOptions to a written run folder: probe the host (a sweep's points), measure
- * (runBenchmarks: here, or in child processes), the peers and vCPU threading steps, then export, write and point
- * `latest` at it, with Ctrl-C handled in each phase. The command line parses and prints; a
- * measuring child runs the same pipeline from its ChildRequest.
+ * (runBenchmarks: here, or in child processes), the peers and vCPU threading steps, then export,
+ * write and point `latest` at it, with Ctrl-C handled in each phase. The command line parses and
+ * prints; a measuring child runs the same pipeline from its ChildRequest.
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -152,7 +152,10 @@ function namedRuns(out: string, name: string): string {
   return join(out, name);
 }
 
-/** Measures the bindings, then the peers and the vCPU threading designs; a signal stops each after its step in progress. */
+/**
+ * Measures the bindings, then the peers and the vCPU threading designs; a signal stops each after
+ * its step in progress.
+ */
 async function measure(
   request: FolderRunRequest,
   options: RunOptions,
