@@ -69,9 +69,13 @@ export function vmmDesignNotes(results: Results): string[] {
     ...(design.antiPattern ? [`${design.design} is the anti-pattern: ${design.antiPattern}.`] : []),
   ]);
   return [
-    `Guest ${section.guest}, ${section.rounds} interleaved rounds, each design's turn sized to about ${section.turnMs} ms; every exit checked. ` +
-      `Per exit: first KVM_RUN to last exit checked (median over turns), of which in KVM_RUN, handed over to the JS thread, and checked by it. ` +
-      `vs ${section.baseline}: median over rounds of the design's turn against ${section.baseline}'s (KVM_RUN on the main thread) in the same round.`,
+    [
+      `Guest ${section.guest}, ${section.rounds} interleaved rounds, each design's turn sized to about`,
+      `${section.turnMs} ms; every exit checked. Per exit: first KVM_RUN to last exit checked (median`,
+      'over turns), of which in KVM_RUN, handed over to the JS thread, and checked by it.',
+      `vs ${section.baseline}: median over rounds of the design's turn against ${section.baseline}'s`,
+      '(KVM_RUN on the main thread) in the same round.',
+    ].join(' '),
     ...notes,
   ];
 }

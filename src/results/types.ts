@@ -339,7 +339,10 @@ export interface VmmDesignResult {
   binding: string;
   /** What the design needs to run (a binding, the addon, koffi). */
   needs: string;
-  /** skipped: what it needs is missing here, or a stop came first; failed: a check or a bound failed (error says which). */
+  /**
+   * skipped: what it needs is missing here, or a stop came first; failed: a check or a bound failed
+   * (error says which).
+   */
   status: 'ok' | 'failed' | 'skipped';
   error?: string;
   /** Exits each turn takes, sized from a probe run so that a turn lasts about turnMs. */

@@ -1,4 +1,7 @@
-/** The vCPU threading designs and the synchronous baseline by name, each run on the pio-out guest with the same interface. */
+/**
+ * The vCPU threading designs and the synchronous baseline by name, each run on the pio-out guest
+ * with the same interface.
+ */
 import { loadAddon } from '../bindings/addon.js';
 import { getBinding } from '../bindings/registry.js';
 import type { Binding, BindingName } from '../bindings/types.js';
@@ -18,7 +21,10 @@ const DESIGNS: Record<VmmDesign, Design> = {
   'koffi-async': runKoffiAsync,
 };
 
-/** What a design is, the binding that opens its VM and what else it needs: `kvmbench list` and `run --vmm-designs` show it. */
+/**
+ * What a design is, the binding that opens its VM and what else it needs: `kvmbench list` and
+ * `run --vmm-designs` show it.
+ */
 export interface DesignInfo {
   description: string;
   binding: BindingName;

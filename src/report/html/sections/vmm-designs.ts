@@ -19,7 +19,8 @@ function designRow(design: VmmDesignResult, columns: number): SafeHtml {
     ? html`<td class="noisy" title="${design.antiPattern}">${name}</td>`
     : html`<td>${name}</td>`;
   if (design.status !== 'ok') {
-    return html`<tr>${nameCell}<td class="error" colspan="${String(columns - 1)}">${design.status}: ${design.error ?? ''}</td></tr>`;
+    const why = `${design.status}: ${design.error ?? ''}`;
+    return html`<tr>${nameCell}<td class="error" colspan="${String(columns - 1)}">${why}</td></tr>`;
   }
   return html`<tr>${nameCell}${cells.map((cell) => html`<td class="num">${cell}</td>`)}</tr>`;
 }
