@@ -186,6 +186,12 @@ describe('the vmmDesigns section', () => {
     );
   });
 
+  test('a design whose baseline did not run shows no ratio, not "baseline"', () => {
+    const alone = vmmDesignResult(measured('worker-vcpu', 3000));
+    const text = terminalTable({ ...fixture, vmmDesigns: { ...section(), designs: [alone] } }, 200, (_, s) => s);
+    assert.match(text, /^worker-vcpu\s+3\.00 µs\s+3\.000–3\.007 µs\s+—\s/m);
+  });
+
   test('Markdown and HTML have the section; the CSV, one row per cell, is left alone', () => {
     const markdown = renderResultsMarkdown(results);
     assert.match(markdown, /^### vCPU threading$/m);

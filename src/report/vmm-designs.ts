@@ -39,8 +39,11 @@ const times = (ratio: number, unit = '×') =>
 export const designLabel = (design: VmmDesignResult): string =>
   design.antiPattern ? `${design.design} (anti-pattern)` : design.design;
 
-/** One design's cells in the header's order (plain text: the caller escapes for its format). */
-export function vmmDesignRow(design: VmmDesignResult): string[] {
+/**
+ * One design's cells in the header's order (plain text: the caller escapes for its format). A design
+ * without a ratio is the baseline itself, or one whose baseline did not run.
+ */
+export function vmmDesignRow(design: VmmDesignResult, baseline: string): string[] {
   if (design.status !== 'ok') return [designLabel(design), design.status.toUpperCase()];
   const ci = design.elapsedCi95;
   const vs = design.vsSync;
@@ -48,7 +51,11 @@ export function vmmDesignRow(design: VmmDesignResult): string[] {
     designLabel(design),
     formatNs(design.elapsedNs),
     ci ? formatNsInterval(ci[0], ci[1]) : MISSING,
-    vs ? `${times(vs.ratio)} (${times(vs.ratioCi95[0], '')}–${times(vs.ratioCi95[1])})` : 'baseline',
+    vs
+      ? `${times(vs.ratio)} (${times(vs.ratioCi95[0], '')}–${times(vs.ratioCi95[1])})`
+      : design.design === baseline
+        ? 'baseline'
+        : MISSING,
     formatNs(design.kvmRunNs),
     formatNs(design.handOffNs),
     formatNs(design.handlingNs),
@@ -92,7 +99,11 @@ export function vmmDesignLines(results: Results, width: number): string[] {
   return [
     '',
     `${VMM_DESIGNS_TITLE} (run --vmm-designs):`,
-    ...renderTable(header, section.designs.map(vmmDesignRow), { width, align, drop: TERMINAL_DROP }),
+    ...renderTable(
+      header,
+      section.designs.map((design) => vmmDesignRow(design, section.baseline)),
+      { width, align, drop: TERMINAL_DROP },
+    ),
     ...vmmDesignNotes(results),
   ];
 }
@@ -103,7 +114,7 @@ export function vmmDesignsMarkdown(results: Results): string {
   if (!section) return '';
   const header = vmmDesignHeader(section.baseline).map(escapeMarkdown);
   const rows = section.designs.map((design) => {
-    const cells = vmmDesignRow(design).map(escapeMarkdown);
+    const cells = vmmDesignRow(design, section.baseline).map(escapeMarkdown);
     return [...cells, ...Array<string>(header.length - cells.length).fill('')];
   });
   const align = header.map((_, i) => (i === 0 ? 'left' : 'right') as 'left' | 'right');

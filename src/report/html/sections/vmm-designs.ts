@@ -13,8 +13,8 @@ export { VMM_DESIGNS_TITLE as VMM_DESIGNS_SECTION_TITLE };
 
 export const hasVmmDesignsSection = (results: Results): boolean => results.vmmDesigns !== undefined;
 
-function designRow(design: VmmDesignResult, columns: number): SafeHtml {
-  const [name = '', ...cells] = vmmDesignRow(design);
+function designRow(design: VmmDesignResult, baseline: string, columns: number): SafeHtml {
+  const [name = '', ...cells] = vmmDesignRow(design, baseline);
   const nameCell = design.antiPattern
     ? html`<td class="noisy" title="${design.antiPattern}">${name}</td>`
     : html`<td>${name}</td>`;
@@ -30,7 +30,7 @@ export function vmmDesignsSection(results: Results): SafeHtml {
   if (!designs) return html``;
   const header = vmmDesignHeader(designs.baseline);
   const head = html`<thead><tr>${header.map((column) => html`<th scope="col">${column}</th>`)}</tr></thead>`;
-  const rows = designs.designs.map((design) => designRow(design, header.length));
+  const rows = designs.designs.map((design) => designRow(design, designs.baseline, header.length));
   const [intro = '', ...notes] = vmmDesignNotes(results);
   const noteList = notes.length
     ? html`<ul class="trace-note">${notes.map((note) => html`<li>${note}</li>`)}</ul>`
