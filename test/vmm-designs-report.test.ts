@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { exitsPerTurn, MIN_EXITS_PER_TURN } from '../src/bench/vmm-designs.js';
+import { exitsPerTurn, MAX_TURN_MS, MIN_EXITS_PER_TURN } from '../src/bench/vmm-designs.js';
 import { type MeasuredDesign, vmmDesignResult } from '../src/bench/vmm-designs-analysis.js';
 import { UsageError } from '../src/errors.js';
 import { planRunOptions } from '../src/pipeline/run-options.js';
@@ -104,6 +104,8 @@ describe('a design turn', () => {
     assert.equal(exitsPerTurn({ elapsedNs: 64_000, exits: 64 }, 7), 7000);
     assert.equal(exitsPerTurn({ elapsedNs: 64 * 5e6, exits: 64 }, 7), MIN_EXITS_PER_TURN);
     assert.equal(exitsPerTurn({ elapsedNs: 0, exits: 0 }, 7), MIN_EXITS_PER_TURN);
+    // A long --time-per-round: sync holds the event loop for its turn, so a turn stays short.
+    assert.equal(exitsPerTurn({ elapsedNs: 64_000, exits: 64 }, 60_000), MAX_TURN_MS * 1000);
   });
 });
 

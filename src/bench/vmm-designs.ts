@@ -20,12 +20,17 @@ export const PROBE_EXITS = 64;
 /** The fewest exits a turn takes, however slow the design (koffi-async can take milliseconds per exit). */
 export const MIN_EXITS_PER_TURN = 32;
 const MAX_EXITS_PER_TURN = 10_000_000;
+/**
+ * The longest a turn is sized to, whatever the run's time per round: `sync` holds the event loop for
+ * its whole turn (that is the design), and a Ctrl-C must still be seen within a quarter second.
+ */
+export const MAX_TURN_MS = 100;
 
 export interface VmmDesignsPlan {
   /** The designs asked for; sync is added when missing. */
   designs: readonly VmmDesign[];
   rounds: number;
-  /** What one design's turn should last, ms. */
+  /** What one design's turn should last, ms (at most MAX_TURN_MS). */
   turnMs: number;
   /** Bound on every wait of a design (src/vmm's timeoutMs). */
   timeoutMs?: number;
@@ -72,7 +77,8 @@ function turnOf(round: number, run: ThreadedRun): VmmDesignTurn {
 /** Exits per turn from the probe's per-exit time: about turnMs of them, within the bounds. */
 export function exitsPerTurn(probe: Pick<ThreadedRun, 'elapsedNs' | 'exits'>, turnMs: number): number {
   const perExitNs = probe.exits > 0 ? probe.elapsedNs / probe.exits : 0;
-  const exits = perExitNs > 0 ? Math.round((turnMs * 1e6) / perExitNs) : MIN_EXITS_PER_TURN;
+  const ms = Math.min(turnMs, MAX_TURN_MS);
+  const exits = perExitNs > 0 ? Math.round((ms * 1e6) / perExitNs) : MIN_EXITS_PER_TURN;
   return Math.min(MAX_EXITS_PER_TURN, Math.max(MIN_EXITS_PER_TURN, exits));
 }
 
