@@ -45,12 +45,13 @@ export interface VmmDesignsControl {
 /** One design while it is measured. */
 interface DesignState extends MeasuredDesign {
   design: VmmDesign;
-  run?: Parameters<typeof runPioOut>[1];
+  /** The binding that opens its VM, loaded (absent when unavailable). */
+  loaded?: Parameters<typeof runPioOut>[1];
 }
 
 /** Runs `exits` exits of the design and checks that every one was taken and checked. */
 async function runChecked(state: DesignState, exits: number, timeoutMs: number): Promise<ThreadedRun> {
-  const run = await runPioOut(state.design, state.run as NonNullable<DesignState['run']>, exits, { timeoutMs });
+  const run = await runPioOut(state.design, state.loaded as NonNullable<DesignState['loaded']>, exits, { timeoutMs });
   if (run.checked !== exits || run.exits !== exits) {
     throw new Error(`took ${run.exits} exits and checked ${run.checked}, of ${exits}`);
   }
@@ -90,7 +91,7 @@ function statesOf(designs: readonly VmmDesign[]): DesignState[] {
     const loaded = designBinding(design);
     const state: DesignState = { design, binding, needs, turns: [] };
     if ('unavailable' in loaded) state.unavailable = loaded.unavailable;
-    else state.run = loaded;
+    else state.loaded = loaded;
     return state;
   });
 }
