@@ -43,14 +43,14 @@ describe('--help', () => {
 });
 
 describe('list --json', () => {
-  it('lists bindings, workloads and guests with their descriptions', () => {
+  it('lists bindings, workloads, guests and vCPU threading designs with their descriptions', () => {
     const result = kvmbench(['list', '--json']);
     assert.equal(result.status, 0, result.stderr);
     const listing = JSON.parse(result.stdout) as Record<
       string,
       Array<{ name: string; available?: boolean; description: string }>
     >;
-    assert.deepEqual(Object.keys(listing), ['bindings', 'runtimes', 'workloads', 'guests']);
+    assert.deepEqual(Object.keys(listing), ['bindings', 'runtimes', 'workloads', 'guests', 'vmmDesigns']);
     // Every binding is listed; those of another runtime say which one runs them.
     assert.deepEqual(
       listing['bindings']?.map((binding) => binding.name),

@@ -20,6 +20,11 @@ const badRuns: [string, string[], RegExp][] = [
   ['a fractional round count', ['--rounds', '2.5'], /--rounds must be a whole number/],
   ['an unknown format', ['--format', 'json,pdf'], /--format: unknown name 'pdf'/],
   ['a CPU that does not exist', ['--pin', '4096'], /--pin must be a whole number from 0 to/],
+  [
+    'an unknown vCPU threading design',
+    ['--vmm-designs', 'sync,fibres'],
+    /--vmm-designs: unknown name 'fibres': choose from sync, worker-vcpu, c-thread-vcpu, koffi-async, all/,
+  ],
 ];
 
 for (const [what, args, message] of badRuns) {
@@ -86,6 +91,23 @@ test('list shows every binding and guest, one line each', () => {
   ]) {
     assert.match(result.stdout, new RegExp(`^\\s+${name}\\s`, 'm'));
   }
+});
+
+test('list shows the vCPU threading designs and what each needs', () => {
+  const result = kvmbench(['list']);
+  assert.equal(result.status, 0);
+  assert.match(result.stdout, /^vCPU threading designs \(run --vmm-designs\):$/m);
+  for (const name of ['sync', 'worker-vcpu', 'c-thread-vcpu', 'koffi-async']) {
+    assert.match(result.stdout, new RegExp(`^\\s+${name}\\s`, 'm'));
+  }
+  const json = JSON.parse(kvmbench(['list', '--json']).stdout) as {
+    vmmDesigns: { name: string; binding: string; needs: string }[];
+  };
+  for (const design of json.vmmDesigns) assert.match(design.needs, /binding/);
+  assert.deepEqual(
+    json.vmmDesigns.map((design) => `${design.name}:${design.binding}`),
+    ['sync:napi', 'worker-vcpu:napi', 'c-thread-vcpu:napi', 'koffi-async:koffi'],
+  );
 });
 
 test('doctor --json prints valid JSON that matches this host', () => {

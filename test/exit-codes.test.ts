@@ -20,6 +20,31 @@ test('tracing that failed after the measured rounds makes the run exit 1', () =>
   assert.equal(runExitCode(allOk, undefined, true), EXIT.failure);
 });
 
+test('a vCPU threading design that failed makes the run exit 1; one skipped (what it needs is missing) does not', () => {
+  const design = {
+    design: 'worker-vcpu',
+    binding: 'napi',
+    needs: 'napi',
+    turns: [],
+    exits: 0,
+    checked: 0,
+    eintr: 0,
+    threadHops: 0,
+  };
+  const section = (status: 'failed' | 'skipped') => ({
+    ...allOk,
+    vmmDesigns: {
+      guest: 'pio-out',
+      baseline: 'sync',
+      rounds: 1,
+      turnMs: 7,
+      designs: [{ ...design, status, error: 'x' }],
+    },
+  });
+  assert.equal(runExitCode(section('failed'), undefined, false), EXIT.failure);
+  assert.equal(runExitCode(section('skipped'), undefined, false), EXIT.ok);
+});
+
 test('a signal wins: 130 for SIGINT, 143 for SIGTERM, even when the rounds had finished', () => {
   const incomplete = { ...withFailure, run: { ...withFailure.run, status: 'incomplete' as const } };
   assert.equal(runExitCode(incomplete, 'SIGINT', false), EXIT.interrupted);

@@ -46,6 +46,7 @@ const EVERY_FIELD: Required<RunOptions> = {
   sweep: 'memory',
   peers: ['qemu'],
   injectDelayNs: { napi: 2000, koffi: 500 },
+  vmmDesigns: ['sync', 'koffi-async'],
 };
 
 /** What planRun takes of it: a sweep's and the runtimes' cells are planned elsewhere. */

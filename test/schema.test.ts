@@ -15,6 +15,9 @@ import type {
   Results,
   RunInfo,
   RunOptions,
+  VmmDesignResult,
+  VmmDesignsResult,
+  VmmDesignTurn,
 } from '../src/results/types.js';
 import { makeFixtureResults } from './helpers/fixture-results.js';
 
@@ -216,6 +219,7 @@ describe('results schema', () => {
       peers: ['qemu'],
       injectDelayNs: { napi: 2000 },
       runtimes: ['node', 'bun'],
+      vmmDesigns: ['sync', 'worker-vcpu'],
     };
     const run: Required<RunInfo> = { ...fixture.run, options, pinnedCpu: 1 };
     const host: Required<HostFingerprint> = {
@@ -271,6 +275,71 @@ describe('results schema', () => {
     };
     const everything: Results = { ...fixture, run, host, bindings, harness, measurements: [measurement] };
     assert.deepEqual(validateResults(JSON.parse(JSON.stringify(everything)), 'every field'), everything);
+  });
+
+  it('accepts every field of vmmDesigns (run --vmm-designs), and rejects a design without its status', () => {
+    // Required<…>: a field added to the types fails to compile here until it is added, then this test until the schema has it.
+    const turn: Required<VmmDesignTurn> = {
+      round: 0,
+      exits: 32,
+      checked: 32,
+      wakeUps: 4,
+      kvmRunNs: 3200,
+      handOffNs: 6400,
+      handlingNs: 320,
+      elapsedNs: 9600,
+      eintr: 0,
+      threadHops: 0,
+      ringFullWaits: 1,
+    };
+    const design: Required<VmmDesignResult> = {
+      design: 'c-thread-vcpu',
+      binding: 'napi',
+      needs: 'the napi binding',
+      status: 'ok',
+      error: '',
+      exitsPerTurn: 32,
+      turns: [turn],
+      elapsedNs: 300,
+      elapsedCi95: [290, 310],
+      confidence: 0.95,
+      kvmRunNs: 100,
+      handOffNs: 200,
+      handlingNs: 10,
+      exitsPerWakeUp: 8,
+      exits: 32,
+      checked: 32,
+      eintr: 0,
+      threadHops: 0,
+      ringFullWaits: 1,
+      antiPattern: 'keep a vCPU on one thread',
+      vsSync: {
+        ratio: 1.5,
+        ratioCi95: [1.4, 1.6],
+        differenceNs: 100,
+        differenceCi95: [90, 110],
+        pairs: 1,
+        confidence: 0.5,
+      },
+    };
+    const vmmDesigns: Required<VmmDesignsResult> = {
+      guest: 'pio-out',
+      baseline: 'sync',
+      rounds: 1,
+      turnMs: 7,
+      designs: [design],
+    };
+    const withDesigns: Results = { ...fixture, vmmDesigns };
+    assert.deepEqual(validateResults(JSON.parse(JSON.stringify(withDesigns)), 'vmmDesigns'), withDesigns);
+    const { status: _status, ...statusless } = design;
+    assertUsageError(
+      () =>
+        validateResults(
+          JSON.parse(JSON.stringify({ ...fixture, vmmDesigns: { ...vmmDesigns, designs: [statusless] } })),
+          'x',
+        ),
+      /status/,
+    );
   });
 
   it('names a missing file', () => {

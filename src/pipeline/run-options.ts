@@ -8,6 +8,7 @@ import { cpus } from 'node:os';
 import { FLOOR_BINDING } from '../bench/plan.js';
 import { defaultSweepBindings, type SweepHost, sweepWorkloads } from '../bench/sweeps/plan.js';
 import { SWEEP_KINDS, type SweepKind } from '../bench/sweeps/points.js';
+import { BASELINE_DESIGN, VMM_DESIGNS, type VmmDesign } from '../bench/vmm-designs.js';
 import { DEFAULT_CPUID_K, DEFAULT_WORKLOAD_NAMES, WORKLOAD_NAMES } from '../bench/workloads.js';
 import { BINDING_NAMES, type BindingName } from '../bindings/types.js';
 import { UsageError } from '../errors.js';
@@ -172,7 +173,19 @@ export const RUN_OPTIONS: readonly RunOptionSpec[] = [
     key: 'injectDelayNs',
     value: (given) => (given === undefined ? undefined : parseInjectDelay(given)),
   }),
+  field({
+    flags: '--vmm-designs <list|all>',
+    help: `after the rounds, measure vCPU threading designs on the pio-out guest against ${BASELINE_DESIGN} (KVM_RUN on the main thread), in interleaved rounds: ${VMM_DESIGNS.join(', ')}, or all (docs/vcpu-threading.md)`,
+    key: 'vmmDesigns',
+    value: (given) => (given === undefined ? undefined : parseVmmDesigns(given)),
+  }),
 ];
+
+/** `--vmm-designs worker-vcpu,koffi-async` or `all`; sync, the baseline, is always measured and listed first. */
+function parseVmmDesigns(value: string): VmmDesign[] {
+  const asked: string[] = parseList('--vmm-designs', value, [...VMM_DESIGNS, 'all']);
+  return VMM_DESIGNS.filter((design) => design === BASELINE_DESIGN || asked.includes('all') || asked.includes(design));
+}
 
 /** commander's attribute for a flag: `--time-per-round <ms>` -> timePerRound. */
 export function attributeName(flags: string): string {

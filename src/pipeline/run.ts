@@ -1,8 +1,8 @@
 /**
  * `kvmbench run` from RunOptions to a written run folder: probe the host (a sweep's points), measure
- * (runBenchmarks: here, or in child processes), the peers step, then export, write and point
- * `latest` at it, with Ctrl-C handled in each phase. The command line parses and prints; a
- * measuring child runs the same pipeline from its ChildRequest.
+ * (runBenchmarks: here, or in child processes), the peers and vCPU threading steps, then export,
+ * write and point `latest` at it, with Ctrl-C handled in each phase. The command line parses and
+ * prints; a measuring child runs the same pipeline from its ChildRequest.
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -35,6 +35,7 @@ import { RunInterrupts } from './interrupts.js';
 import { parseList } from './option-values.js';
 import { measurePeersStep } from './peers-step.js';
 import { expandSweep, planRunOptions, type RunFlags } from './run-options.js';
+import { measureVmmDesignsStep } from './vmm-designs-step.js';
 
 /** A run to make, from the command line's flags or a measuring child's request. */
 export interface FolderRunRequest {
@@ -151,7 +152,10 @@ function namedRuns(out: string, name: string): string {
   return join(out, name);
 }
 
-/** Measures the bindings, then the peers; a signal stops either after its step in progress. */
+/**
+ * Measures the bindings, then the peers and the vCPU threading designs; a signal stops each after
+ * its step in progress.
+ */
 async function measure(
   request: FolderRunRequest,
   options: RunOptions,
@@ -188,6 +192,12 @@ async function measure(
       display.progress.finish();
       const stopped = () => interrupts.received !== undefined;
       outcome.results = await measurePeersStep(outcome.results, options, request.kvmPath, stopped);
+    }
+    // In the run's own process only: a measuring child leaves the designs to its parent.
+    if (options.vmmDesigns?.length && !request.partOfRun && interrupts.received === undefined) {
+      display.progress.finish();
+      const stopped = () => interrupts.received !== undefined;
+      outcome.results = await measureVmmDesignsStep(outcome.results, options, stopped);
     }
     return outcome;
   } finally {

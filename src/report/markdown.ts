@@ -5,6 +5,7 @@ import { formatNs, formatNsInterval, formatPercent } from '../format/units.js';
 import { hasStatistics, type Measurement, type Results } from '../results/types.js';
 import { escapeMarkdown } from '../util/escape.js';
 import type { ExportedFile, Exporter } from './exporter.js';
+import { vcpuThreadingMarkdown } from './vcpu-threading.js';
 import { VMM_DESIGN_NOTES, VMM_DESIGN_TITLE, vmmDesignRows, vmmDesignTable } from './vmm-design.js';
 
 function measurementRow(measurement: Measurement): string[] {
@@ -52,6 +53,7 @@ export function renderResultsMarkdown(results: Results): string {
       VMM_DESIGN_NOTES.map(escapeMarkdown).join(' '),
     );
   }
+  if (results.vmmDesigns) sections.push(vcpuThreadingMarkdown(results));
   if (results.warnings.length > 0)
     sections.push(`### Warnings\n\n${results.warnings.map((warning) => `- ${escapeMarkdown(warning)}`).join('\n')}`);
   return `${sections.join('\n\n')}\n`;

@@ -8,6 +8,7 @@ import { isFloorRow } from '../results/rows.js';
 import { hasStatistics, type Measurement, type Results } from '../results/types.js';
 import { guestClockLines } from './guest-clock.js';
 import { type MatrixCell, runtimeMatrices } from './runtime-matrix.js';
+import { vcpuThreadingLines } from './vcpu-threading.js';
 import { vmmDesignLines } from './vmm-design.js';
 
 /** A table at most `width` wide (src/format/table.ts): the secondary tables narrow their text columns. */
@@ -200,6 +201,7 @@ export function terminalTable(results: Results, width = terminalWidth(), colour 
     ...guestClockLines(results, table),
     ...vmmDesignLines(results, table),
     ...runtimeMatrixLines(results, table),
+    ...vcpuThreadingLines(results, width),
   ];
   for (const m of results.measurements) {
     if (m.status === 'failed' || m.status === 'suspect') {

@@ -294,6 +294,8 @@ export interface RunOptions {
    * loops. A check that `compare` catches a slower binding; such a run measures no binding as it is.
    */
   injectDelayNs?: Record<string, number>;
+  /** `--vmm-designs`: the vCPU threading designs measured after the rounds (sync, the baseline, always among them). */
+  vmmDesigns?: string[];
 }
 
 export interface RunInfo {
@@ -324,6 +326,77 @@ export interface Results {
   harness?: HarnessInfo;
   /** Things a reader should know, one line per kind: noisy cells, failed checks, what the host cannot do. */
   warnings: string[];
+  /** `run --vmm-designs`: the vCPU threading designs against the synchronous loop. Absent: not asked for. */
+  vmmDesigns?: VmmDesignsResult;
+}
+
+/**
+ * The vCPU threading designs (src/vmm/, docs/vcpu-threading.md) on the pio-out guest, each against
+ * the synchronous loop (`sync`) in interleaved rounds: one turn of each design per round, the order
+ * rotated per round, every exit checked.
+ */
+export interface VmmDesignsResult {
+  guest: string;
+  /** The design the others are measured against: 'sync'. */
+  baseline: string;
+  /** Rounds asked for (a Ctrl-C or a failure can leave a design with fewer turns). */
+  rounds: number;
+  /** What each turn was sized to last, ms. */
+  turnMs: number;
+  designs: VmmDesignResult[];
+}
+
+/** One turn of a design: the sums of its run (ns), as src/vmm's ThreadedRun reports them. */
+export interface VmmDesignTurn {
+  round: number;
+  exits: number;
+  checked: number;
+  wakeUps: number;
+  kvmRunNs: number;
+  handOffNs: number;
+  handlingNs: number;
+  elapsedNs: number;
+  eintr: number;
+  threadHops: number;
+  ringFullWaits?: number;
+}
+
+export interface VmmDesignResult {
+  design: string;
+  /** The binding that opened its VM. */
+  binding: string;
+  /** What the design needs to run (a binding, the addon, koffi). */
+  needs: string;
+  /**
+   * skipped: what it needs is missing here, or a stop came first; failed: a check or a bound failed
+   * (error says which).
+   */
+  status: 'ok' | 'failed' | 'skipped';
+  error?: string;
+  /** Exits each turn takes, sized from a probe run so that a turn lasts about turnMs. */
+  exitsPerTurn?: number;
+  turns: VmmDesignTurn[];
+  /** Per exit, first KVM_RUN to last exit checked: median over turns with its 95 % interval. */
+  elapsedNs?: number;
+  elapsedCi95?: [number, number];
+  /** Coverage of that interval: 0.95, less only with fewer than 6 turns. */
+  confidence?: number;
+  /** Per exit, medians over turns: in KVM_RUN, handed over, handled by JS. */
+  kvmRunNs?: number;
+  handOffNs?: number;
+  handlingNs?: number;
+  /** Exits checked per wake-up of the JS thread, over all turns. */
+  exitsPerWakeUp?: number;
+  /** Totals over all turns. */
+  exits: number;
+  checked: number;
+  eintr: number;
+  threadHops: number;
+  ringFullWaits?: number;
+  /** Set when the design is one to avoid: what it costs and why. */
+  antiPattern?: string;
+  /** Against `sync` from pairs of turns in the same round (ratio and difference of per-exit elapsed). */
+  vsSync?: OverheadVsFloor;
 }
 
 /** V8's optimization budget flag, as the JIT warm-up lowers it and puts it back (src/bench/jit-tier-up.ts). */

@@ -4,7 +4,8 @@
  * nanoseconds; divide by `exits` for the per-exit figure.
  */
 
-export const VMM_DESIGNS = ['worker-vcpu', 'c-thread-vcpu', 'koffi-async'] as const;
+/** `sync` is the baseline: KVM_RUN and the check on the main thread, one after another. */
+export const VMM_DESIGNS = ['sync', 'worker-vcpu', 'c-thread-vcpu', 'koffi-async'] as const;
 export type VmmDesign = (typeof VMM_DESIGNS)[number];
 
 export interface PioOutOptions {

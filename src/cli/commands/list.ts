@@ -1,4 +1,4 @@
-/** `kvmbench list`: bindings, workloads and guests, one line each (or as JSON). */
+/** `kvmbench list`: bindings, workloads, guests and vCPU threading designs, one line each (or as JSON). */
 import type { Command } from 'commander';
 import { capabilitiesFor, writeTarget } from '../../bench/completion.js';
 import { DEFAULT_WORKLOAD_NAMES, type Workload, workloadCatalogue } from '../../bench/workloads.js';
@@ -7,6 +7,8 @@ import { BINDING_NAMES } from '../../bindings/types.js';
 import { terminalWidth, wrapText } from '../../format/wrap.js';
 import { loadGuest, loadManifest } from '../../guests/manifest.js';
 import { describeSurveyed, surveyRuntimes } from '../../runtimes/discover.js';
+import { DESIGN_INFO, designBinding } from '../../vmm/run.js';
+import { VMM_DESIGNS } from '../../vmm/types.js';
 import { printJson } from '../options.js';
 
 export interface Listing {
@@ -16,6 +18,22 @@ export interface Listing {
   /** needs: the KVM capabilities a workload must find (probed when it runs; skipped, naming them, without). */
   workloads: Array<{ name: string; kind: string; description: string; needs?: string[] }>;
   guests: Array<{ name: string; mode: string; description: string }>;
+  /** run --vmm-designs: the vCPU threading designs, what each needs and whether this process has it. */
+  vmmDesigns: Array<{ name: string; available: boolean; binding: string; needs: string; description: string }>;
+}
+
+/** A design as list shows it: what it is, what it needs, and why it cannot run here if it cannot. */
+function listedDesign(name: (typeof VMM_DESIGNS)[number]): Listing['vmmDesigns'][number] {
+  const { binding, needs, description } = DESIGN_INFO[name];
+  const loaded = designBinding(name);
+  const unavailable = 'unavailable' in loaded ? `; unavailable: ${loaded.unavailable}` : '';
+  return {
+    name,
+    available: unavailable === '',
+    binding,
+    needs,
+    description: `${description}; needs ${needs}${unavailable}`,
+  };
 }
 
 /** A workload as list shows it: with what it needs from KVM, and whether a run without --workloads has it. */
@@ -40,16 +58,17 @@ export function listing(): Listing {
     }),
     workloads: workloadCatalogue().map(listedWorkload),
     guests: loadManifest().map(({ name, mode, description }) => ({ name, mode, description })),
+    vmmDesigns: VMM_DESIGNS.map(listedDesign),
   };
 }
 
 export function registerList(program: Command): void {
   program
     .command('list')
-    .description('list the bindings, workloads and guests, one line each')
+    .description('list the bindings, workloads, guests and vCPU threading designs, one line each')
     .option(
       '--json',
-      'print them as JSON: {bindings, runtimes, workloads, guests}, each a list of {name, ..., description}',
+      'print them as JSON: {bindings, runtimes, workloads, guests, vmmDesigns}, each a list of {name, ..., description}',
     )
     .addHelpText(
       'after',
@@ -59,14 +78,14 @@ Examples:
   kvmbench list --json | jq -r '.workloads[] | select(.kind == "exit") | .name'`,
     )
     .action(async (options: { json?: boolean }) => {
-      const { bindings, workloads, guests } = listing();
+      const { bindings, workloads, guests, vmmDesigns } = listing();
       const runtimes = (await surveyRuntimes()).map((entry) => ({
         name: entry.name,
         available: entry.runtime !== undefined,
         description: describeSurveyed(entry),
       }));
       if (options.json) {
-        printJson({ bindings, runtimes, workloads, guests });
+        printJson({ bindings, runtimes, workloads, guests, vmmDesigns });
         return;
       }
       // Columns as wide as their longest name, so no name runs into its description.
@@ -95,6 +114,10 @@ Examples:
       section(
         'guests',
         guests.map((g) => [g.name, `${g.mode.padEnd(mode)}${g.description}`]),
+      );
+      section(
+        'vCPU threading designs (run --vmm-designs)',
+        vmmDesigns.map((d) => [d.name, d.description]),
       );
     });
 }
