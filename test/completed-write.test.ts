@@ -85,25 +85,28 @@ describe('the VMM design table', () => {
     measurements: measurementsOf(cells, undefined, undefined),
   });
 
-  test('rows: the exits to userspace, then each completed write with how many of it cost one exit', () => {
+  test('rows: the exits to userspace, then each completed write with its cost over the exit', () => {
     const rows = vmmDesignRows(results());
     assert.deepEqual(
-      rows.map((row) => row.workload),
+      rows.map((row) => row.source),
       ['pio-out', 'mmio-write', 'ioeventfd-pio', 'coalesced-mmio'],
     );
     const [pio, , ioeventfd, coalesced] = rows;
     assert.ok(pio && ioeventfd && coalesced);
-    assert.deepEqual([ioeventfd.write, ioeventfd.completes], ['OUT', 'ioeventfd']);
-    assert.deepEqual([coalesced.write, coalesced.completes], ['MMIO', 'coalesced ring']);
-    assert.ok(Math.abs((ioeventfd.perUserspaceExit ?? 0) - 4000 / 250) < 1, `${ioeventfd.perUserspaceExit}`);
+    assert.deepEqual([ioeventfd.write, ioeventfd.handled], ['OUT', 'in the kernel: ioeventfd']);
+    assert.deepEqual([coalesced.write, coalesced.handled], ['MMIO', 'in the kernel: coalesced ring']);
+    assert.ok(Math.abs((ioeventfd.versusExit ?? 0) - 250 / 4000) < 0.01, `${ioeventfd.versusExit}`);
     // The coalesced MMIO write is set beside the MMIO exit, not the OUT.
-    assert.ok(Math.abs((coalesced.perUserspaceExit ?? 0) - 6000 / 100) < 4, `${coalesced.perUserspaceExit}`);
-    assert.equal(pio.perUserspaceExit, undefined);
+    assert.ok(Math.abs((coalesced.versusExit ?? 0) - 100 / 6000) < 0.005, `${coalesced.versusExit}`);
+    assert.equal(pio.versusExit, undefined);
   });
 
   test('terminal, Markdown and HTML each show it; a run without completed writes shows none', () => {
-    assert.match(terminalTable(results(), 1000), /VMM design: where a guest write completes/);
-    assert.match(renderResultsMarkdown(results()), /### VMM design[\s\S]*\| napi \| MMIO \| coalesced ring \|/);
+    assert.match(terminalTable(results(), 1000), /VMM design: what a guest write costs/);
+    assert.match(
+      renderResultsMarkdown(results()),
+      /### VMM design[\s\S]*\| napi \| MMIO \| in the kernel: coalesced ring \|/,
+    );
     const page = renderHtmlReport(results());
     assert.match(page, /<section id="vmm-design"/);
     assert.match(page, /href="#vmm-design"/);

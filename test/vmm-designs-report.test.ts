@@ -14,6 +14,7 @@ import { csvExporter } from '../src/report/csv.js';
 import { renderHtmlReport } from '../src/report/html.js';
 import { renderResultsMarkdown } from '../src/report/markdown.js';
 import { terminalTable } from '../src/report/terminal.js';
+import { vmmDesignRows } from '../src/report/vmm-design.js';
 import { validateResults } from '../src/results/read.js';
 import type { Results, VmmDesignsResult, VmmDesignTurn } from '../src/results/types.js';
 import { makeFixtureResults } from './helpers/fixture-results.js';
@@ -185,6 +186,19 @@ describe('the vmmDesigns section', () => {
     assert.doesNotMatch(
       terminalTable(fixture, 200, (_, s) => s),
       /vCPU threading/,
+    );
+  });
+
+  test('the VMM design table has a row per measured design, set against sync', () => {
+    const rows = vmmDesignRows(results);
+    const worker = rows.find((row) => row.source === 'worker-vcpu');
+    assert.ok(worker, 'worker-vcpu has a row');
+    assert.equal(worker.handled, 'exit, a Worker per vCPU');
+    assert.ok(Math.abs((worker.versusExit ?? 0) - 3) < 0.05, `${worker.versusExit}`);
+    assert.equal(rows.find((row) => row.source === 'sync')?.versusExit, undefined);
+    assert.match(
+      terminalTable(results, 200, (_, s) => s),
+      /exit, libuv pool \(anti-pattern\)/,
     );
   });
 

@@ -1,14 +1,16 @@
 /**
- * The "VMM design" table: per binding, what one guest write costs when it exits to userspace and when
- * the kernel completes it (an ioeventfd, a coalesced zone), host-timed with its interval and timed by
- * the guest where its clock was usable. Shared by the terminal, Markdown and HTML reports, so all
- * three answer "which exits should my VMM keep out of userspace, and what does that buy".
+ * The "VMM design" table: what one guest write costs under each design a VMM can choose. Which exits
+ * reach userspace: a write that exits, against one the kernel completes (an ioeventfd, a coalesced
+ * zone), per binding, host-timed with its interval and timed by the guest where its clock was usable.
+ * Which thread takes them (`run --vmm-designs`): the synchronous loop, a Worker per vCPU, a C vCPU
+ * thread, the libuv pool. Every row is set against the same write's exit to userspace handled on the
+ * main thread. Shared by the terminal, Markdown and HTML reports.
  */
 
 import { formatNs, formatNsInterval, MISSING } from '../format/units.js';
-import { hasStatistics, type Measurement, type Results } from '../results/types.js';
+import { hasStatistics, type Measurement, type Results, type VmmDesignResult } from '../results/types.js';
 
-export const VMM_DESIGN_TITLE = 'VMM design: where a guest write completes';
+export const VMM_DESIGN_TITLE = 'VMM design: what a guest write costs, by where and on which thread it is handled';
 
 /** The workloads whose every write is an exit to userspace, and their guest-timed twins. */
 const USERSPACE_EXITS: Record<string, { write: string; guestTimed?: string }> = {
@@ -17,24 +19,37 @@ const USERSPACE_EXITS: Record<string, { write: string; guestTimed?: string }> = 
 };
 
 const COMPLETED_BY: Record<NonNullable<Measurement['completedWrite']>['completion'], string> = {
-  ioeventfd: 'ioeventfd',
-  coalesced: 'coalesced ring',
+  ioeventfd: 'in the kernel: ioeventfd',
+  coalesced: 'in the kernel: coalesced ring',
+};
+
+/** Where each vCPU threading design handles the exit (src/vmm/, docs/vcpu-threading.md). */
+const THREADS: Record<string, string> = {
+  sync: 'exit, main thread (sync)',
+  'worker-vcpu': 'exit, a Worker per vCPU',
+  'c-thread-vcpu': 'exit, a C vCPU thread + ring',
+  'koffi-async': 'exit, libuv pool (anti-pattern)',
 };
 
 export interface VmmDesignRow {
   binding: string;
-  workload: string;
+  /** The workload (or `--vmm-designs` design) the row comes from. */
+  source: string;
   /** The guest's write: OUT or MMIO. */
   write: string;
-  /** Where it completes: an exit to userspace, or in the kernel (ioeventfd, coalesced ring). */
-  completes: string;
+  /** Where and on which thread it is handled. */
+  handled: string;
   /** ns per write (one exit, or one write the kernel completed), with its 95 % interval. */
   ns: number;
   ci95: [number, number];
   /** The same, timed by the guest with RDTSC, where its clock gave ns. */
   guestNs?: number;
-  /** How many of these writes cost what one exit to userspace of the same write costs (completed writes only). */
-  perUserspaceExit?: number;
+  /**
+   * This cost over that of the same write exiting to userspace and handled on the main thread
+   * (pio-out or mmio-write through the same binding; for a threading design, sync from pairs of
+   * turns in the same round). Below 1: the design pays off.
+   */
+  versusExit?: number;
 }
 
 const byWorkload = (results: Results, binding: string, workload: string) =>
@@ -47,9 +62,9 @@ function exitRow(results: Results, m: Measurement): VmmDesignRow | undefined {
   const guestNs = twin?.guestClock?.status === 'ok' ? twin.guestClock.nsPerRoundTrip : undefined;
   return {
     binding: m.binding,
-    workload: m.workload,
+    source: m.workload,
     write: exit.write,
-    completes: 'exit to userspace',
+    handled: 'exit to userspace',
     ns: m.stats.median,
     ci95: m.stats.medianCi95,
     ...(guestNs === undefined ? {} : { guestNs }),
@@ -67,53 +82,72 @@ function completedRow(results: Results, m: Measurement): VmmDesignRow | undefine
   const exit = byWorkload(results, m.binding, write.userspaceExitWorkload)?.stats?.median;
   return {
     binding: m.binding,
-    workload: m.workload,
+    source: m.workload,
     write: USERSPACE_EXITS[write.userspaceExitWorkload]?.write ?? write.userspaceExitWorkload,
-    completes: COMPLETED_BY[write.completion],
+    handled: COMPLETED_BY[write.completion],
     ns: write.nsPerWrite,
     ci95: write.nsPerWriteCi95,
     ...(guestNs === undefined ? {} : { guestNs }),
-    ...(exit !== undefined && write.nsPerWrite > 0 ? { perUserspaceExit: exit / write.nsPerWrite } : {}),
+    ...(exit !== undefined && exit > 0 ? { versusExit: write.nsPerWrite / exit } : {}),
   };
 }
 
-/** The rows, binding by binding in the run's order, each binding's exits first; none without a completed write. */
-export function vmmDesignRows(results: Results): VmmDesignRow[] {
+function threadRow(design: VmmDesignResult): VmmDesignRow | undefined {
+  if (design.status !== 'ok' || design.elapsedNs === undefined || !design.elapsedCi95) return undefined;
+  return {
+    binding: design.binding,
+    source: design.design,
+    write: 'OUT',
+    handled: THREADS[design.design] ?? design.design,
+    ns: design.elapsedNs,
+    ci95: design.elapsedCi95,
+    ...(design.vsSync ? { versusExit: design.vsSync.ratio } : {}),
+  };
+}
+
+/** Where the kernel completed writes: each binding's exits, then its completed writes. */
+function completionRows(results: Results): VmmDesignRow[] {
   if (!results.measurements.some((m) => m.completedWrite)) return [];
   const bindings = [...new Set(results.measurements.map((m) => m.binding))];
   return bindings.flatMap((binding) => {
     const cells = results.measurements.filter((m) => m.binding === binding);
-    const exits = cells.map((m) => exitRow(results, m)).filter((row) => row !== undefined);
     const completed = cells.map((m) => completedRow(results, m)).filter((row) => row !== undefined);
-    return completed.length > 0 ? [...exits, ...completed] : [];
+    if (completed.length === 0) return [];
+    return [...cells.map((m) => exitRow(results, m)).filter((row) => row !== undefined), ...completed];
   });
 }
 
-/** The notes under the table: how a completed write is priced, and what the guest's figure is. */
+/** The rows: writes completed in the kernel first, then the threading designs; none when the run measured neither. */
+export function vmmDesignRows(results: Results): VmmDesignRow[] {
+  const threads = (results.vmmDesigns?.designs ?? []).map(threadRow).filter((row) => row !== undefined);
+  return [...completionRows(results), ...threads];
+}
+
+/** The notes under the table: how each figure is made. */
 export const VMM_DESIGN_NOTES: readonly string[] = [
-  'A completed write costs (its iteration - a pio-out iteration) / the writes per iteration, median over pairs of turns measured in the same round; "per exit" is how many such writes cost what one exit of the same write to userspace costs.',
-  'Guest-timed: RDTSC around the burst of writes (for the exits, around the OUT of pio-out-tsc) inside the guest. An ioeventfd write leaves its wake-up to the thread that reads the eventfd; a coalesced write is drained from the ring at the next exit, inside the timed loop.',
+  'vs exit: the cost over that of the same write exiting to userspace, handled on the main thread (pio-out or mmio-write through the same binding; for the threading designs, sync, from pairs of turns in the same round); below 1x the design pays off.',
+  'A write completed in the kernel costs (its iteration - a pio-out iteration) / its writes per iteration, median over pairs of turns in the same round. Guest-timed: RDTSC around the burst of writes (for the OUT exit, around the OUT of pio-out-tsc). An ioeventfd leaves the wake-up to the thread reading the eventfd; a coalesced write waits in the ring for the next exit, whose drain is timed here.',
 ];
 
-const times = (value: number | undefined) => (value === undefined ? MISSING : `${value.toFixed(1)}x`);
+const times = (value: number | undefined) => (value === undefined ? MISSING : `${value.toFixed(2)}x`);
 
 /** The table as cells of text: the terminal and Markdown render the same columns. */
 export function vmmDesignTable(rows: readonly VmmDesignRow[]): { header: string[]; cells: string[][] } {
   return {
-    header: ['binding', 'write', 'completes', 'per write', '95% CI', 'guest-timed', 'per exit'],
+    header: ['binding', 'write', 'handled', 'per write', '95% CI', 'guest-timed', 'vs exit'],
     cells: rows.map((row) => [
       row.binding,
       row.write,
-      row.completes,
+      row.handled,
       formatNs(row.ns),
       formatNsInterval(row.ci95[0], row.ci95[1]),
       row.guestNs === undefined ? MISSING : formatNs(row.guestNs),
-      times(row.perUserspaceExit),
+      times(row.versusExit),
     ]),
   };
 }
 
-/** Lines for the terminal report, after the guest-clock table; none when no write was completed in the kernel. */
+/** Lines for the terminal report; none when the run measured no VMM design. */
 export function vmmDesignLines(results: Results, table: (header: string[], rows: string[][]) => string[]): string[] {
   const rows = vmmDesignRows(results);
   if (rows.length === 0) return [];

@@ -14,14 +14,14 @@ export const hasVmmDesignSection = (results: Results): boolean => vmmDesignRows(
 
 function row(design: VmmDesignRow, palette: Palette): SafeHtml {
   const guest = design.guestNs === undefined ? MISSING : formatNs(design.guestNs);
-  const perExit = design.perUserspaceExit === undefined ? MISSING : `${design.perUserspaceExit.toFixed(1)}×`;
-  return html`<tr><td>${bindingName(design.binding, palette(design.binding))}</td><td>${design.write}</td><td>${design.completes}</td><td>${design.workload}</td><td class="num median">${formatNs(design.ns)}<span class="sub">${formatNsInterval(design.ci95[0], design.ci95[1])}</span></td><td class="num">${guest}</td><td class="num">${perExit}</td></tr>`;
+  const versus = design.versusExit === undefined ? MISSING : `${design.versusExit.toFixed(2)}×`;
+  return html`<tr><td>${bindingName(design.binding, palette(design.binding))}</td><td>${design.write}</td><td>${design.handled}</td><td>${design.source}</td><td class="num median">${formatNs(design.ns)}<span class="sub">${formatNsInterval(design.ci95[0], design.ci95[1])}</span></td><td class="num">${guest}</td><td class="num">${versus}</td></tr>`;
 }
 
 export function vmmDesignSection(results: Results, palette: Palette): SafeHtml {
   const rows = vmmDesignRows(results);
   if (rows.length === 0) return html``;
-  const columns = ['binding', 'write', 'completes', 'workload', 'per write · 95 % CI', 'guest-timed', 'per exit'];
+  const columns = ['binding', 'write', 'handled', 'from', 'per write · 95 % CI', 'guest-timed', 'vs exit'];
   const head = html`<thead><tr>${columns.map((column) => html`<th scope="col">${column}</th>`)}</tr></thead>`;
   return section(
     VMM_DESIGN_SECTION_ID,
