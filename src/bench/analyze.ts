@@ -49,6 +49,13 @@ function overheadOf(cell: MeasuredCell, floor: MeasuredCell | undefined): Overhe
 
 const turnsOf = (m: MeasuredCell) => turnMedians(m.samples.samples, m.samples.sampleRounds, m.sampleProcesses);
 
+/** How the kernel completes a completion workload's writes, as results name it. */
+function completionKind(workload: PlannedCell['workload']): CompletedWriteCost['completion'] {
+  if (workload.completion !== 'ioeventfd') return 'coalesced';
+  if (workload.ioEventFd?.datamatch !== undefined) return 'ioeventfd-datamatch';
+  return workload.ioEventFd?.length === 0 ? 'ioeventfd-any-length' : 'ioeventfd';
+}
+
 /**
  * A completion workload's cost per write: per pair of turns in the same round (and process), its
  * iteration less its base workload's (the same exit without the writes), over the writes. Undefined
@@ -56,7 +63,7 @@ const turnsOf = (m: MeasuredCell) => turnMedians(m.samples.samples, m.samples.sa
  */
 function completedWriteOf(cell: MeasuredCell, cells: readonly MeasuredCell[]): CompletedWriteCost | undefined {
   const { writeCost, completion, inKernelExitsPerIteration: writes } = cell.cell.workload;
-  if (!writeCost || !completion || writes < 1 || cell.samples.samples.length === 0) return undefined;
+  if (!writeCost || completion === undefined || writes < 1 || cell.samples.samples.length === 0) return undefined;
   const base = cells.find(
     (candidate) =>
       candidate.cell.workload.name === writeCost.baseWorkload &&
@@ -67,7 +74,7 @@ function completedWriteOf(cell: MeasuredCell, cells: readonly MeasuredCell[]): C
   try {
     const effect = pairedRatioCi(turnsOf(base), turnsOf(cell));
     return {
-      completion,
+      completion: completionKind(cell.cell.workload),
       writesPerIteration: writes,
       baseWorkload: writeCost.baseWorkload,
       nsPerWrite: effect.difference / writes,

@@ -137,8 +137,8 @@ export interface OverheadVsFloor {
  * iteration's own exit alone), and which workload makes the same write as an exit to userspace.
  */
 export interface CompletedWriteCost {
-  /** What completes the writes in the kernel. */
-  completion: 'ioeventfd' | 'coalesced';
+  /** What completes the writes in the kernel: an ioeventfd (one byte, matching one value, or any length), a coalesced zone. */
+  completion: 'ioeventfd' | 'ioeventfd-datamatch' | 'ioeventfd-any-length' | 'coalesced';
   writesPerIteration: number;
   /** The workload that makes only the iteration's exit (its time per pair of turns is subtracted). */
   baseWorkload: string;

@@ -21,7 +21,7 @@ function row(design: VmmDesignRow, palette: Palette): SafeHtml {
 export function vmmDesignSection(results: Results, palette: Palette): SafeHtml {
   const rows = vmmDesignRows(results);
   if (rows.length === 0) return html``;
-  const columns = ['binding', 'write', 'handled', 'from', 'per write · 95 % CI', 'guest-timed', 'vs exit'];
+  const columns = ['binding', 'write', 'handled by', 'from', 'per write · 95 % CI', 'guest-timed', 'vs exit'];
   const head = html`<thead><tr>${columns.map((column) => html`<th scope="col">${column}</th>`)}</tr></thead>`;
   return section(
     VMM_DESIGN_SECTION_ID,
