@@ -75,9 +75,7 @@ describe('--inject-delay-ns', { skip: kvmSkip }, () => {
     // Twice the slower floor's own exit cost, so napi's ratio to the floor at least triples on both
     // workloads: a change no host shift between two one-process runs hides (in the sandbox the
     // floor itself has doubled between two such runs, and half the floor then read as inconclusive).
-    const floors = baseResults.measurements
-      .filter((m) => m.binding === 'c-loop')
-      .map((m) => m.stats?.median ?? 10_000);
+    const floors = baseResults.measurements.filter((m) => m.binding === 'c-loop').map((m) => m.stats?.median ?? 10_000);
     const delay = Math.round(2 * Math.max(...floors));
     const slower = quickRun(join(out, 'slower'), ['--inject-delay-ns', `napi=${delay}`]);
     const slowerResults = JSON.parse(readFileSync(join(slower, 'results.json'), 'utf8')) as Results;

@@ -7,6 +7,7 @@
  */
 import type { SweepPoint, WorkloadInfo } from '../results/types.js';
 import type { Completion } from './completion.js';
+import type { Interrupt } from './irqfd.js';
 import { LIFECYCLE_STEPS } from './lifecycle.js';
 
 /** What the measured loop drives. For exit workloads it is also the guest's exit protocol. */
@@ -42,6 +43,11 @@ export interface Workload extends WorkloadInfo {
   kvmCounterPerIteration?: number;
   /** The guest's writes are completed in the kernel this way (its capabilities are probed before the run). */
   completion?: Completion;
+  /**
+   * The host raises an interrupt this way before each KVM_RUN, and the guest's handler makes the
+   * exit (needs an in-kernel irqchip; its capabilities are probed before the run).
+   */
+  interrupt?: Interrupt;
   /** The tracepoint `--trace perf-stat` expects exactly once per iteration. */
   perfCounter?: string;
   /** Steps timed apart in every iteration (their sum is the sample); the lifecycle's are LIFECYCLE_STEPS. */
@@ -174,6 +180,19 @@ export function workloadCatalogue(cpuidK = DEFAULT_CPUID_K): Workload[] {
     completionWorkload('coalesced-pio', 'pio-burst', 'coalesced', 'into the coalesced ring (drained per exit)'),
     completionWorkload('coalesced-mmio', 'mmio-burst', 'coalesced', 'into the coalesced ring (drained per exit)'),
     {
+      ...exitWorkload(
+        'irqfd',
+        'pio-out',
+        'io_exits',
+        'eventfd write -> irqfd -> in-kernel PIC -> guest handler (real mode, HLT in the kernel) -> its OUT, per iteration',
+        'irq-pic',
+      ),
+      // The handler's EOI to the PIC is a port write KVM completes in the kernel (io_exits counts it).
+      inKernelExitsPerIteration: 1,
+      kvmCounterPerIteration: 2,
+      interrupt: 'irqfd',
+    },
+    {
       name: 'immediate-exit',
       kind: 'baseline',
       description: 'KVM_RUN with immediate_exit set: enters and leaves KVM_RUN without running the guest',
@@ -200,10 +219,11 @@ export const WORKLOAD_NAMES = workloadCatalogue().map((workload) => workload.nam
 
 /**
  * What a run measures without --workloads: every workload but the VMM-design ones (in-kernel
- * completion), which answer another question (how a VMM should handle exits) and are asked for by name.
+ * completion, irqfd), which answer another question (how a VMM should handle exits) and are asked
+ * for by name.
  */
 export const DEFAULT_WORKLOAD_NAMES = workloadCatalogue()
-  .filter((workload) => workload.completion === undefined)
+  .filter((workload) => workload.completion === undefined && workload.interrupt === undefined)
   .map((workload) => workload.name);
 
 /** The results file's description of a workload: the catalogue entry without its machinery. */

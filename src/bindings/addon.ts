@@ -27,6 +27,8 @@ export interface Addon extends NativeLoops {
   eventfd(initval: number): number;
   /** read(2) into bytes: bytes read or -errno. */
   read(fd: number, bytes: Uint8Array): number;
+  /** A zero-argument function bound to an eventfd that adds 1 to it: 8 (bytes written) or -errno. */
+  eventfdSignaller(fd: number): () => number;
   /** The TSC's ticks per second, counted against CLOCK_MONOTONIC_RAW over about `ms`; NaN without a TSC. */
   tscHz(ms: number): number;
   /**
