@@ -187,8 +187,9 @@ export function workloadCatalogue(cpuidK = DEFAULT_CPUID_K): Workload[] {
         'eventfd write -> irqfd -> in-kernel PIC -> guest handler (real mode, HLT in the kernel) -> its OUT, per iteration',
         'irq-pic',
       ),
-      // The handler's EOI to the PIC is a port write KVM completes in the kernel (io_exits counts it).
-      inKernelExitsPerIteration: 1,
+      // In the kernel: the handler's EOI to the PIC (a port write, io_exits counts it) and, where the
+      // interrupt is not yet pending when the guest gets back to it, its HLT.
+      inKernelExitsPerIteration: 2,
       kvmCounterPerIteration: 2,
       interrupt: 'irqfd',
     },
