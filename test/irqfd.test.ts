@@ -9,7 +9,13 @@ import { describe, test } from 'node:test';
 import { KVM_CAP_IRQCHIP, KVM_CAP_IRQFD } from '../src/abi/kvm.js';
 import { openCellRunner } from '../src/bench/cell.js';
 import { createBatch, type LoopState } from '../src/bench/exit-loops.js';
-import { IrqFdDelivery, missingIrqFdCapabilities, runToReady } from '../src/bench/irqfd.js';
+import {
+  GUEST_TIMED_CAPABILITIES,
+  IrqFdDelivery,
+  missingIrqFdCapabilities,
+  runToReady,
+  timeIrqFdByGuest,
+} from '../src/bench/irqfd.js';
 import { getBinding } from '../src/bindings/registry.js';
 import type { Binding } from '../src/bindings/types.js';
 import { SyscallError } from '../src/errors.js';
@@ -17,6 +23,7 @@ import { type BootedGuest, bootGuest } from '../src/guests/boot.js';
 import { loadGuest } from '../src/guests/manifest.js';
 import { EventFd } from '../src/kvm/eventfd.js';
 import { Kvm } from '../src/kvm/system.js';
+import { median } from '../src/stats/estimates.js';
 import { allBindings, everyBindingPlan, kvmSkip } from './helpers/kvm.js';
 
 const GSI = 5; // irq-pic's line (exits.interrupt in guests/manifest.json)
@@ -173,6 +180,45 @@ describe('the irqfd workload: every delivery checked', { skip: kvmSkip }, () => 
           delivery.close();
         }
       });
+    }
+  });
+});
+
+describe('an irqfd timed by the guest', { skip: kvmSkip }, () => {
+  test('from the eventfd write to the handler lies inside the host-timed round trip, every delivery', (t) => {
+    const kvm = Kvm.open(getBinding('napi'));
+    try {
+      const missing = [
+        ...missingIrqFdCapabilities(kvm),
+        ...Object.entries(GUEST_TIMED_CAPABILITIES)
+          .filter(([, cap]) => kvm.checkExtension(cap) <= 0)
+          .map(([name]) => name),
+      ];
+      if (missing.length) {
+        t.skip(`this KVM lacks ${missing.join(' and ')}`);
+        return;
+      }
+      const times = timeIrqFdByGuest(kvm, DELIVERIES);
+      assert.ok(times.tscKhz > 0);
+      for (let i = 0; i < DELIVERIES; i++) {
+        const wake = times.wakeCycles[i] as number;
+        const round = times.roundTripCycles[i] as number;
+        assert.ok(wake > 0 && wake < round, `delivery ${i}: wake ${wake} cycles, round trip ${round} cycles`);
+      }
+      t.diagnostic(
+        `median wake ${median([...times.wakeCycles])} cycles of a ${median([...times.roundTripCycles])}-cycle round trip (TSC ${times.tscKhz} kHz, offset ${times.tscOffset})`,
+      );
+    } finally {
+      kvm.close();
+    }
+  });
+
+  test('a bad delivery count is refused before anything runs', () => {
+    const kvm = Kvm.open(getBinding('napi'));
+    try {
+      assert.throws(() => timeIrqFdByGuest(kvm, 0), /deliveries must be a positive integer \(got 0\)/);
+    } finally {
+      kvm.close();
     }
   });
 });

@@ -93,6 +93,23 @@ export const IRQFD_RESAMPLEFD = 12;
 export const KVM_IRQFD_FLAG_DEASSIGN = 1 << 0;
 export const KVM_IRQFD_FLAG_RESAMPLE = 1 << 1;
 
+/**
+ * struct kvm_device_attr: flags u32, group u32, attr u64, addr u64 (where the attribute's value is
+ * read or written). On a vCPU fd (KVM_CAP_VCPU_ATTRIBUTES): group KVM_VCPU_TSC_CTRL, attribute
+ * KVM_VCPU_TSC_OFFSET is the u64 the guest's TSC is offset by from the host's.
+ */
+export const SIZEOF_KVM_DEVICE_ATTR = 24;
+export const KVM_GET_DEVICE_ATTR = iow(0xe2, SIZEOF_KVM_DEVICE_ATTR);
+export const KVM_HAS_DEVICE_ATTR = iow(0xe3, SIZEOF_KVM_DEVICE_ATTR);
+export const DEVICE_ATTR_FLAGS = 0;
+export const DEVICE_ATTR_GROUP = 4;
+export const DEVICE_ATTR_ATTR = 8;
+export const DEVICE_ATTR_ADDR = 16;
+export const KVM_VCPU_TSC_CTRL = 0;
+export const KVM_VCPU_TSC_OFFSET = 0;
+/** KVM_GET_TSC_KHZ on a vCPU: its TSC's rate (the host's unless KVM_SET_TSC_KHZ changed it). */
+export const KVM_GET_TSC_KHZ = io(0xa3);
+
 export const KVM_RUN = io(0x80);
 export const KVM_GET_REGS = ior(0x81, SIZEOF_KVM_REGS);
 export const KVM_SET_REGS = iow(0x82, SIZEOF_KVM_REGS);
@@ -118,6 +135,8 @@ export const KVM_CAP_IOEVENTFD_ANY_LENGTH = 122;
 export const KVM_CAP_COALESCED_PIO = 162;
 export const KVM_CAP_IRQCHIP = 0;
 export const KVM_CAP_IRQFD = 32;
+export const KVM_CAP_VCPU_ATTRIBUTES = 127;
+export const KVM_CAP_GET_TSC_KHZ = 61;
 
 /** Capabilities kvmbench relies on or reports, by the name the kernel headers use. */
 export const CAPABILITIES = {
@@ -135,6 +154,8 @@ export const CAPABILITIES = {
   KVM_CAP_COALESCED_PIO,
   KVM_CAP_IRQCHIP,
   KVM_CAP_IRQFD,
+  KVM_CAP_VCPU_ATTRIBUTES,
+  KVM_CAP_GET_TSC_KHZ,
 } as const;
 
 // --- exit reasons (kvm_run.exit_reason) --------------------------------------------------------

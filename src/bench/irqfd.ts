@@ -4,9 +4,18 @@
  * eventfd, then runs the vCPU until the handler's OUT of its running counter: one interrupt delivered
  * and checked per iteration (exit-loops.ts signalledLoop, c_loop.c LOOP_PIO_OUT_IRQFD).
  */
-import { KVM_CAP_IRQCHIP, KVM_CAP_IRQFD } from '../abi/kvm.js';
+import {
+  KVM_CAP_GET_TSC_KHZ,
+  KVM_CAP_IRQCHIP,
+  KVM_CAP_IRQFD,
+  KVM_CAP_VCPU_ATTRIBUTES,
+  KVM_VCPU_TSC_CTRL,
+  KVM_VCPU_TSC_OFFSET,
+} from '../abi/kvm.js';
+import { loadAddon } from '../bindings/addon.js';
 import { GuestError } from '../errors.js';
-import type { Guest, GuestInterrupt } from '../guests/manifest.js';
+import { bootGuest } from '../guests/boot.js';
+import { type Guest, type GuestInterrupt, loadGuest } from '../guests/manifest.js';
 import { guestFailure } from '../guests/run-to-halt.js';
 import { EventFd } from '../kvm/eventfd.js';
 import { describeExit } from '../kvm/exits.js';
@@ -92,5 +101,77 @@ export class IrqFdDelivery {
       this.#assigned = false;
       this.eventFd.close();
     }
+  }
+}
+
+/** An irqfd timed by the guest: per delivery, in TSC cycles on the host's clock. */
+export interface IrqFdWakeTimes {
+  /** From just before the host's eventfd write to the first instruction of the guest's handler. */
+  wakeCycles: Float64Array;
+  /** From just before the write to just after KVM_RUN returned with the handler's OUT (host-timed). */
+  roundTripCycles: Float64Array;
+  /** KVM_VCPU_TSC_OFFSET: guest TSC minus host TSC. */
+  tscOffset: bigint;
+  /** The guest TSC's rate (KVM_GET_TSC_KHZ): the host's, as kvmbench never sets it. */
+  tscKhz: number;
+  eintr: number;
+}
+
+/** What timing by the guest needs beyond IRQFD_CAPABILITIES: the vCPU's TSC offset and rate. */
+export const GUEST_TIMED_CAPABILITIES: Readonly<Record<string, number>> = {
+  KVM_CAP_VCPU_ATTRIBUTES,
+  KVM_CAP_GET_TSC_KHZ,
+};
+
+/**
+ * `n` irqfd deliveries to the irq-pic-tsc guest driven from C (the addon's irqfdWake), each timed by
+ * the host's RDTSC just before its eventfd write and the guest handler's RDTSC, put on one clock
+ * with the vCPU's TSC offset. Needs the N-API addon and a KVM with IRQFD_CAPABILITIES and
+ * GUEST_TIMED_CAPABILITIES; throws naming what is missing.
+ */
+export function timeIrqFdByGuest(kvm: Kvm, n: number): IrqFdWakeTimes {
+  if (!Number.isSafeInteger(n) || n < 1) throw new RangeError(`deliveries must be a positive integer (got ${n})`);
+  const missing = [
+    ...missingIrqFdCapabilities(kvm),
+    ...Object.entries(GUEST_TIMED_CAPABILITIES)
+      .filter(([, cap]) => kvm.checkExtension(cap) <= 0)
+      .map(([name]) => name),
+  ];
+  if (missing.length)
+    throw new Error(`timing an irqfd by the guest needs ${missing.join(' and ')}, which this KVM lacks`);
+  const guest = loadGuest('irq-pic-tsc');
+  const { tscAddress } = guestInterrupt(guest);
+  if (tscAddress === undefined) throw new Error(`guest '${guest.name}' names no exits.interrupt.tscAddress`);
+  const booted = bootGuest(kvm.binding, guest, kvm, { irqchip: true });
+  try {
+    const { vm, vcpu, memory } = booted;
+    if (!vcpu.hasDeviceAttr(KVM_VCPU_TSC_CTRL, KVM_VCPU_TSC_OFFSET))
+      throw new Error(
+        'this KVM has vCPU attributes but not KVM_VCPU_TSC_OFFSET: the guest TSC cannot be put on the host clock',
+      );
+    const delivery = new IrqFdDelivery(vm, vcpu, guest);
+    try {
+      const offset = tscAddress - memory.guestPhysAddr;
+      const times = { wakeCycles: new Float64Array(n), roundTripCycles: new Float64Array(n) };
+      const port = guest.exits.kind === 'pio-out' ? guest.exits.port : 0;
+      const tscOffset = vcpu.tscOffset();
+      const result = loadAddon().irqfdWake(
+        vcpu.fd,
+        vcpu.page().address,
+        delivery.eventFd.fd,
+        port,
+        0,
+        memory.bytes.subarray(offset, offset + 8),
+        tscOffset,
+        times.wakeCycles,
+        times.roundTripCycles,
+      );
+      if (result.error) throw guestFailure(guest, vcpu, result.error);
+      return { ...times, tscOffset, tscKhz: vcpu.tscKhz(), eintr: result.eintr };
+    } finally {
+      delivery.close();
+    }
+  } finally {
+    booted.close();
   }
 }

@@ -49,6 +49,8 @@ export type WriteBurst = { countRegister: RegisterName } & ({ port: number } | {
 export interface GuestInterrupt {
   gsi: number;
   readyPort: number;
+  /** Where the handler stores the TSC it reads first thing (u64), in guests timed by the guest. */
+  tscAddress?: number;
 }
 
 export interface GuestSpec {
@@ -168,7 +170,11 @@ function parseInterrupt(r: ManifestReader, raw: Record<string, unknown>): GuestI
   const gsi = r.integer(raw.gsi, 'exits.interrupt.gsi');
   // The PIC's lines, but 2 (the cascade to the slave PIC).
   if (gsi > 15 || gsi === 2) r.fail(`'exits.interrupt.gsi' must be a PIC line from 0 to 15 other than 2 (got ${gsi})`);
-  return { gsi, readyPort: r.integer(raw.readyPort, 'exits.interrupt.readyPort') };
+  const readyPort = r.integer(raw.readyPort, 'exits.interrupt.readyPort');
+  if (raw.tscAddress === undefined) return { gsi, readyPort };
+  const tscAddress = r.integer(raw.tscAddress, 'exits.interrupt.tscAddress');
+  if (tscAddress % 8) r.fail(`'exits.interrupt.tscAddress' must be 8-byte aligned (got 0x${tscAddress.toString(16)})`);
+  return { gsi, readyPort, tscAddress };
 }
 
 function parseGuestClock(r: ManifestReader, raw: unknown): { address: number } {
