@@ -154,8 +154,6 @@ export const CAPABILITIES = {
   KVM_CAP_COALESCED_PIO,
   KVM_CAP_IRQCHIP,
   KVM_CAP_IRQFD,
-  KVM_CAP_VCPU_ATTRIBUTES,
-  KVM_CAP_GET_TSC_KHZ,
 } as const;
 
 // --- exit reasons (kvm_run.exit_reason) --------------------------------------------------------
