@@ -6,7 +6,14 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { KVM_CAP_IRQCHIP, KVM_CAP_IRQFD } from '../src/abi/kvm.js';
+import {
+  KVM_CAP_GET_TSC_KHZ,
+  KVM_CAP_IRQCHIP,
+  KVM_CAP_IRQFD,
+  KVM_CAP_VCPU_ATTRIBUTES,
+  KVM_VCPU_TSC_CTRL,
+  KVM_VCPU_TSC_OFFSET,
+} from '../src/abi/kvm.js';
 import { openCellRunner } from '../src/bench/cell.js';
 import { createBatch, type LoopState } from '../src/bench/exit-loops.js';
 import {
@@ -183,6 +190,36 @@ describe('the irqfd workload: every delivery checked', { skip: kvmSkip }, () => 
     }
   });
 });
+
+for (const binding of allBindings()) {
+  test(`${binding.name}: the vCPU's TSC offset and rate (KVM_GET_DEVICE_ATTR, KVM_GET_TSC_KHZ)`, {
+    skip: kvmSkip,
+  }, (t) => {
+    const kvm = Kvm.open(binding);
+    try {
+      if (kvm.checkExtension(KVM_CAP_VCPU_ATTRIBUTES) <= 0 || kvm.checkExtension(KVM_CAP_GET_TSC_KHZ) <= 0) {
+        t.skip('this KVM lacks KVM_CAP_VCPU_ATTRIBUTES or KVM_CAP_GET_TSC_KHZ');
+        return;
+      }
+      const booted = bootGuest(binding, loadGuest('pio-out'), kvm);
+      try {
+        const { vcpu } = booted;
+        assert.equal(vcpu.hasDeviceAttr(KVM_VCPU_TSC_CTRL, KVM_VCPU_TSC_OFFSET), true);
+        assert.equal(vcpu.hasDeviceAttr(KVM_VCPU_TSC_CTRL, 77), false);
+        assert.equal(typeof vcpu.tscOffset(), 'bigint');
+        assert.ok(vcpu.tscKhz() > 0);
+        assert.throws(
+          () => vcpu.getDeviceAttr(KVM_VCPU_TSC_CTRL, 77),
+          (e: Error) => e instanceof SyscallError && /KVM_GET_DEVICE_ATTR failed: ENXIO/.test(e.message),
+        );
+      } finally {
+        booted.close();
+      }
+    } finally {
+      kvm.close();
+    }
+  });
+}
 
 describe('an irqfd timed by the guest', { skip: kvmSkip }, () => {
   test('from the eventfd write to the handler lies inside the host-timed round trip, every delivery', (t) => {
