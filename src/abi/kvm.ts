@@ -310,3 +310,4 @@ export const EFER_LMA = 1n << 10n;
 // --- errno values the harness tells apart ------------------------------------------------------
 export const EINTR = 4;
 export const EAGAIN = 11;
+export const ETIMEDOUT = 110;

@@ -100,7 +100,10 @@ class LoopRunner implements CellRunner {
         throw new Error(`${cell.workload.loop} cells have runners of their own`);
       } else {
         const ring = this.#openCompletion(kvm, this.#booted.vm, guest);
-        if (irqchip) this.#irqFd = new IrqFdDelivery(this.#booted.vm, vcpu, guest);
+        if (irqchip) {
+          this.#irqFd = new IrqFdDelivery(this.#booted.vm, vcpu, guest);
+          this.#state.sequence = this.#irqFd.delivered;
+        }
         const irqFd = this.#irqFd?.eventFd;
         this.#batch = createBatch(
           binding,

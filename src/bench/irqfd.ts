@@ -5,6 +5,7 @@
  * and checked per iteration (exit-loops.ts signalledLoop, c_loop.c LOOP_PIO_OUT_IRQFD).
  */
 import {
+  ETIMEDOUT,
   KVM_CAP_GET_TSC_KHZ,
   KVM_CAP_IRQCHIP,
   KVM_CAP_IRQFD,
@@ -17,8 +18,9 @@ import { GuestError } from '../errors.js';
 import { bootGuest } from '../guests/boot.js';
 import { type Guest, type GuestInterrupt, loadGuest } from '../guests/manifest.js';
 import { guestFailure } from '../guests/run-to-halt.js';
+import { check } from '../kvm/check.js';
 import { EventFd } from '../kvm/eventfd.js';
-import { describeExit } from '../kvm/exits.js';
+import { decodeExit, describeExit } from '../kvm/exits.js';
 import type { Kvm } from '../kvm/system.js';
 import type { Vcpu } from '../kvm/vcpu.js';
 import type { Vm } from '../kvm/vm.js';
@@ -68,13 +70,49 @@ export function runToReady(guest: Guest, vcpu: Vcpu): void {
   );
 }
 
+/** How long the first delivery may take: an interrupt not in the guest's handler by then never comes. */
+export const FIRST_DELIVERY_TIMEOUT_MS = 5000;
+
 /**
- * An irqfd on the guest's GSI, the guest run to its ready OUT: from here each eventfd write is one
- * interrupt the guest's handler reports. The Vm must have an in-kernel irqchip (bootGuest's irqchip).
+ * One delivery with a bounded wait (set-up and probes, not the measured loops): writes the eventfd,
+ * then runs the vCPU (kvmRunWithin) until the handler's OUT of `counter`; throws a GuestError saying
+ * so when no interrupt reached the handler within timeoutMs (the vCPU would sleep in HLT for ever).
+ */
+export function deliverWithin(eventFd: EventFd, guest: Guest, vcpu: Vcpu, counter: number, timeoutMs: number): void {
+  const { gsi } = guestInterrupt(guest);
+  const port = guest.exits.kind === 'pio-out' ? guest.exits.port : -1;
+  eventFd.signal();
+  const ret = loadAddon().kvmRunWithin(vcpu.fd, timeoutMs);
+  if (ret === -ETIMEDOUT) {
+    throw guestFailure(
+      guest,
+      vcpu,
+      `no interrupt reached its handler within ${timeoutMs} ms of the eventfd write (irqfd on GSI ${gsi}): the vCPU still sleeps in HLT, so this KVM did not deliver it`,
+    );
+  }
+  check(ret, 'KVM_RUN');
+  const exit = decodeExit(vcpu.page().buffer);
+  const byte = counter & 0xff;
+  if (!(exit.kind === 'io-out' && exit.port === port && exit.size === 1 && exit.count === 1 && exit.data[0] === byte)) {
+    throw guestFailure(
+      guest,
+      vcpu,
+      `expected its handler's OUT of 0x${byte.toString(16).padStart(2, '0')} to port 0x${port.toString(16)} after an eventfd write, got ${describeExit(exit)}`,
+    );
+  }
+}
+
+/**
+ * An irqfd on the guest's GSI, the guest run to its ready OUT and one delivery made with a bounded
+ * wait (a KVM that takes KVM_IRQFD but does not deliver fails here, not in a measured loop that
+ * could only wait): from here each eventfd write is one interrupt the guest's handler reports, and
+ * its counter continues from `delivered`. The Vm must have an in-kernel irqchip (bootGuest's irqchip).
  */
 export class IrqFdDelivery {
   readonly eventFd: EventFd;
   readonly gsi: number;
+  /** Deliveries made while opening: the handler's next counter. */
+  readonly delivered = 1;
   #assigned = false;
 
   constructor(
@@ -88,6 +126,7 @@ export class IrqFdDelivery {
       vm.assignIrqFd(this.eventFd, this.gsi);
       this.#assigned = true;
       runToReady(guest, vcpu);
+      deliverWithin(this.eventFd, guest, vcpu, 0, FIRST_DELIVERY_TIMEOUT_MS);
     } catch (error) {
       this.close();
       throw error;
@@ -160,7 +199,7 @@ export function timeIrqFdByGuest(kvm: Kvm, n: number): IrqFdWakeTimes {
         vcpu.page().address,
         delivery.eventFd.fd,
         port,
-        0,
+        delivery.delivered,
         memory.bytes.subarray(offset, offset + 8),
         tscOffset,
         times.wakeCycles,

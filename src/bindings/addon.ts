@@ -30,6 +30,11 @@ export interface Addon extends NativeLoops {
   /** A zero-argument function bound to an eventfd that adds 1 to it: 8 (bytes written) or -errno. */
   eventfdSignaller(fd: number): () => number;
   /**
+   * KVM_RUN that gives up after ms (a timer signal to this thread ends a vCPU asleep in an in-kernel
+   * HLT): 0, -errno, or -ETIMEDOUT. Set-up and probes only, never a measured loop.
+   */
+  kvmRunWithin(vcpuFd: number, ms: number): number;
+  /**
    * An irqfd timed by the guest (src/native/irqfd_wake.c): wake.length deliveries to the irq-pic-tsc
    * guest, each writing wake[i] (host TSC before the eventfd write to the handler's TSC, on the host's
    * clock) and round[i] (to after the handler's exit), in TSC cycles. guestTsc: the 8 bytes of guest

@@ -1,12 +1,16 @@
-/* An irqfd's latency timed by the guest: the host reads the TSC just before its eventfd write, the
+/* An irqfd's latency timed by the guest, and a KVM_RUN with a bounded wait (kvmRunWithin) for the
+ * first delivery and for tests of a delivery that never comes. Timed by the guest: the host reads the TSC just before its eventfd write, the
  * guest's interrupt handler reads its own TSC first thing (guests/irq-pic-tsc.S stores it in guest
  * memory), and the guest's TSC offset (KVM_VCPU_TSC_OFFSET) puts both on one clock. Each iteration
  * is also timed by the host in TSC cycles, from before the write to after the handler's exit, so the
  * guest-timed part can be checked to lie inside it. Every exit is checked as the C loop checks it. */
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <time.h>
 #include <unistd.h>
 #include <x86intrin.h>
 
@@ -125,4 +129,75 @@ static napi_value js_irqfd_wake(napi_env env, napi_callback_info info) {
   return result;
 }
 
-void register_irqfd_wake(napi_env env, napi_value exports) { export_function(env, exports, "irqfdWake", js_irqfd_wake); }
+static void on_watchdog(int sig) { (void)sig; }
+
+static double monotonic_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* KVM_RUN that gives up after ms: a one-shot timer sends a real-time signal (with a no-op handler,
+ * for the call's duration only) to this thread, which makes a KVM_RUN asleep in an in-kernel HLT
+ * return EINTR. Returns 0, -errno, or -ETIMEDOUT. For set-up and probes, not the measured loops. */
+static int kvm_run_within(int fd, int64_t ms) {
+  const int sig = SIGRTMIN + 7;
+  struct sigaction action = {0}, previous;
+  action.sa_handler = on_watchdog; /* no SA_RESTART: the ioctl returns EINTR */
+  sigemptyset(&action.sa_mask);
+  if (sigaction(sig, &action, &previous) != 0) return -errno;
+  sigset_t set, previous_mask;
+  sigemptyset(&set);
+  sigaddset(&set, sig);
+  pthread_sigmask(SIG_UNBLOCK, &set, &previous_mask);
+  struct sigevent event = {0};
+  event.sigev_notify = SIGEV_THREAD_ID;
+  event.sigev_signo = sig;
+  event._sigev_un._tid = gettid();
+  timer_t timer;
+  int ret;
+  if (timer_create(CLOCK_MONOTONIC, &event, &timer) != 0) {
+    ret = -errno;
+  } else {
+    struct itimerspec when = {.it_value = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L}};
+    double deadline = monotonic_ms() + (double)ms;
+    timer_settime(timer, 0, &when, NULL);
+    for (;;) {
+      ret = ioctl(fd, KVM_RUN, 0);
+      if (ret >= 0) break;
+      ret = -errno;
+      if (ret != -EINTR) break;
+      if (monotonic_ms() >= deadline) {
+        ret = -ETIMEDOUT;
+        break;
+      }
+    }
+    timer_delete(timer);
+  }
+  pthread_sigmask(SIG_SETMASK, &previous_mask, NULL);
+  sigaction(sig, &previous, NULL);
+  return ret;
+}
+
+/* kvmRunWithin(vcpuFd, ms) -> 0, -errno or -ETIMEDOUT (ms from 1 to 600000). */
+static napi_value js_kvm_run_within(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int64_t fd, ms;
+  if (argc < 2) {
+    napi_throw_type_error(env, "ERR_MISSING_ARGS", "kvmRunWithin(vcpuFd, ms)");
+    return NULL;
+  }
+  if (!arg_int64(env, argv[0], "vcpuFd", &fd) || !arg_int64(env, argv[1], "ms", &ms)) return NULL;
+  if (ms < 1 || ms > 600000) {
+    napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "kvmRunWithin: ms must be from 1 to 600000");
+    return NULL;
+  }
+  return make_int(env, kvm_run_within((int)fd, ms));
+}
+
+void register_irqfd_wake(napi_env env, napi_value exports) {
+  export_function(env, exports, "irqfdWake", js_irqfd_wake);
+  export_function(env, exports, "kvmRunWithin", js_kvm_run_within);
+}
