@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { skippedMeasurement } from '../src/bench/analyze.js';
-import { lacksCapabilities } from '../src/bench/capabilities.js';
+import { lacksCapabilities, workloadNeeds } from '../src/bench/capabilities.js';
 import { capabilitiesFor } from '../src/bench/completion.js';
 import { planRun } from '../src/bench/plan.js';
 import { DEFAULT_WORKLOAD_NAMES, WORKLOAD_NAMES, workloadCatalogue } from '../src/bench/workloads.js';
@@ -53,6 +53,19 @@ test('each completion names the capabilities it needs', () => {
   ]);
 });
 
+test('the irqfd workload needs an in-kernel irqchip and KVM_IRQFD; a plain exit workload needs nothing', () => {
+  const byName = (name: string) => workloadCatalogue().find((w) => w.name === name);
+  assert.deepEqual(workloadNeeds(byName('irqfd') as NonNullable<ReturnType<typeof byName>>), {
+    KVM_CAP_IRQCHIP: 0,
+    KVM_CAP_IRQFD: 32,
+  });
+  assert.deepEqual(workloadNeeds(byName('pio-out') as NonNullable<ReturnType<typeof byName>>), {});
+  assert.equal(
+    lacksCapabilities(['KVM_CAP_IRQCHIP', 'KVM_CAP_IRQFD']),
+    'this KVM lacks KVM_CAP_IRQCHIP and KVM_CAP_IRQFD: skipped',
+  );
+});
+
 test('a run without --workloads leaves the VMM-design workloads out; --workloads names them', () => {
   const design = [
     'ioeventfd-pio',
@@ -61,6 +74,7 @@ test('a run without --workloads leaves the VMM-design workloads out; --workloads
     'ioeventfd-mmio-any-length',
     'coalesced-pio',
     'coalesced-mmio',
+    'irqfd',
   ];
   assert.deepEqual(
     WORKLOAD_NAMES.filter((name) => !DEFAULT_WORKLOAD_NAMES.includes(name)),

@@ -10,8 +10,11 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
+import { missingIrqFdCapabilities } from '../src/bench/irqfd.js';
+import { getBinding } from '../src/bindings/registry.js';
 import { compareResults } from '../src/compare/compare-results.js';
 import { UsageError } from '../src/errors.js';
+import { Kvm } from '../src/kvm/system.js';
 import { planRunOptions } from '../src/pipeline/run-options.js';
 import { runtimeMatrices } from '../src/report/runtime-matrix.js';
 import { terminalTable } from '../src/report/terminal.js';
@@ -189,8 +192,19 @@ const PROBE = fileURLToPath(new URL('./helpers/runtime-probe.js', import.meta.ur
 /** CI installs the runtimes (npm run runtimes:install) and sets this: a missing one then fails instead of skipping. */
 const REQUIRED = process.env.KVMBENCH_REQUIRE_RUNTIMES === '1';
 
+/** Whether this KVM runs the irqfd workload (the probe runs it only then). */
+function irqfdRuns(): boolean {
+  const kvm = Kvm.open(getBinding('napi'));
+  try {
+    return missingIrqFdCapabilities(kvm).length === 0;
+  } finally {
+    kvm.close();
+  }
+}
+
 describe('every runtime on KVM', { skip: kvmSkip }, async () => {
   const surveyed = await surveyRuntimes();
+  const irqfdHere = !kvmSkip && irqfdRuns();
   for (const entry of surveyed) {
     const skip = entry.runtime || REQUIRED ? false : `${entry.name} is not installed (npm run runtimes:install)`;
     test(`${entry.name}: every binding it runs drives each exit kind, and a wrong exit fails its cell`, {
@@ -211,6 +225,7 @@ describe('every runtime on KVM', { skip: kvmSkip }, async () => {
         for (const kind of ['pio-out', 'pio-in', 'mmio-write', 'mmio-read', 'hlt', 'null-ioctl']) {
           assert.equal(result.iterations[kind], 200, `${entry.name} ${binding} ${kind}`);
         }
+        if (irqfdHere) assert.equal(result.iterations.irqfd, 200, `${entry.name} ${binding} irqfd`);
         assert.match(
           result.brokenError ?? 'no error',
           /pio-in/,

@@ -74,6 +74,42 @@ export const COALESCED_LEN = 8;
 export const COALESCED_PIO = 12;
 export const COALESCED_DATA = 16;
 
+/** KVM_CREATE_IRQCHIP: an in-kernel 8259 PIC pair, IOAPIC and a local APIC per vCPU (before any vCPU). */
+export const KVM_CREATE_IRQCHIP = io(0x60);
+/** struct kvm_irq_level: irq u32 (the GSI), level u32. */
+export const SIZEOF_KVM_IRQ_LEVEL = 8;
+export const KVM_IRQ_LINE = iow(0x61, SIZEOF_KVM_IRQ_LEVEL);
+/**
+ * struct kvm_irqfd: fd u32, gsi u32, flags u32, resamplefd u32, 16 bytes of padding. A write to the
+ * eventfd raises the GSI in the in-kernel irqchip (an edge: asserted, then deasserted) without a
+ * system call on the vCPU's thread.
+ */
+export const SIZEOF_KVM_IRQFD = 32;
+export const KVM_IRQFD = iow(0x76, SIZEOF_KVM_IRQFD);
+export const IRQFD_FD = 0;
+export const IRQFD_GSI = 4;
+export const IRQFD_FLAGS = 8;
+export const IRQFD_RESAMPLEFD = 12;
+export const KVM_IRQFD_FLAG_DEASSIGN = 1 << 0;
+export const KVM_IRQFD_FLAG_RESAMPLE = 1 << 1;
+
+/**
+ * struct kvm_device_attr: flags u32, group u32, attr u64, addr u64 (where the attribute's value is
+ * read or written). On a vCPU fd (KVM_CAP_VCPU_ATTRIBUTES): group KVM_VCPU_TSC_CTRL, attribute
+ * KVM_VCPU_TSC_OFFSET is the u64 the guest's TSC is offset by from the host's.
+ */
+export const SIZEOF_KVM_DEVICE_ATTR = 24;
+export const KVM_GET_DEVICE_ATTR = iow(0xe2, SIZEOF_KVM_DEVICE_ATTR);
+export const KVM_HAS_DEVICE_ATTR = iow(0xe3, SIZEOF_KVM_DEVICE_ATTR);
+export const DEVICE_ATTR_FLAGS = 0;
+export const DEVICE_ATTR_GROUP = 4;
+export const DEVICE_ATTR_ATTR = 8;
+export const DEVICE_ATTR_ADDR = 16;
+export const KVM_VCPU_TSC_CTRL = 0;
+export const KVM_VCPU_TSC_OFFSET = 0;
+/** KVM_GET_TSC_KHZ on a vCPU: its TSC's rate (the host's unless KVM_SET_TSC_KHZ changed it). */
+export const KVM_GET_TSC_KHZ = io(0xa3);
+
 export const KVM_RUN = io(0x80);
 export const KVM_GET_REGS = ior(0x81, SIZEOF_KVM_REGS);
 export const KVM_SET_REGS = iow(0x82, SIZEOF_KVM_REGS);
@@ -97,6 +133,10 @@ export const KVM_CAP_IOEVENTFD = 36;
 export const KVM_CAP_IOEVENTFD_NO_LENGTH = 100;
 export const KVM_CAP_IOEVENTFD_ANY_LENGTH = 122;
 export const KVM_CAP_COALESCED_PIO = 162;
+export const KVM_CAP_IRQCHIP = 0;
+export const KVM_CAP_IRQFD = 32;
+export const KVM_CAP_VCPU_ATTRIBUTES = 127;
+export const KVM_CAP_GET_TSC_KHZ = 61;
 
 /** Capabilities kvmbench relies on or reports, by the name the kernel headers use. */
 export const CAPABILITIES = {
@@ -112,6 +152,8 @@ export const CAPABILITIES = {
   KVM_CAP_IOEVENTFD_NO_LENGTH,
   KVM_CAP_IOEVENTFD_ANY_LENGTH,
   KVM_CAP_COALESCED_PIO,
+  KVM_CAP_IRQCHIP,
+  KVM_CAP_IRQFD,
 } as const;
 
 // --- exit reasons (kvm_run.exit_reason) --------------------------------------------------------
@@ -268,3 +310,4 @@ export const EFER_LMA = 1n << 10n;
 // --- errno values the harness tells apart ------------------------------------------------------
 export const EINTR = 4;
 export const EAGAIN = 11;
+export const ETIMEDOUT = 110;

@@ -14,6 +14,7 @@ import type { Vm } from '../kvm/vm.js';
 import { IoEventFdCompletion, missingCapabilities, registerCoalesced, writeTarget } from './completion.js';
 import { type Batch, createBatch, type LoopState, type RingTarget } from './exit-loops.js';
 import { GuestClockPage, type GuestClockReading } from './guest-clock.js';
+import { IrqFdDelivery, missingIrqFdCapabilities } from './irqfd.js';
 import { type LifecycleCounts, runLifecycles } from './lifecycle.js';
 import type { PlannedCell } from './plan.js';
 import { openSweepRunner } from './sweeps/runners.js';
@@ -70,6 +71,7 @@ class LoopRunner implements CellRunner {
   readonly #clock: GuestClockPage | undefined;
   readonly #clockWindow: GuestClockWindow = 'exit';
   #ioEventFd: IoEventFdCompletion | undefined;
+  #irqFd: IrqFdDelivery | undefined;
   #batches = 0;
   lastGuestClock: (GuestClockReading & { counted: boolean }) | undefined;
 
@@ -83,7 +85,13 @@ class LoopRunner implements CellRunner {
       return;
     }
     const guest = cell.guest as Guest;
-    this.#booted = bootGuest(binding, guest, kvm);
+    const irqchip = cell.workload.interrupt === 'irqfd';
+    if (irqchip) {
+      const missing = missingIrqFdCapabilities(kvm);
+      if (missing.length)
+        throw new Error(`workload '${cell.workload.name}' needs ${missing.join(' and ')}, which this KVM lacks`);
+    }
+    this.#booted = bootGuest(binding, guest, kvm, { irqchip });
     try {
       const vcpu = this.#booted.vcpu;
       if (cell.workload.loop === 'immediate-exit') {
@@ -93,9 +101,14 @@ class LoopRunner implements CellRunner {
         throw new Error(`${cell.workload.loop} cells have runners of their own`);
       } else {
         const ring = this.#openCompletion(kvm, this.#booted.vm, guest);
+        if (irqchip) {
+          this.#irqFd = new IrqFdDelivery(this.#booted.vm, vcpu, guest);
+          this.#state.sequence = this.#irqFd.delivered;
+        }
+        const irqFd = this.#irqFd?.eventFd;
         this.#batch = createBatch(
           binding,
-          { kind: cell.workload.loop, guest, vcpu, ...(ring ? { ring } : {}) },
+          { kind: cell.workload.loop, guest, vcpu, ...(ring ? { ring } : {}), ...(irqFd ? { irqFd } : {}) },
           this.#state,
           cell.injectDelayNs,
         );
@@ -112,6 +125,7 @@ class LoopRunner implements CellRunner {
       }
     } catch (error) {
       this.#ioEventFd?.close();
+      this.#irqFd?.close();
       this.#booted.close();
       throw error;
     }
@@ -177,6 +191,7 @@ class LoopRunner implements CellRunner {
   close(): void {
     this.#stats?.close();
     this.#ioEventFd?.close();
+    this.#irqFd?.close();
     this.#booted?.close();
   }
 }

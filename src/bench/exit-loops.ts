@@ -37,6 +37,7 @@ import { NATIVE_LOOP_KINDS } from '../bindings/types.js';
 import type { Guest } from '../guests/manifest.js';
 import { guestFailure } from '../guests/run-to-halt.js';
 import { COALESCED_RING_SLOTS } from '../kvm/coalesced-ring.js';
+import type { EventFd } from '../kvm/eventfd.js';
 import { decodeExit, describeExit } from '../kvm/exits.js';
 import type { Vcpu } from '../kvm/vcpu.js';
 import { getSystemErrorName } from '../util/errno.js';
@@ -57,8 +58,9 @@ export interface RingTarget {
 
 /** What a loop drives: a guest's exits, KVM_RUN with immediate_exit, or a null ioctl. */
 export type LoopTarget =
-  | { kind: ExitLoopName; guest: Guest; vcpu: Vcpu; ring?: RingTarget }
-  | { kind: 'immediate-exit'; guest: Guest; vcpu: Vcpu; ring?: undefined }
+  /** irqFd: an eventfd assigned with KVM_IRQFD, written before each KVM_RUN (the exit is the handler's). */
+  | { kind: ExitLoopName; guest: Guest; vcpu: Vcpu; ring?: RingTarget; irqFd?: EventFd }
+  | { kind: 'immediate-exit'; guest: Guest; vcpu: Vcpu; ring?: undefined; irqFd?: undefined }
   | { kind: 'null-ioctl'; binding: Binding; systemFd: number };
 
 /** A loop's running state, kept across batches. */
@@ -254,6 +256,37 @@ const checkedLoop: GuestLoop = (run, check, u8, u16, u32, n, target, state) => {
   return i;
 };
 
+/**
+ * An irqfd's loop, compiled per cell: each iteration writes the eventfd (the interrupt), then runs the
+ * vCPU until the exit its interrupt handler makes. A KVM_RUN interrupted by a signal is re-entered
+ * without writing again: one write, one delivery.
+ */
+function signalledLoop(signal: () => number): GuestLoop {
+  return (run, check, u8, u16, u32, n, target, state) => {
+    let seq = state.sequence;
+    let i = 0;
+    for (; i < n; i++) {
+      const written = signal();
+      if (written < 0) {
+        state.ret = written;
+        break;
+      }
+      let ret = run();
+      while (ret === EINTR_RESULT) {
+        state.eintr++;
+        ret = run();
+      }
+      if (ret !== 0 || !check(u8, u16, u32, target, seq)) {
+        state.ret = ret;
+        break;
+      }
+      seq++;
+    }
+    state.sequence = seq;
+    return i;
+  };
+}
+
 /** immediate_exit set: every KVM_RUN must fail with EINTR without entering the guest. */
 const immediateExit: GuestLoop = (run, _check, _u8, _u16, _u32, n, _target, state) => {
   let i = 0;
@@ -337,7 +370,8 @@ function failureMessage(target: LoopTarget, iteration: number, state: LoopState)
     target.kind !== 'null-ioctl' && target.ring
       ? `, then ${target.ring.writesPerExit} coalesced writes from 0x${(target.ring.writes.sequence & 0xff).toString(16).padStart(2, '0')} to 0x${target.ring.address.toString(16)} in the ring (${ringContents(target)})`
       : '';
-  return `iteration ${iteration}: expected ${EXPECTED[target.kind]} (sequence 0x${(state.sequence & 0xff).toString(16).padStart(2, '0')})${ring}, got ${got}`;
+  const irq = target.kind !== 'null-ioctl' && target.irqFd ? ' from the interrupt handler after an eventfd write' : '';
+  return `iteration ${iteration}: expected ${EXPECTED[target.kind]}${irq} (sequence 0x${(state.sequence & 0xff).toString(16).padStart(2, '0')})${ring}, got ${got}`;
 }
 
 /** What the ring holds now, for a failure message: first, last and the first waiting entry. */
@@ -388,7 +422,9 @@ function jsBatch(target: LoopTarget, state: LoopState, delayNs: number): Batch {
     };
   }
   const immediate = target.kind === 'immediate-exit';
-  const loop = compile<GuestLoop>(immediate ? immediateExit : checkedLoop);
+  const loop = target.irqFd
+    ? compile(signalledLoop)(target.irqFd.signaller())
+    : compile<GuestLoop>(immediate ? immediateExit : checkedLoop);
   const page = target.vcpu.page();
   const check = immediate ? hlt : target.ring ? ringCheck(target.ring) : compile(EXIT_CHECKS[target.kind]);
   const { u8, u16, u32 } = page;
@@ -451,7 +487,12 @@ function nativeBatch(binding: Binding, target: LoopTarget, state: LoopState): Ba
   const native = binding.native;
   if (!native) throw new Error(`binding '${binding.name}' has no C loop`);
   const ring = target.kind === 'null-ioctl' ? undefined : target.ring;
-  const kind = ring ? NATIVE_LOOP_KINDS['pio-out-coalesced'] : NATIVE_LOOP_KINDS[target.kind];
+  const irqFd = target.kind === 'null-ioctl' ? undefined : target.irqFd;
+  const kind = ring
+    ? NATIVE_LOOP_KINDS['pio-out-coalesced']
+    : irqFd
+      ? NATIVE_LOOP_KINDS['pio-out-irqfd']
+      : NATIVE_LOOP_KINDS[target.kind];
   const fd = target.kind === 'null-ioctl' ? target.systemFd : target.vcpu.fd;
   const address = target.kind === 'null-ioctl' ? 0n : target.vcpu.page().address;
   const value = target.kind === 'null-ioctl' ? KVM_CAP_USER_MEMORY : loopTargetValue(target);
@@ -470,7 +511,9 @@ function nativeBatch(binding: Binding, target: LoopTarget, state: LoopState): Ba
           ring.writesPerExit,
           ring.writes.sequence,
         )
-      : native.cLoop(kind, fd, address, n, value, state.sequence);
+      : irqFd
+        ? native.cLoop(kind, fd, address, n, value, state.sequence, irqFd.fd)
+        : native.cLoop(kind, fd, address, n, value, state.sequence);
     state.sequence = result.sequence;
     if (ring) ring.writes.sequence = result.writeSequence;
     state.eintr += result.eintr;

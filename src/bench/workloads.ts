@@ -7,6 +7,7 @@
  */
 import type { SweepPoint, WorkloadInfo } from '../results/types.js';
 import type { Completion, IoEventFdMatch } from './completion.js';
+import type { Interrupt } from './irqfd.js';
 import { LIFECYCLE_STEPS } from './lifecycle.js';
 
 /** What the measured loop drives. For exit workloads it is also the guest's exit protocol. */
@@ -49,6 +50,11 @@ export interface Workload extends WorkloadInfo {
    * write), and the one whose every write is an exit to userspace (set beside it).
    */
   writeCost?: { baseWorkload: string; userspaceExitWorkload: string };
+  /**
+   * The host raises an interrupt this way before each KVM_RUN, and the guest's handler makes the
+   * exit (needs an in-kernel irqchip; its capabilities are probed before the run).
+   */
+  interrupt?: Interrupt;
   /** The tracepoint `--trace perf-stat` expects exactly once per iteration. */
   perfCounter?: string;
   /** Steps timed apart in every iteration (their sum is the sample); the lifecycle's are LIFECYCLE_STEPS. */
@@ -138,6 +144,44 @@ function exitWorkload(
   };
 }
 
+/** The VMM-design workloads: guest writes completed in the kernel, and an interrupt through an irqfd. */
+function vmmDesignWorkloads(): Workload[] {
+  return [
+    completionWorkload('ioeventfd-pio', 'pio-burst', 'ioeventfd', 'in the kernel by an ioeventfd'),
+    completionWorkload('ioeventfd-mmio', 'mmio-burst', 'ioeventfd', 'in the kernel by an ioeventfd'),
+    completionWorkload(
+      'ioeventfd-pio-datamatch',
+      'pio-burst',
+      'ioeventfd',
+      `in the kernel by an ioeventfd matching their one value (0x${DATAMATCH_VALUE.toString(16)})`,
+      { length: 1, datamatch: DATAMATCH_VALUE },
+    ),
+    completionWorkload(
+      'ioeventfd-mmio-any-length',
+      'mmio-burst',
+      'ioeventfd',
+      'in the kernel by a zero-length ioeventfd (any length, no data compared)',
+      { length: 0 },
+    ),
+    completionWorkload('coalesced-pio', 'pio-burst', 'coalesced', 'into the coalesced ring (drained per exit)'),
+    completionWorkload('coalesced-mmio', 'mmio-burst', 'coalesced', 'into the coalesced ring (drained per exit)'),
+    {
+      ...exitWorkload(
+        'irqfd',
+        'pio-out',
+        'io_exits',
+        'eventfd write -> irqfd -> in-kernel PIC -> guest handler (real mode, HLT in the kernel) -> its OUT, per iteration',
+        'irq-pic',
+      ),
+      // In the kernel: the handler's EOI to the PIC (a port write, io_exits counts it) and, where the
+      // interrupt is not yet pending when the guest gets back to it, its HLT.
+      inKernelExitsPerIteration: 2,
+      kvmCounterPerIteration: 2,
+      interrupt: 'irqfd',
+    },
+  ];
+}
+
 export function workloadCatalogue(cpuidK = DEFAULT_CPUID_K): Workload[] {
   return [
     {
@@ -184,24 +228,7 @@ export function workloadCatalogue(cpuidK = DEFAULT_CPUID_K): Workload[] {
       // The plan writes K into the register the guest's manifest names (exits.inKernelExitsRegister).
       inKernelExitsPerIteration: cpuidK,
     },
-    completionWorkload('ioeventfd-pio', 'pio-burst', 'ioeventfd', 'in the kernel by an ioeventfd'),
-    completionWorkload('ioeventfd-mmio', 'mmio-burst', 'ioeventfd', 'in the kernel by an ioeventfd'),
-    completionWorkload(
-      'ioeventfd-pio-datamatch',
-      'pio-burst',
-      'ioeventfd',
-      `in the kernel by an ioeventfd matching their one value (0x${DATAMATCH_VALUE.toString(16)})`,
-      { length: 1, datamatch: DATAMATCH_VALUE },
-    ),
-    completionWorkload(
-      'ioeventfd-mmio-any-length',
-      'mmio-burst',
-      'ioeventfd',
-      'in the kernel by a zero-length ioeventfd (any length, no data compared)',
-      { length: 0 },
-    ),
-    completionWorkload('coalesced-pio', 'pio-burst', 'coalesced', 'into the coalesced ring (drained per exit)'),
-    completionWorkload('coalesced-mmio', 'mmio-burst', 'coalesced', 'into the coalesced ring (drained per exit)'),
+    ...vmmDesignWorkloads(),
     {
       name: 'immediate-exit',
       kind: 'baseline',
@@ -229,14 +256,20 @@ export const WORKLOAD_NAMES = workloadCatalogue().map((workload) => workload.nam
 
 /**
  * What a run measures without --workloads: every workload but the VMM-design ones (in-kernel
- * completion), which answer another question (how a VMM should handle exits) and are asked for by name.
+ * completion, irqfd), which answer another question (how a VMM should handle exits) and are asked
+ * for by name.
  */
 /** The workloads whose guest writes complete in the kernel: measured by name only. */
 export const COMPLETION_WORKLOAD_NAMES = workloadCatalogue()
   .filter((workload) => workload.completion !== undefined)
   .map((workload) => workload.name);
 
-export const DEFAULT_WORKLOAD_NAMES = WORKLOAD_NAMES.filter((name) => !COMPLETION_WORKLOAD_NAMES.includes(name));
+/** The VMM-design workloads (writes completed in the kernel, interrupts through an irqfd) run by name only. */
+const BY_NAME_ONLY = workloadCatalogue()
+  .filter((workload) => workload.completion !== undefined || workload.interrupt !== undefined)
+  .map((workload) => workload.name);
+
+export const DEFAULT_WORKLOAD_NAMES = WORKLOAD_NAMES.filter((name) => !BY_NAME_ONLY.includes(name));
 
 /** The results file's description of a workload: the catalogue entry without its machinery. */
 export function workloadInfo(workload: Workload): WorkloadInfo {

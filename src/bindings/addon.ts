@@ -27,6 +27,30 @@ export interface Addon extends NativeLoops {
   eventfd(initval: number): number;
   /** read(2) into bytes: bytes read or -errno. */
   read(fd: number, bytes: Uint8Array): number;
+  /** A zero-argument function bound to an eventfd that adds 1 to it: 8 (bytes written) or -errno. */
+  eventfdSignaller(fd: number): () => number;
+  /**
+   * KVM_RUN that gives up after ms (a timer signal to this thread ends a vCPU asleep in an in-kernel
+   * HLT): 0, -errno, or -ETIMEDOUT. Set-up and probes only, never a measured loop.
+   */
+  kvmRunWithin(vcpuFd: number, ms: number): number;
+  /**
+   * An irqfd timed by the guest (src/native/irqfd_wake.c): wake.length deliveries to the irq-pic-tsc
+   * guest, each writing wake[i] (host TSC before the eventfd write to the handler's TSC, on the host's
+   * clock) and round[i] (to after the handler's exit), in TSC cycles. guestTsc: the 8 bytes of guest
+   * memory the handler stores its RDTSC in; tscOffset: KVM_VCPU_TSC_OFFSET.
+   */
+  irqfdWake(
+    vcpuFd: number,
+    runAddress: bigint,
+    eventFd: number,
+    port: number,
+    sequence: number,
+    guestTsc: Uint8Array,
+    tscOffset: bigint,
+    wake: Float64Array,
+    round: Float64Array,
+  ): { completed: number; sequence: number; eintr: number; error?: string };
   /** The TSC's ticks per second, counted against CLOCK_MONOTONIC_RAW over about `ms`; NaN without a TSC. */
   tscHz(ms: number): number;
   /**

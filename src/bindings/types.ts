@@ -66,6 +66,7 @@ export const NATIVE_LOOP_KINDS = {
   'immediate-exit': 5,
   'null-ioctl': 6,
   'pio-out-coalesced': 7,
+  'pio-out-irqfd': 8,
 } as const;
 export type NativeLoopKind = (typeof NATIVE_LOOP_KINDS)[keyof typeof NATIVE_LOOP_KINDS];
 
@@ -96,7 +97,10 @@ export interface NativeLoops {
     iterations: number,
     target: number,
     sequence: number,
-    /** pio-out-coalesced only: the ring's page in the vCPU mapping and the writes it must hold per exit. */
+    /**
+     * pio-out-coalesced only: the ring's page in the vCPU mapping and the writes it must hold per exit.
+     * pio-out-irqfd: the eventfd the loop writes before each KVM_RUN, in place of ringPageOffset.
+     */
     ringPageOffset?: number,
     writeAddress?: number,
     writePio?: number,

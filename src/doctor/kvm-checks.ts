@@ -68,7 +68,7 @@ export function capabilitiesVerdict(capabilities: Readonly<Record<string, number
       .join(' '),
     ...(missing.length
       ? {
-          fix: `missing: ${missing.map(([name]) => name).join(', ')}; cells that need them fail in kvmbench run, and the VMM-design workloads that need them (IOEVENTFD, COALESCED_*) are skipped, naming them (without BINARY_STATS_FD only the exit-count check is off)`,
+          fix: `missing: ${missing.map(([name]) => name).join(', ')}; cells that need them fail in kvmbench run, and the VMM-design workloads that need them (IOEVENTFD, COALESCED_*, IRQCHIP and IRQFD) are skipped, naming them (without BINARY_STATS_FD only the exit-count check is off)`,
         }
       : {}),
   };

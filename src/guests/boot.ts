@@ -55,12 +55,18 @@ export function bootGuestOnVm(vm: Vm, guest: Guest): { vcpu: Vcpu; memory: Guest
   return { vcpu, memory };
 }
 
+export interface BootOptions {
+  /** KVM_CREATE_IRQCHIP before the vCPU: interrupts from the in-kernel PIC, HLT handled in the kernel. */
+  irqchip?: boolean;
+}
+
 /** Boots the guest on its own VM. Pass an open Kvm to share it; otherwise one is opened and owned. */
-export function bootGuest(binding: Binding, guest: Guest, kvm?: Kvm): BootedGuest {
+export function bootGuest(binding: Binding, guest: Guest, kvm?: Kvm, options: BootOptions = {}): BootedGuest {
   const owner = kvm ?? Kvm.open(binding);
   let vm: Vm | undefined;
   try {
     vm = owner.createVm();
+    if (options.irqchip) vm.createIrqchip();
     const { vcpu, memory } = bootGuestOnVm(vm, guest);
     const booted = vm;
     return {

@@ -19,7 +19,13 @@ export type SegmentOverrides = Partial<Record<SegmentName, Partial<Pick<Segment,
 /** What the guest does, which the harness checks exit by exit. */
 export type ExitProtocol =
   | { kind: 'serial'; port: number; output: string }
-  | { kind: 'pio-out'; port: number; inKernelExitsRegister?: RegisterName; writes?: WriteBurst }
+  | {
+      kind: 'pio-out';
+      port: number;
+      inKernelExitsRegister?: RegisterName;
+      writes?: WriteBurst;
+      interrupt?: GuestInterrupt;
+    }
   | { kind: 'pio-in'; port: number }
   | { kind: 'mmio-write'; address: number }
   | { kind: 'mmio-read'; address: number }
@@ -39,6 +45,17 @@ export type WriteBurst = {
   /** The register whose low byte is the first value written and its next byte the step (0: one value throughout). */
   dataRegister?: RegisterName;
 } & ({ port: number } | { address: number });
+
+/**
+ * A guest whose OUTs come from an interrupt handler: it needs an in-kernel irqchip, unmasks `gsi`
+ * (a PIC line), OUTs once to readyPort when an edge on it can no longer be lost, then waits in HLT.
+ */
+export interface GuestInterrupt {
+  gsi: number;
+  readyPort: number;
+  /** Where the handler stores the TSC it reads first thing (u64), in guests timed by the guest. */
+  tscAddress?: number;
+}
 
 export interface GuestSpec {
   name: string;
@@ -142,6 +159,9 @@ function parseExits(r: ManifestReader, raw: Record<string, unknown>): ExitProtoc
               inKernelExitsRegister: r.oneOf(raw.inKernelExitsRegister, 'exits.inKernelExitsRegister', REGISTER_NAMES),
             }),
         ...(raw.writes === undefined ? {} : { writes: parseWriteBurst(r, r.object(raw.writes, 'exits.writes')) }),
+        ...(raw.interrupt === undefined
+          ? {}
+          : { interrupt: parseInterrupt(r, r.object(raw.interrupt, 'exits.interrupt')) }),
       };
     case 'pio-in':
       return { kind, port: r.integer(raw.port, 'exits.port') };
@@ -167,6 +187,17 @@ function parseWriteBurst(r: ManifestReader, raw: Record<string, unknown>): Write
   return raw.port !== undefined
     ? { ...registers, port: r.integer(raw.port, 'exits.writes.port') }
     : { ...registers, address: r.integer(raw.address, 'exits.writes.address') };
+}
+
+function parseInterrupt(r: ManifestReader, raw: Record<string, unknown>): GuestInterrupt {
+  const gsi = r.integer(raw.gsi, 'exits.interrupt.gsi');
+  // The PIC's lines, but 2 (the cascade to the slave PIC).
+  if (gsi > 15 || gsi === 2) r.fail(`'exits.interrupt.gsi' must be a PIC line from 0 to 15 other than 2 (got ${gsi})`);
+  const readyPort = r.integer(raw.readyPort, 'exits.interrupt.readyPort');
+  if (raw.tscAddress === undefined) return { gsi, readyPort };
+  const tscAddress = r.integer(raw.tscAddress, 'exits.interrupt.tscAddress');
+  if (tscAddress % 8) r.fail(`'exits.interrupt.tscAddress' must be 8-byte aligned (got 0x${tscAddress.toString(16)})`);
+  return { gsi, readyPort, tscAddress };
 }
 
 function parseGuestClock(r: ManifestReader, raw: unknown): GuestClockSpec {

@@ -1,12 +1,21 @@
 /** Vcpu: a vCPU file descriptor, its shared kvm_run page and the ioctls issued on it. */
 
 import {
+  DEVICE_ATTR_ADDR,
+  DEVICE_ATTR_ATTR,
+  DEVICE_ATTR_GROUP,
   EINTR,
+  KVM_GET_DEVICE_ATTR,
   KVM_GET_REGS,
   KVM_GET_SREGS,
+  KVM_GET_TSC_KHZ,
+  KVM_HAS_DEVICE_ATTR,
   KVM_SET_REGS,
   KVM_SET_SREGS,
+  KVM_VCPU_TSC_CTRL,
+  KVM_VCPU_TSC_OFFSET,
   RUN_IMMEDIATE_EXIT,
+  SIZEOF_KVM_DEVICE_ATTR,
   SIZEOF_KVM_REGS,
   SIZEOF_KVM_SREGS,
 } from '../abi/kvm.js';
@@ -34,6 +43,16 @@ export interface RunPage {
   readonly u32: Uint32Array;
   /** KVM_RUN bound to this vCPU: returns 0 or -errno. */
   readonly run: () => number;
+}
+
+/** struct kvm_device_attr (flags 0). */
+function deviceAttr(group: number, attr: number, address: bigint): Uint8Array {
+  const bytes = new Uint8Array(SIZEOF_KVM_DEVICE_ATTR);
+  const data = new DataView(bytes.buffer);
+  data.setUint32(DEVICE_ATTR_GROUP, group, true);
+  data.setBigUint64(DEVICE_ATTR_ATTR, BigInt(attr), true);
+  data.setBigUint64(DEVICE_ATTR_ADDR, address, true);
+  return bytes;
 }
 
 export class Vcpu {
@@ -123,6 +142,41 @@ export class Vcpu {
   /** KVM_SET_SREGS */
   setSpecialRegisters(sregs: SpecialRegisters): void {
     check(this.binding.ioctlBuffer(this.fd, KVM_SET_SREGS, sregs.raw), 'KVM_SET_SREGS');
+  }
+
+  /** KVM_HAS_DEVICE_ATTR on this vCPU (KVM_CAP_VCPU_ATTRIBUTES): whether KVM knows the attribute. */
+  hasDeviceAttr(group: number, attr: number): boolean {
+    return this.binding.ioctlBuffer(this.fd, KVM_HAS_DEVICE_ATTR, deviceAttr(group, attr, 0n)) === 0;
+  }
+
+  /**
+   * KVM_GET_DEVICE_ATTR on this vCPU: a u64 attribute, read through a page of scratch memory (the
+   * kernel writes the value at the struct's addr, which must be an address the binding mapped).
+   */
+  getDeviceAttr(group: number, attr: number): bigint {
+    const scratch = checkMapping(this.binding.mapAnonymous(4096), 'mmap of a scratch page for KVM_GET_DEVICE_ATTR');
+    try {
+      check(
+        this.binding.ioctlBuffer(this.fd, KVM_GET_DEVICE_ATTR, deviceAttr(group, attr, scratch.address)),
+        'KVM_GET_DEVICE_ATTR',
+      );
+      return new DataView(scratch.buffer).getBigUint64(0, true);
+    } finally {
+      this.binding.unmap(scratch);
+    }
+  }
+
+  /**
+   * The guest's TSC minus the host's, modulo 2^64 (KVM_VCPU_TSC_CTRL / KVM_VCPU_TSC_OFFSET): a guest
+   * RDTSC reads host TSC + offset while the vCPU runs at the host's rate (see tscKhz).
+   */
+  tscOffset(): bigint {
+    return this.getDeviceAttr(KVM_VCPU_TSC_CTRL, KVM_VCPU_TSC_OFFSET);
+  }
+
+  /** KVM_GET_TSC_KHZ: the rate of the guest's TSC (KVM_CAP_GET_TSC_KHZ). */
+  tscKhz(): number {
+    return check(this.binding.ioctl(this.fd, KVM_GET_TSC_KHZ, 0), 'KVM_GET_TSC_KHZ');
   }
 
   /** kvm_run.immediate_exit: when set, KVM_RUN returns EINTR at once without entering the guest. */

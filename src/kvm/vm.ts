@@ -6,12 +6,18 @@ import {
   IOEVENTFD_FD,
   IOEVENTFD_FLAGS,
   IOEVENTFD_LEN,
+  IRQFD_FD,
+  IRQFD_FLAGS,
+  IRQFD_GSI,
+  KVM_CREATE_IRQCHIP,
   KVM_CREATE_VCPU,
   KVM_GET_DIRTY_LOG,
   KVM_IOEVENTFD,
   KVM_IOEVENTFD_FLAG_DATAMATCH,
   KVM_IOEVENTFD_FLAG_DEASSIGN,
   KVM_IOEVENTFD_FLAG_PIO,
+  KVM_IRQFD,
+  KVM_IRQFD_FLAG_DEASSIGN,
   KVM_REGISTER_COALESCED_MMIO,
   KVM_SET_USER_MEMORY_REGION,
   KVM_UNREGISTER_COALESCED_MMIO,
@@ -23,6 +29,7 @@ import {
   SIZEOF_KVM_COALESCED_MMIO_ZONE,
   SIZEOF_KVM_DIRTY_LOG,
   SIZEOF_KVM_IOEVENTFD,
+  SIZEOF_KVM_IRQFD,
   SIZEOF_KVM_USERSPACE_MEMORY_REGION,
 } from '../abi/kvm.js';
 import type { Binding, Mapping } from '../bindings/types.js';
@@ -115,6 +122,8 @@ class MappedMemory implements GuestMemory {
 }
 
 const PAGE_SIZE = 4096;
+/** KVM_MAX_IRQ_ROUTES: the GSIs an irqfd may name (the default routing has 0-23: PIC and IOAPIC pins). */
+export const MAX_GSI = 4095;
 
 // The kernel copies the region in before the ioctl returns and JS is single-threaded: one buffer
 // serves every call without an allocation.
@@ -140,6 +149,7 @@ function encodeZone(zone: CoalescedZone): Uint8Array {
 
 export class Vm {
   #fd: number;
+  #irqchip = false;
   readonly #memory: MappedMemory[] = [];
   readonly #vcpus: Vcpu[] = [];
 
@@ -215,6 +225,48 @@ export class Vm {
       (spec.datamatch === undefined ? 0 : KVM_IOEVENTFD_FLAG_DATAMATCH);
     data.setUint32(IOEVENTFD_FLAGS, all, true);
     check(this.binding.ioctlBuffer(this.fd, KVM_IOEVENTFD, bytes), 'KVM_IOEVENTFD');
+  }
+
+  /**
+   * KVM_CREATE_IRQCHIP: the kernel emulates a PIC pair, an IOAPIC and each vCPU's local APIC, routes
+   * GSIs 0-15 to the PIC and IOAPIC pins of that number, and handles HLT itself (the vCPU sleeps in
+   * KVM_RUN until an interrupt, instead of KVM_EXIT_HLT). Call before createVcpu (KVM_CAP_IRQCHIP).
+   */
+  createIrqchip(): void {
+    if (this.#vcpus.length > 0) throw new Error('createIrqchip: KVM_CREATE_IRQCHIP must come before the first vCPU');
+    check(this.binding.ioctl(this.fd, KVM_CREATE_IRQCHIP, 0), 'KVM_CREATE_IRQCHIP');
+    this.#irqchip = true;
+  }
+
+  /** Whether createIrqchip succeeded on this VM. */
+  get hasIrqchip(): boolean {
+    return this.#irqchip;
+  }
+
+  /**
+   * KVM_IRQFD: each write to eventFd raises `gsi` in the in-kernel irqchip, as an edge (KVM_CAP_IRQFD;
+   * needs createIrqchip first). An eventfd serves one GSI at a time.
+   */
+  assignIrqFd(eventFd: EventFd, gsi: number): void {
+    this.#irqFd(eventFd, gsi, 0);
+  }
+
+  /** KVM_IRQFD with KVM_IRQFD_FLAG_DEASSIGN: the eventfd and GSI as assigned. */
+  deassignIrqFd(eventFd: EventFd, gsi: number): void {
+    this.#irqFd(eventFd, gsi, KVM_IRQFD_FLAG_DEASSIGN);
+  }
+
+  #irqFd(eventFd: EventFd, gsi: number, flags: number): void {
+    if (!Number.isInteger(gsi) || gsi < 0 || gsi > MAX_GSI) {
+      throw new RangeError(`an irqfd's GSI must be an integer from 0 to ${MAX_GSI} (got ${gsi})`);
+    }
+    const bytes = new Uint8Array(SIZEOF_KVM_IRQFD);
+    const data = new DataView(bytes.buffer);
+    data.setInt32(IRQFD_FD, eventFd.fd, true);
+    data.setUint32(IRQFD_GSI, gsi, true);
+    data.setUint32(IRQFD_FLAGS, flags, true);
+    const hint = this.#irqchip ? undefined : 'KVM_IRQFD needs an in-kernel irqchip: call createIrqchip() first';
+    check(this.binding.ioctlBuffer(this.fd, KVM_IRQFD, bytes), 'KVM_IRQFD', hint);
   }
 
   /** KVM_REGISTER_COALESCED_MMIO (a port range with pio: KVM_CAP_COALESCED_PIO). */

@@ -56,6 +56,7 @@ static napi_value init(napi_env env, napi_value exports) {
   register_c_loop(env, exports);
   register_c_lifecycle(env, exports);
   register_vcpu_thread(env, exports);
+  register_irqfd_wake(env, exports);
   return exports;
 }
 

@@ -31,6 +31,7 @@ void register_syscalls(napi_env env, napi_value exports);
 void register_c_loop(napi_env env, napi_value exports);
 void register_c_lifecycle(napi_env env, napi_value exports);
 void register_vcpu_thread(napi_env env, napi_value exports);
+void register_irqfd_wake(napi_env env, napi_value exports);
 void export_function(napi_env env, napi_value exports, const char *name, napi_callback cb);
 
 #endif

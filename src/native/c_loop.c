@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "addon.h"
 #include "exit_check.h"
@@ -20,6 +21,8 @@ enum loop_kind {
   LOOP_IMMEDIATE_EXIT = 5,
   LOOP_NULL_IOCTL = 6,
   LOOP_PIO_OUT_COALESCED = 7,
+  /* pio-out with an eventfd write before each KVM_RUN: the guest's interrupt handler makes the OUT. */
+  LOOP_PIO_OUT_IRQFD = 8,
 };
 
 /* A coalesced loop's ring: where it is in the vCPU mapping, the writes it must hold after each exit. */
@@ -82,7 +85,7 @@ struct loop_result {
 static void record_failure(struct loop_result *r, const char *expected, const struct kvm_run *run, int ret, int err) {
   char got[160];
   if (ret < 0)
-    snprintf(got, sizeof got, "ioctl failed: %s", strerror(err));
+    snprintf(got, sizeof got, "the call failed: %s", strerror(err));
   else if (run == NULL)
     snprintf(got, sizeof got, "result %d", ret);
   else
@@ -128,11 +131,18 @@ static int drain_ring(struct kvm_run *run, struct ring_check *ring, struct loop_
   } while (0)
 
 static void run_loop(enum loop_kind kind, int fd, struct kvm_run *run, uint64_t iterations, uint64_t target,
-                     struct ring_check *ring, struct loop_result *r) {
+                     struct ring_check *ring, int event_fd, struct loop_result *r) {
   uint32_t seq = r->sequence;
+  const uint64_t one = 1;
+  int signalled = 0; /* this iteration's eventfd write is done (a KVM_RUN that hit EINTR does not write again) */
   double start = now_ns();
   for (uint64_t i = 0; i < iterations; i++) {
     int ret;
+    if (kind == LOOP_PIO_OUT_IRQFD && !signalled) {
+      ret = (int)write(event_fd, &one, sizeof one);
+      if (ret < 0) FAIL(r, "the eventfd write to succeed", NULL, ret, errno);
+      signalled = 1;
+    }
     if (kind == LOOP_NULL_IOCTL) {
       ret = ioctl(fd, KVM_CHECK_EXTENSION, (unsigned long)target);
       if (ret <= 0) FAIL(r, "a positive KVM_CHECK_EXTENSION result", NULL, ret, errno);
@@ -156,6 +166,11 @@ static void run_loop(enum loop_kind kind, int fd, struct kvm_run *run, uint64_t 
     case LOOP_PIO_OUT:
       if (!is_pio(run, KVM_EXIT_IO_OUT, (uint16_t)target) || *io_data(run) != (uint8_t)seq)
         FAIL(r, "KVM_EXIT_IO out", run, ret, 0);
+      break;
+    case LOOP_PIO_OUT_IRQFD:
+      if (!is_pio(run, KVM_EXIT_IO_OUT, (uint16_t)target) || *io_data(run) != (uint8_t)seq)
+        FAIL(r, "KVM_EXIT_IO out from the interrupt handler", run, ret, 0);
+      signalled = 0;
       break;
     case LOOP_PIO_OUT_COALESCED:
       if (!is_pio(run, KVM_EXIT_IO_OUT, (uint16_t)target) || *io_data(run) != (uint8_t)seq)
@@ -190,7 +205,8 @@ static void run_loop(enum loop_kind kind, int fd, struct kvm_run *run, uint64_t 
 
 /* cLoop(kind, fd, runAddress, iterations, target, sequence[, ringPageOffset, writeAddress, writePio,
  *       writesPerExit, writeSequence]) -> { elapsedNs, completed, sequence, eintr, writeSequence, error? }
- * The ring arguments are for LOOP_PIO_OUT_COALESCED. */
+ * The ring arguments are for LOOP_PIO_OUT_COALESCED; LOOP_PIO_OUT_IRQFD takes its eventfd in place of
+ * ringPageOffset. */
 static napi_value js_c_loop(napi_env env, napi_callback_info info) {
   size_t argc = 11;
   napi_value argv[11];
@@ -220,9 +236,14 @@ static napi_value js_c_loop(napi_env env, napi_callback_info info) {
     ring = (struct ring_check){(uint32_t)page_offset, (uint64_t)address, (uint32_t)pio, (uint32_t)per_exit,
                                (uint32_t)write_sequence};
   }
+  int64_t event_fd = -1;
+  if (kind == LOOP_PIO_OUT_IRQFD && (argc < 7 || !arg_int64(env, argv[6], "eventFd", &event_fd))) {
+    if (argc < 7) napi_throw_type_error(env, "ERR_MISSING_ARGS", "cLoop: an irqfd loop takes its eventfd");
+    return NULL;
+  }
   struct loop_result r = {.sequence = (uint32_t)sequence};
   run_loop((enum loop_kind)kind, (int)fd, (struct kvm_run *)(uintptr_t)run_address, (uint64_t)iterations,
-           (uint64_t)target, &ring, &r);
+           (uint64_t)target, &ring, (int)event_fd, &r);
   napi_value result, value;
   NAPI_CALL(env, napi_create_object(env, &result));
   napi_create_double(env, r.elapsed_ns, &value);

@@ -202,6 +202,29 @@ static napi_value js_read(napi_env env, napi_callback_info info) {
   return RESULT(env, read((int)fd, data, length));
 }
 
+/* Adds 1 to the eventfd bound as the function's data: 8 (bytes written) or -errno. */
+static napi_value signal_bound(napi_env env, napi_callback_info info) {
+  void *data;
+  size_t argc = 0;
+  napi_get_cb_info(env, info, &argc, NULL, NULL, &data);
+  uint64_t one = 1;
+  ssize_t ret = write((int)(intptr_t)data, &one, sizeof one);
+  napi_value result;
+  napi_create_int32(env, ret < 0 ? -errno : (int32_t)ret, &result);
+  return result;
+}
+
+/* eventfdSignaller(fd): a zero-argument function that adds 1 to the eventfd (as a VMM's device thread
+ * does to raise an irqfd), bound to fd like runner() is to its vCPU: the cheapest call. */
+static napi_value js_eventfd_signaller(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  int64_t fd;
+  if (!get_args(env, info, 1, argv) || !arg_int64(env, argv[0], "fd", &fd)) return NULL;
+  napi_value fn;
+  NAPI_CALL(env, napi_create_function(env, "eventfdSignal", NAPI_AUTO_LENGTH, signal_bound, (void *)(intptr_t)fd, &fn));
+  return fn;
+}
+
 /* view(address, length): an external ArrayBuffer over mapped memory through N-API alone, for runtimes
  * the V8 views module (views.cc) was not built for (another Node ABI, Bun, Deno). No finalizer: the
  * mapping, not the runtime, owns the bytes. */
@@ -283,4 +306,5 @@ void register_syscalls(napi_env env, napi_value exports) {
   export_function(env, exports, "munmapView", js_munmap_view);
   export_function(env, exports, "eventfd", js_eventfd);
   export_function(env, exports, "read", js_read);
+  export_function(env, exports, "eventfdSignaller", js_eventfd_signaller);
 }

@@ -1,9 +1,11 @@
 /**
  * Run as a script in each runtime (node, node26, bun, deno): every binding this runtime runs drives
  * real guests, and one wrong exit must fail its cell. Prints one JSON line:
- * { runtime, bindings: { name: { outs, inValues, brokenError } } }. Spawned by test/runtimes.test.ts.
+ * { runtime, bindings: { name: { iterations, brokenError } } } (iterations.irqfd only where KVM has an
+ * in-kernel irqchip and irqfd). Spawned by test/runtimes.test.ts.
  */
 import { openCellRunner } from '../../src/bench/cell.js';
+import { missingIrqFdCapabilities } from '../../src/bench/irqfd.js';
 import { hereCell } from '../../src/bench/plan.js';
 import { workloadCatalogue } from '../../src/bench/workloads.js';
 import { getBinding } from '../../src/bindings/registry.js';
@@ -33,6 +35,21 @@ for (const name of bindingsOf(runtime)) {
       try {
         runner.run(200);
         iterations[kind] = runner.iterations;
+      } finally {
+        runner.close();
+      }
+    }
+    // An interrupt through an irqfd, where this KVM has an in-kernel irqchip: every delivery checked.
+    const irqfd = workload('irqfd');
+    if (missingIrqFdCapabilities(kvm).length === 0) {
+      const runner = openCellRunner(
+        hereCell({ index: 8, workload: irqfd, binding: name, guest: loadGuest(irqfd.guest) }),
+        binding,
+        kvm,
+      );
+      try {
+        runner.run(200);
+        iterations.irqfd = runner.iterations;
       } finally {
         runner.close();
       }

@@ -1,11 +1,11 @@
 /** `kvmbench list`: bindings, workloads, guests and vCPU threading designs, one line each (or as JSON). */
 import type { Command } from 'commander';
-import { capabilitiesFor, writeTarget } from '../../bench/completion.js';
+import { workloadNeeds } from '../../bench/capabilities.js';
 import { DEFAULT_WORKLOAD_NAMES, type Workload, workloadCatalogue } from '../../bench/workloads.js';
 import { getBinding } from '../../bindings/registry.js';
 import { BINDING_NAMES } from '../../bindings/types.js';
 import { terminalWidth, wrapText } from '../../format/wrap.js';
-import { loadGuest, loadManifest } from '../../guests/manifest.js';
+import { loadManifest } from '../../guests/manifest.js';
 import { describeSurveyed, surveyRuntimes } from '../../runtimes/discover.js';
 import { DESIGN_INFO, designBinding } from '../../vmm/run.js';
 import { VMM_DESIGNS } from '../../vmm/types.js';
@@ -38,11 +38,9 @@ function listedDesign(name: (typeof VMM_DESIGNS)[number]): Listing['vmmDesigns']
 
 /** A workload as list shows it: with what it needs from KVM, and whether a run without --workloads has it. */
 function listedWorkload(workload: Workload): Listing['workloads'][number] {
-  const { name, kind, description, completion } = workload;
-  if (!completion) return { name, kind, description };
-  const needs = Object.keys(
-    capabilitiesFor(completion, writeTarget(loadGuest(workload.guest)).pio, workload.ioEventFd),
-  );
+  const { name, kind, description } = workload;
+  const needs = Object.keys(workloadNeeds(workload));
+  if (needs.length === 0) return { name, kind, description };
   const asked = DEFAULT_WORKLOAD_NAMES.includes(name) ? '' : '; by name only';
   return { name, kind, description: `${description} (needs ${needs.join(', ')}${asked})`, needs };
 }
