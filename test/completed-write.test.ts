@@ -109,6 +109,23 @@ describe('the VMM design table', () => {
     assert.equal(pio.versusExit, undefined);
   });
 
+  test('an irqfd round trip is a row of its binding, against the plain OUT exit', () => {
+    const withIrq = measurementsOf(
+      [cell('pio-out', 'koffi', 4000, shift, 1), cell('irqfd', 'koffi', 6000, shift, 5)],
+      undefined,
+      undefined,
+    );
+    const rows = vmmDesignRows({ ...makeFixtureResults(), measurements: withIrq });
+    assert.deepEqual(
+      rows.map((row) => [row.source, row.handled]),
+      [
+        ['pio-out', 'userspace exit'],
+        ['irqfd', 'irqfd, handler'],
+      ],
+    );
+    assert.ok(Math.abs((rows[1]?.versusExit ?? 0) - 1.5) < 0.05, `${rows[1]?.versusExit}`);
+  });
+
   test('terminal, Markdown and HTML each show it; a run without completed writes shows none', () => {
     assert.match(terminalTable(results(), 1000), /VMM design: what a guest write costs/);
     assert.match(renderResultsMarkdown(results()), /### VMM design[\s\S]*\| napi \| MMIO \| coalesced ring \|/);

@@ -95,6 +95,21 @@ function completedRow(results: Results, m: Measurement): VmmDesignRow | undefine
   };
 }
 
+/** An interrupt raised through an irqfd before each KVM_RUN, taken by the guest's handler, whose OUT exits. */
+function interruptRow(results: Results, m: Measurement): VmmDesignRow | undefined {
+  if (m.workload !== 'irqfd' || !m.stats || !hasStatistics(m)) return undefined;
+  const exit = byWorkload(results, m.binding, 'pio-out')?.stats?.median;
+  return {
+    binding: m.binding,
+    source: m.workload,
+    write: 'IRQ, OUT',
+    handled: 'irqfd, handler',
+    ns: m.stats.median,
+    ci95: m.stats.medianCi95,
+    ...(exit !== undefined && exit > 0 ? { versusExit: m.stats.median / exit } : {}),
+  };
+}
+
 function threadRow(design: VmmDesignResult): VmmDesignRow | undefined {
   if (design.status !== 'ok' || design.elapsedNs === undefined || !design.elapsedCi95) return undefined;
   return {
@@ -108,28 +123,29 @@ function threadRow(design: VmmDesignResult): VmmDesignRow | undefined {
   };
 }
 
-/** Where the kernel completed writes: each binding's exits, then its completed writes. */
-function completionRows(results: Results): VmmDesignRow[] {
-  if (!results.measurements.some((m) => m.completedWrite)) return [];
+/** Each binding's exits to userspace, then its writes the kernel completed and its irqfd interrupts. */
+function kernelRows(results: Results): VmmDesignRow[] {
   const bindings = [...new Set(results.measurements.map((m) => m.binding))];
   return bindings.flatMap((binding) => {
     const cells = results.measurements.filter((m) => m.binding === binding);
-    const completed = cells.map((m) => completedRow(results, m)).filter((row) => row !== undefined);
-    if (completed.length === 0) return [];
-    return [...cells.map((m) => exitRow(results, m)).filter((row) => row !== undefined), ...completed];
+    const designs = cells
+      .map((m) => completedRow(results, m) ?? interruptRow(results, m))
+      .filter((row) => row !== undefined);
+    if (designs.length === 0) return [];
+    return [...cells.map((m) => exitRow(results, m)).filter((row) => row !== undefined), ...designs];
   });
 }
 
-/** The rows: writes completed in the kernel first, then the threading designs; none when the run measured neither. */
+/** The rows: writes completed in the kernel and irqfd interrupts first, then the threading designs; none when the run measured none. */
 export function vmmDesignRows(results: Results): VmmDesignRow[] {
   const threads = (results.vmmDesigns?.designs ?? []).map(threadRow).filter((row) => row !== undefined);
-  return [...completionRows(results), ...threads];
+  return [...kernelRows(results), ...threads];
 }
 
 /** The notes under the table: how each figure is made. */
 export const VMM_DESIGN_NOTES: readonly string[] = [
   'handled by: an exit to userspace on the main thread; what completes the write in the kernel; or, for an exit (--vmm-designs), the thread that takes it. guest: timed by the guest. vs exit: the cost over that of the same write exiting to userspace, handled on the main thread (pio-out or mmio-write through the same binding; for the threading designs, sync, from pairs of turns in the same round); below 1x the design pays off.',
-  'A write completed in the kernel costs (its iteration - a pio-out iteration) / its writes per iteration, median over pairs of turns in the same round. Guest-timed: RDTSC around the burst of writes (for the OUT exit, around the OUT of pio-out-tsc). An ioeventfd leaves the wake-up to the thread reading the eventfd; a coalesced write waits in the ring for the next exit, whose drain is timed here.',
+  'irqfd: an eventfd write before each KVM_RUN, the interrupt taken by the guest handler, whose OUT exits: the round trip, set against a plain OUT exit. A write completed in the kernel costs (its iteration - a pio-out iteration) / its writes per iteration, median over pairs of turns in the same round. Guest-timed: RDTSC around the burst of writes (for the OUT exit, around the OUT of pio-out-tsc). An ioeventfd leaves the wake-up to the thread reading the eventfd; a coalesced write waits in the ring for the next exit, whose drain is timed here.',
 ];
 
 const times = (value: number | undefined) => (value === undefined ? MISSING : `${value.toFixed(2)}x`);
