@@ -5,6 +5,9 @@
  * order. Capabilities are probed; a missing one skips its tests with its name.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import {
   KVM_CAP_GET_TSC_KHZ,
@@ -20,10 +23,12 @@ import {
   deliverWithin,
   GUEST_TIMED_CAPABILITIES,
   IrqFdDelivery,
+  missingGuestTimedCapabilities,
   missingIrqFdCapabilities,
   runToReady,
   timeIrqFdByGuest,
 } from '../src/bench/irqfd.js';
+import { irqFdGuestTiming } from '../src/bench/irqfd-guest-timing.js';
 import { getBinding } from '../src/bindings/registry.js';
 import type { Binding } from '../src/bindings/types.js';
 import { SyscallError } from '../src/errors.js';
@@ -31,7 +36,9 @@ import { type BootedGuest, bootGuest } from '../src/guests/boot.js';
 import { loadGuest } from '../src/guests/manifest.js';
 import { EventFd } from '../src/kvm/eventfd.js';
 import { Kvm } from '../src/kvm/system.js';
+import type { Results } from '../src/results/types.js';
 import { median } from '../src/stats/estimates.js';
+import { kvmbench, runFolders } from './helpers/cli.js';
 import { allBindings, everyBindingPlan, kvmSkip } from './helpers/kvm.js';
 
 const GSI = 5; // irq-pic's line (exits.interrupt in guests/manifest.json)
@@ -284,3 +291,59 @@ describe('an irqfd timed by the guest', { skip: kvmSkip }, () => {
     }
   });
 });
+
+describe('irqfd timed by the guest in a run', () => {
+  test('the figures are the median over turns at the TSC rate, with the interval around them', () => {
+    const turns = Array.from({ length: 12 }, (_, i) => ({
+      wakeCycles: 2000 + i,
+      roundTripCycles: 5000 + i,
+      outside: 0,
+    }));
+    const timing = irqFdGuestTiming(turns, 200, 1_000_000); // 1 GHz: a cycle is a ns
+    assert.equal(timing.status, 'ok');
+    assert.equal(timing.turns, 12);
+    assert.ok(Math.abs((timing.wakeNs ?? 0) - 2005.5) < 1, `${timing.wakeNs}`);
+    assert.ok(
+      (timing.wakeCi95?.[0] ?? 0) <= (timing.wakeNs ?? 0) && (timing.wakeNs ?? 0) <= (timing.wakeCi95?.[1] ?? 0),
+    );
+    assert.ok(Math.abs((timing.roundTripNs ?? 0) - 5005.5) < 1);
+  });
+
+  test('a wake-up outside its round trip makes the figures unusable, saying why', () => {
+    const timing = irqFdGuestTiming([{ wakeCycles: 10, roundTripCycles: 5, outside: 3 }], 200, 1_000_000);
+    assert.equal(timing.status, 'unusable');
+    assert.match(timing.note ?? '', /3 wake-up\(s\) fell outside their own round trip/);
+    assert.equal(irqFdGuestTiming([], 200, 1_000_000).status, 'unusable');
+  });
+
+  test('run -w irqfd,pio-out writes it, every delivery inside its round trip', { skip: guestTimedSkip() }, () => {
+    const out = mkdtempSync(join(tmpdir(), 'kvmbench-irqfd-'));
+    try {
+      const result = kvmbench(['run', '--quick', '-w', 'irqfd,pio-out', '-b', 'c-loop,napi', '--out', out], {
+        timeoutMs: 300_000,
+      });
+      assert.equal(result.status, 0, result.stderr);
+      const [folder] = runFolders(out);
+      const results = JSON.parse(readFileSync(join(out, folder as string, 'results.json'), 'utf8')) as Results;
+      const timed = results.irqfdGuestTimed;
+      assert.equal(timed?.status, 'ok', timed?.note);
+      assert.equal(timed?.turns, results.run.options.rounds);
+      assert.ok((timed?.wakeNs ?? 0) > 0 && (timed?.wakeNs ?? 0) < (timed?.roundTripNs ?? 0));
+      assert.match(result.stdout, /irqfd timed by the guest/);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+});
+
+function guestTimedSkip(): string | false {
+  const lacks = lacking(getBinding('napi'));
+  if (lacks) return lacks;
+  const kvm = Kvm.open(getBinding('napi'));
+  try {
+    const missing = missingGuestTimedCapabilities(kvm);
+    return missing.length ? `this KVM lacks ${missing.join(' and ')}` : false;
+  } finally {
+    kvm.close();
+  }
+}

@@ -11,6 +11,7 @@ import type {
   ExitCountCheck,
   HarnessInfo,
   HostFingerprint,
+  IrqFdGuestTiming,
   Measurement,
   Results,
   RunInfo,
@@ -277,7 +278,7 @@ describe('results schema', () => {
     assert.deepEqual(validateResults(JSON.parse(JSON.stringify(everything)), 'every field'), everything);
   });
 
-  it('accepts every field of vmmDesigns (run --vmm-designs), and rejects a design without its status', () => {
+  it('accepts every field of vmmDesigns (run --vmm-designs) and irqfdGuestTimed, and rejects a design without its status', () => {
     // Required<…>: a field added to the types fails to compile here until it is added, then this test until the schema has it.
     const turn: Required<VmmDesignTurn> = {
       round: 0,
@@ -329,7 +330,18 @@ describe('results schema', () => {
       turnMs: 7,
       designs: [design],
     };
-    const withDesigns: Results = { ...fixture, vmmDesigns };
+    const irqfdGuestTimed: Required<IrqFdGuestTiming> = {
+      status: 'ok',
+      note: '',
+      deliveriesPerTurn: 200,
+      turns: 12,
+      tscKhz: 2_096_021,
+      wakeNs: 12_000,
+      wakeCi95: [11_000, 13_000],
+      roundTripNs: 20_000,
+      roundTripCi95: [19_000, 21_000],
+    };
+    const withDesigns: Results = { ...fixture, vmmDesigns, irqfdGuestTimed };
     assert.deepEqual(validateResults(JSON.parse(JSON.stringify(withDesigns)), 'vmmDesigns'), withDesigns);
     const { status: _status, ...statusless } = design;
     assertUsageError(

@@ -162,6 +162,13 @@ export const GUEST_TIMED_CAPABILITIES: Readonly<Record<string, number>> = {
   KVM_CAP_GET_TSC_KHZ,
 };
 
+/** The capabilities timing by the guest needs beyond IRQFD_CAPABILITIES that this KVM lacks. */
+export function missingGuestTimedCapabilities(kvm: Kvm): string[] {
+  return Object.entries(GUEST_TIMED_CAPABILITIES)
+    .filter(([, cap]) => kvm.checkExtension(cap) <= 0)
+    .map(([name]) => name);
+}
+
 /**
  * `n` irqfd deliveries to the irq-pic-tsc guest driven from C (the addon's irqfdWake), each timed by
  * the host's RDTSC just before its eventfd write and the guest handler's RDTSC, put on one clock
@@ -170,12 +177,7 @@ export const GUEST_TIMED_CAPABILITIES: Readonly<Record<string, number>> = {
  */
 export function timeIrqFdByGuest(kvm: Kvm, n: number): IrqFdWakeTimes {
   if (!Number.isSafeInteger(n) || n < 1) throw new RangeError(`deliveries must be a positive integer (got ${n})`);
-  const missing = [
-    ...missingIrqFdCapabilities(kvm),
-    ...Object.entries(GUEST_TIMED_CAPABILITIES)
-      .filter(([, cap]) => kvm.checkExtension(cap) <= 0)
-      .map(([name]) => name),
-  ];
+  const missing = [...missingIrqFdCapabilities(kvm), ...missingGuestTimedCapabilities(kvm)];
   if (missing.length)
     throw new Error(`timing an irqfd by the guest needs ${missing.join(' and ')}, which this KVM lacks`);
   const guest = loadGuest('irq-pic-tsc');

@@ -32,6 +32,7 @@ import { findRuntimes, type Runtime } from '../runtimes/discover.js';
 import { PERF_BASIC_PROF } from '../trace/perf-record-session.js';
 import { exitWithParent } from '../util/parent-watch.js';
 import { RunInterrupts } from './interrupts.js';
+import { measureIrqFdStep } from './irqfd-step.js';
 import { parseList } from './option-values.js';
 import { measurePeersStep } from './peers-step.js';
 import { expandSweep, planRunOptions, type RunFlags } from './run-options.js';
@@ -193,7 +194,11 @@ async function measure(
       const stopped = () => interrupts.received !== undefined;
       outcome.results = await measurePeersStep(outcome.results, options, request.kvmPath, stopped);
     }
-    // In the run's own process only: a measuring child leaves the designs to its parent.
+    // In the run's own process only: a measuring child leaves these steps to its parent.
+    if (options.workloads.includes('irqfd') && !request.partOfRun && interrupts.received === undefined) {
+      const stopped = () => interrupts.received !== undefined;
+      outcome.results = measureIrqFdStep(outcome.results, options, stopped, request.kvmPath);
+    }
     if (options.vmmDesigns?.length && !request.partOfRun && interrupts.received === undefined) {
       display.progress.finish();
       const stopped = () => interrupts.received !== undefined;

@@ -6,7 +6,13 @@ import { hasStatistics, type Measurement, type Results } from '../results/types.
 import { escapeMarkdown } from '../util/escape.js';
 import type { ExportedFile, Exporter } from './exporter.js';
 import { vcpuThreadingMarkdown } from './vcpu-threading.js';
-import { VMM_DESIGN_NOTES, VMM_DESIGN_TITLE, vmmDesignRows, vmmDesignTable } from './vmm-design.js';
+import {
+  irqfdGuestTimedLine,
+  VMM_DESIGN_NOTES,
+  VMM_DESIGN_TITLE,
+  vmmDesignRows,
+  vmmDesignTable,
+} from './vmm-design.js';
 
 function measurementRow(measurement: Measurement): string[] {
   const stats = measurement.stats;
@@ -50,7 +56,7 @@ export function renderResultsMarkdown(results: Results): string {
         cells.map((row) => row.map(escapeMarkdown)),
         ['left', 'left', 'left', 'right', 'right', 'right', 'right'],
       ),
-      VMM_DESIGN_NOTES.map(escapeMarkdown).join(' '),
+      [...VMM_DESIGN_NOTES, ...irqfdGuestTimedLine(results)].map(escapeMarkdown).join(' '),
     );
   }
   if (results.vmmDesigns) sections.push(vcpuThreadingMarkdown(results));

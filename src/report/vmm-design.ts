@@ -21,7 +21,7 @@ const USERSPACE_EXITS: Record<string, { write: string; guestTimed?: string }> = 
 /** What completes a write in the kernel (short: the terminal's column is narrow). */
 const COMPLETED_BY: Record<NonNullable<Measurement['completedWrite']>['completion'], string> = {
   ioeventfd: 'ioeventfd',
-  'ioeventfd-datamatch': 'ioeventfd datamatch',
+  'ioeventfd-datamatch': 'ioeventfd match',
   'ioeventfd-any-length': 'ioeventfd len 0',
   coalesced: 'coalesced ring',
 };
@@ -99,6 +99,7 @@ function completedRow(results: Results, m: Measurement): VmmDesignRow | undefine
 function interruptRow(results: Results, m: Measurement): VmmDesignRow | undefined {
   if (m.workload !== 'irqfd' || !m.stats || !hasStatistics(m)) return undefined;
   const exit = byWorkload(results, m.binding, 'pio-out')?.stats?.median;
+  const timed = results.irqfdGuestTimed;
   return {
     binding: m.binding,
     source: m.workload,
@@ -106,6 +107,7 @@ function interruptRow(results: Results, m: Measurement): VmmDesignRow | undefine
     handled: 'irqfd, handler',
     ns: m.stats.median,
     ci95: m.stats.medianCi95,
+    ...(timed?.status === 'ok' && timed.wakeNs !== undefined ? { guestNs: timed.wakeNs } : {}),
     ...(exit !== undefined && exit > 0 ? { versusExit: m.stats.median / exit } : {}),
   };
 }
@@ -166,10 +168,27 @@ export function vmmDesignTable(rows: readonly VmmDesignRow[]): { header: string[
   };
 }
 
+/** The irqfd latency timed by the guest, in a sentence (none when the run did not time it). */
+export function irqfdGuestTimedLine(results: Results): string[] {
+  const timed = results.irqfdGuestTimed;
+  if (!timed) return [];
+  const how = `${timed.turns} turns of ${timed.deliveriesPerTurn} deliveries driven from C, so the same for every binding`;
+  if (timed.status !== 'ok' || timed.wakeNs === undefined || !timed.wakeCi95) {
+    return [`irqfd timed by the guest: ${timed.status}: ${timed.note ?? ''}`];
+  }
+  const roundTrip =
+    timed.roundTripNs === undefined || !timed.roundTripCi95
+      ? ''
+      : `, of a round trip to its exit of ${formatNs(timed.roundTripNs)} (${formatNsInterval(timed.roundTripCi95[0], timed.roundTripCi95[1])})`;
+  return [
+    `irqfd timed by the guest (its "guest" column): from the eventfd write to the guest's handler ${formatNs(timed.wakeNs)} (${formatNsInterval(timed.wakeCi95[0], timed.wakeCi95[1])})${roundTrip}; ${how}.`,
+  ];
+}
+
 /** Lines for the terminal report; none when the run measured no VMM design. */
 export function vmmDesignLines(results: Results, table: (header: string[], rows: string[][]) => string[]): string[] {
   const rows = vmmDesignRows(results);
   if (rows.length === 0) return [];
   const { header, cells } = vmmDesignTable(rows);
-  return ['', `${VMM_DESIGN_TITLE}:`, ...table(header, cells), ...VMM_DESIGN_NOTES];
+  return ['', `${VMM_DESIGN_TITLE}:`, ...table(header, cells), ...VMM_DESIGN_NOTES, ...irqfdGuestTimedLine(results)];
 }

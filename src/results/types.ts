@@ -328,6 +328,27 @@ export interface Results {
   warnings: string[];
   /** `run --vmm-designs`: the vCPU threading designs against the synchronous loop. Absent: not asked for. */
   vmmDesigns?: VmmDesignsResult;
+  /** Runs that measured irqfd: its latency timed by the guest. */
+  irqfdGuestTimed?: IrqFdGuestTiming;
+}
+
+/**
+ * The irqfd latency timed by the guest (a run whose workloads include irqfd): from the host's RDTSC
+ * just before its eventfd write to the guest handler's first RDTSC, on one clock through the vCPU's
+ * TSC offset, and the round trip to the handler's exit; medians over turns with their intervals.
+ */
+export interface IrqFdGuestTiming {
+  /** ok: figures; unusable: a wake-up fell outside its round trip, or no rate (see note); skipped: this KVM cannot (note). */
+  status: 'ok' | 'unusable' | 'skipped';
+  note?: string;
+  deliveriesPerTurn: number;
+  turns: number;
+  /** The guest TSC's rate (KVM_GET_TSC_KHZ). */
+  tscKhz?: number;
+  wakeNs?: number;
+  wakeCi95?: [number, number];
+  roundTripNs?: number;
+  roundTripCi95?: [number, number];
 }
 
 /**

@@ -2,7 +2,13 @@
 
 import { formatNs, formatNsInterval, MISSING } from '../../../format/units.js';
 import type { Results } from '../../../results/types.js';
-import { VMM_DESIGN_NOTES, VMM_DESIGN_TITLE, type VmmDesignRow, vmmDesignRows } from '../../vmm-design.js';
+import {
+  irqfdGuestTimedLine,
+  VMM_DESIGN_NOTES,
+  VMM_DESIGN_TITLE,
+  type VmmDesignRow,
+  vmmDesignRows,
+} from '../../vmm-design.js';
 import { html, type SafeHtml } from '../escape.js';
 import type { Palette } from '../palette.js';
 import { bindingName, section } from './layout.js';
@@ -26,7 +32,7 @@ export function vmmDesignSection(results: Results, palette: Palette): SafeHtml {
   return section(
     VMM_DESIGN_SECTION_ID,
     VMM_DESIGN_SECTION_TITLE,
-    `${VMM_DESIGN_TITLE}. ${VMM_DESIGN_NOTES.join(' ')}`,
+    `${VMM_DESIGN_TITLE}. ${[...VMM_DESIGN_NOTES, ...irqfdGuestTimedLine(results)].join(' ')}`,
     html`<div class="table-scroll"><table class="summary">${head}<tbody>${rows.map((design) => row(design, palette))}</tbody></table></div>`,
   );
 }
