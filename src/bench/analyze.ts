@@ -7,7 +7,7 @@
 import type { CellTrace } from '../results/trace.js';
 import type { CompletedWriteCost, ExitCountCheck, Measurement, OverheadVsFloor } from '../results/types.js';
 import { HOST_RUNTIME } from '../runtimes/discover.js';
-import { median, pairedRatioCi, summarizeTurns, turnMedians } from '../stats/estimates.js';
+import { median, pairedRatioCi, summarizeTurns, type TurnUnit, turnMedians } from '../stats/estimates.js';
 import { guestClockOf, type TscFrequency } from './guest-clock.js';
 import type { PlannedCell } from './plan.js';
 import type { CellSamples, CellSizing } from './scheduler.js';
@@ -29,11 +29,14 @@ export interface MeasuredCell {
   trace?: CellTrace;
 }
 
-function overheadOf(cell: MeasuredCell, floor: MeasuredCell | undefined): OverheadVsFloor | undefined {
-  if (!floor || floor === cell || floor.samples.samples.length === 0 || cell.samples.samples.length === 0)
-    return undefined;
+/**
+ * b against a from pairs of turns in the same round (and process), as results record it; undefined
+ * when no turn of b has a partner in a (one of them failed early).
+ */
+export function pairedOverhead(a: readonly TurnUnit[], b: readonly TurnUnit[]): OverheadVsFloor | undefined {
+  if (a.length === 0 || b.length === 0) return undefined;
   try {
-    const effect = pairedRatioCi(turnsOf(floor), turnsOf(cell));
+    const effect = pairedRatioCi(a, b);
     return {
       ratio: effect.ratio,
       ratioCi95: effect.ratioCi95,
@@ -43,8 +46,13 @@ function overheadOf(cell: MeasuredCell, floor: MeasuredCell | undefined): Overhe
       confidence: effect.confidence,
     };
   } catch {
-    return undefined; // no turn of this cell has a partner turn of the floor (it failed early)
+    return undefined;
   }
+}
+
+function overheadOf(cell: MeasuredCell, floor: MeasuredCell | undefined): OverheadVsFloor | undefined {
+  if (!floor || floor === cell) return undefined;
+  return pairedOverhead(turnsOf(floor), turnsOf(cell));
 }
 
 const turnsOf = (m: MeasuredCell) => turnMedians(m.samples.samples, m.samples.sampleRounds, m.sampleProcesses);

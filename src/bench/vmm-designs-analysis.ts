@@ -6,7 +6,8 @@
  * the floor (pairedRatioCi).
  */
 import type { OverheadVsFloor, VmmDesignResult, VmmDesignTurn } from '../results/types.js';
-import { median, pairedRatioCi, type TurnUnit, unitsMedianCi } from '../stats/estimates.js';
+import { median, type TurnUnit, unitsMedianCi } from '../stats/estimates.js';
+import { pairedOverhead } from './analyze.js';
 
 /** What measuring found out about one design, before the statistics. */
 export interface MeasuredDesign {
@@ -33,22 +34,7 @@ export function elapsedUnits(turns: readonly VmmDesignTurn[]): TurnUnit[] {
 
 /** The design against the baseline's turns of the same rounds; undefined when no round has both. */
 function versus(baseline: readonly VmmDesignTurn[], turns: readonly VmmDesignTurn[]): OverheadVsFloor | undefined {
-  const a = elapsedUnits(baseline);
-  const b = elapsedUnits(turns);
-  if (a.length === 0 || b.length === 0) return undefined;
-  try {
-    const effect = pairedRatioCi(a, b);
-    return {
-      ratio: effect.ratio,
-      ratioCi95: effect.ratioCi95,
-      differenceNs: effect.difference,
-      differenceCi95: effect.differenceCi95,
-      pairs: effect.n,
-      confidence: effect.confidence,
-    };
-  } catch {
-    return undefined; // no turn of the design has a partner turn of the baseline
-  }
+  return pairedOverhead(elapsedUnits(baseline), elapsedUnits(turns));
 }
 
 function sum(turns: readonly VmmDesignTurn[], field: keyof VmmDesignTurn): number {

@@ -8,22 +8,14 @@
  * (src/native/timed_run.c), a plain C function that clocks the ioctl on the pool thread and notes the
  * thread's id, so the time in KVM_RUN and the thread hops are measured where they happen.
  */
-import {
-  EINTR,
-  RUN_U8_IO_DIRECTION,
-  RUN_U8_IO_SIZE,
-  RUN_U16_IO_PORT,
-  RUN_U32_EXIT_REASON,
-  RUN_U32_IO_COUNT,
-  RUN_U32_IO_DATA_OFFSET,
-} from '../abi/kvm.js';
+import { EINTR } from '../abi/kvm.js';
 import { ADDON_PATH, loadAddon } from '../bindings/addon.js';
 import type { Binding, Mapping } from '../bindings/types.js';
 import { HostError } from '../errors.js';
 import { bootGuest } from '../guests/boot.js';
 import { checkMapping } from '../kvm/check.js';
 import type { Vcpu } from '../kvm/vcpu.js';
-import { handlerFailure, PioOutHandler, pioOutGuest } from './pio-out-handler.js';
+import { checkRunPage, handlerFailure, PioOutHandler, pioOutGuest } from './pio-out-handler.js';
 import {
   DEFAULT_TIMEOUT_MS,
   type PioOutOptions,
@@ -97,7 +89,7 @@ function drive(
 ): Promise<ThreadedRun> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const handler = new PioOutHandler(port, options.expectedStart ?? 0);
-  const { u8, u16, u32 } = vcpu.page();
+  const page = vcpu.page();
   const totals = zeroTotals();
   const fd = vcpu.fd;
   return new Promise<ThreadedRun>((resolve, reject) => {
@@ -122,17 +114,7 @@ function drive(
         return next();
       }
       lastThread = account(slot, seen, totals, lastThread);
-      const wrong =
-        ret < 0
-          ? `exit ${handler.checked}: KVM_RUN failed with errno ${-ret}`
-          : handler.exit(
-              u32[RUN_U32_EXIT_REASON] as number,
-              u8[RUN_U8_IO_DIRECTION] as number,
-              u8[RUN_U8_IO_SIZE] as number,
-              u16[RUN_U16_IO_PORT] as number,
-              u32[RUN_U32_IO_COUNT] as number,
-              u8[u32[RUN_U32_IO_DATA_OFFSET] as number] as number,
-            );
+      const wrong = checkRunPage(handler, ret, page);
       const done = process.hrtime.bigint();
       totals.handlingNs += Number(done - seen);
       totals.elapsedNs = Number(done - started);

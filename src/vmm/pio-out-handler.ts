@@ -3,9 +3,19 @@
  * data byte against its own counter) without allocating, and says exactly what was wrong when one is
  * not what the guest must have done.
  */
-import { KVM_EXIT_IO, KVM_EXIT_IO_OUT } from '../abi/kvm.js';
+import {
+  KVM_EXIT_IO,
+  KVM_EXIT_IO_OUT,
+  RUN_U8_IO_DIRECTION,
+  RUN_U8_IO_SIZE,
+  RUN_U16_IO_PORT,
+  RUN_U32_EXIT_REASON,
+  RUN_U32_IO_COUNT,
+  RUN_U32_IO_DATA_OFFSET,
+} from '../abi/kvm.js';
 import { GuestError } from '../errors.js';
 import { type Guest, loadGuest } from '../guests/manifest.js';
+import type { RunPage } from '../kvm/vcpu.js';
 
 const hex = (value: number, digits = 2) => `0x${value.toString(16).padStart(digits, '0')}`;
 
@@ -42,6 +52,23 @@ export class PioOutHandler {
     }
     return this.out(port, data);
   }
+}
+
+/**
+ * Checks the exit a KVM_RUN that returned `ret` left in the vCPU's kvm_run page: a failed call, or the
+ * exit as the page holds it. Undefined when right, else what was wrong.
+ */
+export function checkRunPage(handler: PioOutHandler, ret: number, page: RunPage): string | undefined {
+  if (ret < 0) return `exit ${handler.checked}: KVM_RUN failed with errno ${-ret}`;
+  const { u8, u16, u32 } = page;
+  return handler.exit(
+    u32[RUN_U32_EXIT_REASON] as number,
+    u8[RUN_U8_IO_DIRECTION] as number,
+    u8[RUN_U8_IO_SIZE] as number,
+    u16[RUN_U16_IO_PORT] as number,
+    u32[RUN_U32_IO_COUNT] as number,
+    u8[u32[RUN_U32_IO_DATA_OFFSET] as number] as number,
+  );
 }
 
 /** The error a design rejects with when a check failed: the design and the check's message. */

@@ -4,20 +4,12 @@
  * thread that makes the call handles the exit. The other designs are measured against it. The clock
  * is read twice per exit (after KVM_RUN, after the check), as the threaded designs read theirs.
  */
-import {
-  EINTR,
-  RUN_U8_IO_DIRECTION,
-  RUN_U8_IO_SIZE,
-  RUN_U16_IO_PORT,
-  RUN_U32_EXIT_REASON,
-  RUN_U32_IO_COUNT,
-  RUN_U32_IO_DATA_OFFSET,
-} from '../abi/kvm.js';
+import { EINTR } from '../abi/kvm.js';
 import type { Binding } from '../bindings/types.js';
 import { HostError } from '../errors.js';
 import { bootGuest } from '../guests/boot.js';
 import type { RunPage } from '../kvm/vcpu.js';
-import { handlerFailure, PioOutHandler, pioOutGuest } from './pio-out-handler.js';
+import { checkRunPage, handlerFailure, PioOutHandler, pioOutGuest } from './pio-out-handler.js';
 import { DEFAULT_TIMEOUT_MS, type PioOutOptions, type ThreadedRun, threadedRun, zeroTotals } from './types.js';
 
 /**
@@ -28,7 +20,7 @@ function drive(page: RunPage, port: number, iterations: number, options: PioOutO
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const timeoutNs = BigInt(timeoutMs) * 1_000_000n;
   const handler = new PioOutHandler(port, options.expectedStart ?? 0);
-  const { u8, u16, u32, run } = page;
+  const { run } = page;
   const totals = zeroTotals();
   const started = process.hrtime.bigint();
   let before = started;
@@ -45,17 +37,7 @@ function drive(page: RunPage, port: number, iterations: number, options: PioOutO
       continue;
     }
     totals.exits++;
-    const wrong =
-      ret < 0
-        ? `exit ${handler.checked}: KVM_RUN failed with errno ${-ret}`
-        : handler.exit(
-            u32[RUN_U32_EXIT_REASON] as number,
-            u8[RUN_U8_IO_DIRECTION] as number,
-            u8[RUN_U8_IO_SIZE] as number,
-            u16[RUN_U16_IO_PORT] as number,
-            u32[RUN_U32_IO_COUNT] as number,
-            u8[u32[RUN_U32_IO_DATA_OFFSET] as number] as number,
-          );
+    const wrong = checkRunPage(handler, ret, page);
     before = process.hrtime.bigint();
     totals.handlingNs += Number(before - returned);
     if (wrong) throw handlerFailure('sync', wrong);
