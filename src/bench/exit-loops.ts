@@ -170,11 +170,13 @@ function mmioRead(u8: Uint8Array, _u16: Uint16Array, u32: Uint32Array, address: 
 const hlt: ExitCheck = (_u8, _u16, u32) => u32[EXIT_REASON_U32] === EXIT_HLT;
 
 /**
- * pio-out, then the coalesced ring drained and checked: exactly perExit entries, each the guest's next
- * write (address, length 1, PIO or MMIO, its counter byte). Compiled per cell; ringU32 is the ring
- * page's index in the u32 view (struct kvm_coalesced_mmio_ring: first, last, then 24-byte entries).
+ * The exit's own check (pio-out's), then the coalesced ring drained and checked: exactly perExit
+ * entries, each the guest's next write (address, length 1, PIO or MMIO, its counter byte). Compiled
+ * per cell, with its own copy of the exit check; ringU32 is the ring page's index in the u32 view
+ * (struct kvm_coalesced_mmio_ring: first, last, then 24-byte entries).
  */
 function drainedPioOut(
+  exitCheck: ExitCheck,
   ringU32: number,
   slots: number,
   address: number,
@@ -183,18 +185,7 @@ function drainedPioOut(
   writes: { sequence: number },
 ): ExitCheck {
   return (u8, u16, u32, port, seq) => {
-    if (
-      !(
-        u32[EXIT_REASON_U32] === EXIT_IO &&
-        u8[IO_DIRECTION_U8] === IO_OUT &&
-        u8[IO_SIZE_U8] === 1 &&
-        u16[IO_PORT_U16] === port &&
-        u32[IO_COUNT_U32] === 1 &&
-        u8[u32[IO_DATA_OFFSET_U32] as number] === (seq & 0xff)
-      )
-    ) {
-      return false;
-    }
+    if (!exitCheck(u8, u16, u32, port, seq)) return false;
     let first = u32[ringU32] as number;
     const last = u32[ringU32 + 1] as number;
     let drained = 0;
@@ -449,6 +440,7 @@ function jsBatch(target: LoopTarget, state: LoopState, delayNs: number): Batch {
 
 function ringCheck(ring: RingTarget): ExitCheck {
   return compile(drainedPioOut)(
+    compile(pioOut),
     (ring.pageOffset * 4096) / 4,
     COALESCED_RING_SLOTS,
     ring.address,

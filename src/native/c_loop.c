@@ -164,18 +164,13 @@ static void run_loop(enum loop_kind kind, int fd, struct kvm_run *run, uint64_t 
     if (ret < 0) FAIL(r, "KVM_RUN to succeed", run, ret, errno);
     switch (kind) {
     case LOOP_PIO_OUT:
-      if (!is_pio(run, KVM_EXIT_IO_OUT, (uint16_t)target) || *io_data(run) != (uint8_t)seq)
-        FAIL(r, "KVM_EXIT_IO out", run, ret, 0);
-      break;
+    case LOOP_PIO_OUT_COALESCED:
     case LOOP_PIO_OUT_IRQFD:
       if (!is_pio(run, KVM_EXIT_IO_OUT, (uint16_t)target) || *io_data(run) != (uint8_t)seq)
-        FAIL(r, "KVM_EXIT_IO out from the interrupt handler", run, ret, 0);
-      signalled = 0;
-      break;
-    case LOOP_PIO_OUT_COALESCED:
-      if (!is_pio(run, KVM_EXIT_IO_OUT, (uint16_t)target) || *io_data(run) != (uint8_t)seq)
-        FAIL(r, "KVM_EXIT_IO out", run, ret, 0);
-      if (!drain_ring(run, ring, r)) return;
+        FAIL(r, kind == LOOP_PIO_OUT_IRQFD ? "KVM_EXIT_IO out from the interrupt handler" : "KVM_EXIT_IO out", run,
+             ret, 0);
+      if (kind == LOOP_PIO_OUT_COALESCED && !drain_ring(run, ring, r)) return;
+      signalled = 0; /* the next iteration writes the eventfd again (irqfd loops only read it) */
       break;
     case LOOP_PIO_IN:
       if (!is_pio(run, KVM_EXIT_IO_IN, (uint16_t)target)) FAIL(r, "KVM_EXIT_IO in", run, ret, 0);
