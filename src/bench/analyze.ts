@@ -33,7 +33,7 @@ export interface MeasuredCell {
  * b against a from pairs of turns in the same round (and process), as results record it; undefined
  * when no turn of b has a partner in a (one of them failed early).
  */
-export function pairedOverhead(a: readonly TurnUnit[], b: readonly TurnUnit[]): OverheadVsFloor | undefined {
+export function pairedOverhead(a: readonly TurnUnit[], b: readonly TurnUnit[]): Required<OverheadVsFloor> | undefined {
   if (a.length === 0 || b.length === 0) return undefined;
   try {
     const effect = pairedRatioCi(a, b);
@@ -78,22 +78,19 @@ function completedWriteOf(cell: MeasuredCell, cells: readonly MeasuredCell[]): C
       candidate.cell.row === cell.cell.row &&
       candidate.cell.runtime === cell.cell.runtime,
   );
-  if (!base || base.samples.samples.length === 0) return undefined;
-  try {
-    const effect = pairedRatioCi(turnsOf(base), turnsOf(cell));
-    return {
-      completion: completionKind(cell.cell.workload),
-      writesPerIteration: writes,
-      baseWorkload: writeCost.baseWorkload,
-      nsPerWrite: effect.difference / writes,
-      nsPerWriteCi95: [effect.differenceCi95[0] / writes, effect.differenceCi95[1] / writes],
-      pairs: effect.n,
-      confidence: effect.confidence,
-      userspaceExitWorkload: writeCost.userspaceExitWorkload,
-    };
-  } catch {
-    return undefined; // no turn pairs with one of the base (one of them failed early)
-  }
+  if (!base) return undefined;
+  const effect = pairedOverhead(turnsOf(base), turnsOf(cell));
+  if (!effect) return undefined;
+  return {
+    completion: completionKind(cell.cell.workload),
+    writesPerIteration: writes,
+    baseWorkload: writeCost.baseWorkload,
+    nsPerWrite: effect.differenceNs / writes,
+    nsPerWriteCi95: [effect.differenceCi95[0] / writes, effect.differenceCi95[1] / writes],
+    pairs: effect.pairs,
+    confidence: effect.confidence,
+    userspaceExitWorkload: writeCost.userspaceExitWorkload,
+  };
 }
 
 export function measurementOf(

@@ -7,7 +7,7 @@
 import { KVM_CAP_COALESCED_MMIO } from '../abi/kvm.js';
 import type { Binding } from '../bindings/types.js';
 import { type BootedGuest, bootGuest } from '../guests/boot.js';
-import type { Guest, GuestClockWindow } from '../guests/manifest.js';
+import type { Guest } from '../guests/manifest.js';
 import { openVcpuStats, type StatsReader } from '../kvm/stats-fd.js';
 import type { Kvm } from '../kvm/system.js';
 import type { Vm } from '../kvm/vm.js';
@@ -69,7 +69,6 @@ class LoopRunner implements CellRunner {
   readonly #booted: BootedGuest | undefined;
   readonly #stats: StatsReader | undefined;
   readonly #clock: GuestClockPage | undefined;
-  readonly #clockWindow: GuestClockWindow = 'exit';
   #ioEventFd: IoEventFdCompletion | undefined;
   #irqFd: IrqFdDelivery | undefined;
   #batches = 0;
@@ -120,7 +119,6 @@ class LoopRunner implements CellRunner {
             );
           }
           this.#clock = new GuestClockPage(this.#booted.memory, guest.guestClock.address);
-          this.#clockWindow = guest.guestClock.window;
         }
       }
     } catch (error) {
@@ -172,7 +170,7 @@ class LoopRunner implements CellRunner {
    */
   #runTimedByGuest(n: number): number {
     const clock = this.#clock as GuestClockPage;
-    const exitWindow = this.#clockWindow === 'exit';
+    const exitWindow = this.cell.guest?.guestClock?.window !== 'writes';
     if (exitWindow) clock.arm();
     const before = clock.read();
     const ns = this.#batch(n);
