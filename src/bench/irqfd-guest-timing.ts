@@ -8,7 +8,7 @@
 import { getBinding } from '../bindings/registry.js';
 import { Kvm } from '../kvm/system.js';
 import type { IrqFdGuestTiming } from '../results/types.js';
-import { median, turnMedians, unitsMedianCi } from '../stats/estimates.js';
+import { median, unitsMedianCi } from '../stats/estimates.js';
 import { missingGuestTimedCapabilities, missingIrqFdCapabilities, timeIrqFdByGuest } from './irqfd.js';
 
 /** Deliveries per turn: enough for a stable median, few enough for a turn to take milliseconds on hardware. */
@@ -53,12 +53,11 @@ export function irqFdGuestTiming(turns: readonly IrqFdTurn[], deliveries: number
     return { ...base, status: 'unusable', note: turns.length === 0 ? 'no turn was timed' : 'the TSC rate is unknown' };
   }
   const toNs = (cycles: number) => (cycles * 1e6) / tscKhz;
+  // One unit per turn (each its own round, one process).
   const estimate = (values: number[]) => {
-    const units = turnMedians(
-      values.map(toNs),
-      values.map((_, round) => round),
+    const { median: ns, ci95 } = unitsMedianCi(
+      values.map((value, round) => ({ process: 0, round, median: toNs(value) })),
     );
-    const { median: ns, ci95 } = unitsMedianCi(units);
     return { ns, ci95 };
   };
   const wake = estimate(turns.map((turn) => turn.wakeCycles));

@@ -195,7 +195,7 @@ async function measure(
       outcome.results = await measurePeersStep(outcome.results, options, request.kvmPath, stopped);
     }
     // In the run's own process only: a measuring child leaves these steps to its parent.
-    if (options.workloads.includes('irqfd') && !request.partOfRun && interrupts.received === undefined) {
+    if (!request.partOfRun && interrupts.received === undefined) {
       const stopped = () => interrupts.received !== undefined;
       outcome.results = measureIrqFdStep(outcome.results, options, stopped, request.kvmPath);
     }
