@@ -5,7 +5,8 @@
 // largest first, so each file runs once. Files whose tests bound wall-clock time (a Ctrl-C seen
 // within 250 ms) then run alone in one VM: beside another VM on the same cores an emulated CPU
 // stalls for hundreds of ms at a time. Prints every VM's output line by line with its number, each
-// file's duration, how much of the timeout the run used, and one closing line for all.
+// file's duration, how much of the timeout the run used, and one closing line for all; before it, the
+// failing tests' details again, so that a log's tail (all CI keeps) says what failed and why.
 //
 //   --timeout SECS   kill a VM that runs longer (default 2400)
 import { spawn } from 'node:child_process';
@@ -22,7 +23,7 @@ if (!Number.isInteger(timeoutSeconds) || timeoutSeconds <= 0) {
   console.error('sandbox-test: --timeout takes a whole number of seconds, e.g. --timeout 2400');
   process.exit(2);
 }
-const names = args.filter((arg, i) => !arg.startsWith('--') && i !== timeoutAt + 1);
+const names = args.filter((arg, i) => !arg.startsWith('--') && (timeoutAt < 0 || i !== timeoutAt + 1));
 const vms = Number(process.env.KVM_SANDBOX_VMS ?? Math.max(1, Math.min(2, availableParallelism())));
 if (!Number.isInteger(vms) || vms < 1) {
   console.error(`sandbox-test: KVM_SANDBOX_VMS must be a whole number >= 1, not ${process.env.KVM_SANDBOX_VMS}`);
@@ -37,6 +38,10 @@ const ALONE = ['interrupt-phases.test.js'];
 const claims = mkdtempSync(join(root, 'results', '.sandbox-claims-'));
 for (const file of ALONE) mkdirSync(join(claims, file));
 const started = performance.now();
+
+/** Each failed test file's "✖ failing tests:" section, as node's spec reporter printed it. */
+const failures = [];
+const FAILURE_LINES = 60;
 
 function runVm(number, selection = ['--claims', claims, ...names]) {
   return new Promise((resolve) => {
@@ -56,6 +61,14 @@ function runVm(number, selection = ['--claims', claims, ...names]) {
     );
     const prefix = vms > 1 ? `[vm${number}] ` : '';
     let closing;
+    let failing; // the lines of the current file's failing-tests section, while it prints
+    const collect = (line) => {
+      if (line === '✖ failing tests:') failing = [];
+      else if (/^# \S+\.test\.js: [\d.]+ s, exit /.test(line)) {
+        if (failing && !line.endsWith(' exit 0')) failures.push({ file: line.slice(2), lines: failing });
+        failing = undefined;
+      } else if (failing && failing.length < FAILURE_LINES && !/^\s+at .*\(node:/.test(line)) failing.push(line);
+    };
     const lines = (stream, out) => {
       let rest = '';
       stream.setEncoding('utf8');
@@ -66,6 +79,7 @@ function runVm(number, selection = ['--claims', claims, ...names]) {
           const counts = line.match(/^(\d+) passed, (\d+) failed, (\d+) skipped$/);
           if (counts) closing = counts.slice(1).map(Number);
           else out.write(`${prefix}${line}\n`);
+          if (out === process.stdout) collect(line);
         }
       });
       stream.on('end', () => rest && out.write(`${prefix}${rest}\n`));
@@ -87,6 +101,10 @@ for (const { number, code, closing } of outcomes) {
   for (let i = 0; i < 3; i++) totals[i] += closing?.[i] ?? 0;
 }
 const failed = outcomes.some(({ code, closing }) => code !== 0 || !closing);
+for (const { file, lines } of failures) {
+  console.log(`sandbox-test: failed in ${file}`);
+  for (const line of lines) console.log(`  ${line}`);
+}
 console.log(
   `sandbox-test: ${vms} VM(s) at once${alone.length ? `, then 1 for ${alone.join(', ')}` : ''}, ${seconds.toFixed(0)} s, ${((100 * seconds) / timeoutSeconds).toFixed(0)} % of the ${timeoutSeconds} s timeout`,
 );
