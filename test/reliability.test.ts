@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { hereCell } from '../src/bench/plan.js';
 import { soak } from '../src/bench/soak.js';
 import { CLI, kvmbench, runFolders } from './helpers/cli.js';
+import { perfAttachedTo } from './helpers/interrupt.js';
 import { HERE_BINDINGS as BINDING_NAMES, kvmSkip } from './helpers/kvm.js';
 import { perfSkip } from './helpers/perf.js';
 
@@ -68,23 +69,6 @@ describe('interrupts', { skip: kvmSkip }, () => {
     });
   }
 });
-
-/** pids of the `perf` processes attached to `pid` (`perf stat … -p <pid>`), from /proc. */
-function perfAttachedTo(pid: number): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
-      if (argv[0]?.endsWith('perf') && argv.includes('-p') && argv[argv.indexOf('-p') + 1] === String(pid)) {
-        pids.push(Number(entry));
-      }
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  return pids;
-}
 
 /** kvmbench's perf control folders are named after the process that made them. */
 const perfTempDirsOf = (pid: number) =>

@@ -98,9 +98,11 @@ describe('after a run killed with SIGKILL', { skip: kvmSkip || !root }, () => {
 describe('a measuring child killed with SIGKILL (--processes)', { skip: kvmSkip }, () => {
   test('is named with its signal, the others are merged and written, and the run exits 1', async () => {
     const out = mkdtempSync(join(scratch, 'lost-child-'));
+    // A child spawned but not yet exec'd still shows its parent's command line (`run` included):
+    // only the command line a measuring child is started with names it.
     const isMeasuringChild = (pid: number) => {
       try {
-        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes('run');
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes('--options-file');
       } catch {
         return false;
       }
@@ -151,7 +153,8 @@ describe('a parent run killed with SIGKILL (--processes)', { skip: kvmSkip }, ()
       for (const candidate of childrenOf(pid)) {
         try {
           const argv = readFileSync(`/proc/${candidate}/cmdline`, 'utf8').split('\0');
-          if (argv.includes('run'))
+          // Not a fork that has yet to exec: it would still show the parent's command line.
+          if (argv.includes('--options-file'))
             return { pid: candidate, request: argv[argv.indexOf('--options-file') + 1] as string };
         } catch {
           // It ended while we looked.
