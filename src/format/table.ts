@@ -1,7 +1,8 @@
 /**
  * Plain-text tables that fit the terminal: columns padded to their widest cell, two spaces apart;
  * when the table is wider than `width`, the columns named in `drop` go first (least needed first),
- * then the widest text cells are cut with an ellipsis. Colour, if any, is applied after the layout.
+ * then the widest text cells are cut with an ellipsis, and numbers (right-aligned) only after them.
+ * Colour, if any, is applied after the layout.
  */
 
 export type Align = 'left' | 'right';
@@ -15,6 +16,20 @@ export interface TableOptions {
   /** Colours a cell's text (padding stays plain); rows are 0-based, the header is -1. */
   style?: (row: number, column: number, text: string) => string;
 }
+
+/**
+ * A table already given its width (the terminal's): the caller names its number columns
+ * (right-aligned, cut last) and the columns it can do without.
+ */
+export type FittedTable = (
+  header: readonly string[],
+  rows: readonly string[][],
+  layout?: Pick<TableOptions, 'align' | 'drop'>,
+) => string[];
+
+/** `align` for a table whose first `textColumns` columns are text and the rest numbers. */
+export const numbersAfter = (textColumns: number, columns: number): Align[] =>
+  Array.from({ length: columns }, (_, i) => (i < textColumns ? 'left' : 'right'));
 
 const GAP = 2;
 /** No cell is cut below this many characters. */
@@ -38,13 +53,20 @@ export function renderTable(
     if (total() <= width) break;
     columns = columns.filter((kept) => kept !== column);
   }
-  // Still too wide: narrow the widest left-aligned (text) column, a character at a time.
-  while (total() > width) {
-    const text = columns.filter((column) => (options.align?.[column] ?? 'left') === 'left');
-    const widest = text.reduce((a, b) => ((widths.get(b) ?? 0) > (widths.get(a) ?? 0) ? b : a), text[0] ?? -1);
-    if (widest < 0 || (widths.get(widest) ?? 0) <= MIN_CELL) break;
+  // Still too wide: narrow the widest left-aligned (text) column, a character at a time; numbers
+  // (right-aligned) only once no text column can give more, since a cut number says nothing.
+  const narrowWidest = (alignment: Align): boolean => {
+    const candidates = columns.filter((column) => (options.align?.[column] ?? 'left') === alignment);
+    const widest = candidates.reduce(
+      (a, b) => ((widths.get(b) ?? 0) > (widths.get(a) ?? 0) ? b : a),
+      candidates[0] ?? -1,
+    );
+    if (widest < 0 || (widths.get(widest) ?? 0) <= MIN_CELL) return false;
     widths.set(widest, (widths.get(widest) ?? 0) - 1);
-  }
+    return true;
+  };
+  let narrowed = true;
+  while (total() > width && narrowed) narrowed = narrowWidest('left') || narrowWidest('right');
   const line = (cells: readonly string[], row: number): string =>
     columns
       .map((column) => {
