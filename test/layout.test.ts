@@ -5,10 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { compareResults } from '../src/compare/compare-results.js';
 import { renderTerminal } from '../src/compare/terminal.js';
 import { terminalTable } from '../src/report/terminal.js';
@@ -39,6 +40,21 @@ function withRuntimeRows(results: Results): Results {
   return { ...results, measurements: [...results.measurements, ...more] };
 }
 
+/**
+ * A sandbox run (QEMU TCG) of `run --quick --runtimes node,node26 -w pio-out,pio-out-tsc,mmio-write,
+ * ioeventfd-pio,coalesced-mmio,irqfd --vmm-designs all`, its per-sample arrays cut to three: every
+ * secondary table (guest clock, VMM design, runtime matrix, vCPU threading) with the longest names.
+ */
+const everyTable = JSON.parse(
+  readFileSync(
+    fileURLToPath(new URL('../../test/fixtures/sandbox-run-vmm-designs-runtimes.json', import.meta.url)),
+    'utf8',
+  ),
+) as Results;
+
+/** Lines in which a number was cut to fit ("41.3–4…", "5.83× (4.…"): a cut number says nothing. */
+const cutNumbers = (text: string): string[] => text.split('\n').filter((line) => /[\d.%×x–]…/.test(line));
+
 const baseline = makeFixtureResults();
 const baselineRun = writeRun(scratch, 'baseline', baseline);
 const currentRun = writeRun(scratch, 'current', scaled(baseline, 1.2));
@@ -51,6 +67,22 @@ describe('fits 80 and 100 columns', () => {
         assert.deepEqual(tooWide(text, width), []);
         assert.match(text, /^workload\s+binding\s+median\s+95 % CI/, 'the median and its interval stay');
       }
+    });
+
+    it(`the guest-clock, VMM design, runtime and threading tables at ${width}: no number cut, design names whole`, () => {
+      const text = terminalTable(everyTable, width);
+      assert.deepEqual(tooWide(text, width), []);
+      assert.deepEqual(cutNumbers(text), []);
+      for (const section of ['Timed by the guest', 'VMM design', 'Runtime x binding', 'vCPU threading'])
+        assert.ok(text.includes(section), section);
+      assert.match(text, /^ioeventfd-pio ×8\s+node26:napi\s/m, 'a burst row is marked, its names whole');
+      assert.match(text, /^c-thread-vcpu\s/m);
+      assert.match(text, /^koffi-async \(anti\)\s/m);
+      assert.match(
+        text,
+        /^node26\s+[\d.]+ µs\s+[\d.]+ µs [+−][\d.]+%/m,
+        'a matrix row: the floor, then a binding over it',
+      );
     });
 
     it(`the compare table at ${width}, and compare as a command`, () => {

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { formatNs } from '../src/format/units.js';
+import { formatNs, formatNsInterval } from '../src/format/units.js';
 import { renderHtmlReport } from '../src/report/html.js';
 import { terminalTable } from '../src/report/terminal.js';
 import type { CellTrace, ExitSplit } from '../src/results/trace.js';
@@ -95,9 +95,9 @@ describe('the outputs show the tracing cost and the estimated tracepoint share',
       'pio-out',
       'napi',
       formatNs(trace.split?.inKvmRunNs),
-      `${formatNs(spread[0])} – ${formatNs(spread[1])}`,
+      formatNsInterval(spread[0], spread[1]),
       formatNs(trace.split?.userspaceTurnaroundNs),
-      `${formatNs(trace.spread?.userspaceTurnaroundNs[0])} – ${formatNs(trace.spread?.userspaceTurnaroundNs[1])}`,
+      formatNsInterval(...(trace.spread?.userspaceTurnaroundNs as [number, number])),
       formatNs(trace.tracingCost?.costNs),
       formatNs(share?.turnaroundShareNs),
       formatNs(share?.turnaroundWithoutNs),

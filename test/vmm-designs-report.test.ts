@@ -179,7 +179,7 @@ describe('the vmmDesigns section', () => {
     const text = terminalTable(results, 200, (_, s) => s);
     assert.match(text, /^vCPU threading \(run --vmm-designs\):$/m);
     assert.match(text, /^design\s+per exit\s+95 % CI\s+vs sync \(95 % CI\)/m);
-    assert.match(text, /^koffi-async \(anti-pattern\)\s+20\.0 µs/m);
+    assert.match(text, /^koffi-async \(anti\)\s+20\.0 µs/m);
     assert.match(text, /^worker-vcpu\s+3\.00 µs\s+3\.000–3\.007 µs\s+2\.99× \(2\.99–3\.00×\)/m);
     assert.match(text, /koffi-async is the anti-pattern: KVM_RUN from libuv pool threads/);
     assert.match(text, /c-thread-vcpu skipped: needs the napi binding: gone/);
@@ -198,7 +198,7 @@ describe('the vmmDesigns section', () => {
     assert.equal(rows.find((row) => row.source === 'sync')?.versusExit, undefined);
     assert.match(
       terminalTable(results, 200, (_, s) => s),
-      /libuv pool \(anti\)/,
+      /libuv \(anti\)/,
     );
   });
 

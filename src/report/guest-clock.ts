@@ -1,6 +1,7 @@
 /** The guest-clock table of the terminal report: each *-tsc cell timed by the host and by the guest. */
 
-import { formatNs, MISSING } from '../format/units.js';
+import { type FittedTable, numbersAfter } from '../format/table.js';
+import { formatNs, formatNsInterval, MISSING } from '../format/units.js';
 import type { Measurement, Results } from '../results/types.js';
 
 const cycles = (value: number | undefined) => (value === undefined ? MISSING : value.toFixed(0));
@@ -16,14 +17,17 @@ function sources(cells: Measurement[]): string[] {
   return [...seen].map((source) => `TSC frequency: ${source}.`);
 }
 
-/** The row's workload, marked where a window is a burst of in-kernel writes rather than an exit. */
+/** The row's workload, marked (×N) where a window is a burst of N in-kernel writes rather than an exit. */
 export function guestClockRowName(m: Measurement): string {
   const writes = m.guestClock?.writesPerWindow;
-  return writes ? `${m.workload} (${writes} writes)` : m.workload;
+  return writes ? `${m.workload} ×${writes}` : m.workload;
 }
 
+/** Columns left out first on a narrow terminal: the raw cycles, then host − guest. */
+const GUEST_CLOCK_DROP = [3, 6];
+
 /** Lines to print after the summary table, or none when no cell keeps a guest clock. */
-export function guestClockLines(results: Results, table: (header: string[], rows: string[][]) => string[]): string[] {
+export function guestClockLines(results: Results, table: FittedTable): string[] {
   const cells = results.measurements.filter((m) => m.guestClock !== undefined && m.stats !== undefined);
   if (cells.length === 0) return [];
   const header = ['workload', 'binding', 'host-timed', 'guest cycles', 'guest-timed', '95% CI', 'host − guest'];
@@ -36,7 +40,7 @@ export function guestClockLines(results: Results, table: (header: string[], rows
       formatNs(m.stats?.median),
       usable ? cycles(clock.cyclesPerRoundTrip?.median) : 'unusable',
       clock.status === 'ok' ? formatNs(clock.nsPerRoundTrip) : MISSING,
-      clock.nsCi95 ? `${formatNs(clock.nsCi95[0])} – ${formatNs(clock.nsCi95[1])}` : MISSING,
+      clock.nsCi95 ? formatNsInterval(clock.nsCi95[0], clock.nsCi95[1]) : MISSING,
       clock.status === 'ok' ? formatNs(clock.hostMinusGuestNs) : MISSING,
     ];
   });
@@ -46,12 +50,12 @@ export function guestClockLines(results: Results, table: (header: string[], rows
   return [
     '',
     'Timed by the guest (RDTSC just before and after each exit, median per round trip):',
-    ...table(header, rows),
+    ...table(header, rows, { align: numbersAfter(2, header.length), drop: GUEST_CLOCK_DROP }),
     ...sources(cells),
     "host − guest = what the host-timed loop holds outside the guest's window (its bookkeeping instructions).",
     ...(cells.some((m) => m.guestClock?.writesPerWindow)
       ? [
-          'A row marked (N writes) times a burst of N writes the kernel completed, not an exit; its exit is outside the window.',
+          'A workload marked ×N times a burst of N writes the kernel completed, not an exit; its exit is outside the window.',
         ]
       : []),
     ...notes,

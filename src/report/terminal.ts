@@ -1,26 +1,25 @@
 /** The summary table printed at the end of `kvmbench run`, and with --trace ftrace where the time went. */
 
 import { colourFor } from '../format/colour.js';
-import { renderTable } from '../format/table.js';
+import { type FittedTable, numbersAfter, renderTable } from '../format/table.js';
 import { formatChange, formatNs, formatNsInterval, formatNsSigned, formatPercent, MISSING } from '../format/units.js';
 import { terminalWidth, wrapText } from '../format/wrap.js';
 import { isFloorRow } from '../results/rows.js';
 import { hasStatistics, type Measurement, type Results } from '../results/types.js';
 import { guestClockLines } from './guest-clock.js';
-import { type MatrixCell, runtimeMatrices } from './runtime-matrix.js';
+import { type MatrixCell, OWN_FFI_COLUMN, runtimeMatrices } from './runtime-matrix.js';
 import { vcpuThreadingLines } from './vcpu-threading.js';
 import { vmmDesignLines } from './vmm-design.js';
 
-/** A table at most `width` wide (src/format/table.ts): the secondary tables narrow their text columns. */
-type Table = (header: string[], rows: string[][]) => string[];
+/** The secondary tables, at most `width` wide (src/format/table.ts). */
+type Table = FittedTable;
 const tableOf =
   (width: number): Table =>
-  (header, rows) =>
-    renderTable(header, rows, { width });
+  (header, rows, layout) =>
+    renderTable(header, rows, { width, ...layout });
 
 /** "5.10–5.40 µs": a cell's range over its traced batches. */
-const range = (spread: [number, number] | undefined) =>
-  spread ? `${formatNs(spread[0])} – ${formatNs(spread[1])}` : MISSING;
+const range = (spread: [number, number] | undefined) => (spread ? formatNsInterval(spread[0], spread[1]) : MISSING);
 
 /**
  * With --trace ftrace: per traced cell, the median over its traced batches of the time inside
@@ -83,9 +82,22 @@ function traceSplitTable(measurements: Measurement[], table: Table): string[] {
   return [
     '',
     'Where the time goes (--trace ftrace, mean per round trip, median over the traced batches):',
-    ...table(header, rows),
+    ...table(header, rows, traceSplitLayout(withGuest)),
     ...notes,
   ];
+}
+
+/**
+ * The trace table's numbers right-aligned (checks is text); on a narrow terminal the two ranges go
+ * first, then the estimates, then the tracing cost.
+ */
+function traceSplitLayout(withGuest: boolean): Parameters<Table>[2] {
+  const g = withGuest ? 1 : 0;
+  const columns = 10 + g;
+  return {
+    align: numbersAfter(2, columns).map((side, i) => (i === columns - 1 ? 'left' : side)),
+    drop: [3, 5, 8 + g, 7 + g, 6 + g],
+  };
 }
 
 const turnRange = (turns: number[]) =>
@@ -111,16 +123,27 @@ function harnessLine(results: Results): string[] {
   ];
 }
 
-/** A matrix cell: median and overhead over its runtime's floor. */
+/** A matrix cell: median and overhead over its runtime's floor ("268 µs +10.4%": five cells fit 80 columns). */
 function matrixText(cell: MatrixCell | undefined, floor: string): string {
   if (!cell) return '';
-  const own = OWN_FFI_NAMES.has(cell.binding) ? `${cell.binding} ` : '';
-  if (cell.median === undefined) return `${own}${cell.status.toUpperCase()}`;
-  const ratio = cell.binding === floor ? '' : cell.ratio === undefined ? ` ${MISSING}` : ` ${formatChange(cell.ratio)}`;
-  return `${own}${formatNs(cell.median)}${ratio}`;
+  if (cell.median === undefined) return cell.status.toUpperCase();
+  const change = cell.ratio === undefined ? MISSING : formatChange(cell.ratio).replace(' %', '%');
+  return cell.binding === floor ? formatNs(cell.median) : `${formatNs(cell.median)} ${change}`;
 }
 
-const OWN_FFI_NAMES = new Set(['node-ffi', 'bun-ffi', 'deno-ffi']);
+/** Which binding the "own FFI" column holds in each runtime, once, under the matrices. */
+function ownFfiLine(results: Results): string[] {
+  const own = new Map<string, string>();
+  for (const matrix of runtimeMatrices(results)) {
+    for (const runtime of matrix.runtimes) {
+      const cell = matrix.cells.get(runtime)?.get(OWN_FFI_COLUMN);
+      if (cell) own.set(runtime, cell.binding);
+    }
+  }
+  return own.size
+    ? [`${OWN_FFI_COLUMN}: ${[...own].map(([runtime, binding]) => `${binding} in ${runtime}`).join(', ')}.`]
+    : [];
+}
 
 /** --runtimes: per workload, runtimes down and bindings across, and the cheapest JS path. */
 function runtimeMatrixLines(results: Results, table: Table): string[] {
@@ -129,12 +152,13 @@ function runtimeMatrixLines(results: Results, table: Table): string[] {
   const floor = results.floor ?? 'c-loop';
   const out = ['', `Runtime x binding: median per iteration, change over the ${floor} of the same runtime:`];
   for (const matrix of matrices) {
-    out.push('');
+    out.push('', `${matrix.workload}:`);
     const rows = matrix.runtimes.map((runtime) => [
       runtime,
       ...matrix.columns.map((column) => matrixText(matrix.cells.get(runtime)?.get(column), floor)),
     ]);
-    out.push(...table([matrix.workload, ...matrix.columns], rows));
+    const header = ['runtime', ...matrix.columns];
+    out.push(...table(header, rows, { align: numbersAfter(1, header.length) }));
     const best = matrix.cheapest;
     if (best?.median !== undefined) {
       out.push(
@@ -142,7 +166,7 @@ function runtimeMatrixLines(results: Results, table: Table): string[] {
       );
     }
   }
-  return out;
+  return [...out, ...ownFfiLine(results)];
 }
 
 /** The run table's columns that go first when the terminal is narrow: p99, CV, emulated/it, the Δ interval. */

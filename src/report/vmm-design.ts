@@ -7,6 +7,7 @@
  * main thread. Shared by the terminal, Markdown and HTML reports.
  */
 
+import { type FittedTable, numbersAfter } from '../format/table.js';
 import { formatNs, formatNsInterval, MISSING } from '../format/units.js';
 import { hasStatistics, type Measurement, type Results, type VmmDesignResult } from '../results/types.js';
 
@@ -28,10 +29,10 @@ const COMPLETED_BY: Record<NonNullable<Measurement['completedWrite']>['completio
 
 /** Where each vCPU threading design takes the exit (src/vmm/, docs/vcpu-threading.md). */
 const THREADS: Record<string, string> = {
-  sync: 'main thread (sync)',
+  sync: 'main thread',
   'worker-vcpu': 'Worker per vCPU',
   'c-thread-vcpu': 'C thread + ring',
-  'koffi-async': 'libuv pool (anti)',
+  'koffi-async': 'libuv (anti)',
 };
 
 export interface VmmDesignRow {
@@ -185,10 +186,19 @@ export function irqfdGuestTimedLine(results: Results): string[] {
   ];
 }
 
+/** The column a narrow terminal leaves out first: the guest-timed figure (the notes say how it is made). */
+const TERMINAL_DROP = [5];
+
 /** Lines for the terminal report; none when the run measured no VMM design. */
-export function vmmDesignLines(results: Results, table: (header: string[], rows: string[][]) => string[]): string[] {
+export function vmmDesignLines(results: Results, table: FittedTable): string[] {
   const rows = vmmDesignRows(results);
   if (rows.length === 0) return [];
   const { header, cells } = vmmDesignTable(rows);
-  return ['', `${VMM_DESIGN_TITLE}:`, ...table(header, cells), ...VMM_DESIGN_NOTES, ...irqfdGuestTimedLine(results)];
+  return [
+    '',
+    `${VMM_DESIGN_TITLE}:`,
+    ...table(header, cells, { align: numbersAfter(3, header.length), drop: TERMINAL_DROP }),
+    ...VMM_DESIGN_NOTES,
+    ...irqfdGuestTimedLine(results),
+  ];
 }
