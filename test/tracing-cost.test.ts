@@ -91,13 +91,14 @@ describe('the outputs show the tracing cost and the estimated tracepoint share',
     const text = terminalTable(results, 1000);
     const row = text.split('\n').find((line) => /^pio-out\s+napi\s+\d/.test(line) && line.includes('disagree'));
     const spread = trace.spread?.inKvmRunNs as [number, number];
+    const turnaround = trace.spread?.userspaceTurnaroundNs as [number, number];
     assert.deepEqual(row?.split(/\s{2,}/), [
       'pio-out',
       'napi',
       formatNs(trace.split?.inKvmRunNs),
       formatNsInterval(spread[0], spread[1]),
       formatNs(trace.split?.userspaceTurnaroundNs),
-      formatNsInterval(...(trace.spread?.userspaceTurnaroundNs as [number, number])),
+      formatNsInterval(turnaround[0], turnaround[1]),
       formatNs(trace.tracingCost?.costNs),
       formatNs(share?.turnaroundShareNs),
       formatNs(share?.turnaroundWithoutNs),
