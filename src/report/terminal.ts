@@ -7,14 +7,13 @@ import { terminalWidth, wrapText } from '../format/wrap.js';
 import { isFloorRow } from '../results/rows.js';
 import { hasStatistics, type Measurement, type Results } from '../results/types.js';
 import { guestClockLines } from './guest-clock.js';
-import { type MatrixCell, OWN_FFI_COLUMN, runtimeMatrices } from './runtime-matrix.js';
+import { type MatrixCell, OWN_FFI_COLUMN, runtimeMatrices, type WorkloadMatrix } from './runtime-matrix.js';
 import { vcpuThreadingLines } from './vcpu-threading.js';
 import { vmmDesignLines } from './vmm-design.js';
 
 /** The secondary tables, at most `width` wide (src/format/table.ts). */
-type Table = FittedTable;
 const tableOf =
-  (width: number): Table =>
+  (width: number): FittedTable =>
   (header, rows, layout) =>
     renderTable(header, rows, { width, ...layout });
 
@@ -27,7 +26,7 @@ const range = (spread: [number, number] | undefined) => (spread ? formatNsInterv
  * over the batches, the guest's share where kvm_entry / kvm_exit fire, what tracing costs per round
  * trip, and the estimated part of the turnaround that is the tracepoints' own work.
  */
-function traceSplitTable(measurements: Measurement[], table: Table): string[] {
+function traceSplitTable(measurements: Measurement[], table: FittedTable): string[] {
   const cells = measurements.filter((m) => m.trace?.split !== undefined);
   if (cells.length === 0) return [];
   const withGuest = cells.some((m) => m.trace?.split?.inGuestNs !== undefined);
@@ -82,7 +81,7 @@ function traceSplitTable(measurements: Measurement[], table: Table): string[] {
   return [
     '',
     'Where the time goes (--trace ftrace, mean per round trip, median over the traced batches):',
-    ...table(header, rows, traceSplitLayout(withGuest)),
+    ...table(header, rows, traceSplitLayout(header)),
     ...notes,
   ];
 }
@@ -91,12 +90,12 @@ function traceSplitTable(measurements: Measurement[], table: Table): string[] {
  * The trace table's numbers right-aligned (checks is text); on a narrow terminal the two ranges go
  * first, then the estimates, then the tracing cost.
  */
-function traceSplitLayout(withGuest: boolean): Parameters<Table>[2] {
-  const g = withGuest ? 1 : 0;
-  const columns = 10 + g;
+function traceSplitLayout(header: readonly string[]): Parameters<FittedTable>[2] {
+  const last = header.length - 1;
+  const estimates = ['turnaround w/o (est.)', 'tracepoints (est.)', 'tracing cost'].map((name) => header.indexOf(name));
   return {
-    align: numbersAfter(2, columns).map((side, i) => (i === columns - 1 ? 'left' : side)),
-    drop: [3, 5, 8 + g, 7 + g, 6 + g],
+    align: numbersAfter(2, header.length).map((side, i) => (i === last ? 'left' : side)),
+    drop: [header.indexOf('range'), header.lastIndexOf('range'), ...estimates],
   };
 }
 
@@ -132,9 +131,9 @@ function matrixText(cell: MatrixCell | undefined, floor: string): string {
 }
 
 /** Which binding the "own FFI" column holds in each runtime, once, under the matrices. */
-function ownFfiLine(results: Results): string[] {
+function ownFfiLine(matrices: readonly WorkloadMatrix[]): string[] {
   const own = new Map<string, string>();
-  for (const matrix of runtimeMatrices(results)) {
+  for (const matrix of matrices) {
     for (const runtime of matrix.runtimes) {
       const cell = matrix.cells.get(runtime)?.get(OWN_FFI_COLUMN);
       if (cell) own.set(runtime, cell.binding);
@@ -146,7 +145,7 @@ function ownFfiLine(results: Results): string[] {
 }
 
 /** --runtimes: per workload, runtimes down and bindings across, and the cheapest JS path. */
-function runtimeMatrixLines(results: Results, table: Table): string[] {
+function runtimeMatrixLines(results: Results, table: FittedTable): string[] {
   const matrices = runtimeMatrices(results);
   if (matrices.length === 0) return [];
   const floor = results.floor ?? 'c-loop';
@@ -166,7 +165,7 @@ function runtimeMatrixLines(results: Results, table: Table): string[] {
       );
     }
   }
-  return [...out, ...ownFfiLine(results)];
+  return [...out, ...ownFfiLine(matrices)];
 }
 
 /** The run table's columns that go first when the terminal is narrow: p99, CV, emulated/it, the Δ interval. */

@@ -43,12 +43,12 @@ export const designLabel = (design: VmmDesignResult): string =>
  * One design's cells in the header's order (plain text: the caller escapes for its format). A design
  * without a ratio is the baseline itself, or one whose baseline did not run.
  */
-export function vcpuThreadingRow(design: VmmDesignResult, baseline: string): string[] {
-  if (design.status !== 'ok') return [designLabel(design), design.status.toUpperCase()];
+export function vcpuThreadingRow(design: VmmDesignResult, baseline: string, label = designLabel): string[] {
+  if (design.status !== 'ok') return [label(design), design.status.toUpperCase()];
   const ci = design.elapsedCi95;
   const vs = design.vsSync;
   return [
-    designLabel(design),
+    label(design),
     formatNs(design.elapsedNs),
     ci ? formatNsInterval(ci[0], ci[1]) : MISSING,
     vs
@@ -95,10 +95,8 @@ export function vcpuThreadingNotes(results: Results): string[] {
 const TERMINAL_DROP = [11, 9, 10, 8, 2, 7, 6];
 
 /** The terminal marks the anti-pattern shorter: the note under the table names it in full. */
-const terminalRow = (design: VmmDesignResult, baseline: string): string[] => {
-  const [, ...cells] = vcpuThreadingRow(design, baseline);
-  return [design.antiPattern ? `${design.design} (anti)` : design.design, ...cells];
-};
+const terminalLabel = (design: VmmDesignResult): string =>
+  design.antiPattern ? `${design.design} (anti)` : design.design;
 
 /** The terminal's lines for the section, after the summary table; none without it. */
 export function vcpuThreadingLines(results: Results, width: number): string[] {
@@ -111,7 +109,7 @@ export function vcpuThreadingLines(results: Results, width: number): string[] {
     `${VCPU_THREADING_TITLE} (run --vmm-designs):`,
     ...renderTable(
       header,
-      section.designs.map((design) => terminalRow(design, section.baseline)),
+      section.designs.map((design) => vcpuThreadingRow(design, section.baseline, terminalLabel)),
       { width, align, drop: TERMINAL_DROP },
     ),
     ...vcpuThreadingNotes(results),
